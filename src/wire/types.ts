@@ -86,6 +86,11 @@ export interface ResponseInfo {
   usage: Usage;
   /** Error carried by the body: an HTTP error body, or an in-band error event in a 200 stream. */
   error?: ResponseError;
+  /**
+   * Set only when the response reported no output-token count but output text was seen:
+   * a rough estimate (characters / 4), always labelled as an estimate downstream.
+   */
+  estimatedOutputTokens?: number;
   /** Cost the relay or vendor reported itself (e.g. OpenRouter `usage.cost`), in USD. */
   reportedCostUsd?: number;
   /** Output text/parts as `gen_ai.output.messages`; only filled when content capture is on. */

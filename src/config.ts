@@ -1,0 +1,118 @@
+/*
+ * Configuration: explicit options win, then environment variables, then defaults.
+ * Pure apart from reading `process.env` where the caller passes it.
+ */
+import type { LlmRelayInstrumentationConfig } from './types';
+
+export const DEFAULT_MAX_CONTENT_LENGTH = 4096;
+export const DEFAULT_MAX_MODELS_PER_METRIC = 100;
+export const DEFAULT_IDLE_TIMEOUT_MS = 10 * 60 * 1000;
+
+export interface ResolvedConfig {
+  /** undefined: the default host selection (well-known hosts, or any host on a known LLM route). */
+  relayHosts?: RelayHostPattern[];
+  pricingFile?: string;
+  captureMessageContent: boolean;
+  maxContentLength: number;
+  maxModelsPerMetric: number;
+  propagateContext: boolean;
+  idleTimeoutMs: number;
+}
+
+export interface RelayHostPattern {
+  /** Lower-case host name, without brackets for IPv6. */
+  host: string;
+  /** Only this port (as a string) when given. */
+  port?: string;
+  /** Only this scheme (`http:`/`https:`) when given. */
+  protocol?: string;
+}
+
+type Warn = (message: string) => void;
+
+/**
+ * A boolean env value: `true`/`false` (any case), plus the GenAI content-capture enum used by
+ * OpenTelemetry Python (`SPAN_ONLY`, `SPAN_AND_EVENT` → true; `NO_CONTENT`, `EVENT_ONLY` → false).
+ * undefined when unset or empty; warns and returns undefined for anything else.
+ */
+export function parseEnvBoolean(name: string, value: string | undefined, warn: Warn): boolean | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim().toLowerCase();
+  if (v === '') return undefined;
+  if (v === 'true' || v === 'span_only' || v === 'span_and_event') return true;
+  if (v === 'false' || v === 'no_content' || v === 'event_only') return false;
+  warn(`${name}: ignoring "${value}", expected true or false`);
+  return undefined;
+}
+
+/** `host`, `host:port`, `[::1]:8080` or an origin URL; undefined (with a warning) when unreadable. */
+export function parseRelayHost(entry: string, warn: Warn): RelayHostPattern | undefined {
+  const text = entry.trim();
+  if (text === '') return undefined;
+  try {
+    const hasScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text);
+    const url = new URL(hasScheme ? text : `http://${text}`);
+    const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+    if (!host) throw new Error('no host');
+    const pattern: RelayHostPattern = { host };
+    if (hasScheme) {
+      pattern.protocol = url.protocol;
+      pattern.port = url.port || (url.protocol === 'https:' ? '443' : url.protocol === 'http:' ? '80' : '');
+    } else if (url.port) {
+      pattern.port = url.port;
+    } else if (/:80$/.test(text)) {
+      pattern.port = '80'; // URL drops the default port; the user asked for exactly it
+    }
+    return pattern;
+  } catch {
+    warn(`OTEL_LLM_RELAY_HOSTS: ignoring "${entry}", expected host, host:port or an origin URL`);
+    return undefined;
+  }
+}
+
+export function parseRelayHosts(list: readonly string[], warn: Warn): RelayHostPattern[] {
+  const patterns: RelayHostPattern[] = [];
+  for (const entry of list) {
+    const pattern = parseRelayHost(entry, warn);
+    if (pattern) patterns.push(pattern);
+  }
+  return patterns;
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number, warn: Warn): number {
+  if (value === undefined) return fallback;
+  if (Number.isInteger(value) && value > 0) return value;
+  warn(`${name}: ignoring ${String(value)}, expected a positive integer`);
+  return fallback;
+}
+
+export function resolveConfig(
+  options: LlmRelayInstrumentationConfig,
+  env: Readonly<Record<string, string | undefined>>,
+  warn: Warn
+): ResolvedConfig {
+  const hostList =
+    options.relayHosts ??
+    (env.OTEL_LLM_RELAY_HOSTS?.trim() ? env.OTEL_LLM_RELAY_HOSTS.split(',') : undefined);
+  const relayHosts = hostList ? parseRelayHosts(hostList, warn) : undefined;
+  const envCapture = parseEnvBoolean(
+    'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT',
+    env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT,
+    warn
+  );
+  return {
+    // An explicitly empty host list would silently observe nothing: fall back to the defaults instead.
+    relayHosts: relayHosts && relayHosts.length > 0 ? relayHosts : undefined,
+    pricingFile: options.pricingFile ?? (env.OTEL_LLM_RELAY_PRICING?.trim() || undefined),
+    captureMessageContent: options.captureMessageContent ?? envCapture ?? false,
+    maxContentLength: positiveInteger('maxContentLength', options.maxContentLength, DEFAULT_MAX_CONTENT_LENGTH, warn),
+    maxModelsPerMetric: positiveInteger(
+      'maxModelsPerMetric',
+      options.maxModelsPerMetric,
+      DEFAULT_MAX_MODELS_PER_METRIC,
+      warn
+    ),
+    propagateContext: options.propagateContext ?? true,
+    idleTimeoutMs: positiveInteger('idleTimeoutMs', options.idleTimeoutMs, DEFAULT_IDLE_TIMEOUT_MS, warn),
+  };
+}

@@ -1,0 +1,267 @@
+/*
+ * One observed relay call, from `undici:request:create` to the end of its response body.
+ * Holds only what it needs (a bounded request-body parser, a response reader, scalars) and
+ * hands the finished call to the instrumentation, which records the span and the metrics.
+ */
+import { TextDecoder } from 'node:util';
+import type { RequestObserver, UndiciResponse } from './undici-channels';
+import { ResponseBodyReader } from './response-body-reader';
+import type { BodyEvent, BodyReadResult } from './response-body-reader';
+import { BoundedJsonParser } from '../json/bounded-json-parser';
+import { mediaType, pickHeaders } from '../http/headers';
+import { codecFor } from '../wire/index';
+import type { CodecOptions, RequestInfo, ResponseAccumulator, ResponseInfo } from '../wire/types';
+import type { CallStart } from '../telemetry/call-outcome';
+import { transportErrorType } from '../telemetry/call-outcome';
+import { RATE_LIMIT_HEADER_NAMES } from '../telemetry/rate-limit-headers';
+
+/** Largest request body we parse for model and parameters; larger ones are read up to this size. */
+const MAX_REQUEST_BODY_BYTES = 8 * 1024 * 1024;
+/** Gaps between chunks kept before they are handed over as a batch (bounded memory on endless streams). */
+const CHUNK_GAP_BATCH = 256;
+
+const RESPONSE_HEADERS_WANTED: ReadonlySet<string> = new Set([
+  'content-type',
+  'content-encoding',
+  ...RATE_LIMIT_HEADER_NAMES,
+]);
+
+export interface FinishedCall {
+  start: CallStart;
+  request: RequestInfo;
+  response?: ResponseInfo;
+  statusCode?: number;
+  headers: ReadonlyMap<string, string>;
+  /** Transport failure (reset, abort, timeout), if any. */
+  transportError?: string;
+  /** What was wrong with the body itself (unparseable, empty, cut), if anything. */
+  bodyProblem?: 'invalid_response' | 'empty_response' | 'incomplete_response' | 'decode_error';
+  startedAt: number;
+  endedAt: number;
+  firstChunkAt?: number;
+}
+
+export interface LlmCallListener {
+  /** The request body was read: model and parameters are known. */
+  onRequestParsed(call: LlmCall, request: RequestInfo): void;
+  onResponseHeaders(call: LlmCall, statusCode: number, headers: ReadonlyMap<string, string>): void;
+  /** A batch of gaps (seconds) between consecutive output chunks. */
+  onChunkGaps(call: LlmCall, gaps: Float64Array, count: number): void;
+  onFinished(call: LlmCall, finished: FinishedCall): void;
+  /** Our own code threw while handling this call outside a channel subscriber (e.g. in a zlib callback). */
+  onInternalError(call: LlmCall, error: unknown): void;
+}
+
+export class LlmCall implements RequestObserver {
+  readonly start: CallStart;
+  /** performance.now() at `create`. */
+  readonly startedAt: number;
+  lastActivityAt: number;
+  private readonly _listener: LlmCallListener;
+  private readonly _codecOptions: CodecOptions;
+  private _requestBody: BoundedJsonParser | undefined = new BoundedJsonParser();
+  private _requestText: TextDecoder | undefined = new TextDecoder('utf-8');
+  private _requestBytes = 0;
+  private _request: RequestInfo | undefined;
+  private _statusCode: number | undefined;
+  private _headers: ReadonlyMap<string, string> = new Map();
+  private _reader: ResponseBodyReader | undefined;
+  private _accumulator: ResponseAccumulator | undefined;
+  private _responseEndedAt: number | undefined;
+  private _transportError: string | undefined;
+  private _firstChunkAt: number | undefined;
+  private _lastChunkAt: number | undefined;
+  private _gaps: Float64Array | undefined;
+  private _gapCount = 0;
+  private _sseEvents = 0;
+  private _finished = false;
+
+  constructor(start: CallStart, startedAt: number, codecOptions: CodecOptions, listener: LlmCallListener) {
+    this.start = start;
+    this.startedAt = startedAt;
+    this.lastActivityAt = startedAt;
+    this._codecOptions = codecOptions;
+    this._listener = listener;
+  }
+
+  get finished(): boolean {
+    return this._finished;
+  }
+
+  get request(): RequestInfo | undefined {
+    return this._request;
+  }
+
+  onRequestBodyChunk(chunk: Uint8Array): void {
+    if (this._finished) return;
+    this.lastActivityAt = performance.now();
+    if (!this._requestBody || !this._requestText) return;
+    this._requestBytes += chunk.byteLength;
+    if (this._requestBytes > MAX_REQUEST_BODY_BYTES) {
+      // Model and parameters come first in every SDK's body; what was read so far is parsed as is.
+      this._parseRequest();
+      return;
+    }
+    const text = this._requestText.decode(chunk, { stream: true });
+    if (text) this._requestBody.push(text);
+  }
+
+  onRequestBodyEnd(): void {
+    if (this._finished) return;
+    this._parseRequest();
+  }
+
+  onResponseHeaders(response: UndiciResponse): void {
+    if (this._finished) return;
+    const now = performance.now();
+    this.lastActivityAt = now;
+    // Some undici paths report headers before `bodySent` (e.g. an early error answer): read the body we have.
+    this._parseRequest();
+    const status = typeof response.statusCode === 'number' ? response.statusCode : Number(response.statusCode);
+    this._statusCode = Number.isFinite(status) ? status : undefined;
+    this._headers = pickHeaders(response.headers, RESPONSE_HEADERS_WANTED);
+    const request = this._request!;
+    this._accumulator = codecFor(this.start.route.format).createResponseAccumulator(request, this._codecOptions);
+    // Error answers are read as JSON whatever their content type (Gemini sends JSON errors as text/event-stream).
+    const isSse =
+      mediaType(this._headers.get('content-type')) === 'text/event-stream' && (this._statusCode ?? 0) < 400;
+    this._reader = new ResponseBodyReader(isSse ? 'sse' : 'json', this._headers.get('content-encoding'), {
+      onEvent: event => this._onEvent(event),
+      onDone: result => this._onBodyDone(result),
+      onInternalError: error => this._listener.onInternalError(this, error),
+    });
+    this._listener.onResponseHeaders(this, this._statusCode ?? 0, this._headers);
+  }
+
+  onResponseChunk(chunk: Uint8Array): void {
+    if (this._finished || !this._reader) return;
+    const now = performance.now();
+    this.lastActivityAt = now;
+    this._reader.write(chunk, now);
+  }
+
+  onResponseEnd(): void {
+    if (this._finished) return;
+    this._responseEndedAt = performance.now();
+    if (this._reader) this._reader.end();
+    else this._finish(undefined);
+  }
+
+  onError(error: unknown): void {
+    if (this._finished) return;
+    this._responseEndedAt = performance.now();
+    this._transportError = transportErrorType(error);
+    this._parseRequest();
+    if (this._reader) this._reader.end();
+    else this._finish(undefined);
+  }
+
+  /** Stops following the call without reporting it (after an internal error); later events are ignored. */
+  drop(): void {
+    this._finished = true;
+    this._reader?.destroy();
+  }
+
+  /** Ends the call now with `error.type` = reason (idle timeout, internal error); later events are ignored. */
+  abandon(reason: string): void {
+    if (this._finished) return;
+    this._responseEndedAt = performance.now();
+    this._transportError = reason;
+    this._parseRequest();
+    this._reader?.destroy();
+    this._finish(undefined);
+  }
+
+  private _parseRequest(): void {
+    if (this._request) return;
+    const parser = this._requestBody;
+    const tail = this._requestText?.decode() ?? '';
+    this._requestBody = undefined;
+    this._requestText = undefined;
+    let body: unknown;
+    if (parser) {
+      if (tail) parser.push(tail);
+      const result = parser.end();
+      body = result.ok ? result.value : undefined;
+    }
+    const codec = codecFor(this.start.route.format);
+    this._request = codec.parseRequest(body, this.start.route, this._codecOptions);
+    this._listener.onRequestParsed(this, this._request);
+  }
+
+  private _onEvent(event: BodyEvent): void {
+    if (this._finished || !this._accumulator) return;
+    this._sseEvents++;
+    let data: unknown = event.data;
+    const first = event.data.charCodeAt(0);
+    // `{` or `[`: JSON. Anything else (`[DONE]` starts with `[` too, hence the try) stays a string.
+    if (first === 123 || first === 91) {
+      try {
+        data = JSON.parse(event.data);
+      } catch {
+        data = event.data;
+      }
+    }
+    if (!this._accumulator.onEvent(event.event, data)) return;
+    const at = event.arrivedAt;
+    if (this._firstChunkAt === undefined) {
+      this._firstChunkAt = at;
+    } else if (this._lastChunkAt !== undefined) {
+      this._gaps ??= new Float64Array(CHUNK_GAP_BATCH);
+      this._gaps[this._gapCount++] = (at - this._lastChunkAt) / 1000;
+      if (this._gapCount === CHUNK_GAP_BATCH) this._flushGaps();
+    }
+    this._lastChunkAt = at;
+  }
+
+  private _flushGaps(): void {
+    if (this._gaps && this._gapCount > 0) this._listener.onChunkGaps(this, this._gaps, this._gapCount);
+    this._gapCount = 0;
+  }
+
+  private _onBodyDone(result: BodyReadResult): void {
+    if (this._finished) return;
+    let bodyProblem: FinishedCall['bodyProblem'];
+    if (result.decodeError !== undefined) bodyProblem = 'decode_error';
+    if (result.json) {
+      if (result.json.ok) this._accumulator?.onJson(result.json.value);
+      else if (this._transportError === undefined) {
+        bodyProblem = result.decodedBytes === 0 ? 'empty_response' : 'invalid_response';
+      }
+    } else if (this._transportError === undefined && bodyProblem === undefined && this._sseEvents === 0) {
+      bodyProblem = result.decodedBytes === 0 ? 'empty_response' : 'invalid_response';
+    }
+    this._finish(bodyProblem);
+  }
+
+  private _finish(bodyProblem: FinishedCall['bodyProblem']): void {
+    if (this._finished) return;
+    this._finished = true;
+    this._flushGaps();
+    const response = this._accumulator?.finish();
+    if (
+      bodyProblem === undefined &&
+      this._transportError === undefined &&
+      response &&
+      this._sseEvents > 0 &&
+      response.finishReasons.length === 0 &&
+      response.error === undefined &&
+      response.usage.outputTokens === undefined
+    ) {
+      // A stream that closed cleanly but never said it was done (no finish reason, no usage, no error).
+      bodyProblem = 'incomplete_response';
+    }
+    this._listener.onFinished(this, {
+      start: this.start,
+      request: this._request!,
+      response,
+      statusCode: this._statusCode,
+      headers: this._headers,
+      transportError: this._transportError,
+      bodyProblem,
+      startedAt: this.startedAt,
+      endedAt: this._responseEndedAt ?? performance.now(),
+      firstChunkAt: this._firstChunkAt,
+    });
+  }
+}

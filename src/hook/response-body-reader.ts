@@ -1,0 +1,153 @@
+/*
+ * Reads a copy of a response body as it passes: content-decoding, then SSE events or one
+ * bounded JSON value. Never holds the whole body. Each SSE event carries the arrival time of
+ * the raw bytes that completed it, so time-to-first-chunk is measured at the socket, not after
+ * our own decompression.
+ */
+import { TextDecoder } from 'node:util';
+import { createContentDecoder } from '../http/content-decoder';
+import { BoundedJsonParser } from '../json/bounded-json-parser';
+import { SseParser } from '../sse/sse-parser';
+
+export interface BodyEvent {
+  event?: string;
+  data: string;
+  /** performance.now() when the bytes completing this event arrived. */
+  arrivedAt: number;
+}
+
+export interface BodyReaderSink {
+  onEvent(event: BodyEvent): void;
+  /** The body is fully read (or cut): `json` holds the parsed JSON body when the body was JSON. */
+  onDone(result: BodyReadResult): void;
+  /** Our code threw inside an asynchronous decoder callback, where no channel guard protects the app. */
+  onInternalError(error: unknown): void;
+}
+
+export interface BodyReadResult {
+  /** Bytes of decoded body seen. */
+  decodedBytes: number;
+  json?: { ok: true; value: unknown } | { ok: false; error: string };
+  /** Set when the content-encoding could not be decoded or the decoded bytes were corrupt. */
+  decodeError?: string;
+  /** SSE events dropped for exceeding the size cap. */
+  droppedEvents: number;
+}
+
+export type BodyKind = 'sse' | 'json';
+
+export class ResponseBodyReader {
+  private readonly _sink: BodyReaderSink;
+  private readonly _kind: BodyKind;
+  private readonly _text = new TextDecoder('utf-8');
+  private readonly _sse: SseParser | undefined;
+  private readonly _json: BoundedJsonParser | undefined;
+  private readonly _decoder: ReturnType<typeof createContentDecoder> | undefined;
+  private _lastArrival = 0;
+  private _decodedBytes = 0;
+  private _decodeError: string | undefined;
+  private _ended = false;
+  private _done = false;
+
+  constructor(kind: BodyKind, contentEncoding: string | undefined, sink: BodyReaderSink) {
+    this._sink = sink;
+    this._kind = kind;
+    if (kind === 'sse') {
+      this._sse = new SseParser(e => this._sink.onEvent({ event: e.event, data: e.data, arrivedAt: this._lastArrival }));
+    } else {
+      this._json = new BoundedJsonParser();
+    }
+    const encoding = contentEncoding?.trim().toLowerCase();
+    if (encoding && encoding !== 'identity') {
+      const decoder = createContentDecoder(encoding, {
+        onData: chunk => this._guard(() => this._decoded(chunk)),
+        onEnd: () => this._guard(() => this._finish()),
+        onError: err =>
+          this._guard(() => {
+            this._decodeError = err.message || 'decode_error';
+            this._finish();
+          }),
+      });
+      if ('unsupported' in decoder) {
+        this._decodeError = `unsupported content-encoding: ${decoder.unsupported}`;
+      } else {
+        this._decoder = decoder;
+      }
+    }
+  }
+
+  /** A raw (still content-coded) chunk arrived at `arrivedAt`. */
+  write(chunk: Uint8Array, arrivedAt: number): void {
+    if (this._ended || this._decodeError !== undefined) return;
+    this._lastArrival = arrivedAt;
+    if (this._decoder && !('unsupported' in this._decoder)) {
+      // zlib keeps a reference until it has processed the chunk: copy, undici may reuse the buffer.
+      this._decoder.write(Buffer.from(chunk));
+    } else {
+      this._decoded(chunk);
+    }
+  }
+
+  /** The body ended (or was cut); results follow through `onDone`, possibly asynchronously. */
+  end(): void {
+    if (this._ended) return;
+    this._ended = true;
+    if (this._decoder && !('unsupported' in this._decoder) && this._decodeError === undefined) {
+      this._decoder.end();
+    } else {
+      this._finish();
+    }
+  }
+
+  /** Stops all work; `onDone` is not called afterwards. */
+  destroy(): void {
+    this._ended = true;
+    this._done = true;
+    if (this._decoder && !('unsupported' in this._decoder)) this._decoder.destroy();
+  }
+
+  private _guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.destroy();
+      try {
+        this._sink.onInternalError(err);
+      } catch {
+        // nothing safe left to do
+      }
+    }
+  }
+
+  private _decoded(chunk: Uint8Array): void {
+    if (this._done) return;
+    this._decodedBytes += chunk.byteLength;
+    const text = this._text.decode(chunk, { stream: true });
+    if (text.length === 0) return;
+    if (this._sse) this._sse.push(text);
+    else this._json?.push(text);
+  }
+
+  private _finish(): void {
+    if (this._done) return;
+    this._done = true;
+    const tail = this._text.decode();
+    let json: BodyReadResult['json'];
+    let droppedEvents = 0;
+    if (this._sse) {
+      if (tail) this._sse.push(tail);
+      this._sse.end();
+      droppedEvents = this._sse.droppedEvents;
+    } else if (this._json) {
+      if (tail) this._json.push(tail);
+      const result = this._json.end();
+      json = result.ok ? { ok: true, value: result.value } : { ok: false, error: result.error };
+    }
+    this._sink.onDone({
+      decodedBytes: this._decodedBytes,
+      json: this._kind === 'json' ? json : undefined,
+      decodeError: this._decodeError,
+      droppedEvents,
+    });
+  }
+}

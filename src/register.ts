@@ -1,0 +1,34 @@
+/*
+ * `node --import otel-llm-relay/register app.js` (or `--require`): starts an OpenTelemetry NodeSDK
+ * with the relay instrumentation, configured by the standard OTEL_* variables. Defaults differ from
+ * a bare NodeSDK in two ways: metrics go to a Prometheus endpoint (:9464/metrics) unless
+ * OTEL_METRICS_EXPORTER says otherwise, and traces/logs are exported only when asked for (an OTLP
+ * endpoint or OTEL_TRACES_EXPORTER), so nothing tries to reach a Collector that isn't there.
+ * Whatever happens here, the app starts.
+ */
+import { isMainThread } from 'node:worker_threads';
+import { diag, DiagConsoleLogger, DiagLogLevel } from '@opentelemetry/api';
+import { startSdk } from './sdk/start-sdk';
+
+function logLevelFromEnv(value: string | undefined): DiagLogLevel | undefined {
+  switch (value?.trim().toUpperCase()) {
+    case 'NONE': return DiagLogLevel.NONE;
+    case 'ERROR': return DiagLogLevel.ERROR;
+    case 'WARN': return DiagLogLevel.WARN;
+    case 'INFO': return DiagLogLevel.INFO;
+    case 'DEBUG': return DiagLogLevel.DEBUG;
+    case 'VERBOSE': return DiagLogLevel.VERBOSE;
+    case 'ALL': return DiagLogLevel.ALL;
+    default: return undefined;
+  }
+}
+
+// Worker threads share the process: one SDK, started by the main thread, is enough.
+if (isMainThread) {
+  try {
+    diag.setLogger(new DiagConsoleLogger(), logLevelFromEnv(process.env.OTEL_LOG_LEVEL) ?? DiagLogLevel.WARN);
+    startSdk(process.env);
+  } catch (err) {
+    console.error('otel-llm-relay: telemetry not started, the app runs without it:', err);
+  }
+}

@@ -1,0 +1,73 @@
+import { diag } from '@opentelemetry/api';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import type { NodeSDKConfiguration } from '@opentelemetry/sdk-node';
+import { LlmRelayInstrumentation } from '../instrumentation';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function isSet(env: Env, name: string): boolean {
+  return (env[name]?.trim() ?? '') !== '';
+}
+
+function isTrue(env: Env, name: string): boolean {
+  return env[name]?.trim().toLowerCase() === 'true';
+}
+
+/** True when an OTLP endpoint for `signal` (traces, logs) is configured. */
+function hasOtlpEndpoint(env: Env, signal: 'TRACES' | 'LOGS'): boolean {
+  return isSet(env, 'OTEL_EXPORTER_OTLP_ENDPOINT') || isSet(env, `OTEL_EXPORTER_OTLP_${signal}_ENDPOINT`);
+}
+
+/**
+ * The NodeSDK options the register hook uses. What the environment names is left to NodeSDK's own
+ * env handling; only the defaults that differ (see register.ts) are filled in here.
+ */
+export function sdkOptionsFromEnv(env: Env): Partial<NodeSDKConfiguration> {
+  const options: Partial<NodeSDKConfiguration> = {
+    instrumentations: [new LlmRelayInstrumentation()],
+  };
+  if (!isSet(env, 'OTEL_METRICS_EXPORTER')) {
+    const port = Number(env.OTEL_EXPORTER_PROMETHEUS_PORT);
+    options.metricReaders = [
+      new PrometheusExporter({
+        host: env.OTEL_EXPORTER_PROMETHEUS_HOST?.trim() || undefined,
+        port: Number.isInteger(port) && port > 0 ? port : undefined,
+      }),
+    ];
+  }
+  if (!isSet(env, 'OTEL_TRACES_EXPORTER') && !hasOtlpEndpoint(env, 'TRACES')) options.spanProcessors = [];
+  if (!isSet(env, 'OTEL_LOGS_EXPORTER') && !hasOtlpEndpoint(env, 'LOGS')) options.logRecordProcessors = [];
+  return options;
+}
+
+let started: NodeSDK | undefined;
+
+/** Starts the SDK once per process and arranges a flush on exit; returns undefined when disabled. */
+export function startSdk(env: Env): NodeSDK | undefined {
+  if (started) return started;
+  if (isTrue(env, 'OTEL_SDK_DISABLED')) {
+    diag.info('otel-llm-relay: OTEL_SDK_DISABLED=true, telemetry not started');
+    return undefined;
+  }
+  const sdk = new NodeSDK(sdkOptionsFromEnv(env));
+  sdk.start();
+  started = sdk;
+
+  let shuttingDown: Promise<void> | undefined;
+  const shutdown = () => {
+    shuttingDown ??= sdk.shutdown().catch(err => diag.error('otel-llm-relay: shutdown failed:', err));
+    return shuttingDown;
+  };
+  process.once('beforeExit', () => void shutdown());
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    const onSignal = () => {
+      void shutdown().finally(() => {
+        // Our listener replaced Node's default action; when the app has none of its own, restore it.
+        if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+      });
+    };
+    process.once(signal, onSignal);
+  }
+  return sdk;
+}

@@ -1,0 +1,146 @@
+/*
+ * The metric instruments and how a finished call is recorded on them. Metric attributes are an
+ * explicit low-cardinality allowlist; model names pass a cardinality guard.
+ */
+import { ValueType } from '@opentelemetry/api';
+import type { Attributes, Counter, Gauge, Histogram, Meter } from '@opentelemetry/api';
+import type { CallOutcome, CallStart } from './call-outcome';
+import { CardinalityGuard } from './cardinality-guard';
+import type { RateLimitReading } from './rate-limit-headers';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_PROVIDER_NAME,
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_RESPONSE_MODEL,
+  ATTR_GEN_AI_TOKEN_TYPE,
+  ATTR_LLM_RELAY_COST_SOURCE,
+  ATTR_LLM_RELAY_PROBE,
+  ATTR_LLM_RELAY_RATE_LIMIT_KIND,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  DURATION_BUCKETS,
+  GEN_AI_TOKEN_TYPE_VALUE_INPUT,
+  GEN_AI_TOKEN_TYPE_VALUE_OUTPUT,
+  METRIC_GEN_AI_CLIENT_OPERATION_DURATION,
+  METRIC_GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK,
+  METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
+  METRIC_GEN_AI_CLIENT_TOKEN_USAGE,
+  METRIC_LLM_RELAY_COST,
+  METRIC_LLM_RELAY_COST_UNPRICED,
+  METRIC_LLM_RELAY_MODEL_SUBSTITUTIONS,
+  METRIC_LLM_RELAY_RATE_LIMIT_LIMIT,
+  METRIC_LLM_RELAY_RATE_LIMIT_REMAINING,
+  TOKEN_BUCKETS,
+} from './semconv';
+
+export interface ModelLabels {
+  requestModel?: string;
+  responseModel?: string;
+}
+
+export class LlmMetrics {
+  private readonly _duration: Histogram;
+  private readonly _tokenUsage: Histogram;
+  private readonly _timeToFirstChunk: Histogram;
+  private readonly _timePerOutputChunk: Histogram;
+  private readonly _cost: Counter;
+  private readonly _unpriced: Counter;
+  private readonly _substitutions: Counter;
+  private readonly _rateLimitRemaining: Gauge;
+  private readonly _rateLimitLimit: Gauge;
+  private readonly _models: CardinalityGuard;
+  private readonly _errorTypes: CardinalityGuard;
+
+  constructor(meter: Meter, maxModelsPerMetric: number, onOverflow: (what: string, value: string) => void) {
+    this._models = new CardinalityGuard(maxModelsPerMetric, v => onOverflow('model', v));
+    this._errorTypes = new CardinalityGuard(64, v => onOverflow('error.type', v));
+    this._duration = meter.createHistogram(METRIC_GEN_AI_CLIENT_OPERATION_DURATION, {
+      description: 'GenAI operation duration.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+    });
+    this._tokenUsage = meter.createHistogram(METRIC_GEN_AI_CLIENT_TOKEN_USAGE, {
+      description: 'Number of input and output tokens used.',
+      unit: '{token}',
+      valueType: ValueType.INT,
+      advice: { explicitBucketBoundaries: TOKEN_BUCKETS },
+    });
+    this._timeToFirstChunk = meter.createHistogram(METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK, {
+      description: 'Time from the request to the first output chunk of a streamed response.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+    });
+    this._timePerOutputChunk = meter.createHistogram(METRIC_GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK, {
+      description: 'Time between consecutive output chunks of a streamed response.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+    });
+    this._cost = meter.createCounter(METRIC_LLM_RELAY_COST, {
+      description: 'Cost of LLM calls in US dollars, from the price table or as reported by the relay.',
+      unit: '{USD}',
+    });
+    this._unpriced = meter.createCounter(METRIC_LLM_RELAY_COST_UNPRICED, {
+      description: 'LLM calls with token usage whose model has no known price.',
+      unit: '{call}',
+    });
+    this._substitutions = meter.createCounter(METRIC_LLM_RELAY_MODEL_SUBSTITUTIONS, {
+      description: 'Calls the relay answered with a different model family than requested.',
+      unit: '{call}',
+    });
+    this._rateLimitRemaining = meter.createGauge(METRIC_LLM_RELAY_RATE_LIMIT_REMAINING, {
+      description: 'Remaining requests or tokens in the current rate-limit window, from the relay response headers.',
+      unit: '{count}',
+    });
+    this._rateLimitLimit = meter.createGauge(METRIC_LLM_RELAY_RATE_LIMIT_LIMIT, {
+      description: 'Rate-limit window size in requests or tokens, from the relay response headers.',
+      unit: '{count}',
+    });
+  }
+
+  /** The attributes every GenAI metric point of a call carries. */
+  baseAttributes(start: CallStart, models: ModelLabels, extra?: Attributes): Attributes {
+    const attributes: Attributes = {
+      ...extra,
+      [ATTR_GEN_AI_OPERATION_NAME]: start.route.operation,
+      [ATTR_GEN_AI_PROVIDER_NAME]: start.provider,
+      [ATTR_SERVER_ADDRESS]: start.serverAddress,
+      [ATTR_SERVER_PORT]: start.serverPort,
+    };
+    if (models.requestModel) attributes[ATTR_GEN_AI_REQUEST_MODEL] = this._models.admit(models.requestModel);
+    if (models.responseModel) attributes[ATTR_GEN_AI_RESPONSE_MODEL] = this._models.admit(models.responseModel);
+    if (start.probe) attributes[ATTR_LLM_RELAY_PROBE] = start.probe;
+    return attributes;
+  }
+
+  recordCall(outcome: CallOutcome, durationSeconds: number, base: Attributes): void {
+    const durationAttributes = outcome.errorType
+      ? { ...base, [ATTR_ERROR_TYPE]: this._errorTypes.admit(outcome.errorType) }
+      : base;
+    this._duration.record(durationSeconds, durationAttributes);
+
+    const usage = outcome.response?.usage;
+    if (usage?.inputTokens !== undefined) {
+      this._tokenUsage.record(usage.inputTokens, { ...base, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_VALUE_INPUT });
+    }
+    if (usage?.outputTokens !== undefined) {
+      this._tokenUsage.record(usage.outputTokens, { ...base, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_VALUE_OUTPUT });
+    }
+    if (outcome.timeToFirstChunk !== undefined) this._timeToFirstChunk.record(outcome.timeToFirstChunk, base);
+    if (outcome.cost) this._cost.add(outcome.cost.usd, { ...base, [ATTR_LLM_RELAY_COST_SOURCE]: outcome.cost.source });
+    if (outcome.unpriced) this._unpriced.add(1, base);
+    if (outcome.substituted) this._substitutions.add(1, base);
+  }
+
+  recordChunkGaps(gaps: ArrayLike<number>, count: number, base: Attributes): void {
+    for (let i = 0; i < count; i++) this._timePerOutputChunk.record(gaps[i]!, base);
+  }
+
+  recordRateLimits(readings: readonly RateLimitReading[], base: Attributes): void {
+    for (const reading of readings) {
+      const attributes = { ...base, [ATTR_LLM_RELAY_RATE_LIMIT_KIND]: reading.kind };
+      if (reading.remaining !== undefined) this._rateLimitRemaining.record(reading.remaining, attributes);
+      if (reading.limit !== undefined) this._rateLimitLimit.record(reading.limit, attributes);
+    }
+  }
+}

@@ -1,0 +1,86 @@
+import type { Attributes, Span } from '@opentelemetry/api';
+import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
+
+/** Prices in USD per 1M tokens. */
+export interface ModelPriceConfig {
+  input: number;
+  output: number;
+  /** Price of cache-read input tokens; defaults to `input`. */
+  cachedInput?: number;
+  /** Price of cache-write (cache creation) input tokens; defaults to `input`. */
+  cacheWrite?: number;
+}
+
+/** The pricing file's shape (see docs/pricing.md). */
+export interface PricingConfig {
+  models?: Record<string, ModelPriceConfig>;
+  /** Scale every price for calls to one relay host (`host` or `host:port`): relays bill at their own rates. */
+  hosts?: Record<string, { multiplier: number }>;
+}
+
+/** What a hook learns about one relay call. */
+export interface LlmCallInfo {
+  method: string;
+  /** The request URL, with credentials in the query string redacted. */
+  url: string;
+  operation: string;
+  requestModel?: string;
+  responseModel?: string;
+  statusCode?: number;
+  errorType?: string;
+}
+
+export type LlmRelayRequestHook = (span: Span, info: LlmCallInfo) => void;
+export type LlmRelayResponseHook = (span: Span, info: LlmCallInfo) => void;
+/** Extra attributes for the metrics of a call; keep their values low-cardinality. */
+export type LlmRelayMetricAttributesHook = (info: LlmCallInfo) => Attributes | undefined;
+
+export interface LlmRelayInstrumentationConfig extends InstrumentationConfig {
+  /**
+   * Relay hosts to observe: `host`, `host:port` or an origin URL (`https://relay.example.com`).
+   * Env `OTEL_LLM_RELAY_HOSTS` (comma list) applies when this option is not given.
+   * @default well-known LLM API hosts, plus any host whose request path is a known LLM API route
+   */
+  relayHosts?: string[];
+  /**
+   * Path of a pricing JSON file that adds to or overrides the built-in prices.
+   * Env `OTEL_LLM_RELAY_PRICING` applies when this option is not given.
+   */
+  pricingFile?: string;
+  /** Prices given in code; they win over the pricing file and the built-in table. */
+  pricing?: PricingConfig;
+  /**
+   * Record prompts and completions on spans (`gen_ai.input.messages`, `gen_ai.output.messages`).
+   * Env `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT` (`true`/`false`, or `SPAN_ONLY`, `SPAN_AND_EVENT`,
+   * `NO_CONTENT`, `EVENT_ONLY`) applies when this option is not given.
+   * @default false
+   */
+  captureMessageContent?: boolean;
+  /**
+   * Longest captured content string, in characters; longer ones are truncated.
+   * @default 4096
+   */
+  maxContentLength?: number;
+  /**
+   * Most distinct model names per metric label; further names are reported as `_OTHER`.
+   * @default 100
+   */
+  maxModelsPerMetric?: number;
+  /**
+   * Inject a W3C `traceparent` header into relay requests when no other instrumentation does.
+   * @default true
+   */
+  propagateContext?: boolean;
+  /**
+   * A response whose body makes no progress for this long is given up: its span ends with
+   * `error.type` = `timeout` and its state is released (the caller's request is not touched).
+   * @default 600000 (10 minutes)
+   */
+  idleTimeoutMs?: number;
+  /** Called when the span starts, with what the request line says. */
+  requestHook?: LlmRelayRequestHook;
+  /** Called before the span ends, with what the response said. */
+  responseHook?: LlmRelayResponseHook;
+  /** Adds attributes to every metric point of a call (e.g. a tenant); keep them low-cardinality. */
+  metricAttributesHook?: LlmRelayMetricAttributesHook;
+}

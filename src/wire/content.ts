@@ -1,0 +1,241 @@
+/*
+ * Opt-in content capture in the GenAI semconv message shape
+ * (`gen_ai.input.messages`, `gen_ai.output.messages`, `gen_ai.system_instructions`):
+ * `[{role, parts: [{type: 'text', content}, {type: 'tool_call', id, name, arguments}, ...]}]`.
+ * Every captured string is cut to `maxContentLength`, and a stream's output is assembled from
+ * its deltas up to that cap, so capture never holds more than a bounded amount per choice.
+ */
+
+/** One message part (`text`, `reasoning`, `tool_call`, `tool_call_response`, `uri`, or a generic `{type}`). */
+export type MessagePart = Record<string, unknown>;
+
+export interface InputMessage {
+  role: string;
+  parts: MessagePart[];
+}
+
+export interface OutputMessage {
+  role: string;
+  parts: MessagePart[];
+  finish_reason: string;
+}
+
+/** Most choices/candidates tracked per response (n > 64 is not a real request). */
+export const MAX_CHOICES = 64;
+/** Most tool calls tracked per choice. */
+const MAX_TOOL_CALLS = 64;
+
+export function truncateContent(text: string, maxLength: number): string {
+  const max = Math.max(0, Math.floor(maxLength));
+  return text.length > max ? text.slice(0, max) : text;
+}
+
+export function textPart(text: string, maxLength: number): MessagePart {
+  return { type: 'text', content: truncateContent(text, maxLength) };
+}
+
+export function reasoningPart(text: string, maxLength: number): MessagePart {
+  return { type: 'reasoning', content: truncateContent(text, maxLength) };
+}
+
+/**
+ * Tool-call arguments: a JSON string becomes the parsed value when it is complete (semconv
+ * prefers structured arguments); anything cut by the cap stays a (truncated) string.
+ */
+export function toolArguments(value: unknown, maxLength: number): unknown {
+  if (typeof value === 'string') {
+    if (value.length <= maxLength) {
+      try {
+        return JSON.parse(value) as unknown;
+      } catch {
+        return value;
+      }
+    }
+    return truncateContent(value, maxLength);
+  }
+  return capValue(value, maxLength);
+}
+
+/**
+ * A structured value (tool arguments or results given as objects) cut to the cap: kept as is
+ * when its JSON fits, else replaced by its truncated JSON text.
+ */
+export function capValue(value: unknown, maxLength: number): unknown {
+  if (value === undefined || value === null) return value;
+  if (typeof value === 'string') return truncateContent(value, maxLength);
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch {
+    return undefined;
+  }
+  if (json === undefined) return undefined;
+  return json.length <= maxLength ? value : truncateContent(json, maxLength);
+}
+
+/** `role` values become the semconv roles (`model` → `assistant`, `function` → `tool`). */
+export function normaliseRole(role: unknown, fallback: string): string {
+  if (typeof role !== 'string' || role.length === 0) return fallback;
+  if (role === 'model') return 'assistant';
+  if (role === 'function') return 'tool';
+  return truncateContent(role, 32);
+}
+
+/** A text buffer that stops growing at its cap (it still counts what it was offered). */
+export class CappedText {
+  #text = '';
+  #max: number;
+  #truncated = false;
+
+  constructor(maxLength: number) {
+    this.#max = Math.max(0, Math.floor(maxLength));
+  }
+
+  append(text: string): void {
+    if (text.length === 0) return;
+    const room = this.#max - this.#text.length;
+    if (text.length > room) {
+      this.#truncated = true;
+      if (room > 0) this.#text += text.slice(0, room);
+    } else {
+      this.#text += text;
+    }
+  }
+
+  get text(): string {
+    return this.#text;
+  }
+
+  get truncated(): boolean {
+    return this.#truncated;
+  }
+
+  get empty(): boolean {
+    return this.#text.length === 0 && !this.#truncated;
+  }
+}
+
+interface ToolCallDraft {
+  id?: string;
+  name?: string;
+  args: CappedText;
+  /** Arguments already given as a value (non-streamed JSON, Gemini `args`). */
+  value?: unknown;
+}
+
+interface ChoiceDraft {
+  role?: string;
+  reasoning: CappedText;
+  text: CappedText;
+  toolCalls: Map<number, ToolCallDraft>;
+  extraParts: MessagePart[];
+}
+
+/** Assembles `gen_ai.output.messages` from whole messages or streamed deltas, per choice index. */
+export class OutputCollector {
+  readonly #max: number;
+  readonly #choices = new Map<number, ChoiceDraft>();
+
+  constructor(maxContentLength: number) {
+    this.#max = maxContentLength;
+  }
+
+  #choice(index: number): ChoiceDraft | undefined {
+    let choice = this.#choices.get(index);
+    if (choice === undefined) {
+      if (!isChoiceIndex(index) || this.#choices.size >= MAX_CHOICES) return undefined;
+      choice = {
+        reasoning: new CappedText(this.#max),
+        text: new CappedText(this.#max),
+        toolCalls: new Map(),
+        extraParts: [],
+      };
+      this.#choices.set(index, choice);
+    }
+    return choice;
+  }
+
+  setRole(index: number, role: unknown): void {
+    const choice = this.#choice(index);
+    if (choice !== undefined && typeof role === 'string' && role.length > 0) choice.role = normaliseRole(role, 'assistant');
+  }
+
+  appendText(index: number, text: unknown): void {
+    if (typeof text === 'string') this.#choice(index)?.text.append(text);
+  }
+
+  appendReasoning(index: number, text: unknown): void {
+    if (typeof text === 'string') this.#choice(index)?.reasoning.append(text);
+  }
+
+  /** A tool call (or a streamed piece of one: id/name once, argument text in pieces). */
+  toolCall(index: number, toolIndex: number, piece: { id?: unknown; name?: unknown; argsDelta?: unknown; value?: unknown }): void {
+    const choice = this.#choice(index);
+    if (choice === undefined || !Number.isSafeInteger(toolIndex) || toolIndex < 0) return;
+    let call = choice.toolCalls.get(toolIndex);
+    if (call === undefined) {
+      if (choice.toolCalls.size >= MAX_TOOL_CALLS) return;
+      call = { args: new CappedText(this.#max) };
+      choice.toolCalls.set(toolIndex, call);
+    }
+    if (typeof piece.id === 'string' && piece.id.length > 0) call.id = truncateContent(piece.id, 256);
+    if (typeof piece.name === 'string' && piece.name.length > 0) call.name = truncateContent(piece.name, 256);
+    if (typeof piece.argsDelta === 'string') call.args.append(piece.argsDelta);
+    if (piece.value !== undefined) call.value = capValue(piece.value, this.#max);
+  }
+
+  /** Number of tool calls seen so far for a choice (to number the next one). */
+  toolCallCount(index: number): number {
+    return this.#choices.get(index)?.toolCalls.size ?? 0;
+  }
+
+  addPart(index: number, part: MessagePart): void {
+    const choice = this.#choice(index);
+    if (choice !== undefined && choice.extraParts.length < MAX_TOOL_CALLS) choice.extraParts.push(part);
+  }
+
+  /** The assembled messages in index order; `finishReason(index)` fills `finish_reason`. */
+  messages(finishReason: (index: number) => string | undefined): OutputMessage[] {
+    const indices = [...this.#choices.keys()].sort((a, b) => a - b);
+    return indices.map((index) => {
+      const choice = this.#choices.get(index) as ChoiceDraft;
+      const parts: MessagePart[] = [];
+      if (!choice.reasoning.empty) parts.push({ type: 'reasoning', content: choice.reasoning.text });
+      if (!choice.text.empty) parts.push({ type: 'text', content: choice.text.text });
+      for (const call of choice.toolCalls.values()) {
+        const args = call.value !== undefined ? call.value : call.args.truncated ? call.args.text : toolArguments(call.args.text, this.#max);
+        parts.push({ type: 'tool_call', id: call.id ?? null, name: call.name ?? '', arguments: args === '' ? null : args });
+      }
+      parts.push(...choice.extraParts);
+      return { role: choice.role ?? 'assistant', parts, finish_reason: finishReason(index) ?? 'unknown' };
+    });
+  }
+}
+
+export function isChoiceIndex(index: number): boolean {
+  return Number.isSafeInteger(index) && index >= 0 && index < 1_000_000;
+}
+
+const DATA_URL = /^data:([^;,]*)(?:;[^,]*)?,/;
+const PART_TYPE_CHARS = /[^A-Za-z0-9_.-]/g;
+
+/**
+ * An image/audio/file reference as a semconv part: a `data:` URL becomes a `blob` part
+ * (its payload cut to the cap), anything else a `uri` part.
+ */
+export function mediaPart(url: string, modality: string, maxLength: number, mimeType?: string): MessagePart {
+  const match = DATA_URL.exec(url);
+  if (match !== null) {
+    const mime = match[1] !== undefined && match[1].length > 0 ? match[1] : mimeType;
+    return { type: 'blob', modality, mime_type: mime ?? null, content: truncateContent(url.slice(match[0].length), maxLength) };
+  }
+  return mimeType === undefined
+    ? { type: 'uri', modality, uri: truncateContent(url, maxLength) }
+    : { type: 'uri', modality, mime_type: mimeType, uri: truncateContent(url, maxLength) };
+}
+
+/** A part this package does not map: only its (sanitised) type is kept, never its payload. */
+export function genericPart(type: unknown): MessagePart {
+  const name = typeof type === 'string' ? type.slice(0, 64).replace(PART_TYPE_CHARS, '_') : '';
+  return { type: name.length > 0 ? name : 'unknown' };
+}

@@ -1,0 +1,244 @@
+/*
+ * OpenAI Chat Completions (`POST …/chat/completions`) as OpenAI, Azure, DeepSeek, Groq, Mistral,
+ * OpenRouter, Together and most relays speak it: one JSON body, or SSE `chat.completion.chunk`s.
+ *
+ * Stream quirks handled:
+ * - usage only in a final chunk with `choices: []` (`stream_options.include_usage`), in the
+ *   finish chunk (DeepSeek, Mistral, Together), in `x_groq.usage` (Groq), or nowhere;
+ * - Azure's first chunk has `id: ""` and `model: ""` (the first non-empty value is kept);
+ * - n > 1: chunks interleave choices; finish reasons are kept per index;
+ * - in-band errors in a 200 stream: a chunk with `error` (OpenRouter) or `event: error` (Groq);
+ * - chunks without `choices` and SSE comments never break anything.
+ */
+import { FinishReasons, FirstValue, UsageTracker, toResponseInfo } from './accumulate';
+import {
+  OutputCollector,
+  genericPart,
+  mediaPart,
+  normaliseRole,
+  textPart,
+  toolArguments,
+  capValue,
+  type InputMessage,
+  type MessagePart,
+} from './content';
+import { OTHER_ERROR_TYPE, errorFromBody } from './errors';
+import { openAiIncludeUsage, openAiOutputType, openAiSamplingParams, readOpenAiUsage } from './openai-common';
+import type {
+  CodecOptions,
+  RequestInfo,
+  ResponseAccumulator,
+  ResponseError,
+  ResponseInfo,
+  RouteMatch,
+  WireCodec,
+} from './types';
+import { asArray, asCount, asInteger, asRecord, asScalarString, asString, compact, firstDefined, getPath, type JsonRecord } from './values';
+
+function parseChatRequest(body: unknown, route: RouteMatch, options: CodecOptions): RequestInfo {
+  const request = asRecord(body) ?? {};
+  const info: RequestInfo = {
+    model: asScalarString(request['model']) ?? route.urlModel,
+    stream: request['stream'] === true || route.urlStream === true,
+    params: compact({
+      ...openAiSamplingParams(request),
+      maxTokens: firstDefined(asCount(request['max_completion_tokens']), asCount(request['max_tokens'])),
+      outputType: openAiOutputType(request),
+    }),
+    includeUsage: openAiIncludeUsage(request),
+  };
+  if (options.captureContent) {
+    const messages = asArray(request['messages'])
+      ?.map((message) => chatInputMessage(message, options.maxContentLength))
+      .filter((message): message is InputMessage => message !== undefined);
+    if (messages !== undefined && messages.length > 0) info.inputMessages = messages;
+  }
+  return compact(info);
+}
+
+/** Text of a `content` that is a string or an array of `{type: 'text', text}` parts. */
+export function contentText(content: unknown): string | undefined {
+  if (typeof content === 'string') return content;
+  const parts = asArray(content);
+  if (parts === undefined) return undefined;
+  let text: string | undefined;
+  for (const part of parts) {
+    const value = asString(getPath(part, 'text'));
+    if (value !== undefined) text = (text ?? '') + value;
+  }
+  return text;
+}
+
+/** One OpenAI content part (`text`, `image_url`, `input_audio`, `file`) as a semconv part. */
+function chatContentPart(value: unknown, max: number): MessagePart | undefined {
+  const part = asRecord(value);
+  if (part === undefined) return typeof value === 'string' ? textPart(value, max) : undefined;
+  const type = part['type'];
+  if (type === 'text' && typeof part['text'] === 'string') return textPart(part['text'], max);
+  if (type === 'image_url') {
+    const url = asString(getPath(part, 'image_url', 'url')) ?? asString(part['image_url']);
+    if (url !== undefined) return mediaPart(url, 'image', max);
+  }
+  if (type === 'input_audio') {
+    const data = asString(getPath(part, 'input_audio', 'data'));
+    const format = asString(getPath(part, 'input_audio', 'format'));
+    if (data !== undefined) return { type: 'blob', modality: 'audio', mime_type: format !== undefined ? `audio/${format}` : null, content: data.slice(0, max) };
+  }
+  if (type === 'file') {
+    const fileId = asString(getPath(part, 'file', 'file_id'));
+    if (fileId !== undefined) return { type: 'file', modality: 'document', file_id: fileId.slice(0, 256) };
+  }
+  return genericPart(type);
+}
+
+function chatInputMessage(value: unknown, max: number): InputMessage | undefined {
+  const message = asRecord(value);
+  if (message === undefined) return undefined;
+  const role = normaliseRole(message['role'], 'user');
+  const parts: MessagePart[] = [];
+  const content = message['content'];
+  if (role === 'tool') {
+    parts.push({ type: 'tool_call_response', id: asString(message['tool_call_id']) ?? null, response: capValue(contentText(content) ?? content, max) ?? null });
+  } else if (typeof content === 'string') {
+    parts.push(textPart(content, max));
+  } else {
+    for (const part of asArray(content) ?? []) {
+      const mapped = chatContentPart(part, max);
+      if (mapped !== undefined) parts.push(mapped);
+    }
+  }
+  for (const call of asArray(message['tool_calls']) ?? []) {
+    const fn = asRecord(getPath(call, 'function'));
+    parts.push({
+      type: 'tool_call',
+      id: asString(getPath(call, 'id')) ?? null,
+      name: asString(fn?.['name']) ?? '',
+      arguments: toolArguments(fn?.['arguments'], max) ?? null,
+    });
+  }
+  const legacyCall = asRecord(message['function_call']);
+  if (legacyCall !== undefined) {
+    parts.push({ type: 'tool_call', id: null, name: asString(legacyCall['name']) ?? '', arguments: toolArguments(legacyCall['arguments'], max) ?? null });
+  }
+  return { role, parts };
+}
+
+function textLength(value: unknown): number {
+  return typeof value === 'string' ? value.length : 0;
+}
+
+class ChatCompletionAccumulator implements ResponseAccumulator {
+  readonly #id = new FirstValue();
+  readonly #model = new FirstValue();
+  readonly #finishReasons = new FinishReasons();
+  readonly #usage = new UsageTracker();
+  readonly #output: OutputCollector | undefined;
+  #costUsd: number | undefined;
+  #error: ResponseError | undefined;
+  #outputChars = 0;
+
+  constructor(options: CodecOptions) {
+    this.#output = options.captureContent ? new OutputCollector(options.maxContentLength) : undefined;
+  }
+
+  onJson(body: unknown): void {
+    this.#error ??= errorFromBody(body);
+    const response = asRecord(body);
+    if (response === undefined) return;
+    this.#identity(response);
+    asArray(response['choices'])?.forEach((value, position) => {
+      const choice = asRecord(value);
+      if (choice === undefined) return;
+      const index = asInteger(choice['index']) ?? position;
+      this.#finishReasons.set(index, choice['finish_reason']);
+      const message = asRecord(choice['message']);
+      if (message !== undefined) this.#message(index, message, false);
+    });
+    this.#usageFrom(response);
+  }
+
+  onEvent(eventName: string | undefined, data: unknown): boolean {
+    if (eventName === 'error') {
+      this.#error ??= errorFromBody(data) ?? { type: OTHER_ERROR_TYPE };
+      return false;
+    }
+    const chunk = asRecord(data);
+    if (chunk === undefined) return false; // `[DONE]`, keep-alives, junk
+    this.#error ??= errorFromBody(chunk);
+    this.#identity(chunk);
+    let output = false;
+    asArray(chunk['choices'])?.forEach((value, position) => {
+      const choice = asRecord(value);
+      if (choice === undefined) return;
+      const index = asInteger(choice['index']) ?? position;
+      this.#finishReasons.set(index, choice['finish_reason']);
+      const delta = asRecord(choice['delta']);
+      if (delta !== undefined && this.#message(index, delta, true)) output = true;
+    });
+    this.#usageFrom(chunk);
+    return output;
+  }
+
+  finish(): ResponseInfo {
+    return toResponseInfo({
+      responseModel: this.#model.value,
+      responseId: this.#id.value,
+      finishReasons: this.#finishReasons.list(),
+      usage: this.#usage.usage,
+      error: this.#error,
+      outputChars: this.#outputChars,
+      reportedCostUsd: this.#costUsd,
+      outputMessages: this.#output?.messages((index) => this.#finishReasons.get(index)),
+    });
+  }
+
+  #identity(record: JsonRecord): void {
+    this.#id.offer(record['id']);
+    this.#model.offer(record['model']);
+  }
+
+  #usageFrom(record: JsonRecord): void {
+    for (const source of [record['usage'], getPath(record, 'x_groq', 'usage')]) {
+      const read = readOpenAiUsage(source);
+      if (read === undefined) continue;
+      this.#usage.merge(read.usage);
+      if (read.costUsd !== undefined) this.#costUsd = read.costUsd;
+    }
+  }
+
+  /**
+   * A whole `message` or a streamed `delta`: counts generated characters and feeds capture.
+   * Returns true when it carried generated content (text, reasoning, refusal or a tool call).
+   */
+  #message(index: number, message: JsonRecord, streamed: boolean): boolean {
+    const content = message['content'];
+    const text = typeof content === 'string' ? content : contentText(content);
+    // DeepSeek streams `reasoning_content`; OpenRouter and Groq stream `reasoning`.
+    const reasoning = asString(message['reasoning_content']) ?? asString(message['reasoning']);
+    const refusal = asString(message['refusal']);
+    let chars = textLength(text) + textLength(reasoning) + textLength(refusal);
+    const toolCalls = asArray(message['tool_calls']) ?? [];
+    toolCalls.forEach((value, position) => {
+      const fn = asRecord(getPath(value, 'function'));
+      chars += textLength(fn?.['arguments']);
+      if (this.#output === undefined) return;
+      const toolIndex = streamed ? (asInteger(getPath(value, 'index')) ?? position) : position;
+      this.#output.toolCall(index, toolIndex, { id: getPath(value, 'id'), name: fn?.['name'], argsDelta: fn?.['arguments'] });
+    });
+    this.#outputChars += chars;
+    if (this.#output !== undefined) {
+      this.#output.setRole(index, message['role']);
+      this.#output.appendReasoning(index, reasoning);
+      this.#output.appendText(index, text);
+      if (refusal !== undefined) this.#output.appendText(index, refusal);
+    }
+    return chars > 0 || toolCalls.length > 0;
+  }
+}
+
+/** Codec for `openai.chat_completions`. */
+export const openAiChatCodec: WireCodec = {
+  format: 'openai.chat_completions',
+  parseRequest: parseChatRequest,
+  createResponseAccumulator: (_request, options) => new ChatCompletionAccumulator(options),
+};

@@ -1,0 +1,44 @@
+/*
+ * Test-local SSE splitter for recorded stream bodies (the package's own incremental parser lives in
+ * src/sse and is tested there). Handles `\n`, `\r\n` and `\r` line ends, `event:` lines, multi-line
+ * `data:`, `:` comments, and parses each event's data as JSON when it is JSON.
+ */
+export interface RecordedEvent {
+  event: string | undefined;
+  data: unknown;
+}
+
+export function splitSse(body: string): RecordedEvent[] {
+  const events: RecordedEvent[] = [];
+  let eventName: string | undefined;
+  let dataLines: string[] = [];
+  const dispatch = (): void => {
+    if (dataLines.length > 0) {
+      const raw = dataLines.join('\n');
+      let data: unknown = raw;
+      try {
+        data = JSON.parse(raw);
+      } catch {
+        // `[DONE]` and other non-JSON payloads are passed on as the raw string.
+      }
+      events.push({ event: eventName, data });
+    }
+    eventName = undefined;
+    dataLines = [];
+  };
+  for (const line of body.split(/\r\n|\r|\n/)) {
+    if (line === '') {
+      dispatch();
+      continue;
+    }
+    if (line.startsWith(':')) continue;
+    const colon = line.indexOf(':');
+    const field = colon < 0 ? line : line.slice(0, colon);
+    let value = colon < 0 ? '' : line.slice(colon + 1);
+    if (value.startsWith(' ')) value = value.slice(1);
+    if (field === 'event') eventName = value;
+    else if (field === 'data') dataLines.push(value);
+  }
+  dispatch(); // a body cut before its final blank line still yields its last event
+  return events;
+}
