@@ -122,6 +122,7 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
       if (pricingFile) {
         const loaded = loadPricingFile(pricingFile);
         for (const error of loaded.errors) this._diag.error(`pricing file ${pricingFile}: ${error}`);
+        for (const warning of loaded.warnings) this._diag.warn(`pricing file ${pricingFile}: ${warning}`);
         fileConfig = loaded.file;
       }
       this._priceBook = PriceBook.create({ pricingFile: fileConfig, overrides: config.pricing });
