@@ -1,0 +1,100 @@
+/*
+ * `node --import otel-llm-relay/register app` on an unmodified ESM app and CJS app: the spans and
+ * metrics reach an OTLP receiver, the app's own output is unchanged, and it exits by itself.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRelaySimulator } from '../../examples/relay-simulator/server.ts';
+import type { RelaySimulator } from '../../examples/relay-simulator/server.ts';
+import { startOtlpReceiver } from '../support/otlp-receiver';
+import type { OtlpReceiver } from '../support/otlp-receiver';
+
+const root = resolve(__dirname, '../..');
+
+function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise(done => {
+    const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env, FORCE_COLOR: '0' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', d => (stdout += d));
+    child.stderr.on('data', d => (stderr += d));
+    child.on('close', code => done({ code, stdout, stderr }));
+  });
+}
+
+let relay: RelaySimulator;
+let otlp: OtlpReceiver;
+
+beforeAll(async () => {
+  if (!existsSync(resolve(root, 'dist/register.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+  relay = await startRelaySimulator();
+  otlp = await startOtlpReceiver();
+});
+afterAll(async () => {
+  await relay?.close();
+  await otlp?.close();
+});
+
+const appEnv = () => ({
+  RELAY_URL: relay.url,
+  OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint,
+  OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+  OTEL_METRICS_EXPORTER: 'otlp',
+  OTEL_SERVICE_NAME: 'e2e-app',
+  OTEL_BSP_SCHEDULE_DELAY: '100',
+});
+
+describe('register hook', () => {
+  it.each([
+    ['ESM', 'examples/zero-code/chat-app.mjs', ['chat gpt-4.1', 'chat deepseek-v3.2']],
+    ['CommonJS', 'examples/zero-code/chat-app.cjs', ['chat claude-sonnet-4.5', 'generate_content gemini-2.5-flash']],
+  ])('exports relay spans and metrics for a %s app', async (_kind, app, expectedSpans) => {
+    const before = otlp.spans.length;
+    const result = await run(['--import', 'otel-llm-relay/register', app], appEnv());
+    expect(result.stderr).not.toMatch(/Error|error/);
+    expect(result.code).toBe(0);
+    const spans = otlp.spans.slice(before).filter(s => s.scope === 'otel-llm-relay');
+    expect(spans.map(s => s.name).sort()).toEqual([...expectedSpans].sort());
+    for (const span of spans) {
+      expect(span.kind).toBe(3); // CLIENT
+      expect(span.attributes['gen_ai.usage.input_tokens']).toBeGreaterThan(0);
+      expect(span.attributes['gen_ai.usage.output_tokens']).toBeGreaterThan(0);
+      expect(span.attributes['server.address']).toBe('127.0.0.1');
+    }
+    const names = new Set(otlp.metrics.map(m => m.name));
+    expect(names).toContain('gen_ai.client.operation.duration');
+    expect(names).toContain('gen_ai.client.token.usage');
+    expect(names).toContain('llm_relay.cost.usd');
+  });
+
+  it('starts nothing and changes nothing with OTEL_SDK_DISABLED=true', async () => {
+    const plain = await run(['examples/zero-code/chat-app.mjs'], { RELAY_URL: relay.url });
+    const before = otlp.spans.length;
+    const disabled = await run(['--import', 'otel-llm-relay/register', 'examples/zero-code/chat-app.mjs'], {
+      ...appEnv(),
+      OTEL_SDK_DISABLED: 'true',
+    });
+    expect(disabled.code).toBe(0);
+    // The simulator's answers are deterministic per request: same app output with and without the hook.
+    expect(disabled.stdout).toBe(plain.stdout);
+    expect(otlp.spans.length).toBe(before);
+  });
+
+  it('keeps the app running when the Prometheus port is taken', async () => {
+    const blocker = await startRelaySimulator();
+    const port = new URL(blocker.url).port;
+    try {
+      const result = await run(['--import', 'otel-llm-relay/register', 'examples/zero-code/chat-app.mjs'], {
+        RELAY_URL: relay.url,
+        OTEL_EXPORTER_PROMETHEUS_PORT: port,
+      });
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('chat:');
+      expect(result.stderr).toMatch(/EADDRINUSE|in use/i);
+    } finally {
+      await blocker.close();
+    }
+  });
+});
