@@ -1,0 +1,132 @@
+/*
+ * Replays every recorded exchange over real HTTP through the instrumentation and checks the relay
+ * span against the fixture's oracle and the caller's bytes against what the relay sent.
+ * Used by test/integration/fixtures-replay-*.test.ts, one file per HTTP client: a file that never
+ * loads the undici package keeps Node's bundled undici in use for fetch (on Node 22 that is 6.x,
+ * which has no body channels, so the per-request tap is what gets tested there).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { replayBody } from '../../examples/relay-simulator/fixture-replay.ts';
+import { startRelaySimulator } from '../../examples/relay-simulator/server.ts';
+import type { RelaySimulator, ServeFixtureOptions } from '../../examples/relay-simulator/server.ts';
+import { codecFor, matchRoute } from '../../src/wire/index';
+import { loadFixtures, requestTarget, semconvExpectation } from './llm-wire-fixtures';
+import type { LoadedFixture } from './llm-wire-fixtures';
+import { setupOtel } from './otel-harness';
+
+
+/** Offsets that cut the body inside a multi-byte UTF-8 character, inside `data:` and mid-way. */
+function awkwardOffsets(bytes: Buffer): number[] {
+  const offsets = new Set<number>([Math.floor(bytes.length / 2)]);
+  const multiByte = bytes.findIndex(b => b >= 0xc0);
+  if (multiByte >= 0) offsets.add(multiByte + 1);
+  const data = bytes.indexOf('data:');
+  if (data >= 0) offsets.add(data + 2);
+  const secondData = bytes.indexOf('data:', data + 5);
+  if (secondData >= 0) offsets.add(secondData + 4);
+  return [...offsets].filter(o => o > 0 && o < bytes.length).sort((a, b) => a - b);
+}
+
+/** Sends the recorded request; returns the decoded body bytes the caller read. */
+export type ReplayClient = (url: string, init: { headers: Record<string, string>; body: string }) => Promise<Buffer>;
+
+export interface ReplayMode {
+  name: string;
+  options: (bytes: Buffer) => ServeFixtureOptions;
+}
+
+export const fetchClient: ReplayClient = async (url, init) => {
+  const response = await fetch(url, { method: 'POST', ...init });
+  return Buffer.from(await response.arrayBuffer());
+};
+
+export const WHOLE: ReplayMode = { name: 'as recorded, one piece', options: () => ({}) };
+export const GZIP_WHOLE: ReplayMode = { name: 'gzip, one piece', options: () => ({ encoding: 'gzip' }) };
+export const CUT: ReplayMode = {
+  name: 'cut inside UTF-8 and data:',
+  options: bytes => ({ splitAt: awkwardOffsets(bytes), delayMs: 2 }),
+};
+export const GZIP_CUT: ReplayMode = {
+  name: 'gzip, flushed per SSE event or cut',
+  options: bytes => ({ encoding: 'gzip', splitAt: bytes.includes('\n\n') ? 'events' : awkwardOffsets(bytes), delayMs: 1 }),
+};
+
+async function call(relay: RelaySimulator, loaded: LoadedFixture, mode: ReplayMode, client: ReplayClient): Promise<Buffer> {
+  const served = relay.serveFixture(loaded.fixture, mode.options(replayBody(loaded.fixture)));
+  const body = JSON.stringify(loaded.fixture.request.body ?? {});
+  return client(served.url, { headers: { 'content-type': 'application/json', authorization: 'Bearer sk-test-secret' }, body });
+}
+
+export function defineReplaySuite(clientName: string, client: ReplayClient, modes: ReplayMode[]): void {
+const fixtures = loadFixtures();
+const otel = setupOtel();
+let relay: RelaySimulator;
+
+beforeAll(async () => {
+  relay = await startRelaySimulator();
+});
+afterAll(async () => {
+  await relay.close();
+});
+
+describe(`recorded exchanges replayed over HTTP with ${clientName}`, () => {
+  it('has all 64 fixtures', () => {
+    expect(fixtures).toHaveLength(64);
+  });
+
+  describe.each(fixtures.map(f => [f.name, f] as const))('%s', (_name, loaded) => {
+    const want = semconvExpectation(loaded);
+    const route = matchRoute('POST', requestTarget(loaded.fixture.request.url))!;
+    const operation = route.operation;
+    const requestModel = want.requestModel ?? route.urlModel;
+    const streaming = loaded.fixture.expected.streaming;
+
+    it.each(modes.map(m => [m.name, m] as const))('%s', async (_mode, mode) => {
+      otel.reset();
+      const received = await call(relay, loaded, mode, client);
+      expect(received.equals(replayBody(loaded.fixture))).toBe(true);
+
+      const [span] = await otel.waitForRelaySpans(1);
+      const a = span!.attributes;
+      expect(span!.name).toBe(requestModel ? `${operation} ${requestModel}` : operation);
+      expect(a['gen_ai.operation.name']).toBe(operation);
+      expect(a['gen_ai.request.model']).toBe(requestModel);
+      expect(a['gen_ai.response.model']).toBe(want.responseModel);
+      expect(a['gen_ai.response.id']).toBe(want.responseId);
+      expect(a['gen_ai.response.finish_reasons']).toEqual(want.finishReasons.length ? want.finishReasons : undefined);
+      expect(a['gen_ai.usage.input_tokens']).toBe(want.inputTokens);
+      expect(a['gen_ai.usage.output_tokens']).toBe(want.outputTokens);
+      expect(a['gen_ai.usage.cache_read.input_tokens']).toBe(want.cacheReadInputTokens);
+      expect(a['gen_ai.usage.cache_creation.input_tokens']).toBe(want.cacheWriteInputTokens);
+      expect(a['gen_ai.usage.reasoning.output_tokens']).toBe(want.reasoningOutputTokens);
+      expect(a['http.response.status_code']).toBe(loaded.fixture.response.status);
+
+      if (!want.isError) {
+        expect(a['error.type']).toBeUndefined();
+        expect(span!.status.code).toBe(0);
+      } else {
+        expect(span!.status.code).toBe(2);
+        const status = loaded.fixture.response.status;
+        expect(a['error.type']).toBe(status >= 400 ? String(status) : a['llm_relay.error.vendor_type']);
+        if (want.vendorErrorType) expect(a['llm_relay.error.vendor_type']).toBe(want.vendorErrorType);
+        else expect(a['llm_relay.error.vendor_type']).toMatch(/^[A-Za-z0-9_.-]{1,64}$/);
+      }
+
+      if (streaming && !want.isError && want.finishReasons.length > 0) {
+        expect(a['gen_ai.response.time_to_first_chunk']).toBeGreaterThan(0);
+      }
+      if (want.outputTokens === undefined && streaming && !want.isError) {
+        expect(a['llm_relay.usage.reported']).toBe(false);
+        expect(a['llm_relay.usage.estimated_output_tokens']).toBeGreaterThan(0);
+      }
+      // The API key never reaches telemetry.
+      expect(JSON.stringify(a)).not.toContain('sk-test-secret');
+      expect(otel.instrumentation.inFlightCount).toBe(0);
+    });
+  });
+
+  it('the codec registry knows every fixture format', () => {
+    for (const f of fixtures) expect(codecFor(f.format).format).toBe(f.format);
+  });
+});
+}
