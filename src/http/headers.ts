@@ -1,0 +1,213 @@
+/*
+ * Pure helpers over the header shapes undici hands to diagnostics-channel subscribers:
+ * - request headers at `undici:request:create`: a flat `[name, value, …]` string array
+ *   (undici ≥ 6.7), or one `"name: value\r\n…"` string (older);
+ * - response headers at `undici:request:headers`: a flat `Buffer[]` of name/value pairs over
+ *   HTTP/1, and a plain object (values `string | string[]`) over HTTP/2 on undici 8.
+ * Anything else reads as "no headers". Header bytes are read as latin1, as fetch does.
+ */
+
+type HeaderVisitor = (lowerName: string, value: string) => void;
+
+function text(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (Buffer.isBuffer(value)) return value.toString('latin1');
+  if (typeof value === 'number') return String(value);
+  return undefined;
+}
+
+/** Calls `visit` for each header, in order, with the lowercase name. */
+function forEachHeader(headers: unknown, visit: HeaderVisitor): void {
+  if (Array.isArray(headers)) {
+    for (let i = 0; i + 1 < headers.length; i += 2) {
+      const name = text(headers[i]);
+      if (name === undefined) continue;
+      const value = headers[i + 1];
+      // Some undici versions keep repeated values as an array under one name.
+      if (Array.isArray(value)) {
+        for (const item of value) {
+          const itemText = text(item);
+          if (itemText !== undefined) visit(name.toLowerCase(), itemText);
+        }
+      } else {
+        const valueText = text(value);
+        if (valueText !== undefined) visit(name.toLowerCase(), valueText);
+      }
+    }
+    return;
+  }
+  if (typeof headers === 'string') {
+    for (const line of headers.split(/\r?\n/)) {
+      const colon = line.indexOf(':');
+      if (colon <= 0) continue;
+      visit(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+    }
+    return;
+  }
+  if (headers !== null && typeof headers === 'object') {
+    for (const [name, value] of Object.entries(headers)) {
+      if (name.startsWith(':')) continue; // HTTP/2 pseudo-headers
+      const lower = name.toLowerCase();
+      if (Array.isArray(value)) {
+        for (const item of value) {
+          const itemText = text(item);
+          if (itemText !== undefined) visit(lower, itemText);
+        }
+      } else {
+        const valueText = text(value);
+        if (valueText !== undefined) visit(lower, valueText);
+      }
+    }
+  }
+}
+
+/**
+ * The value of one header, case-insensitively; repeated headers are joined with `", "`.
+ * Undefined when absent or when `headers` has no known shape.
+ */
+export function headerValue(headers: unknown, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  let result: string | undefined;
+  forEachHeader(headers, (lowerName, value) => {
+    if (lowerName === wanted) result = result === undefined ? value : `${result}, ${value}`;
+  });
+  return result;
+}
+
+/**
+ * The values of the wanted headers (names given in lowercase), collected in one pass;
+ * repeated headers are joined with `", "`. Absent headers are absent from the map.
+ */
+export function pickHeaders(headers: unknown, names: ReadonlySet<string>): Map<string, string> {
+  const picked = new Map<string, string>();
+  forEachHeader(headers, (lowerName, value) => {
+    if (!names.has(lowerName)) return;
+    const previous = picked.get(lowerName);
+    picked.set(lowerName, previous === undefined ? value : `${previous}, ${value}`);
+  });
+  return picked;
+}
+
+/** `type/subtype` of a `content-type` value, lowercase, without parameters; undefined if malformed. */
+export function mediaType(contentType: string | undefined): string | undefined {
+  if (contentType === undefined) return undefined;
+  const semicolon = contentType.indexOf(';');
+  const essence = (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
+  const slash = essence.indexOf('/');
+  if (slash <= 0 || slash === essence.length - 1 || /[\s/]/.test(essence.slice(slash + 1))) return undefined;
+  return essence;
+}
+
+const SECRET_HEADERS = new Set([
+  'authorization',
+  'proxy-authorization',
+  'x-api-key',
+  'api-key',
+  'x-goog-api-key',
+  'cookie',
+  'set-cookie',
+  // Account identifiers that the recorded fixtures also redact.
+  'openai-organization',
+  'openai-project',
+  'anthropic-organization-id',
+  'x-goog-user-project',
+]);
+
+const SECRET_NAME_PARTS = ['token', 'secret', 'key', 'auth', 'cookie', 'password', 'credential', 'signature', 'session'];
+
+/** Names that contain a secret-looking word but carry counts or routing, not credentials. */
+function isKnownPublicHeader(lower: string): boolean {
+  return (
+    lower.includes('ratelimit') || // x-ratelimit-remaining-tokens, anthropic-ratelimit-input-tokens-limit, …
+    lower.includes('rate-limit') ||
+    lower.startsWith('x-litellm-key-') || // LiteLLM spend and budget figures
+    lower === 'idempotency-key' ||
+    lower === 'x-idempotency-key' ||
+    lower === ':authority'
+  );
+}
+
+/** True for headers whose value must never be recorded (credentials, cookies, account ids). */
+export function isSecretHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  if (SECRET_HEADERS.has(lower)) return true;
+  if (isKnownPublicHeader(lower)) return false;
+  return SECRET_NAME_PARTS.some((part) => lower.includes(part));
+}
+
+const SECRET_QUERY_PARAMS = new Set([
+  'key',
+  'api_key',
+  'api-key',
+  'apikey',
+  'access_token',
+  'token',
+  'sig',
+  'signature',
+  'code',
+  'awsaccesskeyid',
+  'x-goog-signature',
+  'x-amz-signature',
+  'x-amz-credential',
+  'x-amz-security-token',
+  'password',
+  'secret',
+  'client_secret',
+]);
+
+function isSecretQueryParam(rawName: string): boolean {
+  let name = rawName.replace(/\+/g, ' ');
+  try {
+    name = decodeURIComponent(name);
+  } catch {
+    // Malformed percent-encoding: judge the raw name.
+  }
+  name = name.toLowerCase();
+  return (
+    SECRET_QUERY_PARAMS.has(name) ||
+    name.includes('key') ||
+    name.includes('token') ||
+    name.includes('secret') ||
+    name.includes('signature')
+  );
+}
+
+/**
+ * A URL (absolute, or a path with a query) safe to record, following the OpenTelemetry HTTP
+ * semantic conventions for `url.full`: credentials in the userinfo become `REDACTED`
+ * (`https://REDACTED:REDACTED@host/`), and the values of query parameters that can carry
+ * credentials (`key`, `api_key`, `sig`, `code`, any name with "key" or "token", …) become
+ * `REDACTED`. Everything else is kept byte for byte.
+ */
+export function redactUrl(url: string): string {
+  let result = url;
+  const scheme = result.indexOf('://');
+  if (scheme !== -1) {
+    const authorityStart = scheme + 3;
+    let authorityEnd = result.length;
+    for (const stop of ['/', '?', '#']) {
+      const at = result.indexOf(stop, authorityStart);
+      if (at !== -1 && at < authorityEnd) authorityEnd = at;
+    }
+    const at = result.lastIndexOf('@', authorityEnd - 1);
+    if (at >= authorityStart) {
+      const userinfo = result.slice(authorityStart, at);
+      const redacted = userinfo.includes(':') ? 'REDACTED:REDACTED' : 'REDACTED';
+      result = result.slice(0, authorityStart) + redacted + result.slice(at);
+    }
+  }
+  const hash = result.indexOf('#');
+  const question = result.indexOf('?');
+  if (question === -1 || (hash !== -1 && hash < question)) return result;
+  const queryEnd = hash === -1 ? result.length : hash;
+  const query = result.slice(question + 1, queryEnd);
+  const redactedQuery = query
+    .split('&')
+    .map((pair) => {
+      const equals = pair.indexOf('=');
+      if (equals === -1) return pair;
+      return isSecretQueryParam(pair.slice(0, equals)) ? `${pair.slice(0, equals)}=REDACTED` : pair;
+    })
+    .join('&');
+  return result.slice(0, question + 1) + redactedQuery + result.slice(queryEnd);
+}

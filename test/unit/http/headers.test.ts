@@ -1,0 +1,170 @@
+import { describe, it, expect } from 'vitest';
+import { headerValue, isSecretHeader, mediaType, pickHeaders, redactUrl } from '../../../src/http/headers';
+import { createUtf8Stream } from '../../../src/http/utf8-stream';
+
+const requestArray = ['Content-Type', 'application/json', 'Authorization', 'Bearer sk-1', 'accept', '*/*', 'X-Trace', 'a', 'x-trace', 'b'];
+const requestString = 'Content-Type: application/json\r\nAuthorization: Bearer sk-1\r\naccept: */*\r\nX-Trace: a\r\nx-trace: b\r\n';
+const responseBuffers = ['Content-Type', 'text/event-stream; charset=utf-8', 'X-RateLimit-Remaining-Requests', '99', 'Set-Cookie', 'a=1', 'set-cookie', 'b=2'].map(
+  (s) => Buffer.from(s, 'latin1'),
+);
+const responseObject = {
+  ':status': 200,
+  'content-type': 'text/event-stream; charset=utf-8',
+  'x-ratelimit-remaining-requests': '99',
+  'set-cookie': ['a=1', 'b=2'],
+};
+
+describe('headerValue', () => {
+  it('reads request headers as a flat array and as a raw string, case-insensitively', () => {
+    for (const headers of [requestArray, requestString]) {
+      expect(headerValue(headers, 'content-type')).toBe('application/json');
+      expect(headerValue(headers, 'AUTHORIZATION')).toBe('Bearer sk-1');
+      expect(headerValue(headers, 'x-trace')).toBe('a, b');
+      expect(headerValue(headers, 'missing')).toBeUndefined();
+    }
+  });
+
+  it('reads HTTP/1 Buffer pairs and HTTP/2 objects alike', () => {
+    for (const headers of [responseBuffers, responseObject]) {
+      expect(headerValue(headers, 'Content-Type')).toBe('text/event-stream; charset=utf-8');
+      expect(headerValue(headers, 'x-ratelimit-remaining-requests')).toBe('99');
+      expect(headerValue(headers, 'set-cookie')).toBe('a=1, b=2');
+    }
+    expect(headerValue(responseObject, ':status')).toBeUndefined();
+  });
+
+  it('reads header bytes as latin1, as fetch does', () => {
+    expect(headerValue([Buffer.from('x-name'), Buffer.from([0x63, 0x61, 0x66, 0xe9])], 'x-name')).toBe('caf\u00e9');
+  });
+
+  it('gives undefined for unknown shapes and ignores malformed entries', () => {
+    for (const headers of [undefined, null, 42, true, new Map([['a', 'b']])]) {
+      expect(headerValue(headers, 'a')).toBeUndefined();
+    }
+    expect(headerValue(['a', '1', 'dangling'], 'a')).toBe('1');
+    expect(headerValue([1, 'x', 'a', {}, 'a', '2'], 'a')).toBe('2');
+    expect(headerValue('no colon line\r\n: empty name\r\na: 1', 'a')).toBe('1');
+  });
+});
+
+describe('pickHeaders', () => {
+  it('collects the wanted headers in one pass, joining repeats', () => {
+    const wanted = new Set(['content-type', 'x-trace', 'x-absent']);
+    const expected = new Map([
+      ['content-type', 'application/json'],
+      ['x-trace', 'a, b'],
+    ]);
+    expect(pickHeaders(requestArray, wanted)).toEqual(expected);
+    expect(pickHeaders(requestString, wanted)).toEqual(expected);
+    expect(pickHeaders(responseBuffers, new Set(['set-cookie']))).toEqual(new Map([['set-cookie', 'a=1, b=2']]));
+    expect(pickHeaders(responseObject, new Set(['set-cookie']))).toEqual(new Map([['set-cookie', 'a=1, b=2']]));
+    expect(pickHeaders(undefined, wanted)).toEqual(new Map());
+  });
+});
+
+describe('mediaType', () => {
+  it('returns the lowercase essence without parameters', () => {
+    expect(mediaType('text/event-stream; charset=utf-8')).toBe('text/event-stream');
+    expect(mediaType(' Application/JSON ')).toBe('application/json');
+    expect(mediaType('application/x-ndjson;')).toBe('application/x-ndjson');
+  });
+
+  it('returns undefined for missing or malformed values', () => {
+    for (const value of [undefined, '', 'json', '/json', 'text/', 'text/a b', 'a/b/c', ';charset=utf-8']) {
+      expect(mediaType(value), String(value)).toBeUndefined();
+    }
+  });
+});
+
+describe('isSecretHeader', () => {
+  it('flags credentials, cookies and account ids, whatever the case', () => {
+    for (const name of [
+      'Authorization',
+      'proxy-authorization',
+      'x-api-key',
+      'api-key',
+      'X-Goog-Api-Key',
+      'cookie',
+      'set-cookie',
+      'openai-organization',
+      'x-amz-security-token',
+      'x-auth-token',
+      'ocp-apim-subscription-key',
+      'x-client-secret',
+    ]) {
+      expect(isSecretHeader(name), name).toBe(true);
+    }
+  });
+
+  it('lets rate-limit and other public headers through', () => {
+    for (const name of [
+      'x-ratelimit-remaining-tokens',
+      'x-ratelimit-limit-tokens',
+      'anthropic-ratelimit-input-tokens-remaining',
+      'anthropic-ratelimit-output-tokens-reset',
+      'x-litellm-key-spend',
+      'idempotency-key',
+      'content-type',
+      'x-request-id',
+      'openai-processing-ms',
+      ':authority',
+    ]) {
+      expect(isSecretHeader(name), name).toBe(false);
+    }
+  });
+});
+
+describe('redactUrl', () => {
+  it('redacts credential-carrying query values and keeps the rest as is', () => {
+    expect(
+      redactUrl('https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent?key=AIza123&alt=sse'),
+    ).toBe('https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent?key=REDACTED&alt=sse');
+    expect(redactUrl('/v1/chat?api-version=2024-10-21&api_key=x&apikey=y&access_token=z&sig=s&code=c')).toBe(
+      '/v1/chat?api-version=2024-10-21&api_key=REDACTED&apikey=REDACTED&access_token=REDACTED&sig=REDACTED&code=REDACTED',
+    );
+    expect(redactUrl('https://h/p?X-Amz-Signature=abc&X-Amz-Credential=def&My-Token=1&subscription_key=2&x=3')).toBe(
+      'https://h/p?X-Amz-Signature=REDACTED&X-Amz-Credential=REDACTED&My-Token=REDACTED&subscription_key=REDACTED&x=3',
+    );
+  });
+
+  it('judges percent-encoded names decoded, and survives malformed encoding', () => {
+    expect(redactUrl('https://h/p?api%5Fkey=1&%E0%A4%A=2&token')).toBe('https://h/p?api%5Fkey=REDACTED&%E0%A4%A=2&token');
+  });
+
+  it('redacts userinfo the OpenTelemetry way', () => {
+    expect(redactUrl('https://user:pass@relay.example.com:8443/v1/models?key=1')).toBe(
+      'https://REDACTED:REDACTED@relay.example.com:8443/v1/models?key=REDACTED',
+    );
+    expect(redactUrl('http://token@relay.example.com/')).toBe('http://REDACTED@relay.example.com/');
+  });
+
+  it('leaves URLs without secrets alone, including an @ or ? outside their place', () => {
+    for (const url of [
+      'https://api.openai.com/v1/chat/completions',
+      'https://h/p?email=a@b.c&model=gpt-4o',
+      'https://h/p#frag?key=1',
+      '/v1/models',
+      'not a url ? at all',
+    ]) {
+      expect(redactUrl(url)).toBe(url);
+    }
+  });
+});
+
+describe('createUtf8Stream', () => {
+  it('joins a character split across chunks and drops a leading BOM', () => {
+    const bytes = Buffer.from('\uFEFFé😀€', 'utf8');
+    const stream = createUtf8Stream();
+    let text = '';
+    for (const b of bytes) text += stream.write(Uint8Array.of(b));
+    text += stream.end();
+    expect(text).toBe('é😀€');
+  });
+
+  it('turns invalid or unfinished bytes into U+FFFD instead of throwing', () => {
+    const stream = createUtf8Stream();
+    expect(stream.write(Uint8Array.of(0x61, 0xff, 0x62))).toBe('a\uFFFDb');
+    expect(stream.write(Uint8Array.of(0xf0, 0x9f))).toBe('');
+    expect(stream.end()).toBe('\uFFFD');
+  });
+});

@@ -1,0 +1,338 @@
+import { describe, it, expect } from 'vitest';
+import * as fc from 'fast-check';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  BoundedJsonParser,
+  JSON_FAST_PATH_MAX_LENGTH,
+  parseJsonBounded,
+  type BoundedJsonParserOptions,
+  type BoundedJsonResult,
+} from '../../../src/json/bounded-json-parser';
+
+const FIXTURES = process.env.LLM_WIRE_FIXTURES ?? path.resolve(__dirname, '../../../../shared/fixtures/llm-wire');
+
+function parseChunks(chunks: string[], options?: BoundedJsonParserOptions): BoundedJsonResult {
+  const parser = new BoundedJsonParser(options);
+  for (const chunk of chunks) parser.push(chunk);
+  return parser.end();
+}
+
+const parseOne = (text: string, options?: BoundedJsonParserOptions): BoundedJsonResult => parseChunks([text], options);
+
+function splitAt(text: string, cuts: number[]): string[] {
+  const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
+  const parts: string[] = [];
+  let last = 0;
+  for (const p of points) {
+    parts.push(text.slice(last, p));
+    last = p;
+  }
+  parts.push(text.slice(last));
+  return parts;
+}
+
+/** Rough heap size: V8 keeps ASCII strings at a byte per character and numbers in 8 bytes. */
+function approximateSize(value: unknown): number {
+  if (typeof value === 'string') return value.length + 16;
+  if (Array.isArray(value)) return value.reduce((sum: number, item) => sum + approximateSize(item), 16);
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).reduce((sum, [k, v]) => sum + k.length + 16 + approximateSize(v), 16);
+  }
+  return 8;
+}
+
+function jsonParses(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('BoundedJsonParser', () => {
+  it('parses a chat completion split into one-character chunks', () => {
+    const body = {
+      id: 'chatcmpl-1',
+      model: 'gpt-4.1',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'Hi \u00e9\ud83d\ude00 "q" \\ \n' }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15, cost: 1.5e-5 },
+      flags: [true, false, null, -0.25, 0, 1e3],
+    };
+    const text = JSON.stringify(body, null, 2);
+    expect(parseChunks([...text])).toEqual({ ok: true, value: body, pruned: false });
+  });
+
+  it('decodes every escape, including \\uXXXX surrogate pairs split anywhere', () => {
+    const text = '"\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\uD83D\\uDE00\\u20AC\\ud800x"';
+    const expected = JSON.parse(text) as string;
+    for (let cut = 0; cut <= text.length; cut++) {
+      expect(parseChunks([text.slice(0, cut), text.slice(cut)])).toEqual({ ok: true, value: expected, pruned: false });
+    }
+  });
+
+  it('parses numbers and literals split at any point', () => {
+    const text = '[-0,0.5,-12.75e-3,4E+2,123456789012,true,false,null]';
+    const expected = JSON.parse(text) as unknown;
+    for (let cut = 0; cut <= text.length; cut++) {
+      expect(parseChunks([text.slice(0, cut), text.slice(cut)]).value).toEqual(expected);
+    }
+  });
+
+  it('parses a top-level number that ends with the input', () => {
+    expect(parseChunks(['4', '2'])).toEqual({ ok: true, value: 42, pruned: false });
+    expect(parseOne(' -1.5e2 ')).toEqual({ ok: true, value: -150, pruned: false });
+  });
+
+  it('accepts a top-level array (Gemini non-SSE streamGenerateContent)', () => {
+    const text = '[{"candidates":[{"content":{"parts":[{"text":"a"}]}}]},\r\n{"usageMetadata":{"promptTokenCount":3}}]';
+    expect(parseOne(text)).toEqual({ ok: true, value: JSON.parse(text), pruned: false });
+  });
+
+  it('keeps "__proto__" as an own key, like JSON.parse', () => {
+    const result = parseOne('{"__proto__":{"polluted":true},"a":1}');
+    expect(result.ok).toBe(true);
+    const value = result.value as Record<string, unknown>;
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+    expect(Object.keys(value)).toEqual(['__proto__', 'a']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('reports empty and whitespace-only input as "empty"', () => {
+    expect(parseChunks([])).toEqual({ ok: false, error: 'empty', pruned: false });
+    expect(parseChunks([' \n', '\t\r '])).toEqual({ ok: false, error: 'empty', pruned: false });
+  });
+
+  it('rejects what JSON.parse rejects, without throwing', () => {
+    const bad = [
+      '{', '[1,]', '{"a":1,}', '{a:1}', "{'a':1}", '01', '1.', '.5', '-', '+1', '1e', '1e+', 'tru', 'nul',
+      'truex', '"abc', '"\\x"', '"\\u12G4"', '"a\nb"', '[1 2]', '{"a" 1}', '{"a":1 "b":2}', '1 2', 'NaN',
+      'Infinity', '\uFEFF{}', '{}x', '[]]', '}', ']', ',', ':', '{"a":}', '[,1]', '"\t"', '//c\n1', '0x10',
+    ];
+    for (const text of bad) {
+      expect(jsonParses(text), text).toBe(false);
+      const result = parseOne(text);
+      expect(result.ok, text).toBe(false);
+      expect(typeof (result as { error: string }).error, text).toBe('string');
+    }
+  });
+
+  it('gives the part built so far when the input is cut or wrong', () => {
+    const result = parseOne('{"id":"chatcmpl-9","model":"gpt-4o","choices":[{"delta":{"content":"He');
+    expect(result).toMatchObject({
+      ok: false,
+      error: 'unexpected end of JSON input',
+      value: { id: 'chatcmpl-9', model: 'gpt-4o', choices: [{ delta: {} }] },
+    });
+    const wrong = parseOne('{"id":"x","n":[1,2,}');
+    expect(wrong.ok).toBe(false);
+    expect(wrong.value).toEqual({ id: 'x', n: [1, 2] });
+    expect((wrong as { error: string }).error).toMatch(/position 19/);
+  });
+
+  it('stops at the first error and keeps reporting it', () => {
+    const parser = new BoundedJsonParser();
+    parser.push('{"a":1,]');
+    const first = parser.error;
+    parser.push('"b":2}');
+    expect(parser.error).toBe(first);
+    const result = parser.end();
+    expect(result).toMatchObject({ ok: false, error: first, value: { a: 1 } });
+    expect(parser.end()).toBe(result);
+  });
+
+  describe('limits', () => {
+    it('cuts long strings (values and keys) and says so', () => {
+      const result = parseOne(JSON.stringify({ content: 'x'.repeat(100), ['k'.repeat(20)]: 1 }), { maxStringLength: 10 });
+      expect(result).toEqual({ ok: true, value: { content: 'x'.repeat(10), ['k'.repeat(10)]: 1 }, pruned: true });
+    });
+
+    it('does not leave half a surrogate pair where a string is cut', () => {
+      const result = parseOne(JSON.stringify('ab\ud83d\ude00cd'), { maxStringLength: 3 });
+      expect(result.value).toBe('ab');
+    });
+
+    it('keeps the first maxArrayItems items and still parses the rest', () => {
+      const result = parseOne(JSON.stringify({ data: [1, 2, 3, 4, 5], after: 'kept' }), { maxArrayItems: 2 });
+      expect(result).toEqual({ ok: true, value: { data: [1, 2], after: 'kept' }, pruned: true });
+      // Discarded items are still checked.
+      expect(parseOne('{"data":[1,2,3,4,x]}', { maxArrayItems: 2 }).ok).toBe(false);
+    });
+
+    it('keeps the first maxKeys members of an object', () => {
+      const result = parseOne('{"a":1,"b":{"c":2},"d":3,"e":4}', { maxKeys: 2 });
+      expect(result).toEqual({ ok: true, value: { a: 1, b: { c: 2 } }, pruned: true });
+    });
+
+    it('skips values deeper than maxDepth', () => {
+      const result = parseOne('{"a":{"b":{"c":1}},"d":2,"e":[[1],2]}', { maxDepth: 3 });
+      expect(result).toEqual({ ok: true, value: { a: { b: {} }, d: 2, e: [[], 2] }, pruned: true });
+    });
+
+    it('errors instead of recursing on absurd nesting', () => {
+      const result = parseOne('['.repeat(20_000));
+      expect(result.ok).toBe(false);
+      expect((result as { error: string }).error).toMatch(/nesting/);
+    });
+
+    it('keeps the usage of a response whose texts fill the budget', () => {
+      const body = {
+        choices: Array.from({ length: 40 }, (_, index) => ({ index, message: { content: 'w'.repeat(4000) } })),
+        usage: { prompt_tokens: 10, completion_tokens: 160000 },
+      };
+      const result = parseOne(JSON.stringify(body));
+      expect(result.ok).toBe(true);
+      expect(result.pruned).toBe(true);
+      expect((result.value as typeof body).usage).toEqual(body.usage);
+      expect(approximateSize(result.value)).toBeLessThan(64 * 1024);
+    });
+
+    it('bounds what is kept for adversarial shapes', () => {
+      // Per-value limits alone would keep 3 x 3 x 64 strings of 4096 characters (2.4 M).
+      const leaf = `"${'s'.repeat(4100)}"`;
+      const level2 = `[${Array(70).fill(leaf).join(',')}]`;
+      const level1 = `[${Array(3).fill(level2).join(',')}]`;
+      const result = parseChunks(['[', level1, ',', level1, ',', level1, ']']);
+      expect(result.ok).toBe(true);
+      expect(result.pruned).toBe(true);
+      expect(approximateSize(result.value)).toBeLessThan(64 * 1024);
+    });
+  });
+
+  describe('onRootArrayItem', () => {
+    it('hands every item over, beyond maxArrayItems, and keeps none', () => {
+      const items = Array.from({ length: 100 }, (_, i) => ({ i, text: 'x'.repeat(2000) }));
+      const seen: Array<[unknown, number]> = [];
+      const text = JSON.stringify(items);
+      const result = parseChunks(splitAt(text, [5, 999, 4321, 77777]), {
+        onRootArrayItem: (item, index) => seen.push([item, index]),
+      });
+      expect(result).toEqual({ ok: true, value: [], pruned: false });
+      expect(seen).toEqual(items.map((item, index) => [item, index]));
+    });
+
+    it('is not used when the top-level value is an object', () => {
+      const seen: unknown[] = [];
+      const result = parseOne('{"a":[1,2]}', { onRootArrayItem: (item) => seen.push(item) });
+      expect(result.value).toEqual({ a: [1, 2] });
+      expect(seen).toEqual([]);
+    });
+  });
+
+  describe('parseJsonBounded', () => {
+    it('returns JSON.parse results for small bodies, without limits', () => {
+      const text = JSON.stringify({ a: Array.from({ length: 100 }, (_, i) => i) });
+      expect(text.length).toBeLessThan(JSON_FAST_PATH_MAX_LENGTH);
+      expect(parseJsonBounded(text)).toEqual({ ok: true, value: JSON.parse(text), pruned: false });
+    });
+
+    it('prunes large bodies', () => {
+      const text = JSON.stringify({ data: Array.from({ length: 20_000 }, (_, i) => i) });
+      expect(text.length).toBeGreaterThan(JSON_FAST_PATH_MAX_LENGTH);
+      const result = parseJsonBounded(text);
+      expect(result.pruned).toBe(true);
+      expect((result.value as { data: number[] }).data).toEqual(Array.from({ length: 64 }, (_, i) => i));
+    });
+
+    it('explains invalid small bodies', () => {
+      expect(parseJsonBounded('{"error":')).toMatchObject({ ok: false, error: 'unexpected end of JSON input', value: {} });
+      expect(parseJsonBounded('')).toMatchObject({ ok: false, error: 'empty' });
+    });
+  });
+
+  it('parses a 5 MB embeddings response quickly and keeps it small', () => {
+    const embedding = (seed: number): number[] =>
+      Array.from({ length: 1536 }, (_, i) => Math.sin(seed * 1536 + i) * 0.05);
+    let text = '{"object":"list","data":[';
+    let n = 0;
+    while (text.length < 5 * 1024 * 1024) {
+      text += `${n > 0 ? ',' : ''}{"object":"embedding","index":${n},"embedding":${JSON.stringify(embedding(n))}}`;
+      n++;
+    }
+    text += '],"model":"text-embedding-3-small","usage":{"prompt_tokens":8,"total_tokens":8}}';
+    const chunks = splitAt(text, Array.from({ length: 320 }, (_, i) => i * 16384));
+    const started = performance.now();
+    const result = parseChunks(chunks);
+    const elapsed = performance.now() - started;
+    console.log(`5 MB embeddings body (${n} vectors, ${text.length} chars): ${elapsed.toFixed(1)} ms`);
+    expect(result.ok).toBe(true);
+    const value = result.value as { data: Array<{ embedding: number[] }>; usage: unknown; model: string };
+    expect(value.usage).toEqual({ prompt_tokens: 8, total_tokens: 8 });
+    expect(value.model).toBe('text-embedding-3-small');
+    expect(value.data).toHaveLength(64);
+    expect(value.data[3].embedding).toEqual(embedding(3).slice(0, 64));
+    expect(approximateSize(result.value)).toBeLessThan(64 * 1024);
+    expect(elapsed).toBeLessThan(3000);
+  });
+
+  describe('recorded LLM bodies', () => {
+    const bodies = fs.existsSync(FIXTURES)
+      ? fs
+          .readdirSync(FIXTURES, { recursive: true, encoding: 'utf8' })
+          .filter((f) => f.endsWith('.json'))
+          .map((f) => ({ name: f, body: (JSON.parse(fs.readFileSync(path.join(FIXTURES, f), 'utf8')) as { response: { body: unknown } }).response.body }))
+          .filter(({ body }) => typeof body === 'object' && body !== null)
+      : [];
+
+    it.skipIf(bodies.length === 0)('parses every recorded JSON body, in 5-character chunks, to what JSON.parse gives', () => {
+      for (const { name, body } of bodies) {
+        const text = JSON.stringify(body, null, 1);
+        const chunks = splitAt(text, Array.from({ length: Math.ceil(text.length / 5) }, (_, i) => i * 5));
+        const result = parseChunks(chunks);
+        expect(result.ok, name).toBe(true);
+        if (!result.pruned) expect(result.value, name).toEqual(body);
+      }
+    });
+  });
+
+  describe('properties', () => {
+    const whitespace = fc.constantFrom('', ' ', '\n', '\r\n\t');
+    const jsonText = fc
+      .tuple(fc.jsonValue({ maxDepth: 4 }), fc.constantFrom(undefined, 1, '\t'), whitespace, whitespace)
+      .map(([value, indent, before, after]) => before + JSON.stringify(value, null, indent) + after);
+    const cuts = fc.array(fc.nat(), { maxLength: 10 });
+
+    it('any split gives the same value as one push, and JSON.parse when nothing was pruned', () => {
+      fc.assert(
+        fc.property(jsonText, cuts, (text, at) => {
+          const whole = parseOne(text);
+          expect(whole.ok).toBe(true);
+          if (!whole.pruned) expect(whole.value).toEqual(JSON.parse(text));
+          expect(parseChunks(splitAt(text, at))).toEqual(whole);
+        }),
+        { numRuns: 300 },
+      );
+    });
+
+    it('any split gives the same pruned value under tight limits', () => {
+      const limits = { maxStringLength: 3, maxArrayItems: 2, maxKeys: 2, maxDepth: 3, maxTotalSize: 200 };
+      fc.assert(
+        fc.property(jsonText, cuts, (text, at) => {
+          const whole = parseOne(text, limits);
+          expect(whole.ok).toBe(true);
+          expect(parseChunks(splitAt(text, at), limits)).toEqual(whole);
+        }),
+        { numRuns: 300 },
+      );
+    });
+
+    it('accepts exactly what JSON.parse accepts, for near-JSON and arbitrary text, and never throws', () => {
+      const mutated = fc
+        .tuple(jsonText, fc.nat(), fc.nat({ max: 3 }), fc.constantFrom('"', '\\', ',', ':', '[', ']', '{', '}', '0', '-', 'e', '.', 'u', 't', '\u0001', ' ', 'x'))
+        .map(([text, at, removed, insert]) => {
+          const i = at % (text.length + 1);
+          return text.slice(0, i) + insert + text.slice(i + removed);
+        });
+      const anyText = fc.string({ unit: fc.nat({ max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 30 });
+      fc.assert(
+        fc.property(fc.oneof(mutated, anyText, fc.string({ maxLength: 20 })), cuts, (text, at) => {
+          const result = parseChunks(splitAt(text, at));
+          expect(result.ok).toBe(jsonParses(text));
+          if (!result.ok) expect(typeof result.error).toBe('string');
+        }),
+        { numRuns: 1000 },
+      );
+    });
+  });
+});
