@@ -74,6 +74,7 @@ export class LlmCall implements RequestObserver {
   private _gaps: Float64Array | undefined;
   private _gapCount = 0;
   private _sseEvents = 0;
+  private _jsonArrayStream = false;
   private _finished = false;
 
   constructor(start: CallStart, startedAt: number, codecOptions: CodecOptions, listener: LlmCallListener) {
@@ -125,7 +126,10 @@ export class LlmCall implements RequestObserver {
     // Error answers are read as JSON whatever their content type (Gemini sends JSON errors as text/event-stream).
     const isSse =
       mediaType(this._headers.get('content-type')) === 'text/event-stream' && (this._statusCode ?? 0) < 400;
-    this._reader = new ResponseBodyReader(isSse ? 'sse' : 'json', this._headers.get('content-encoding'), {
+    // Gemini's streamGenerateContent without `alt=sse` streams one JSON array: its elements are the chunks.
+    const kind = isSse ? 'sse' : this.start.route.urlStream && (this._statusCode ?? 0) < 400 ? 'json-array' : 'json';
+    this._jsonArrayStream = kind === 'json-array';
+    this._reader = new ResponseBodyReader(kind, this._headers.get('content-encoding'), {
       onEvent: event => this._onEvent(event),
       onDone: result => this._onBodyDone(result),
       onInternalError: error => this._listener.onInternalError(this, error),
@@ -192,10 +196,10 @@ export class LlmCall implements RequestObserver {
   private _onEvent(event: BodyEvent): void {
     if (this._finished || !this._accumulator) return;
     this._sseEvents++;
-    let data: unknown = event.data;
+    let data: unknown = event.item ?? event.data;
     const first = event.data.charCodeAt(0);
     // `{` or `[`: JSON. Anything else (`[DONE]` starts with `[` too, hence the try) stays a string.
-    if (first === 123 || first === 91) {
+    if (event.item === undefined && (first === 123 || first === 91)) {
       try {
         data = JSON.parse(event.data);
       } catch {
@@ -224,8 +228,10 @@ export class LlmCall implements RequestObserver {
     let bodyProblem: FinishedCall['bodyProblem'];
     if (result.decodeError !== undefined) bodyProblem = 'decode_error';
     if (result.json) {
-      if (result.json.ok) this._accumulator?.onJson(result.json.value);
-      else if (this._transportError === undefined) {
+      // A streamed JSON array was already handed over element by element.
+      if (result.json.ok) {
+        if (!this._jsonArrayStream) this._accumulator?.onJson(result.json.value);
+      } else if (this._transportError === undefined) {
         bodyProblem = result.decodedBytes === 0 ? 'empty_response' : 'invalid_response';
       }
     } else if (this._transportError === undefined && bodyProblem === undefined && this._sseEvents === 0) {

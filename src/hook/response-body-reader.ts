@@ -11,7 +11,10 @@ import { SseParser } from '../sse/sse-parser';
 
 export interface BodyEvent {
   event?: string;
+  /** The SSE `data:` field (empty for JSON-array items, see `item`). */
   data: string;
+  /** An element of a streamed JSON array body (Gemini `streamGenerateContent` without `alt=sse`), already parsed. */
+  item?: unknown;
   /** performance.now() when the bytes completing this event arrived. */
   arrivedAt: number;
 }
@@ -34,7 +37,8 @@ export interface BodyReadResult {
   droppedEvents: number;
 }
 
-export type BodyKind = 'sse' | 'json';
+/** `json-array`: a JSON array whose elements are streamed events (each handed over as it completes). */
+export type BodyKind = 'sse' | 'json' | 'json-array';
 
 export class ResponseBodyReader {
   private readonly _sink: BodyReaderSink;
@@ -54,6 +58,10 @@ export class ResponseBodyReader {
     this._kind = kind;
     if (kind === 'sse') {
       this._sse = new SseParser(e => this._sink.onEvent({ event: e.event, data: e.data, arrivedAt: this._lastArrival }));
+    } else if (kind === 'json-array') {
+      this._json = new BoundedJsonParser({
+        onRootArrayItem: item => this._sink.onEvent({ data: '', item, arrivedAt: this._lastArrival }),
+      });
     } else {
       this._json = new BoundedJsonParser();
     }
@@ -145,7 +153,7 @@ export class ResponseBodyReader {
     }
     this._sink.onDone({
       decodedBytes: this._decodedBytes,
-      json: this._kind === 'json' ? json : undefined,
+      json: this._kind === 'sse' ? undefined : json,
       decodeError: this._decodeError,
       droppedEvents,
     });
