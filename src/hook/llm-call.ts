@@ -10,6 +10,7 @@ import type { BodyEvent, BodyReadResult } from './response-body-reader';
 import { BoundedJsonParser } from '../json/bounded-json-parser';
 import { mediaType, pickHeaders } from '../http/headers';
 import { codecFor } from '../wire/index';
+import { isTerminalStreamEvent } from '../wire/stream-end';
 import type { CodecOptions, RequestInfo, ResponseAccumulator, ResponseInfo } from '../wire/types';
 import type { CallStart } from '../telemetry/call-outcome';
 import { transportErrorType } from '../telemetry/call-outcome';
@@ -75,6 +76,8 @@ export class LlmCall implements RequestObserver {
   private _gapCount = 0;
   private _sseEvents = 0;
   private _jsonArrayStream = false;
+  /** The stream's final event arrived: a cancel after it is the caller's normal clean-up. */
+  private _streamComplete = false;
   private _finished = false;
 
   constructor(start: CallStart, startedAt: number, codecOptions: CodecOptions, listener: LlmCallListener) {
@@ -153,6 +156,10 @@ export class LlmCall implements RequestObserver {
 
   onError(error: unknown): void {
     if (this._finished) return;
+    if (this._streamComplete && isAbort(error)) {
+      this.onResponseEnd();
+      return;
+    }
     this._responseEndedAt = performance.now();
     this._transportError = transportErrorType(error);
     this._parseRequest();
@@ -205,6 +212,9 @@ export class LlmCall implements RequestObserver {
       } catch {
         data = event.data;
       }
+    }
+    if (!this._streamComplete && isTerminalStreamEvent(this.start.route.format, event.event, data)) {
+      this._streamComplete = true;
     }
     if (!this._accumulator.onEvent(event.event, data)) return;
     const at = event.arrivedAt;
@@ -270,4 +280,9 @@ export class LlmCall implements RequestObserver {
       firstChunkAt: this._firstChunkAt,
     });
   }
+}
+
+function isAbort(error: unknown): boolean {
+  const e = error as { name?: unknown; code?: unknown } | undefined;
+  return e?.name === 'AbortError' || e?.code === 'UND_ERR_ABORTED';
 }

@@ -43,6 +43,20 @@ export function sdkOptionsFromEnv(env: Env): Partial<NodeSDKConfiguration> {
 
 let started: NodeSDK | undefined;
 
+/**
+ * The Prometheus exporter reads the resource on every scrape but, unlike the periodic readers,
+ * never waits for its asynchronous attributes (host id), so each scrape would log a diag error.
+ * One collect gives us the shared resource object to settle.
+ */
+function settleResource(options: Partial<NodeSDKConfiguration>): void {
+  const exporter = options.metricReaders?.find(r => r instanceof PrometheusExporter);
+  if (!exporter) return;
+  exporter
+    .collect()
+    .then(({ resourceMetrics }) => resourceMetrics.resource.waitForAsyncAttributes?.())
+    .catch(err => diag.debug('otel-llm-relay: could not settle resource attributes:', err));
+}
+
 /** Starts the SDK once per process and arranges a flush on exit; returns undefined when disabled. */
 export function startSdk(env: Env): NodeSDK | undefined {
   if (started) return started;
@@ -50,9 +64,11 @@ export function startSdk(env: Env): NodeSDK | undefined {
     diag.info('otel-llm-relay: OTEL_SDK_DISABLED=true, telemetry not started');
     return undefined;
   }
-  const sdk = new NodeSDK(sdkOptionsFromEnv(env));
+  const options = sdkOptionsFromEnv(env);
+  const sdk = new NodeSDK(options);
   sdk.start();
   started = sdk;
+  settleResource(options);
 
   let shuttingDown: Promise<void> | undefined;
   const shutdown = () => {

@@ -3,6 +3,8 @@
  * see without the instrumentation (same status, same bytes, same error), and the relay span ends
  * with an error status and a meaningful error.type. Node's fetch only (the undici package is not loaded).
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelaySimulator } from '../../examples/relay-simulator/server.ts';
 import type { FaultName, RelaySimulator } from '../../examples/relay-simulator/server.ts';
@@ -145,6 +147,43 @@ describe('faults end the span with an error and leave the app alone', () => {
     expect(span!.status.code).toBe(2);
     expect(span!.attributes['error.type']).toBe('AbortError');
     expect(otel.instrumentation.inFlightCount).toBe(0);
+  });
+
+  it('a cancel after the final [DONE] event (what the openai SDK does) is a successful call', async () => {
+    // A relay that keeps the stream open after [DONE], so the cancel surely comes before the body ends.
+    const lingering = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write('data: {"id":"c","model":"gpt-4.1","choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\n');
+        res.write('data: {"id":"c","model":"gpt-4.1","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n');
+        res.write('data: {"id":"c","model":"gpt-4.1","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":1}}\n\n');
+        res.write('data: [DONE]\n\n');
+        setTimeout(() => res.end(), 2000);
+      });
+    });
+    await new Promise<void>(r => lingering.listen(0, '127.0.0.1', r));
+    try {
+      otel.reset();
+      const controller = new AbortController();
+      const response = await fetch(`http://127.0.0.1:${(lingering.address() as AddressInfo).port}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        signal: controller.signal,
+        body: JSON.stringify({ model: 'gpt-4.1', stream: true, stream_options: { include_usage: true }, messages: [] }),
+      });
+      const reader = response.body!.getReader();
+      let text = '';
+      while (!text.includes('[DONE]')) text += Buffer.from((await reader.read()).value!).toString();
+      controller.abort();
+      const [span] = await otel.waitForRelaySpans(1);
+      expect(span!.status.code).toBe(0);
+      expect(span!.attributes['error.type']).toBeUndefined();
+      expect(span!.attributes['gen_ai.usage.output_tokens']).toBe(1);
+    } finally {
+      lingering.closeAllConnections();
+      lingering.close();
+    }
   });
 
   it('a relay that never answers: the caller times out, the span ends', async () => {
