@@ -69,6 +69,48 @@ describe('register hook', () => {
     expect(names).toContain('llm_relay.cost.usd');
   });
 
+  it.each([
+    ['openai', 'examples/sdk-clients/openai-streaming.mjs', 'chat gpt-4.1'],
+    ['Anthropic', 'examples/sdk-clients/anthropic-streaming.mjs', 'chat claude-sonnet-4.5'],
+    ['Vercel AI SDK', 'examples/sdk-clients/vercel-ai-streaming.mjs', 'chat deepseek-v3.2'],
+  ])('the %s streaming example gives one streaming relay span', async (_sdk, app, spanName) => {
+    const before = otlp.spans.length;
+    const result = await run(['--import', 'otel-llm-relay/register', app], appEnv());
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim().length).toBeGreaterThan(0);
+    const spans = otlp.spans.slice(before).filter(s => s.scope === 'otel-llm-relay');
+    expect(spans.map(s => s.name)).toEqual([spanName]);
+    expect(spans[0]!.attributes['gen_ai.request.stream']).toBe(true);
+    expect(spans[0]!.attributes['gen_ai.response.time_to_first_chunk']).toBeGreaterThan(0);
+    expect(spans[0]!.attributes['gen_ai.usage.output_tokens']).toBeGreaterThan(0);
+  });
+
+  it('the existing-SDK example adds the instrumentation to its own NodeSDK and Prometheus exporter', async () => {
+    const port = 19000 + Math.floor(Math.random() * 2000);
+    const child = spawn(process.execPath, ['--require', './examples/existing-sdk/telemetry.cjs', 'examples/demo/support-bot.mjs'], {
+      cwd: root,
+      env: {
+        ...process.env,
+        RELAY_URL: relay.url,
+        METRICS_PORT: String(port),
+        BOT_DURATION_MS: '4000',
+        BOT_CONCURRENCY: '2',
+        OTEL_TRACES_EXPORTER: 'none',
+        OTEL_LOGS_EXPORTER: 'none',
+      },
+    });
+    const exited = new Promise(done => child.on('exit', done));
+    let text = '';
+    for (let i = 0; i < 60 && !text.includes('gen_ai_client_operation_duration_count'); i++) {
+      await new Promise(r => setTimeout(r, 100));
+      text = await fetch(`http://127.0.0.1:${port}/metrics`).then(r => r.text(), () => '');
+    }
+    child.kill('SIGTERM');
+    await exited;
+    expect(text).toMatch(/gen_ai_client_operation_duration_count\{[^}]*app_team="customer-service"/);
+    expect(text).toContain('service_name="support-bot"');
+  });
+
   it('starts nothing and changes nothing with OTEL_SDK_DISABLED=true', async () => {
     const plain = await run(['examples/zero-code/chat-app.mjs'], { RELAY_URL: relay.url });
     const before = otlp.spans.length;
