@@ -1,0 +1,107 @@
+/*
+ * The running part of `otel-llm-relay probe`: a Prometheus endpoint, an SDK with the relay
+ * instrumentation (for the chat probe's GenAI metrics and cost), and the probe, until SIGINT/SIGTERM.
+ */
+import { diag, metrics } from '@opentelemetry/api';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { LlmRelayInstrumentation } from '../instrumentation';
+import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
+import type { ResolvedProbeConfig } from './probe-config';
+import { RelayProbe } from './relay-probe';
+
+export interface MetricsEndpoint {
+  port: number;
+  /** All interfaces when undefined. */
+  host?: string;
+}
+
+function startExporter(endpoint: MetricsEndpoint): Promise<PrometheusExporter> {
+  const { port, host } = endpoint;
+  return new Promise((resolve, reject) => {
+    const exporter: PrometheusExporter = new PrometheusExporter(
+      host === undefined ? { port } : { port, host },
+      error => (error ? reject(error) : resolve(exporter))
+    );
+  });
+}
+
+function metricsUrl(endpoint: MetricsEndpoint): string {
+  const host = endpoint.host === undefined || endpoint.host === '0.0.0.0' || endpoint.host === '::' ? 'localhost' : endpoint.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${endpoint.port}/metrics`;
+}
+
+/**
+ * Serves the probe's metrics until SIGINT/SIGTERM. Resolves with an exit code when it cannot start
+ * (1: the port is taken), else with undefined once running (the process then lives until a signal).
+ */
+export async function runProbeExporter(
+  config: ResolvedProbeConfig,
+  endpoint: MetricsEndpoint,
+  env: NodeJS.ProcessEnv
+): Promise<number | undefined> {
+  // The variables are consumed; the instrumentation must not start a probe of its own from them.
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('OTEL_LLM_RELAY_PROBE_')) delete env[name];
+  }
+  let exporter: PrometheusExporter;
+  try {
+    exporter = await startExporter(endpoint);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    console.error(`otel-llm-relay probe: cannot serve metrics on port ${endpoint.port}: ${typeof code === 'string' ? code : String(error)}`);
+    return 1;
+  }
+  // Sees the chat probe's request: its GenAI metrics and cost, marked llm_relay.probe=chat.
+  const instrumentation = new LlmRelayInstrumentation({ relayHosts: [new URL(config.modelsUrl).origin] });
+  // NodeSDK brings the context manager the probe's request marking needs; traces and logs stay off.
+  const sdk = new NodeSDK({
+    metricReaders: [exporter],
+    spanProcessors: [],
+    logRecordProcessors: [],
+    instrumentations: [instrumentation],
+    ...(env.OTEL_SERVICE_NAME?.trim() ? {} : { serviceName: 'otel-llm-relay-probe' }),
+  });
+  sdk.start();
+  // Resource detectors (host.id) settle asynchronously and the Prometheus exporter never waits for
+  // them: until someone does, every scrape logs "Accessing resource attributes before async attributes settled".
+  await exporter
+    .collect()
+    .then(({ resourceMetrics }) => resourceMetrics.resource.waitForAsyncAttributes?.())
+    .catch(() => undefined);
+
+  const probe = new RelayProbe(
+    config,
+    metrics.getMeter(PACKAGE_NAME, PACKAGE_VERSION),
+    diag.createComponentLogger({ namespace: 'otel-llm-relay' })
+  );
+  probe.start();
+  // The exporter's server and the probe's timers are unref'd: this keeps the process alive until a signal.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+  const kinds = config.chatModel ? `models and chat (${config.chatModel})` : 'models';
+  console.log(
+    `otel-llm-relay probe: probing ${config.displayUrl} (${kinds}) every ${config.intervalMs / 1000} s; ` +
+      `metrics at ${metricsUrl(endpoint)}`
+  );
+
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(130); // a second signal: stop waiting
+    stopping = true;
+    console.log(`otel-llm-relay probe: ${signal}, stopping`);
+    probe.stop();
+    clearInterval(keepAlive);
+    // A scraper holding a connection open must not keep us waiting for long.
+    setTimeout(() => process.exit(0), 3000).unref();
+    sdk.shutdown().then(
+      () => (process.exitCode = 0),
+      error => {
+        console.error('otel-llm-relay probe: shutdown:', error);
+        process.exitCode = 1;
+      }
+    );
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+  return undefined;
+}

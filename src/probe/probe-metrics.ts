@@ -1,0 +1,100 @@
+/*
+ * The probe's metric instruments: up, duration and last success per relay and probe kind, plus the
+ * rate-limit gauges (shared by name with the instrumentation's) refreshed from model-list answers.
+ */
+import type { Attributes, Gauge, Histogram, Meter } from '@opentelemetry/api';
+import type { RateLimitReading } from '../telemetry/rate-limit-headers';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_LLM_RELAY_PROBE,
+  ATTR_LLM_RELAY_PROBE_KIND,
+  ATTR_LLM_RELAY_RATE_LIMIT_KIND,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  DURATION_BUCKETS,
+  METRIC_LLM_RELAY_PROBE_DURATION,
+  METRIC_LLM_RELAY_PROBE_LAST_SUCCESS,
+  METRIC_LLM_RELAY_PROBE_UP,
+  METRIC_LLM_RELAY_RATE_LIMIT_LIMIT,
+  METRIC_LLM_RELAY_RATE_LIMIT_REMAINING,
+} from '../telemetry/semconv';
+import type { ProbeKind } from './probe-config';
+
+export interface ProbeTarget {
+  serverAddress: string;
+  serverPort: number;
+}
+
+export interface ProbeMeasurement {
+  kind: ProbeKind;
+  up: boolean;
+  durationSeconds: number;
+  /** Set when the probe failed. */
+  errorType?: string;
+  /** Unix time in milliseconds when the probe ended. */
+  endedAtMs: number;
+}
+
+export class ProbeMetrics {
+  private readonly _up: Gauge;
+  private readonly _duration: Histogram;
+  private readonly _lastSuccess: Gauge;
+  private readonly _rateLimitRemaining: Gauge;
+  private readonly _rateLimitLimit: Gauge;
+
+  constructor(meter: Meter) {
+    this._up = meter.createGauge(METRIC_LLM_RELAY_PROBE_UP, {
+      description: 'Whether the last health probe of the relay succeeded (1) or failed (0).',
+      unit: '1',
+    });
+    this._duration = meter.createHistogram(METRIC_LLM_RELAY_PROBE_DURATION, {
+      description: 'Duration of relay health probes, the response body included.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+    });
+    this._lastSuccess = meter.createGauge(METRIC_LLM_RELAY_PROBE_LAST_SUCCESS, {
+      description: 'Unix time of the last successful health probe of the relay.',
+      unit: 's',
+    });
+    // Same names, descriptions and units as in telemetry/metrics.ts: one instrument per meter either way.
+    this._rateLimitRemaining = meter.createGauge(METRIC_LLM_RELAY_RATE_LIMIT_REMAINING, {
+      description: 'Remaining requests or tokens in the current rate-limit window, from the relay response headers.',
+      unit: '{count}',
+    });
+    this._rateLimitLimit = meter.createGauge(METRIC_LLM_RELAY_RATE_LIMIT_LIMIT, {
+      description: 'Rate-limit window size in requests or tokens, from the relay response headers.',
+      unit: '{count}',
+    });
+  }
+
+  record(target: ProbeTarget, measurement: ProbeMeasurement): void {
+    const attributes = probeAttributes(target, measurement.kind);
+    this._up.record(measurement.up ? 1 : 0, attributes);
+    this._duration.record(
+      measurement.durationSeconds,
+      measurement.errorType === undefined ? attributes : { ...attributes, [ATTR_ERROR_TYPE]: measurement.errorType }
+    );
+    if (measurement.up) this._lastSuccess.record(measurement.endedAtMs / 1000, attributes);
+  }
+
+  recordRateLimits(target: ProbeTarget, kind: ProbeKind, readings: readonly RateLimitReading[]): void {
+    for (const reading of readings) {
+      const attributes: Attributes = {
+        [ATTR_SERVER_ADDRESS]: target.serverAddress,
+        [ATTR_SERVER_PORT]: target.serverPort,
+        [ATTR_LLM_RELAY_RATE_LIMIT_KIND]: reading.kind,
+        [ATTR_LLM_RELAY_PROBE]: kind,
+      };
+      if (reading.remaining !== undefined) this._rateLimitRemaining.record(reading.remaining, attributes);
+      if (reading.limit !== undefined) this._rateLimitLimit.record(reading.limit, attributes);
+    }
+  }
+}
+
+function probeAttributes(target: ProbeTarget, kind: ProbeKind): Attributes {
+  return {
+    [ATTR_SERVER_ADDRESS]: target.serverAddress,
+    [ATTR_SERVER_PORT]: target.serverPort,
+    [ATTR_LLM_RELAY_PROBE_KIND]: kind,
+  };
+}
