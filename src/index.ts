@@ -8,3 +8,4 @@ export type {
   ModelPriceConfig,
   PricingConfig,
 } from './types';
+export type { ProbeAuthHeader, RelayProbeOptions } from './probe/probe-config';

@@ -1,6 +1,6 @@
 import * as diagnosticsChannel from 'node:diagnostics_channel';
-import { context, createContextKey, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { Context, Span } from '@opentelemetry/api';
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { Attributes, Context, Span, SpanContext } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import { InstrumentationBase, safeExecuteInTheMiddle } from '@opentelemetry/instrumentation';
 import { resolveConfig } from './config';
@@ -31,16 +31,23 @@ import { providerName } from './wire/provider';
 import { matchRoute } from './wire/routes';
 import type { RequestInfo } from './wire/types';
 
-/** Context key the relay probe sets around its own requests, so their spans and metrics say so. */
-export const PROBE_CONTEXT_KEY = createContextKey('otel-llm-relay probe kind');
+// The key lives in src/probe so that the probe and this module need not import each other.
+import { PROBE_CONTEXT_KEY } from './probe/probe-context';
+import { createRelayProbe } from './probe/relay-probe';
+import type { RelayProbe } from './probe/relay-probe';
+export { PROBE_CONTEXT_KEY };
 
 /** At most this many internal errors are written to the diag log; then one line says the rest are muted. */
 const MAX_LOGGED_INTERNAL_ERRORS = 10;
-const W3C_TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
 interface CallState {
-  span: Span;
-  parentContext: Context;
+  /**
+   * Started at `create`, or at the call's next event when an HTTP instrumentation that subscribed
+   * after us has yet to inject its traceparent: then our span nests under its HTTP span.
+   */
+  span: Span | undefined;
+  request: UndiciRequest;
+  activeContext: Context;
 }
 
 /**
@@ -60,6 +67,9 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
   declare private _internalErrors: number | undefined;
   declare private _unpricedLogged: Set<string> | undefined;
   declare private _listener: LlmCallListener | undefined;
+  declare private _probe: RelayProbe | undefined;
+  /** False after disable(): no new calls are followed, but calls in flight still end their spans. */
+  declare private _accepting: boolean | undefined;
 
   constructor(config: LlmRelayInstrumentationConfig = {}) {
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
@@ -74,28 +84,52 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     this._resolved = undefined;
     this._priceBook = undefined;
     this._matcher = undefined;
+    if (this._accepting) this._prices();
+    if (this._probe) {
+      this._probe.stop();
+      this._probe = undefined;
+      if (this._unsubscribe) this._startProbe();
+    }
   }
 
   override enable(): void {
     super.enable();
-    if (this._unsubscribe) return;
+    this._accepting = true;
     this._calls ??= new Map();
-    this._unsubscribe = subscribeToUndici({
+    this._unsubscribe ??= subscribeToUndici({
       onRequestCreated: request => this._onRequestCreated(request),
       onInternalError: (error, observer) => this._onInternalError(error, observer as LlmCall | undefined),
     });
+    // Read the pricing file now: problems show at start-up, and no file is read on a request's path.
+    this._prices();
+    this._startProbe();
   }
 
   override disable(): void {
     super.disable();
+    this._accepting = false;
+    this._probe?.stop();
+    // Calls in flight keep their subscription and the idle sweeper until they end: their spans still close.
+    this._releaseWhenIdle();
+  }
+
+  /** After disable(), unsubscribes once the last call in flight has ended. */
+  private _releaseWhenIdle(): void {
+    if (this._accepting || (this._calls?.size ?? 0) > 0) return;
     this._unsubscribe?.();
     this._unsubscribe = undefined;
     if (this._sweeper) clearInterval(this._sweeper);
     this._sweeper = undefined;
-    // Calls in flight keep their state until they end: their spans still close.
+  }
+
+  private _startProbe(): void {
+    this._probe ??= createRelayProbe(this.getConfig().probe, process.env, this.meter, this._diag);
+    this._probe?.start();
   }
 
   protected override _updateMetricInstruments(): void {
+    // Under NodeSDK the meter provider arrives after enable(): the probe follows it.
+    this._probe?.setMeter(this.meter);
     this._metrics = new LlmMetrics(this.meter, this._settings().maxModelsPerMetric, (what, value) =>
       this._diag.warn(
         `more than ${this._settings().maxModelsPerMetric} distinct ${what} values: "${value}" and later new ones ` +
@@ -134,10 +168,10 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
   private _callListener(): LlmCallListener {
     this._listener ??= {
       onRequestParsed: (call, request) => this._onRequestParsed(call, request),
-      onResponseHeaders: (call, _statusCode, headers) => this._onResponseHeaders(call, headers),
       onChunkGaps: (call, gaps, count) => {
-        const base = this._metrics?.baseAttributes(call.start, { requestModel: this._requestModel(call) });
-        if (base) this._metrics?.recordChunkGaps(gaps, count, base);
+        if (!this._metrics) return;
+        const models = { requestModel: this._requestModel(call), responseModel: call.responseModel };
+        this._metrics.recordChunkGaps(gaps, count, this._metrics.baseAttributes(call.start, models, this._hookAttributes(call)));
       },
       onFinished: (call, finished) => this._onFinished(call, finished),
       onInternalError: (call, error) => this._onInternalError(error, call),
@@ -148,7 +182,7 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
   // 1st event of every request: decide whether it is a relay call, start its span.
   private _onRequestCreated(request: UndiciRequest): RequestObserver | undefined {
     // LLM API calls are POSTs; this keeps every other request at one comparison.
-    if (request.method !== 'POST') return undefined;
+    if (request.method !== 'POST' || !this._accepting) return undefined;
     const config = this._settings();
     let origin = String(request.origin ?? '');
     let path = typeof request.path === 'string' ? request.path : '';
@@ -181,58 +215,61 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
       probe: typeof probeKind === 'string' ? probeKind : undefined,
     };
 
-    // An HTTP instrumentation subscribed before us (e.g. @opentelemetry/instrumentation-undici) has
-    // already injected its span's traceparent: nest under that span and inject nothing more.
-    const injected = headerValue(request.headers, 'traceparent');
-    const httpSpanContext = injected ? parseTraceparent(injected) : undefined;
-    const parentContext = httpSpanContext ? trace.setSpanContext(activeContext, httpSpanContext) : activeContext;
-    const startedAt = performance.now();
-    const span = this.tracer.startSpan(
-      spanName(route.operation, route.urlModel),
-      {
-        kind: SpanKind.CLIENT,
-        startTime: performance.timeOrigin + startedAt,
-        attributes: startAttributes(start, route.urlModel),
-      },
-      parentContext
+    const call = new LlmCall(
+      start,
+      performance.now(),
+      { captureContent: config.captureMessageContent, maxContentLength: config.maxContentLength },
+      this._callListener()
     );
-    if (
-      config.propagateContext &&
-      injected === undefined &&
-      // An HTTP instrumentation subscribed after us will inject its own; two values would break W3C propagation.
-      !diagnosticsChannel.hasSubscribers('undici:client:sendHeaders') &&
-      typeof request.addHeader === 'function'
-    ) {
+    const state: CallState = { span: undefined, request, activeContext };
+    this._calls!.set(call, state);
+    this._ensureSweeper();
+    // Another HTTP instrumentation (e.g. @opentelemetry/instrumentation-undici) subscribes to
+    // sendHeaders; if it subscribed after us, it injects its traceparent only after this returns.
+    // Starting our span at the next event lets it nest under that HTTP span whatever the order.
+    if (diagnosticsChannel.hasSubscribers('undici:client:sendHeaders')) return call;
+    const span = this._spanOf(call, state);
+    if (config.propagateContext && !hasTraceparent(request.headers) && typeof request.addHeader === 'function') {
       const carrier: Record<string, string> = {};
       propagation.inject(trace.setSpan(activeContext, span), carrier);
       for (const [name, value] of Object.entries(carrier)) request.addHeader.call(request, name, value);
     }
-
-    const call = new LlmCall(
-      start,
-      startedAt,
-      { captureContent: config.captureMessageContent, maxContentLength: config.maxContentLength },
-      this._callListener()
-    );
-    this._calls!.set(call, { span, parentContext });
-    this._ensureSweeper();
-    this._runHook('requestHook', span, call);
     return call;
+  }
+
+  /** The call's span, started on first use (see CallState.span). */
+  private _spanOf(call: LlmCall, state: CallState): Span {
+    if (state.span) return state.span;
+    // A traceparent injected before us (an HTTP instrumentation, or an SDK tracing its own call such
+    // as @anthropic-ai/sdk) names the span closest to the wire: nest under it, in the same trace.
+    const injected = lastTraceparent(state.request.headers);
+    const active = trace.getSpanContext(state.activeContext);
+    const parentContext =
+      injected && (!active || active.traceId === injected.traceId)
+        ? trace.setSpanContext(state.activeContext, injected)
+        : state.activeContext;
+    const route = call.start.route;
+    const span = this.tracer.startSpan(
+      spanName(route.operation, route.urlModel),
+      {
+        kind: SpanKind.CLIENT,
+        startTime: performance.timeOrigin + call.startedAt,
+        attributes: startAttributes(call.start, route.urlModel),
+      },
+      parentContext
+    );
+    state.span = span;
+    this._runHook('requestHook', span, call);
+    return span;
   }
 
   private _onRequestParsed(call: LlmCall, request: RequestInfo): void {
     const state = this._calls?.get(call);
     if (!state) return;
+    const span = this._spanOf(call, state);
     const model = request.model ?? call.start.route.urlModel;
-    state.span.updateName(spanName(call.start.route.operation, model));
-    state.span.setAttributes(requestAttributes({ ...request, model }, this._settings().captureMessageContent));
-  }
-
-  private _onResponseHeaders(call: LlmCall, headers: ReadonlyMap<string, string>): void {
-    const readings = parseRateLimitHeaders(headers);
-    if (readings.length === 0 || !this._metrics) return;
-    const base = this._metrics.baseAttributes(call.start, { requestModel: this._requestModel(call) });
-    this._metrics.recordRateLimits(readings, base);
+    span.updateName(spanName(call.start.route.operation, model));
+    span.setAttributes(requestAttributes({ ...request, model }, this._settings().captureMessageContent));
   }
 
   private _requestModel(call: LlmCall): string | undefined {
@@ -272,22 +309,38 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     };
     this._price(outcome);
 
-    const span = state.span;
+    const span = this._spanOf(call, state);
     span.setAttributes(outcomeAttributes(outcome, config.captureMessageContent));
     if (errorType !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: errorType });
     this._runHook('responseHook', span, call, outcome);
     span.end(performance.timeOrigin + finished.endedAt);
 
     if (this._metrics) {
-      const info = this._callInfo(call, outcome);
-      const extra = safeExecuteInTheMiddle(
-        () => this.getConfig().metricAttributesHook?.(info),
+      const extra = this._hookAttributes(call, outcome);
+      const base = this._metrics.baseAttributes(call.start, { requestModel, responseModel }, extra);
+      this._metrics.recordCall(outcome, (finished.endedAt - finished.startedAt) / 1000, base);
+      if (finished.chunkGaps) this._metrics.recordChunkGaps(finished.chunkGaps, finished.chunkGaps.length, base);
+      const readings = parseRateLimitHeaders(finished.headers);
+      // Headroom is a property of the relay and the requested model, whatever model answered.
+      if (readings.length > 0) {
+        this._metrics.recordRateLimits(readings, this._metrics.baseAttributes(call.start, { requestModel }, extra));
+      }
+    }
+    this._releaseWhenIdle();
+  }
+
+  /** The metricAttributesHook's extra attributes for a call's metric points (undefined when none or it threw). */
+  private _hookAttributes(call: LlmCall, outcome?: CallOutcome): Attributes | undefined {
+    const hook = this.getConfig().metricAttributesHook;
+    if (!hook) return undefined;
+    const info = this._callInfo(call, outcome);
+    return (
+      safeExecuteInTheMiddle(
+        () => hook(info),
         e => e && this._diag.error('metricAttributesHook threw:', e),
         true
-      );
-      const base = this._metrics.baseAttributes(call.start, { requestModel, responseModel }, extra ?? undefined);
-      this._metrics.recordCall(outcome, (finished.endedAt - finished.startedAt) / 1000, base);
-    }
+      ) ?? undefined
+    );
   }
 
   /** Cost: what the relay reported wins; else the price table; else the call counts as unpriced. */
@@ -324,6 +377,7 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
       responseModel: outcome?.response?.responseModel,
       statusCode: outcome?.statusCode,
       errorType: outcome?.errorType,
+      probe: call.start.probe,
     };
   }
 
@@ -349,7 +403,8 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     call.drop();
     const state = this._calls?.get(call);
     this._calls?.delete(call);
-    if (state) {
+    this._releaseWhenIdle();
+    if (state?.span) {
       try {
         state.span.end();
       } catch {
@@ -383,8 +438,22 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
   }
 }
 
-function parseTraceparent(value: string) {
-  const match = W3C_TRACEPARENT.exec(value.trim());
-  if (!match) return undefined;
-  return { traceId: match[1]!, spanId: match[2]!, traceFlags: parseInt(match[3]!, 16), isRemote: false };
+const TRACEPARENT = /00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})/g;
+const INVALID_TRACE_ID = '0'.repeat(32);
+const INVALID_SPAN_ID = '0'.repeat(16);
+
+function hasTraceparent(headers: unknown): boolean {
+  return headerValue(headers, 'traceparent') !== undefined;
+}
+
+/** The last valid W3C traceparent in the request's headers (repeated headers are joined with ", "). */
+function lastTraceparent(headers: unknown): SpanContext | undefined {
+  const value = headerValue(headers, 'traceparent');
+  if (value === undefined) return undefined;
+  let found: SpanContext | undefined;
+  for (const [, traceId, spanId, flags] of value.toLowerCase().matchAll(TRACEPARENT)) {
+    if (traceId === INVALID_TRACE_ID || spanId === INVALID_SPAN_ID) continue;
+    found = { traceId: traceId!, spanId: spanId!, traceFlags: parseInt(flags!, 16), isRemote: false };
+  }
+  return found;
 }

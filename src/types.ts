@@ -1,5 +1,6 @@
 import type { Attributes, Span } from '@opentelemetry/api';
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
+import type { RelayProbeOptions } from './probe/probe-config';
 
 /** Prices in USD per 1M tokens. */
 export interface ModelPriceConfig {
@@ -28,6 +29,8 @@ export interface LlmCallInfo {
   responseModel?: string;
   statusCode?: number;
   errorType?: string;
+  /** Set for the relay probe's own calls (`chat`), so hooks can tell them from app traffic. */
+  probe?: string;
 }
 
 export type LlmRelayRequestHook = (span: Span, info: LlmCallInfo) => void;
@@ -77,6 +80,12 @@ export interface LlmRelayInstrumentationConfig extends InstrumentationConfig {
    * @default 600000 (10 minutes)
    */
   idleTimeoutMs?: number;
+  /**
+   * The opt-in relay health probe (docs/probe.md). Env `OTEL_LLM_RELAY_PROBE_URL` and related
+   * variables apply when this option is not given; `false` turns it off whatever the env says.
+   * @default off
+   */
+  probe?: RelayProbeOptions | false;
   /** Called when the span starts, with what the request line says. */
   requestHook?: LlmRelayRequestHook;
   /** Called before the span ends, with what the response said. */

@@ -18,8 +18,11 @@ import { RATE_LIMIT_HEADER_NAMES } from '../telemetry/rate-limit-headers';
 
 /** Largest request body we parse for model and parameters; larger ones are read up to this size. */
 const MAX_REQUEST_BODY_BYTES = 8 * 1024 * 1024;
-/** Gaps between chunks kept before they are handed over as a batch (bounded memory on endless streams). */
-const CHUNK_GAP_BATCH = 256;
+/**
+ * Gaps between chunks kept until the call ends, so they are recorded with the call's final labels;
+ * a longer stream hands them over in batches of this size (bounded memory on endless streams).
+ */
+const CHUNK_GAP_BATCH = 1024;
 
 const RESPONSE_HEADERS_WANTED: ReadonlySet<string> = new Set([
   'content-type',
@@ -40,13 +43,14 @@ export interface FinishedCall {
   startedAt: number;
   endedAt: number;
   firstChunkAt?: number;
+  /** Seconds between consecutive output chunks not yet handed over through `onChunkGaps`. */
+  chunkGaps?: Float64Array;
 }
 
 export interface LlmCallListener {
   /** The request body was read: model and parameters are known. */
   onRequestParsed(call: LlmCall, request: RequestInfo): void;
-  onResponseHeaders(call: LlmCall, statusCode: number, headers: ReadonlyMap<string, string>): void;
-  /** A batch of gaps (seconds) between consecutive output chunks. */
+  /** A full batch of gaps (seconds) between consecutive output chunks, handed over mid-stream. */
   onChunkGaps(call: LlmCall, gaps: Float64Array, count: number): void;
   onFinished(call: LlmCall, finished: FinishedCall): void;
   /** Our own code threw while handling this call outside a channel subscriber (e.g. in a zlib callback). */
@@ -96,6 +100,11 @@ export class LlmCall implements RequestObserver {
     return this._request;
   }
 
+  /** The response model named so far by the response (undefined before its first chunk). */
+  get responseModel(): string | undefined {
+    return this._accumulator?.responseModel;
+  }
+
   onRequestBodyChunk(chunk: Uint8Array): void {
     if (this._finished) return;
     this.lastActivityAt = performance.now();
@@ -137,7 +146,6 @@ export class LlmCall implements RequestObserver {
       onDone: result => this._onBodyDone(result),
       onInternalError: error => this._listener.onInternalError(this, error),
     });
-    this._listener.onResponseHeaders(this, this._statusCode ?? 0, this._headers);
   }
 
   onResponseChunk(chunk: Uint8Array): void {
@@ -253,7 +261,6 @@ export class LlmCall implements RequestObserver {
   private _finish(bodyProblem: FinishedCall['bodyProblem']): void {
     if (this._finished) return;
     this._finished = true;
-    this._flushGaps();
     const response = this._accumulator?.finish();
     if (
       bodyProblem === undefined &&
@@ -278,6 +285,7 @@ export class LlmCall implements RequestObserver {
       startedAt: this.startedAt,
       endedAt: this._responseEndedAt ?? performance.now(),
       firstChunkAt: this._firstChunkAt,
+      chunkGaps: this._gaps?.subarray(0, this._gapCount),
     });
   }
 }

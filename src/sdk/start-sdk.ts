@@ -1,5 +1,6 @@
 import { diag } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { NodeSDKConfiguration } from '@opentelemetry/sdk-node';
 import { LlmRelayInstrumentation } from '../instrumentation';
@@ -23,9 +24,9 @@ function hasOtlpEndpoint(env: Env, signal: 'TRACES' | 'LOGS'): boolean {
  * The NodeSDK options the register hook uses. What the environment names is left to NodeSDK's own
  * env handling; only the defaults that differ (see register.ts) are filled in here.
  */
-export function sdkOptionsFromEnv(env: Env): Partial<NodeSDKConfiguration> {
+export function sdkOptionsFromEnv(env: Env, instrumentation = new LlmRelayInstrumentation()): Partial<NodeSDKConfiguration> {
   const options: Partial<NodeSDKConfiguration> = {
-    instrumentations: [new LlmRelayInstrumentation()],
+    instrumentations: [instrumentation],
   };
   if (!isSet(env, 'OTEL_METRICS_EXPORTER')) {
     const port = Number(env.OTEL_EXPORTER_PROMETHEUS_PORT);
@@ -57,6 +58,18 @@ function settleResource(options: Partial<NodeSDKConfiguration>): void {
     .catch(err => diag.debug('otel-llm-relay: could not settle resource attributes:', err));
 }
 
+/**
+ * True when something (e.g. `--import @opentelemetry/auto-instrumentations-node/register` placed
+ * before us) already registered global tracer or meter providers. The API keeps them under this
+ * versioned global symbol; a second NodeSDK could not register its own and would only log errors.
+ */
+function anotherSdkStarted(): boolean {
+  const api = (globalThis as Record<symbol, { trace?: unknown; metrics?: unknown } | undefined>)[
+    Symbol.for('opentelemetry.js.api.1')
+  ];
+  return Boolean(api?.trace ?? api?.metrics);
+}
+
 /** Starts the SDK once per process and arranges a flush on exit; returns undefined when disabled. */
 export function startSdk(env: Env): NodeSDK | undefined {
   if (started) return started;
@@ -64,7 +77,14 @@ export function startSdk(env: Env): NodeSDK | undefined {
     diag.info('otel-llm-relay: OTEL_SDK_DISABLED=true, telemetry not started');
     return undefined;
   }
-  const options = sdkOptionsFromEnv(env);
+  if (anotherSdkStarted()) {
+    // Join the SDK that is already there: its exporters get our spans and metrics.
+    registerInstrumentations({ instrumentations: [new LlmRelayInstrumentation()] });
+    diag.info('otel-llm-relay: an OpenTelemetry SDK is already started; added the relay instrumentation to it');
+    return undefined;
+  }
+  const instrumentation = new LlmRelayInstrumentation();
+  const options = sdkOptionsFromEnv(env, instrumentation);
   const sdk = new NodeSDK(options);
   sdk.start();
   started = sdk;
@@ -72,6 +92,8 @@ export function startSdk(env: Env): NodeSDK | undefined {
 
   let shuttingDown: Promise<void> | undefined;
   const shutdown = () => {
+    // NodeSDK.shutdown() leaves instrumentations enabled: disabling ours stops the probe's timers too.
+    instrumentation.disable();
     shuttingDown ??= sdk.shutdown().catch(err => diag.error('otel-llm-relay: shutdown failed:', err));
     return shuttingDown;
   };

@@ -76,6 +76,8 @@ export function parseRetryAfter(value: string | undefined, now: number = Date.no
   if (value === undefined) return undefined;
   const trimmed = value.trim();
   if (/^\d+(?:\.\d+)?$/.test(trimmed)) return Number(trimmed);
+  // Otherwise only an HTTP date (`Wed, 21 Oct 2026 07:28:00 GMT`): Date.parse would read "-5" as a year.
+  if (!/[a-z]/i.test(trimmed)) return undefined;
   const date = Date.parse(trimmed);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, Math.round((date - now) / 1000));

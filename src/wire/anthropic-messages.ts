@@ -137,6 +137,10 @@ class MessagesAccumulator implements ResponseAccumulator {
   #error: ResponseError | undefined;
   #outputChars = 0;
 
+  get responseModel(): string | undefined {
+    return this.#model.value;
+  }
+
   constructor(options: CodecOptions) {
     this.#output = options.captureContent ? new OutputCollector(options.maxContentLength) : undefined;
   }

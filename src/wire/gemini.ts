@@ -169,6 +169,10 @@ class GenerateContentAccumulator implements ResponseAccumulator {
   #error: ResponseError | undefined;
   #outputChars = 0;
 
+  get responseModel(): string | undefined {
+    return this.#model.value;
+  }
+
   constructor(options: CodecOptions) {
     this.#output = options.captureContent ? new OutputCollector(options.maxContentLength) : undefined;
   }
@@ -253,6 +257,9 @@ function parseEmbedContentRequest(body: unknown, route: RouteMatch, _options: Co
 class EmbedContentAccumulator implements ResponseAccumulator {
   #usage: Usage = {};
   #error: ResponseError | undefined;
+
+  /** embedContent answers carry no model. */
+  readonly responseModel = undefined;
 
   onJson(body: unknown): void {
     this.#error ??= errorFromBody(body);

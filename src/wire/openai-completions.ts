@@ -39,6 +39,10 @@ class CompletionAccumulator implements ResponseAccumulator {
   #costUsd: number | undefined;
   #outputChars = 0;
 
+  get responseModel(): string | undefined {
+    return this.#model.value;
+  }
+
   constructor(options: CodecOptions) {
     this.#output = options.captureContent ? new OutputCollector(options.maxContentLength) : undefined;
   }

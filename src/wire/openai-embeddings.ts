@@ -23,6 +23,10 @@ class EmbeddingsAccumulator implements ResponseAccumulator {
   #usage: Usage = {};
   #error: ResponseError | undefined;
 
+  get responseModel(): string | undefined {
+    return this.#model.value;
+  }
+
   onJson(body: unknown): void {
     this.#error ??= errorFromBody(body);
     const response = asRecord(body);

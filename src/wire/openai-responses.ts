@@ -134,6 +134,10 @@ class ResponsesAccumulator implements ResponseAccumulator {
   #error: ResponseError | undefined;
   #outputChars = 0;
 
+  get responseModel(): string | undefined {
+    return this.#model.value;
+  }
+
   constructor(options: CodecOptions) {
     this.#output = options.captureContent ? new OutputCollector(options.maxContentLength) : undefined;
   }

@@ -110,6 +110,8 @@ export interface CodecOptions {
  * gives what was seen so far).
  */
 export interface ResponseAccumulator {
+  /** The response model seen so far (streams name it in their first chunks). */
+  readonly responseModel: string | undefined;
   onJson(body: unknown): void;
   /**
    * One SSE event. `data` is the parsed JSON of the `data:` field, or the raw string when
