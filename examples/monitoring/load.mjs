@@ -4,14 +4,18 @@
 // and the relay calls become spans and metrics. It has to keep running (unlike a one-shot example)
 // because Prometheus scrapes the metrics endpoint of a live process.
 //
+// Calls start at a steady pace whatever the relay's latency (a slow model does not slow the others
+// down, as with real users), each model in turn; every model alternates plain and streaming calls.
+//
 // Environment:
-//   RELAY_BASE_URL    relay base URL, up to and including /v1   (default http://localhost:8080/v1)
-//   RELAY_API_KEY     bearer token sent to the relay            (default sk-simulated)
-//   LOAD_MODELS       comma list of models to rotate through
-//   LOAD_INTERVAL_MS  pause between two calls                   (default 2000)
-//   LOAD_SIM_KNOBS    `true`: ask the relay simulator (examples/relay-simulator) for an error on
-//                     every 10th call and a substituted model on every 15th, through its x-sim-*
-//                     headers, so the error and substitution panels have data (default false)
+//   RELAY_BASE_URL     relay base URL, up to and including /v1   (default http://localhost:8080/v1)
+//   RELAY_API_KEY      bearer token sent to the relay            (default sk-simulated)
+//   LOAD_MODELS        comma list of models to rotate through
+//   LOAD_INTERVAL_MS   time between the starts of two calls      (default 2000)
+//   LOAD_MAX_IN_FLIGHT calls waiting for the relay at most; the next call waits for one to end (default 20)
+//   LOAD_SIM_KNOBS     `true`: ask the relay simulator (examples/relay-simulator) for an error on
+//                      every 10th call and a substituted model on every 15th, through its x-sim-*
+//                      headers, so the error and substitution panels have data (default false)
 
 const baseUrl = (process.env.RELAY_BASE_URL ?? 'http://localhost:8080/v1').replace(/\/+$/, '');
 const apiKey = process.env.RELAY_API_KEY ?? 'sk-simulated';
@@ -19,7 +23,8 @@ const models = (process.env.LOAD_MODELS ?? 'gpt-4.1,claude-sonnet-4-5,gemini-2.5
   .split(',')
   .map((m) => m.trim())
   .filter(Boolean);
-const intervalMs = Number(process.env.LOAD_INTERVAL_MS ?? 2000);
+const intervalMs = Math.max(1, Number(process.env.LOAD_INTERVAL_MS ?? 2000) || 2000);
+const maxInFlight = Math.max(1, Number(process.env.LOAD_MAX_IN_FLIGHT ?? 20) || 20);
 const simKnobs = process.env.LOAD_SIM_KNOBS === 'true';
 const simFaults = ['429', '503', '500'];
 
@@ -29,17 +34,20 @@ const questions = [
   'How do I return an item, and what should I watch out for?',
 ];
 
+/** Calls waiting for the relay; aborted on SIGINT/SIGTERM so that the app stops at once. */
+const inFlight = new Set();
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, () => {
     stopping = true;
+    for (const controller of inFlight) controller.abort();
   });
 }
 
-/** One chat call; every other one streams (with usage in the last chunk). */
+/** One chat call. Call i is for model i mod n; each model's calls alternate plain and streaming. */
 async function callOnce(i) {
   const model = models[i % models.length];
-  const stream = i % 2 === 1;
+  const stream = Math.floor(i / models.length) % 2 === 1;
   const body = {
     model,
     stream,
@@ -52,6 +60,7 @@ async function callOnce(i) {
   const started = performance.now();
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), 60_000);
+  inFlight.add(controller);
   try {
     const res = await fetch(`${baseUrl}/chat/completions`, {
       method: 'POST',
@@ -63,13 +72,18 @@ async function callOnce(i) {
     await res.arrayBuffer();
     console.log(`${model}${stream ? ' (stream)' : ''}: HTTP ${res.status} in ${Math.round(performance.now() - started)} ms`);
   } catch (err) {
-    console.log(`${model}: ${err instanceof Error ? err.message : String(err)}`);
+    if (!stopping) console.log(`${model}: ${err instanceof Error ? err.message : String(err)}`);
   } finally {
     clearTimeout(timer);
+    inFlight.delete(controller);
   }
 }
 
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
 for (let i = 0; !stopping; i++) {
-  await callOnce(i);
-  await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  while (inFlight.size >= maxInFlight && !stopping) await sleep(Math.min(intervalMs, 100));
+  if (stopping) break;
+  void callOnce(i);
+  await sleep(intervalMs);
 }

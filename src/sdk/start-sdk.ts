@@ -34,6 +34,8 @@ export function sdkOptionsFromEnv(env: Env, instrumentation = new LlmRelayInstru
       new PrometheusExporter({
         host: env.OTEL_EXPORTER_PROMETHEUS_HOST?.trim() || undefined,
         port: Number.isInteger(port) && port > 0 ? port : undefined,
+        // Started by startSdk() once the resource has settled (see settleThenServe).
+        preventServerStart: true,
       }),
     ];
   }
@@ -46,16 +48,18 @@ let started: NodeSDK | undefined;
 
 /**
  * The Prometheus exporter reads the resource on every scrape but, unlike the periodic readers,
- * never waits for its asynchronous attributes (host id), so each scrape would log a diag error.
- * One collect gives us the shared resource object to settle.
+ * never waits for its asynchronous attributes (host id), so a scrape before they settle logs a diag
+ * error. One collect gives us the shared resource object to settle; then /metrics starts serving.
  */
-function settleResource(options: Partial<NodeSDKConfiguration>): void {
+function settleThenServe(options: Partial<NodeSDKConfiguration>): void {
   const exporter = options.metricReaders?.find(r => r instanceof PrometheusExporter);
   if (!exporter) return;
   exporter
     .collect()
     .then(({ resourceMetrics }) => resourceMetrics.resource.waitForAsyncAttributes?.())
-    .catch(err => diag.debug('otel-llm-relay: could not settle resource attributes:', err));
+    .catch(err => diag.debug('otel-llm-relay: could not settle resource attributes:', err))
+    .then(() => exporter.startServer())
+    .catch(err => diag.error('otel-llm-relay: the Prometheus endpoint could not start:', err));
 }
 
 /**
@@ -88,7 +92,7 @@ export function startSdk(env: Env): NodeSDK | undefined {
   const sdk = new NodeSDK(options);
   sdk.start();
   started = sdk;
-  settleResource(options);
+  settleThenServe(options);
 
   let shuttingDown: Promise<void> | undefined;
   const shutdown = () => {
