@@ -32,7 +32,8 @@ describe('rate-limit headers', () => {
   });
 
   it('uses the configured limits, refills after the window, and answers 429 once spent when enforced', async () => {
-    const s = await start({ rateLimits: { requests: 2, tokens: 1000, windowMs: 150, enforce: true } });
+    // A window long enough that three calls surely fall in it even on a loaded CI machine.
+    const s = await start({ rateLimits: { requests: 2, tokens: 1000, windowMs: 1500, enforce: true } });
     const statuses: number[] = [];
     let last: TestResponse | undefined;
     for (let i = 0; i < 3; i++) {
@@ -42,7 +43,7 @@ describe('rate-limit headers', () => {
     expect(statuses).toEqual([200, 200, 429]);
     expect(last!.headers.get('x-ratelimit-limit-requests')).toBe('2');
     expect(last!.headers.get('x-ratelimit-remaining-requests')).toBe('0');
-    await new Promise(resolve => setTimeout(resolve, 170));
+    await new Promise(resolve => setTimeout(resolve, 1600));
     const refilled = await postJson(`${s.url}/v1/chat/completions`, chat('gpt-4.1'));
     expect(refilled.status).toBe(200);
     expect(refilled.headers.get('x-ratelimit-remaining-requests')).toBe('1');
