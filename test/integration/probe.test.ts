@@ -274,7 +274,7 @@ describe('schedule', () => {
     const started = performance.now();
     probe.stop();
     const result = await inFlight;
-    expect(performance.now() - started).toBeLessThan(500);
+    expect(performance.now() - started).toBeLessThan(3000); // far below the 10 s timeout it would otherwise wait
     expect(result.aborted).toBe(true);
     expect(timers.pending).toHaveLength(0);
     await new Promise(r => setTimeout(r, 50));
