@@ -228,11 +228,22 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     // sendHeaders; if it subscribed after us, it injects its traceparent only after this returns.
     // Starting our span at the next event lets it nest under that HTTP span whatever the order.
     if (diagnosticsChannel.hasSubscribers('undici:client:sendHeaders')) return call;
-    const span = this._spanOf(call, state);
+    let span: Span;
+    try {
+      span = this._spanOf(call, state);
+    } catch (err) {
+      this._calls!.delete(call);
+      throw err;
+    }
     if (config.propagateContext && !hasTraceparent(request.headers) && typeof request.addHeader === 'function') {
-      const carrier: Record<string, string> = {};
-      propagation.inject(trace.setSpan(activeContext, span), carrier);
-      for (const [name, value] of Object.entries(carrier)) request.addHeader.call(request, name, value);
+      try {
+        const carrier: Record<string, string> = {};
+        propagation.inject(trace.setSpan(activeContext, span), carrier);
+        for (const [name, value] of Object.entries(carrier)) request.addHeader.call(request, name, value);
+      } catch (err) {
+        // E.g. a propagator value undici refuses as a header: the call is still followed, just not propagated.
+        this._onInternalError(err, undefined);
+      }
     }
     return call;
   }
@@ -307,13 +318,21 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
       unpriced: false,
       substituted: isSubstitution(requestModel, responseModel),
     };
-    this._price(outcome);
-
     const span = this._spanOf(call, state);
-    span.setAttributes(outcomeAttributes(outcome, config.captureMessageContent));
-    if (errorType !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: errorType });
-    this._runHook('responseHook', span, call, outcome);
-    span.end(performance.timeOrigin + finished.endedAt);
+    try {
+      try {
+        this._price(outcome);
+      } catch (err) {
+        this._onInternalError(err, undefined);
+      }
+      span.setAttributes(outcomeAttributes(outcome, config.captureMessageContent));
+      if (errorType !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: errorType });
+      this._runHook('responseHook', span, call, outcome);
+    } finally {
+      // Whatever failed above, the span ends and the call is released (the caller never sees it).
+      span.end(performance.timeOrigin + finished.endedAt);
+      this._releaseWhenIdle();
+    }
 
     if (this._metrics) {
       const extra = this._hookAttributes(call, outcome);
@@ -326,7 +345,6 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
         this._metrics.recordRateLimits(readings, this._metrics.baseAttributes(call.start, { requestModel }, extra));
       }
     }
-    this._releaseWhenIdle();
   }
 
   /** The metricAttributesHook's extra attributes for a call's metric points (undefined when none or it threw). */

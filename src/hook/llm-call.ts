@@ -79,6 +79,8 @@ export class LlmCall implements RequestObserver {
   private _gaps: Float64Array | undefined;
   private _gapCount = 0;
   private _sseEvents = 0;
+  /** Events whose data looked like JSON but did not parse: the app's SDK fails on them. */
+  private _malformedEvents = 0;
   private _jsonArrayStream = false;
   /** The stream's final event arrived: a cancel after it is the caller's normal clean-up. */
   private _streamComplete = false;
@@ -136,10 +138,11 @@ export class LlmCall implements RequestObserver {
     const request = this._request!;
     this._accumulator = codecFor(this.start.route.format).createResponseAccumulator(request, this._codecOptions);
     // Error answers are read as JSON whatever their content type (Gemini sends JSON errors as text/event-stream).
-    const isSse =
-      mediaType(this._headers.get('content-type')) === 'text/event-stream' && (this._statusCode ?? 0) < 400;
     // Gemini's streamGenerateContent without `alt=sse` streams one JSON array: its elements are the chunks.
-    const kind = isSse ? 'sse' : this.start.route.urlStream && (this._statusCode ?? 0) < 400 ? 'json-array' : 'json';
+    // Anything else is told apart by its first character, not its label: see BodyKind.
+    const ok = (this._statusCode ?? 0) < 400;
+    const labelledSse = mediaType(this._headers.get('content-type')) === 'text/event-stream';
+    const kind = !ok ? 'json' : this.start.route.urlStream && !labelledSse ? 'json-array' : 'sniff';
     this._jsonArrayStream = kind === 'json-array';
     this._reader = new ResponseBodyReader(kind, this._headers.get('content-encoding'), {
       onEvent: event => this._onEvent(event),
@@ -219,6 +222,7 @@ export class LlmCall implements RequestObserver {
         data = JSON.parse(event.data);
       } catch {
         data = event.data;
+        if (first === 123) this._malformedEvents++;
       }
     }
     if (!this._streamComplete && isTerminalStreamEvent(this.start.route.format, event.event, data)) {
@@ -262,6 +266,9 @@ export class LlmCall implements RequestObserver {
     if (this._finished) return;
     this._finished = true;
     const response = this._accumulator?.finish();
+    if (bodyProblem === undefined && this._transportError === undefined && this._malformedEvents > 0) {
+      bodyProblem = 'invalid_response';
+    }
     if (
       bodyProblem === undefined &&
       this._transportError === undefined &&

@@ -37,15 +37,19 @@ export interface BodyReadResult {
   droppedEvents: number;
 }
 
-/** `json-array`: a JSON array whose elements are streamed events (each handed over as it completes). */
-export type BodyKind = 'sse' | 'json' | 'json-array';
+/**
+ * `json-array`: a JSON array whose elements are streamed events (each handed over as it completes).
+ * `sniff`: JSON when the body starts with `{` or `[`, else SSE — whatever the content type claims
+ * (SDKs read an SSE stream labelled application/json, and so must we).
+ */
+export type BodyKind = 'sse' | 'json' | 'json-array' | 'sniff';
 
 export class ResponseBodyReader {
   private readonly _sink: BodyReaderSink;
-  private readonly _kind: BodyKind;
+  private _kind: BodyKind;
   private readonly _text = new TextDecoder('utf-8');
-  private readonly _sse: SseParser | undefined;
-  private readonly _json: BoundedJsonParser | undefined;
+  private _sse: SseParser | undefined;
+  private _json: BoundedJsonParser | undefined;
   private readonly _decoder: ReturnType<typeof createContentDecoder> | undefined;
   private _lastArrival = 0;
   private _decodedBytes = 0;
@@ -56,15 +60,7 @@ export class ResponseBodyReader {
   constructor(kind: BodyKind, contentEncoding: string | undefined, sink: BodyReaderSink) {
     this._sink = sink;
     this._kind = kind;
-    if (kind === 'sse') {
-      this._sse = new SseParser(e => this._sink.onEvent({ event: e.event, data: e.data, arrivedAt: this._lastArrival }));
-    } else if (kind === 'json-array') {
-      this._json = new BoundedJsonParser({
-        onRootArrayItem: item => this._sink.onEvent({ data: '', item, arrivedAt: this._lastArrival }),
-      });
-    } else {
-      this._json = new BoundedJsonParser();
-    }
+    if (kind !== 'sniff') this._createParser(kind);
     const encoding = contentEncoding?.trim().toLowerCase();
     if (encoding && encoding !== 'identity') {
       const decoder = createContentDecoder(encoding, {
@@ -114,6 +110,26 @@ export class ResponseBodyReader {
     if (this._decoder && !('unsupported' in this._decoder)) this._decoder.destroy();
   }
 
+  private _createParser(kind: Exclude<BodyKind, 'sniff'>): void {
+    this._kind = kind;
+    if (kind === 'sse') {
+      this._sse = new SseParser(e => this._sink.onEvent({ event: e.event, data: e.data, arrivedAt: this._lastArrival }));
+    } else if (kind === 'json-array') {
+      this._json = new BoundedJsonParser({
+        onRootArrayItem: item => this._sink.onEvent({ data: '', item, arrivedAt: this._lastArrival }),
+      });
+    } else {
+      this._json = new BoundedJsonParser();
+    }
+  }
+
+  /** `sniff`: picks the parser from the first character that is not white space. */
+  private _sniff(text: string): void {
+    const first = /\S/.exec(text);
+    if (!first) return;
+    this._createParser(first[0] === '{' || first[0] === '[' ? 'json' : 'sse');
+  }
+
   private _guard(fn: () => void): void {
     try {
       fn();
@@ -132,6 +148,7 @@ export class ResponseBodyReader {
     this._decodedBytes += chunk.byteLength;
     const text = this._text.decode(chunk, { stream: true });
     if (text.length === 0) return;
+    if (this._kind === 'sniff') this._sniff(text);
     if (this._sse) this._sse.push(text);
     else this._json?.push(text);
   }
@@ -140,6 +157,9 @@ export class ResponseBodyReader {
     if (this._done) return;
     this._done = true;
     const tail = this._text.decode();
+    if (this._kind === 'sniff') this._sniff(tail);
+    // Nothing but white space came: an empty body, reported as a JSON one.
+    if (this._kind === 'sniff') this._createParser('json');
     let json: BodyReadResult['json'];
     let droppedEvents = 0;
     if (this._sse) {

@@ -188,7 +188,12 @@ export function subscribeToUndici(handlers: ChannelHandlers): () => void {
         if (!entry) return;
         followed.delete(request as object);
         entry.tapping = false;
-        entry.observer.onResponseEnd();
+        // No longer in `followed`, so guarded() could not name the call: report with it here.
+        try {
+          entry.observer.onResponseEnd();
+        } catch (err) {
+          handlers.onInternalError(err, entry.observer);
+        }
       }),
     ],
     [
@@ -198,7 +203,11 @@ export function subscribeToUndici(handlers: ChannelHandlers): () => void {
         if (!entry) return;
         followed.delete(request as object);
         entry.tapping = false;
-        entry.observer.onError(error);
+        try {
+          entry.observer.onError(error);
+        } catch (err) {
+          handlers.onInternalError(err, entry.observer);
+        }
       }),
     ],
   ];
