@@ -104,12 +104,16 @@ export function startSdk(env: Env): NodeSDK | undefined {
   process.once('beforeExit', () => void shutdown());
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     const onSignal = () => {
+      process.removeListener(signal, onSignal);
+      // Counted now, while the app's own listeners (if any) have not run yet: once they have, Node
+      // removes its `once` listeners and the count would say nobody handles the signal.
+      const appHandlesIt = process.listenerCount(signal) > 0;
       void shutdown().finally(() => {
         // Our listener replaced Node's default action; when the app has none of its own, restore it.
-        if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+        if (!appHandlesIt) process.kill(process.pid, signal);
       });
     };
-    process.once(signal, onSignal);
+    process.on(signal, onSignal);
   }
   return sdk;
 }

@@ -111,6 +111,35 @@ describe('register hook', () => {
     expect(text).toContain('service_name="support-bot"');
   });
 
+  it('flushes spans and metrics when the app is stopped with SIGTERM', async () => {
+    const before = otlp.spans.length;
+    const requestsBefore = relay.requests.length;
+    const child = spawn(process.execPath, ['--import', 'otel-llm-relay/register', 'examples/demo/support-bot.mjs'], {
+      cwd: root,
+      env: { ...process.env, ...appEnv(), OTEL_BSP_SCHEDULE_DELAY: '60000', OTEL_METRIC_EXPORT_INTERVAL: '60000', BOT_CONCURRENCY: '2' },
+    });
+    const exited = new Promise<number | null>(done => child.on('exit', code => done(code)));
+    // Let it make some calls; nothing is exported yet (the export delays are a minute).
+    const deadline = Date.now() + 10_000;
+    while (relay.requests.length < requestsBefore + 5 && Date.now() < deadline) await new Promise(r => setTimeout(r, 50));
+    const metricsBefore = otlp.metrics.length;
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(otlp.spans.slice(before).filter(s => s.scope === 'otel-llm-relay').length).toBeGreaterThan(0);
+    expect(otlp.metrics.length).toBeGreaterThan(metricsBefore);
+  });
+
+  it('an app without a SIGTERM handler still stops on SIGTERM (after the flush)', async () => {
+    const child = spawn(process.execPath, ['--import', 'otel-llm-relay/register', '-e', 'setInterval(() => {}, 1000); console.log("up")'], {
+      cwd: root,
+      env: { ...process.env, OTEL_EXPORTER_PROMETHEUS_PORT: '0' },
+    });
+    await new Promise<void>(done => child.stdout.once('data', () => done()));
+    const exited = new Promise<NodeJS.Signals | null>(done => child.on('exit', (_code, signal) => done(signal)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe('SIGTERM');
+  });
+
   it('starts nothing and changes nothing with OTEL_SDK_DISABLED=true', async () => {
     const plain = await run(['examples/zero-code/chat-app.mjs'], { RELAY_URL: relay.url });
     const before = otlp.spans.length;
