@@ -7,7 +7,7 @@ import { TextDecoder } from 'node:util';
 import type { RequestObserver, UndiciResponse } from './undici-channels';
 import { ResponseBodyReader } from './response-body-reader';
 import type { BodyEvent, BodyReadResult } from './response-body-reader';
-import { BoundedJsonParser } from '../json/bounded-json-parser';
+import { JsonBodyCollector } from '../json/json-body-collector';
 import { mediaType, pickHeaders } from '../http/headers';
 import { codecFor } from '../wire/index';
 import { isTerminalStreamEvent } from '../wire/stream-end';
@@ -64,7 +64,7 @@ export class LlmCall implements RequestObserver {
   lastActivityAt: number;
   private readonly _listener: LlmCallListener;
   private readonly _codecOptions: CodecOptions;
-  private _requestBody: BoundedJsonParser | undefined = new BoundedJsonParser();
+  private _requestBody: JsonBodyCollector | undefined = new JsonBodyCollector();
   private _requestText: TextDecoder | undefined = new TextDecoder('utf-8');
   private _requestBytes = 0;
   private _request: RequestInfo | undefined;

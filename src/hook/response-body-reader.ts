@@ -7,6 +7,7 @@
 import { TextDecoder } from 'node:util';
 import { createContentDecoder } from '../http/content-decoder';
 import { BoundedJsonParser } from '../json/bounded-json-parser';
+import { JsonBodyCollector } from '../json/json-body-collector';
 import { SseParser } from '../sse/sse-parser';
 
 export interface BodyEvent {
@@ -49,7 +50,7 @@ export class ResponseBodyReader {
   private _kind: BodyKind;
   private readonly _text = new TextDecoder('utf-8');
   private _sse: SseParser | undefined;
-  private _json: BoundedJsonParser | undefined;
+  private _json: BoundedJsonParser | JsonBodyCollector | undefined;
   private readonly _decoder: ReturnType<typeof createContentDecoder> | undefined;
   private _lastArrival = 0;
   private _decodedBytes = 0;
@@ -119,7 +120,7 @@ export class ResponseBodyReader {
         onRootArrayItem: item => this._sink.onEvent({ data: '', item, arrivedAt: this._lastArrival }),
       });
     } else {
-      this._json = new BoundedJsonParser();
+      this._json = new JsonBodyCollector();
     }
   }
 

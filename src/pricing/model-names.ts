@@ -155,6 +155,16 @@ export function isKnownModel(name: string | undefined): boolean {
  */
 export function isSubstitution(requested: string | undefined, responded: string | undefined): boolean {
   if (!requested || !responded || responded.length > MAX_MODEL_NAME_LENGTH) return false;
-  if (!isKnownModel(requested)) return false;
-  return modelFamily(requested) !== modelFamily(responded);
+  if (requested.length > MAX_MODEL_NAME_LENGTH) return false;
+  // Every call asks this of the same few pairs: remember the verdicts (bounded, names can be anything).
+  const key = `${requested}\n${responded}`;
+  const known = substitutionVerdicts.get(key);
+  if (known !== undefined) return known;
+  const verdict = isKnownModel(requested) && modelFamily(requested) !== modelFamily(responded);
+  if (substitutionVerdicts.size >= MAX_REMEMBERED_VERDICTS) substitutionVerdicts.clear();
+  substitutionVerdicts.set(key, verdict);
+  return verdict;
 }
+
+const MAX_REMEMBERED_VERDICTS = 1000;
+const substitutionVerdicts = new Map<string, boolean>();

@@ -21,6 +21,7 @@ import type { RelaySimulator, ServeFixtureOptions } from '../../examples/relay-s
 import { LlmRelayInstrumentation } from '../../src/index';
 import type { LlmRelayInstrumentationConfig } from '../../src/index';
 import { BoundedJsonParser } from '../../src/json/bounded-json-parser';
+import { JsonBodyCollector } from '../../src/json/json-body-collector';
 import { PriceBook } from '../../src/pricing/price-book';
 import { SseParser } from '../../src/sse/sse-parser';
 import { anthropicMessagesCodec } from '../../src/wire/anthropic-messages';
@@ -260,7 +261,8 @@ function throwFromAccumulators(...methods: Array<'onEvent' | 'onJson' | 'finish'
 const CASES: Case[] = [
   { name: 'the SSE parser throws', inject: () => throwFrom(SseParser.prototype, 'push'), minAffected: 5 },
   // The request body of every call and the JSON response bodies go through it.
-  { name: 'the bounded JSON parser throws', inject: () => throwFrom(BoundedJsonParser.prototype, 'push'), minAffected: 7 },
+  { name: 'the JSON body parser throws', inject: () => throwFrom(JsonBodyCollector.prototype, 'push'), minAffected: 7 },
+  { name: 'the bounded JSON parser throws (JSON-array streams)', inject: () => throwFrom(BoundedJsonParser.prototype, 'push'), minAffected: 1 },
   { name: 'the price lookup throws', inject: () => throwFrom(PriceBook.prototype, 'lookup'), minAffected: 5 },
   { name: 'the codec accumulator throws on events and bodies', inject: () => throwFromAccumulators('onEvent', 'onJson'), minAffected: 6 },
   { name: 'the codec accumulator throws when it finishes', inject: () => throwFromAccumulators('finish'), minAffected: 7 },
