@@ -1,0 +1,106 @@
+'use strict';
+/*
+ * The OpenTelemetry setup every instrumented variant shares, so that only the instrumentation
+ * differs between them: W3C propagation, AsyncLocalStorage context, a TracerProvider whose
+ * SimpleSpanProcessor hands each span to a counting exporter that keeps nothing, and a MeterProvider
+ * read by the Prometheus exporter (its HTTP server is not started: aggregation, which is what costs
+ * per call, is the same; the bench serialises one scrape at the end to show what was recorded).
+ *
+ * The variant's instrumentations are created after the global providers are set and registered with
+ * registerInstrumentations, as NodeSDK does.
+ * The result is published on globalThis.__benchTelemetry for bench/client.cjs.
+ */
+const { context, metrics, propagation, trace } = require('@opentelemetry/api');
+const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks');
+const { W3CTraceContextPropagator } = require('@opentelemetry/core');
+const { PrometheusExporter, PrometheusSerializer } = require('@opentelemetry/exporter-prometheus');
+const { MeterProvider } = require('@opentelemetry/sdk-metrics');
+const { registerInstrumentations } = require('@opentelemetry/instrumentation');
+const { SimpleSpanProcessor, TracerProvider } = require('@opentelemetry/sdk-trace');
+const { summarizeExposition } = require('./prometheus-text.cjs');
+
+/**
+ * Counts exported spans per instrumentation scope; remembers the attribute names of each scope's
+ * first spans and the attributes of its latest span (to check what a variant recorded).
+ */
+class CountingSpanExporter {
+  constructor() {
+    this.byScope = new Map();
+  }
+
+  export(spans, resultCallback) {
+    for (const span of spans) {
+      const scope = span.instrumentationScope.name;
+      let entry = this.byScope.get(scope);
+      if (!entry) {
+        entry = { spans: 0, names: new Set(), attributes: new Set() };
+        this.byScope.set(scope, entry);
+      }
+      entry.spans++;
+      entry.last = span.attributes;
+      // Attribute names of the first few spans are enough to say what a variant records.
+      if (entry.spans <= 4) {
+        entry.names.add(span.name);
+        for (const key of Object.keys(span.attributes)) entry.attributes.add(key);
+      }
+    }
+    resultCallback({ code: 0 });
+  }
+
+  shutdown() {
+    return Promise.resolve();
+  }
+
+  forceFlush() {
+    return Promise.resolve();
+  }
+
+  total() {
+    let n = 0;
+    for (const entry of this.byScope.values()) n += entry.spans;
+    return n;
+  }
+}
+
+/**
+ * Sets the global providers, then creates the variant's instrumentations with `create()`.
+ * @param {string} variant
+ * @param {() => unknown[]} create
+ */
+function setupTelemetry(variant, create) {
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  const spanExporter = new CountingSpanExporter();
+  const tracerProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: spanExporter })] });
+  trace.setGlobalTracerProvider(tracerProvider);
+  const prometheus = new PrometheusExporter({ preventServerStart: true });
+  const meterProvider = new MeterProvider({ readers: [prometheus] });
+  metrics.setGlobalMeterProvider(meterProvider);
+  const instrumentations = create();
+  // As NodeSDK does: hand each instrumentation the providers explicitly (some create their metric
+  // instruments only then).
+  registerInstrumentations({ instrumentations, tracerProvider, meterProvider });
+
+  globalThis.__benchTelemetry = {
+    variant,
+    instrumentations,
+    spanCount: () => spanExporter.total(),
+    /** Spans per scope, with their names and attribute names. */
+    spans() {
+      return [...spanExporter.byScope].map(([scope, e]) => ({
+        scope,
+        spans: e.spans,
+        names: [...e.names].sort(),
+        attributes: [...e.attributes].sort(),
+        lastAttributes: e.last,
+      }));
+    },
+    /** One Prometheus scrape, summarised (see prometheus-text.cjs). */
+    async scrape() {
+      const { resourceMetrics } = await prometheus.collect();
+      return summarizeExposition(new PrometheusSerializer().serialize(resourceMetrics));
+    },
+  };
+}
+
+module.exports = { setupTelemetry, CountingSpanExporter };
