@@ -80,6 +80,11 @@ export function signed(n: number | undefined, digits: number): string {
   return n > 0 ? `+${text}` : `−${text}`;
 }
 
+/** ` (low–high)`; nothing for results written before the bench kept the spread of its rounds. */
+function spread(range: readonly [number, number] | undefined, format: (n: number) => string, dash: string): string {
+  return range ? ` (${format(range[0])}${dash}${format(range[1])})` : '';
+}
+
 function check(met: boolean | undefined): string {
   return met === undefined ? 'n/a' : met ? 'met' : '**missed**';
 }
@@ -95,13 +100,13 @@ function workloadSection(doc: BenchDocument, workload: BenchDocument['workloads'
       return [
         v.name,
         fixed(r.callsPerSecond, 1),
-        isBare ? '1' : `${fixed(r.throughputRatio, 3)} (${fixed(r.throughputRatioRange[0], 2)}–${fixed(r.throughputRatioRange[1], 2)})`,
+        isBare ? '1' : `${fixed(r.throughputRatio, 3)}${spread(r.throughputRatioRange, v => fixed(v, 2), '–')}`,
         fixed(r.p50Ms, 2),
         isBare ? '' : signed(r.p50AddedMs, 2),
         fixed(r.p99Ms, 2),
         isBare ? '' : signed(r.p99AddedMs, 2),
         fixed(r.cpuUsPerCall, 0),
-        isBare ? '' : `${signed(r.cpuAddedUsPerCall, 0)} (${signed(r.cpuAddedRange[0], 0)}…${signed(r.cpuAddedRange[1], 0)})`,
+        isBare ? '' : `${signed(r.cpuAddedUsPerCall, 0)}${spread(r.cpuAddedRange, v => signed(v, 0), '…')}`,
         fixed(r.maxRssMiB, 1),
         fixed(r.heapAfterMiB, 1),
         r.recorded.spansPerCall === undefined ? (isBare ? '' : 'uncounted') : fixed(r.recorded.spansPerCall, 2),
@@ -243,6 +248,10 @@ function previousSection(doc: BenchDocument): string {
   ].join('\n');
 }
 
+function hasSpread(doc: BenchDocument): boolean {
+  return Object.values(doc.results).some(byVariant => Object.values(byVariant).some(r => r.throughputRatioRange !== undefined));
+}
+
 /** The whole of bench/RESULTS.md. */
 export function renderResults(doc: BenchDocument): string {
   const m = doc.machine;
@@ -280,9 +289,13 @@ export function renderResults(doc: BenchDocument): string {
     '## Overhead against bare, per workload',
     '',
     '"× bare": calls per second over bare\'s in the same round. "added": the difference to bare in the',
-    'same round. Both are medians over rounds; in brackets, the lowest and highest round (how much the',
-    'rounds disagreed: the machine is shared, so read differences smaller than that spread as noise).',
-    'CPU is the client process\'s user + system time (all threads) over the measured calls.',
+    ...(hasSpread(doc)
+      ? [
+          'same round. Both are medians over rounds; in brackets, the lowest and highest round (how much the',
+          'rounds disagreed: the machine is shared, so read differences smaller than that spread as noise).',
+          'CPU is the client process\'s user + system time (all threads) over the measured calls.',
+        ]
+      : ['same round. CPU is the client process\'s user + system time (all threads) over the measured calls.']),
     'Peak RSS and heap (after GC) are read at the end of the run. "recorded": the GenAI data found on',
     'the spans and metrics the run produced.',
     '',

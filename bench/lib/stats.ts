@@ -48,11 +48,14 @@ export interface VariantFigures extends RunFigures {
   p99AddedMs: number;
   /** Median over rounds of the CPU per call difference to bare in the same round. */
   cpuAddedUsPerCall: number;
-  /** Smallest and largest per-round ratio and CPU difference: how much the rounds disagreed. */
-  throughputRatioRange: [number, number];
-  cpuAddedRange: [number, number];
+  /**
+   * Smallest and largest per-round ratio and CPU difference: how much the rounds disagreed.
+   * (Optional: results.json files written before they were kept have none.)
+   */
+  throughputRatioRange?: [number, number];
+  cpuAddedRange?: [number, number];
   /** Each round's own figures, in round order. */
-  perRound: RunFigures[];
+  perRound?: RunFigures[];
 }
 
 /**

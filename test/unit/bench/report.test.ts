@@ -227,6 +227,12 @@ describe('renderResults', () => {
     expect(md.endsWith('\n')).toBe(true);
   });
 
+  it('renders results written before the spread of the rounds was kept', () => {
+    const { throughputRatioRange: _r, cpuAddedRange: _c, ...older } = doc.results.chat!.ours!;
+    const md = renderResults({ ...doc, results: { chat: { ...doc.results.chat, ours: older as WorkloadVariantResult } } });
+    expect(md).toContain('| ours | 97.0 | 0.970 | 1.00 | +0.03 | 2.00 | 0.00 | 1000 | +42 | 100.0 |');
+  });
+
   it('marks missed targets and leaves out sections it has nothing for', () => {
     const md = renderResults({
       ...doc,

@@ -107,7 +107,7 @@ describe('compareWithBare', () => {
     const result = compareWithBare(bare, variant);
     expect(result.throughputRatioRange).toEqual([0.8, 0.95]);
     expect(result.cpuAddedRange).toEqual([20, 300]);
-    expect(result.perRound.map(r => r.callsPerSecond)).toEqual([80, 95, 90]);
+    expect(result.perRound?.map(r => r.callsPerSecond)).toEqual([80, 95, 90]);
   });
 
   it('reports spans per call only when every round counted them', () => {
