@@ -3,6 +3,7 @@
  * rate-limit gauges (shared by name with the instrumentation's) refreshed from model-list answers.
  */
 import type { Attributes, Gauge, Histogram, Meter } from '@opentelemetry/api';
+import { createRateLimitGauges } from '../telemetry/metrics';
 import type { RateLimitReading } from '../telemetry/rate-limit-headers';
 import {
   ATTR_ERROR_TYPE,
@@ -15,8 +16,6 @@ import {
   METRIC_LLM_RELAY_PROBE_DURATION,
   METRIC_LLM_RELAY_PROBE_LAST_SUCCESS,
   METRIC_LLM_RELAY_PROBE_UP,
-  METRIC_LLM_RELAY_RATE_LIMIT_LIMIT,
-  METRIC_LLM_RELAY_RATE_LIMIT_REMAINING,
 } from '../telemetry/semconv';
 import type { ProbeKind } from './probe-config';
 
@@ -56,15 +55,8 @@ export class ProbeMetrics {
       description: 'Unix time of the last successful health probe of the relay.',
       unit: 's',
     });
-    // Same names, descriptions and units as in telemetry/metrics.ts: one instrument per meter either way.
-    this._rateLimitRemaining = meter.createGauge(METRIC_LLM_RELAY_RATE_LIMIT_REMAINING, {
-      description: 'Remaining requests or tokens in the current rate-limit window, from the relay response headers.',
-      unit: '{count}',
-    });
-    this._rateLimitLimit = meter.createGauge(METRIC_LLM_RELAY_RATE_LIMIT_LIMIT, {
-      description: 'Rate-limit window size in requests or tokens, from the relay response headers.',
-      unit: '{count}',
-    });
+    // The same instruments the instrumentation records relay responses on.
+    ({ remaining: this._rateLimitRemaining, limit: this._rateLimitLimit } = createRateLimitGauges(meter));
   }
 
   record(target: ProbeTarget, measurement: ProbeMeasurement): void {

@@ -34,6 +34,23 @@ import {
   TOKEN_BUCKETS,
 } from './semconv';
 
+/**
+ * The rate-limit gauges. Both the instrumentation (from relay responses) and the probe (from the
+ * model list) record on them, so they are defined once here.
+ */
+export function createRateLimitGauges(meter: Meter): { remaining: Gauge; limit: Gauge } {
+  return {
+    remaining: meter.createGauge(METRIC_LLM_RELAY_RATE_LIMIT_REMAINING, {
+      description: 'Remaining requests or tokens in the current rate-limit window, from the relay response headers.',
+      unit: '{count}',
+    }),
+    limit: meter.createGauge(METRIC_LLM_RELAY_RATE_LIMIT_LIMIT, {
+      description: 'Rate-limit window size in requests or tokens, from the relay response headers.',
+      unit: '{count}',
+    }),
+  };
+}
+
 export interface ModelLabels {
   requestModel?: string;
   responseModel?: string;
@@ -88,14 +105,7 @@ export class LlmMetrics {
       description: 'Calls the relay answered with a different model family than requested.',
       unit: '{call}',
     });
-    this._rateLimitRemaining = meter.createGauge(METRIC_LLM_RELAY_RATE_LIMIT_REMAINING, {
-      description: 'Remaining requests or tokens in the current rate-limit window, from the relay response headers.',
-      unit: '{count}',
-    });
-    this._rateLimitLimit = meter.createGauge(METRIC_LLM_RELAY_RATE_LIMIT_LIMIT, {
-      description: 'Rate-limit window size in requests or tokens, from the relay response headers.',
-      unit: '{count}',
-    });
+    ({ remaining: this._rateLimitRemaining, limit: this._rateLimitLimit } = createRateLimitGauges(meter));
   }
 
   /** The attributes every GenAI metric point of a call carries. */
