@@ -48,6 +48,8 @@ interface CallState {
   span: Span | undefined;
   request: UndiciRequest;
   activeContext: Context;
+  /** The request's traceparent header as read when the span started (undefined: none). */
+  traceparent?: string;
 }
 
 /**
@@ -235,7 +237,7 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
       this._calls!.delete(call);
       throw err;
     }
-    if (config.propagateContext && !hasTraceparent(request.headers) && typeof request.addHeader === 'function') {
+    if (config.propagateContext && state.traceparent === undefined && typeof request.addHeader === 'function') {
       try {
         const carrier: Record<string, string> = {};
         propagation.inject(trace.setSpan(activeContext, span), carrier);
@@ -253,7 +255,8 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     if (state.span) return state.span;
     // A traceparent injected before us (an HTTP instrumentation, or an SDK tracing its own call such
     // as @anthropic-ai/sdk) names the span closest to the wire: nest under it, in the same trace.
-    const injected = lastTraceparent(state.request.headers);
+    state.traceparent = headerValue(state.request.headers, 'traceparent');
+    const injected = lastTraceparent(state.traceparent);
     const active = trace.getSpanContext(state.activeContext);
     const parentContext =
       injected && (!active || active.traceId === injected.traceId)
@@ -460,13 +463,8 @@ const TRACEPARENT = /00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})/g;
 const INVALID_TRACE_ID = '0'.repeat(32);
 const INVALID_SPAN_ID = '0'.repeat(16);
 
-function hasTraceparent(headers: unknown): boolean {
-  return headerValue(headers, 'traceparent') !== undefined;
-}
-
-/** The last valid W3C traceparent in the request's headers (repeated headers are joined with ", "). */
-function lastTraceparent(headers: unknown): SpanContext | undefined {
-  const value = headerValue(headers, 'traceparent');
+/** The last valid W3C traceparent in a traceparent header value (repeated headers are joined with ", "). */
+function lastTraceparent(value: string | undefined): SpanContext | undefined {
   if (value === undefined) return undefined;
   let found: SpanContext | undefined;
   for (const [, traceId, spanId, flags] of value.toLowerCase().matchAll(TRACEPARENT)) {

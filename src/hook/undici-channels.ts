@@ -105,7 +105,10 @@ export function subscribeToUndici(handlers: ChannelHandlers): () => void {
       const original = proto[method];
       if (typeof original !== 'function') return;
       // Own-property wrapper on this one instance: the prototype, and so every other request, stays untouched.
-      target[method] = function tapped(this: unknown, ...args: unknown[]) {
+      // `arguments` with Reflect.apply, not rest parameters: no array is allocated per chunk.
+      target[method] = function tapped(this: unknown) {
+        // eslint-disable-next-line prefer-rest-params -- see above
+        const args = arguments;
         if (entry.tapping) {
           try {
             const chunk = firstBytes(args);
@@ -120,7 +123,7 @@ export function subscribeToUndici(handlers: ChannelHandlers): () => void {
             }
           }
         }
-        return (original as (...a: unknown[]) => unknown).apply(this, args);
+        return Reflect.apply(original as (...a: unknown[]) => unknown, this, args);
       };
     };
     tap('onBodySent', chunk => entry.observer.onRequestBodyChunk(chunk));

@@ -9,6 +9,33 @@
 
 type HeaderVisitor = (lowerName: string, value: string) => void;
 
+/**
+ * The header names a caller wants, lowercase, with their lengths: most headers of a request are
+ * rejected by length alone, before their name is lowercased or their value turned into a string
+ * (response headers arrive as Buffers, and this runs on every relay call).
+ */
+class WantedNames {
+  readonly names: ReadonlySet<string>;
+  private readonly _lengths: ReadonlySet<number>;
+
+  constructor(names: Iterable<string>) {
+    this.names = new Set([...names].map(name => name.toLowerCase()));
+    this._lengths = new Set([...this.names].map(name => name.length));
+  }
+
+  /** The lowercase name when wanted, else undefined. */
+  match(name: unknown): string | undefined {
+    if (typeof name === 'string') {
+      if (!this._lengths.has(name.length)) return undefined;
+      const lower = name.toLowerCase();
+      return this.names.has(lower) ? lower : undefined;
+    }
+    // Header names are ASCII: a Buffer's byte length is the name's length.
+    if (Buffer.isBuffer(name)) return this._lengths.has(name.length) ? this.match(name.toString('latin1')) : undefined;
+    return undefined;
+  }
+}
+
 function text(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (Buffer.isBuffer(value)) return value.toString('latin1');
@@ -16,23 +43,25 @@ function text(value: unknown): string | undefined {
   return undefined;
 }
 
-/** Calls `visit` for each header, in order, with the lowercase name. */
-function forEachHeader(headers: unknown, visit: HeaderVisitor): void {
+function visitValue(lower: string, value: unknown, visit: HeaderVisitor): void {
+  // Some undici versions keep repeated values as an array under one name.
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const itemText = text(item);
+      if (itemText !== undefined) visit(lower, itemText);
+    }
+  } else {
+    const valueText = text(value);
+    if (valueText !== undefined) visit(lower, valueText);
+  }
+}
+
+/** Calls `visit` for each wanted header, in order, with the lowercase name. */
+function forEachWantedHeader(headers: unknown, wanted: WantedNames, visit: HeaderVisitor): void {
   if (Array.isArray(headers)) {
     for (let i = 0; i + 1 < headers.length; i += 2) {
-      const name = text(headers[i]);
-      if (name === undefined) continue;
-      const value = headers[i + 1];
-      // Some undici versions keep repeated values as an array under one name.
-      if (Array.isArray(value)) {
-        for (const item of value) {
-          const itemText = text(item);
-          if (itemText !== undefined) visit(name.toLowerCase(), itemText);
-        }
-      } else {
-        const valueText = text(value);
-        if (valueText !== undefined) visit(name.toLowerCase(), valueText);
-      }
+      const lower = wanted.match(headers[i]);
+      if (lower !== undefined) visitValue(lower, headers[i + 1], visit);
     }
     return;
   }
@@ -40,48 +69,54 @@ function forEachHeader(headers: unknown, visit: HeaderVisitor): void {
     for (const line of headers.split(/\r?\n/)) {
       const colon = line.indexOf(':');
       if (colon <= 0) continue;
-      visit(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+      const lower = wanted.match(line.slice(0, colon).trim());
+      if (lower !== undefined) visit(lower, line.slice(colon + 1).trim());
     }
     return;
   }
   if (headers !== null && typeof headers === 'object') {
     for (const [name, value] of Object.entries(headers)) {
       if (name.startsWith(':')) continue; // HTTP/2 pseudo-headers
-      const lower = name.toLowerCase();
-      if (Array.isArray(value)) {
-        for (const item of value) {
-          const itemText = text(item);
-          if (itemText !== undefined) visit(lower, itemText);
-        }
-      } else {
-        const valueText = text(value);
-        if (valueText !== undefined) visit(lower, valueText);
-      }
+      const lower = wanted.match(name);
+      if (lower !== undefined) visitValue(lower, value, visit);
     }
   }
 }
+
+const singleNames = new Map<string, WantedNames>();
 
 /**
  * The value of one header, case-insensitively; repeated headers are joined with `", "`.
  * Undefined when absent or when `headers` has no known shape.
  */
 export function headerValue(headers: unknown, name: string): string | undefined {
-  const wanted = name.toLowerCase();
+  let wanted = singleNames.get(name);
+  if (wanted === undefined) {
+    wanted = new WantedNames([name]);
+    // Callers pass a handful of literal names; the bound only guards against misuse.
+    if (singleNames.size < 64) singleNames.set(name, wanted);
+  }
   let result: string | undefined;
-  forEachHeader(headers, (lowerName, value) => {
-    if (lowerName === wanted) result = result === undefined ? value : `${result}, ${value}`;
+  forEachWantedHeader(headers, wanted, (_lower, value) => {
+    result = result === undefined ? value : `${result}, ${value}`;
   });
   return result;
 }
+
+const wantedSets = new WeakMap<ReadonlySet<string>, WantedNames>();
 
 /**
  * The values of the wanted headers (names given in lowercase), collected in one pass;
  * repeated headers are joined with `", "`. Absent headers are absent from the map.
  */
 export function pickHeaders(headers: unknown, names: ReadonlySet<string>): Map<string, string> {
+  let wanted = wantedSets.get(names);
+  if (wanted === undefined) {
+    wanted = new WantedNames(names);
+    wantedSets.set(names, wanted);
+  }
   const picked = new Map<string, string>();
-  forEachHeader(headers, (lowerName, value) => {
-    if (!names.has(lowerName)) return;
+  forEachWantedHeader(headers, wanted, (lowerName, value) => {
     const previous = picked.get(lowerName);
     picked.set(lowerName, previous === undefined ? value : `${previous}, ${value}`);
   });
