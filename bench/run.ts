@@ -19,7 +19,7 @@ import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { inclusiveShare, topFunctions, topUnder } from './lib/cpu-profile.ts';
+import { inclusiveShare, splitUnder, topFunctions, topUnder } from './lib/cpu-profile.ts';
 import type { CpuProfile } from './lib/cpu-profile.ts';
 import { MEMORY_CASES, OPENAI_VERSION, VARIANTS, WORKLOADS } from './lib/plan.ts';
 import type { MemoryCase, Variant, Workload } from './lib/plan.ts';
@@ -362,7 +362,8 @@ async function profileOurs(ctx: Context): Promise<ProfileSummary[]> {
   const distUrl = new RegExp(`^file://${ctx.dist.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/`);
   for (const workload of profiled) {
     const dir = join(work, `profile-${workload.name}`);
-    await runClient(ours, workload, ctx, ['--cpu-prof', '--cpu-prof-dir', dir]);
+    // Sampling every 200 µs (default 1 ms): enough samples to tell apart functions of a few µs per call.
+    await runClient(ours, workload, ctx, ['--cpu-prof', '--cpu-prof-interval', '200', '--cpu-prof-dir', dir]);
     const file = readdirSync(dir).find(f => f.endsWith('.cpuprofile'));
     if (!file) continue;
     // Kept next to the results for DevTools (git-ignored: *.cpuprofile).
@@ -376,6 +377,7 @@ async function profileOurs(ctx: Context): Promise<ProfileSummary[]> {
       workload: workload.name,
       calls: calls(workload) + warmup(workload),
       oursShare: share,
+      split: splitUnder(profile, distUrl),
       ours: topUnder(profile, distUrl, 15, dirname(ctx.dist)),
       top: topFunctions(profile, 10, root),
     });

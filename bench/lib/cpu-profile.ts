@@ -130,3 +130,46 @@ export function inclusiveShare(profile: CpuProfile, pattern: RegExp): number {
   }
   return total === 0 ? 0 : matched / total;
 }
+
+/** The time spent under our code (see `inclusiveShare`), split by who did the work. */
+export interface OursSplit {
+  /** Our own functions and the runtime built-ins they called (JSON.parse, TextDecoder, zlib…), µs. */
+  ownUs: number;
+  /** OpenTelemetry packages our code called (span start and end, metric records, context), µs. */
+  openTelemetryUs: number;
+  /** Loading and compiling modules our code required on first use (once per process), µs. */
+  loadingUs: number;
+}
+
+const OPENTELEMETRY_URL = /\/node_modules\/@opentelemetry\//;
+const MODULE_LOADING = /^node:internal\/(modules|bootstrap)\//;
+
+/**
+ * Splits the samples whose stack includes a frame matching `ours`: charged to OpenTelemetry when
+ * the innermost frame that is either ours or OpenTelemetry's is OpenTelemetry's, to module loading
+ * when a module loader frame lies between the leaf and our code, else to our own code.
+ */
+export function splitUnder(profile: CpuProfile, ours: RegExp): OursSplit {
+  const time = timePerNode(profile);
+  const byId = new Map(profile.nodes.map(n => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const split: OursSplit = { ownUs: 0, openTelemetryUs: 0, loadingUs: 0 };
+  for (const node of profile.nodes) {
+    const us = time.get(node.id) ?? 0;
+    if (us === 0 || node.callFrame.functionName === '(idle)') continue;
+    let openTelemetry = false;
+    let loading = false;
+    for (let id: number | undefined = node.id; id !== undefined; id = parent.get(id)) {
+      const url = byId.get(id)!.callFrame.url;
+      // Our package may sit under node_modules too (the bench's copy): test it first.
+      if (ours.test(url)) {
+        split[loading ? 'loadingUs' : openTelemetry ? 'openTelemetryUs' : 'ownUs'] += us;
+        break;
+      }
+      if (MODULE_LOADING.test(url)) loading = true;
+      else if (OPENTELEMETRY_URL.test(url)) openTelemetry = true;
+    }
+  }
+  return split;
+}

@@ -2,7 +2,7 @@
  * bench/RESULTS.md from the results document (bench/results.json). Pure: the document in, text out.
  */
 import { describeRecorded } from './recorded.ts';
-import type { FunctionTime } from './cpu-profile.ts';
+import type { FunctionTime, OursSplit } from './cpu-profile.ts';
 import type { MemoryResult, TargetCheck, WorkloadResults } from './targets.ts';
 import { formatSize } from './targets.ts';
 
@@ -23,6 +23,8 @@ export interface ProfileSummary {
   calls: number;
   /** Share of the sampled (non-idle) CPU time spent in our dist/ code and what it called. */
   oursShare: number;
+  /** That time split between our own code, the OpenTelemetry SDK it called, and first-use module loading. */
+  split?: OursSplit;
   /** Our functions, each charged with what it called (see topUnder). */
   ours: FunctionTime[];
   /** The whole process, self time. */
@@ -205,6 +207,16 @@ function profileSection(profiles: readonly ProfileSummary[]): string {
   ];
   for (const p of profiles) {
     parts.push(`### ${p.workload}: ${(p.oursShare * 100).toFixed(1)}% of the CPU time is under dist/`, '');
+    if (p.split) {
+      const perCall = (us: number) => fixed(us / p.calls, 1);
+      parts.push(
+        `Of that, per call: our own code (with the built-ins it calls: JSON.parse, TextDecoder, zlib) ` +
+          `${perCall(p.split.ownUs)} µs, the OpenTelemetry SDK and API it calls (span start and end, metric ` +
+          `records, context) ${perCall(p.split.openTelemetryUs)} µs, module loading on first use ` +
+          `${perCall(p.split.loadingUs)} µs (profiler-inflated figures: compare them with each other).`,
+        ''
+      );
+    }
     parts.push(
       markdownTable(
         ['our function (callees included)', 'share', 'µs/call'],

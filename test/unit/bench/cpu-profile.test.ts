@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inclusiveShare, topFunctions, topUnder } from '../../../bench/lib/cpu-profile.ts';
+import { inclusiveShare, splitUnder, topFunctions, topUnder } from '../../../bench/lib/cpu-profile.ts';
 import type { CpuProfile } from '../../../bench/lib/cpu-profile.ts';
 
 const frame = (functionName: string, url = '', lineNumber = 0) => ({ functionName, url, lineNumber, columnNumber: 0 });
@@ -78,5 +78,38 @@ describe('topUnder and inclusiveShare', () => {
     expect(inclusiveShare(profile, /\/node_modules\//)).toBeCloseTo(50 / 500);
     expect(inclusiveShare(profile, /app\.js$/)).toBeCloseTo(450 / 500);
     expect(inclusiveShare(profile, /nothing/)).toBe(0);
+  });
+});
+
+describe('splitUnder', () => {
+  /**
+   * root ─── app ─── ours (dist/a.js) ─┬─ helper (dist/b.js) ─── JSON.parse          own 100
+   *                                    ├─ span (@opentelemetry/sdk-trace) ── hash    otel 40
+   *                                    ├─ wrapSafe (node:internal/modules/cjs/loader) ── compile  loading 30
+   *                                    └─ (self)                                     own 10
+   *          app ─── sdk (@opentelemetry/sdk-trace), not under ours                  not counted 70
+   */
+  const otel = 'file:///repo/node_modules/@opentelemetry/sdk-trace/build/src/Tracer.js';
+  const split: CpuProfile = {
+    nodes: [
+      { id: 1, callFrame: frame('(root)'), children: [2] },
+      { id: 2, callFrame: frame('app', 'file:///repo/app.js'), children: [3, 10] },
+      { id: 3, callFrame: frame('ours', 'file:///repo/dist/a.js'), children: [4, 6, 8] },
+      { id: 4, callFrame: frame('helper', 'file:///repo/dist/b.js'), children: [5] },
+      { id: 5, callFrame: frame('parse') },
+      { id: 6, callFrame: frame('startSpan', otel), children: [7] },
+      { id: 7, callFrame: frame('hash') },
+      { id: 8, callFrame: frame('wrapSafe', 'node:internal/modules/cjs/loader'), children: [9] },
+      { id: 9, callFrame: frame('compileFunction') },
+      { id: 10, callFrame: frame('startSpan', otel) },
+    ],
+    startTime: 0,
+    endTime: 1000,
+    samples: [5, 7, 9, 3, 10],
+    timeDeltas: [0, 100, 40, 30, 10, 70],
+  };
+
+  it('charges time under our code to our code, the OpenTelemetry SDK it called, or module loading', () => {
+    expect(splitUnder(split, /\/dist\//)).toEqual({ ownUs: 110, openTelemetryUs: 40, loadingUs: 30 });
   });
 });
