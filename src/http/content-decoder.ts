@@ -20,6 +20,14 @@ export interface ContentDecoderOptions {
    * Default 64 MiB.
    */
   maxOutputBytes?: number;
+  /**
+   * Encoded bodies that end within this many bytes are decoded in one synchronous call at `end()`
+   * instead of through zlib streams, which cost far more to set up than a small body costs to
+   * decode. Nothing is output before `end()` then: use it only when the arrival time of the
+   * decoded bytes does not matter. Past this many bytes the decoder switches to streaming.
+   * Default 0 (always stream).
+   */
+  syncUpTo?: number;
 }
 
 export interface ContentDecoder {
@@ -168,6 +176,35 @@ function createStage(coding: Coding, out: StageOutput): Stage {
   }
 }
 
+/** One coding undone in a single call, as leniently as the streams (a cut body gives what arrived). */
+function decodeSync(coding: Coding, data: Buffer, maxOutputLength: number): Buffer {
+  if (data.length === 0) return data;
+  switch (coding) {
+    case 'gzip':
+      return zlib.gunzipSync(data, { ...ZLIB_LENIENT, maxOutputLength });
+    case 'deflate': {
+      const wrapped = data.length >= 2 && isZlibHeader(data[0], data[1]);
+      return (wrapped ? zlib.inflateSync : zlib.inflateRawSync)(data, { ...ZLIB_LENIENT, maxOutputLength });
+    }
+    case 'br':
+      return zlib.brotliDecompressSync(data, {
+        flush: zlib.constants.BROTLI_OPERATION_FLUSH,
+        finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH,
+        maxOutputLength,
+      });
+    case 'zstd':
+      return zlib.zstdDecompressSync(data, {
+        flush: zlib.constants.ZSTD_e_continue,
+        finishFlush: zlib.constants.ZSTD_e_continue,
+        maxOutputLength,
+      });
+  }
+}
+
+function isOutputTooLarge(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError;
+}
+
 function toError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));
 }
@@ -254,29 +291,67 @@ export function createContentDecoder(
   };
 
   // Build the chain from the output end: stage i feeds stage i + 1, the last one feeds the sink.
-  let next: StageOutput = { data: emit, end: finish, error: fail };
-  for (let i = codings.length - 1; i >= 0; i--) {
-    const stage = createStage(codings[i], next);
-    stages.unshift(stage);
-    const target = stage;
-    next = {
-      data: (chunk) => {
-        if (!closed) target.write(chunk);
-      },
-      end: () => {
-        if (!closed) target.end();
-      },
-      error: fail,
-    };
-  }
-  const entry = next;
+  const buildChain = (): StageOutput => {
+    let next: StageOutput = { data: emit, end: finish, error: fail };
+    for (let i = codings.length - 1; i >= 0; i--) {
+      const stage = createStage(codings[i], next);
+      stages.unshift(stage);
+      const target = stage;
+      next = {
+        data: (chunk) => {
+          if (!closed) target.write(chunk);
+        },
+        end: () => {
+          if (!closed) target.end();
+        },
+        error: fail,
+      };
+    }
+    return next;
+  };
+
+  const syncUpTo = codings.length > 0 && options.syncUpTo !== undefined && options.syncUpTo > 0 ? options.syncUpTo : 0;
+  /** Encoded bytes held for one synchronous decode at `end()`, until they exceed `syncUpTo`. */
+  let held: Buffer[] | undefined = syncUpTo > 0 ? [] : undefined;
+  let heldBytes = 0;
+  let entry: StageOutput | undefined = held ? undefined : buildChain();
+
+  /** Leaves the synchronous mode: what was held goes through the streams, in order. */
+  const startStreaming = (pending: Buffer[]): StageOutput => {
+    held = undefined;
+    const chain = buildChain();
+    for (const piece of pending) chain.data(piece);
+    return chain;
+  };
+
+  const endSync = (pending: Buffer[]): void => {
+    let data = pending.length === 1 ? pending[0] : Buffer.concat(pending);
+    try {
+      // One byte over the cap is enough to know the output must be cut: the streams then cut it.
+      for (const coding of codings) data = decodeSync(coding, data, maxOutputBytes - outputBytes + 1);
+    } catch (err) {
+      if (!isOutputTooLarge(err)) throw err;
+      entry = startStreaming(pending);
+      entry.end();
+      return;
+    }
+    emit(data);
+    finish();
+  };
 
   return {
     write(chunk) {
       if (closed || inputEnded || chunk.byteLength === 0) return;
       try {
+        if (held) {
+          // Copied: undici may reuse the chunk's memory once this returns.
+          held.push(Buffer.from(chunk));
+          heldBytes += chunk.byteLength;
+          if (heldBytes > syncUpTo) entry = startStreaming(held);
+          return;
+        }
         // Identity is synchronous: a view is enough. Decompressors read later: copy.
-        entry.data(stages.length === 0 ? asBuffer(chunk) : Buffer.from(chunk));
+        entry!.data(stages.length === 0 ? asBuffer(chunk) : Buffer.from(chunk));
       } catch (err) {
         fail(err);
       }
@@ -285,7 +360,13 @@ export function createContentDecoder(
       if (closed || inputEnded) return;
       inputEnded = true;
       try {
-        entry.end();
+        if (held) {
+          const pending = held;
+          held = undefined;
+          endSync(pending);
+          return;
+        }
+        entry!.end();
       } catch (err) {
         fail(err);
       }

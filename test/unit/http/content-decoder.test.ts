@@ -296,3 +296,71 @@ describe('createContentDecoder', () => {
     });
   });
 });
+
+describe('createContentDecoder with syncUpTo (small bodies decoded in one call at the end)', () => {
+  const codings = Object.keys(encoders);
+  const text = Buffer.from('{"id":"chatcmpl-1","choices":[{"message":{"content":"héllo ✓"}}]}'.repeat(40));
+
+  it('outputs nothing before end(), then the whole body and one end, synchronously', () => {
+    const parts: Buffer[] = [];
+    let ends = 0;
+    const decoder = createContentDecoder(
+      'gzip',
+      { onData: (chunk) => parts.push(Buffer.from(chunk)), onEnd: () => ends++, onError: (err) => { throw err; } },
+      { syncUpTo: 64 * 1024 },
+    ) as ContentDecoder;
+    for (const chunk of split(zlib.gzipSync(text), [5, 100, 101])) decoder.write(chunk);
+    expect(parts).toEqual([]);
+    decoder.end();
+    expect(Buffer.concat(parts).equals(text)).toBe(true);
+    expect(ends).toBe(1);
+  });
+
+  it('switches to streaming once the encoded body outgrows syncUpTo, output unchanged', async () => {
+    const big = Buffer.from(Array.from({ length: 20_000 }, (_, i) => `${i * 7919}`).join(','));
+    const encoded = zlib.gzipSync(big);
+    expect(encoded.length).toBeGreaterThan(1000);
+    const result = await decode('gzip', split(encoded, [300, 900, 1500]), { syncUpTo: 1000 });
+    expect(result.errors).toEqual([]);
+    expect(result.ends).toBe(1);
+    expect(result.output.equals(big)).toBe(true);
+  });
+
+  it('still cuts a decompression bomb at maxOutputBytes and ends', async () => {
+    const bomb = zlib.gzipSync(Buffer.alloc(8 * 1024 * 1024));
+    const result = await decode('gzip', [bomb], { syncUpTo: 64 * 1024, maxOutputBytes: 1024 * 1024 });
+    expect(result.errors).toEqual([]);
+    expect(result.ends).toBe(1);
+    expect(result.output.length).toBe(1024 * 1024);
+    expect(result.decoder.truncated).toBe(true);
+  });
+
+  it('reports corrupt data once through onError', async () => {
+    const corrupt = Buffer.from(zlib.gzipSync(text));
+    corrupt[20] ^= 0xff;
+    const result = await decode('gzip', [corrupt], { syncUpTo: 64 * 1024 });
+    expect(result.ends + result.errors.length).toBe(1);
+  });
+
+  it('gives exactly what streaming gives, whole or cut anywhere, for every coding', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uint8Array({ maxLength: 3000 }),
+        fc.constantFrom(...codings, 'gzip, br', 'deflate'),
+        fc.array(fc.nat(), { maxLength: 4 }),
+        fc.option(fc.nat(), { nil: undefined }),
+        async (data, coding, cuts, cutAt) => {
+          let encoded = encode(Buffer.from(data), coding);
+          // A body cut short (connection lost): both modes must yield the same prefix.
+          if (cutAt !== undefined) encoded = encoded.subarray(0, cutAt % (encoded.length + 1));
+          const streamed = await decode(coding, split(encoded, cuts), undefined, 1);
+          const synced = await decode(coding, split(encoded, cuts), { syncUpTo: 64 * 1024 }, 1);
+          expect(synced.output.equals(streamed.output)).toBe(true);
+          expect(synced.ends).toBe(streamed.ends);
+          expect(synced.errors.length).toBe(streamed.errors.length);
+        },
+      ),
+      { numRuns: 120 },
+    );
+  });
+});
