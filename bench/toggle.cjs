@@ -22,7 +22,7 @@ const perBatch = Number(callsArg ?? (workload === 'chat' ? 200 : 30));
 
 setupTelemetry('ours', () => {
   const { LlmRelayInstrumentation } = require(process.env.BENCH_DIST ?? '../dist');
-  return [new LlmRelayInstrumentation()];
+  return [new LlmRelayInstrumentation(JSON.parse(process.env.BENCH_OPTIONS ?? '{}'))];
 });
 const [instrumentation] = globalThis.__benchTelemetry.instrumentations;
 const root = join(__dirname, '..');
