@@ -3,13 +3,15 @@
  *
  *   node bench/run.ts [--quick] [--rounds 5] [--variants bare,ours,...] [--workloads chat,...]
  *                     [--no-memory] [--profile chat,stream-200 | --profile none] [--out bench]
+ *   node bench/run.ts --memory-only [--memory-repetitions 3] [--out dir]   the memory test alone
  *   node bench/run.ts --render-only [--out bench]     RESULTS.md again from results.json
  *
  * Starts the simulated relay in a process of its own, then, round after round, runs every
  * (workload, variant) in a fresh client process (bench/client.cjs), the variants in a rotated order
  * each round; then the memory test (bench/memory.cjs) and CPU profiles of ours. Writes
  * <out>/results.json and <out>/RESULTS.md. --quick runs one short round and writes to a temporary
- * directory unless --out is given, so that a smoke run never replaces the committed results.
+ * directory unless --out is given, so that a smoke run never replaces the committed results;
+ * --memory-only (no workloads, no profiles) does the same.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -42,6 +44,7 @@ const { values: args } = parseArgs({
     variants: { type: 'string' },
     workloads: { type: 'string' },
     'no-memory': { type: 'boolean', default: false },
+    'memory-only': { type: 'boolean', default: false },
     'memory-repetitions': { type: 'string' },
     profile: { type: 'string', default: 'chat,stream-200' },
     out: { type: 'string' },
@@ -58,14 +61,16 @@ function pick<T extends { name: string }>(all: readonly T[], list: string | unde
 }
 
 const quick = args.quick;
+const memoryOnly = args['memory-only'];
+if (memoryOnly && args['no-memory']) throw new Error('--memory-only and --no-memory exclude each other');
 const rounds = Number(args.rounds ?? (quick ? 1 : 5));
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be a positive integer');
 const variants = pick(VARIANTS, args.variants, 'variants');
 if (!variants.some(v => v.name === 'bare')) variants.unshift(VARIANTS.find(v => v.name === 'bare')!);
-const workloads = pick(WORKLOADS, args.workloads, 'workloads');
-const profiled = args.profile === 'none' ? [] : pick(WORKLOADS, args.profile, 'workloads to profile');
+const workloads = memoryOnly ? [] : pick(WORKLOADS, args.workloads, 'workloads');
+const profiled = memoryOnly || args.profile === 'none' ? [] : pick(WORKLOADS, args.profile, 'workloads to profile');
 const memoryRepetitions = Number(args['memory-repetitions'] ?? (quick ? 1 : 3));
-const outDir = resolve(args.out ?? (quick ? mkdtempSync(join(os.tmpdir(), 'otel-llm-relay-bench-')) : join(root, 'bench')));
+const outDir = resolve(args.out ?? (quick || memoryOnly ? mkdtempSync(join(os.tmpdir(), 'otel-llm-relay-bench-')) : join(root, 'bench')));
 /** Scratch directory of the children's result files and profiles (set by main, removed at the end). */
 let work = '';
 
@@ -406,7 +411,7 @@ function previousRun(codeFingerprint: string): PreviousRun | undefined {
 async function main(): Promise<void> {
   if (!existsSync(join(root, 'dist', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` (npm run bench does it)');
   work = mkdtempSync(join(os.tmpdir(), 'otel-llm-relay-bench-work-'));
-  const openaiDir = provisionOpenAi(OPENAI_VERSION);
+  const openaiDir = memoryOnly ? '' : provisionOpenAi(OPENAI_VERSION); // the memory test calls fetch, not the SDK
   const dist = snapshotDist();
   const codeFingerprint = fingerprint(dist);
   const commit = git('rev-parse', '--short', 'HEAD') || 'unknown';

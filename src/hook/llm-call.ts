@@ -23,6 +23,11 @@ const MAX_REQUEST_BODY_BYTES = 8 * 1024 * 1024;
  * a longer stream hands them over in batches of this size (bounded memory on endless streams).
  */
 const CHUNK_GAP_BATCH = 1024;
+/**
+ * A compressed answer to a call that was not streamed is held and decoded in one call at its end
+ * up to this size (a zlib stream costs more to set up than a small body costs to decode).
+ */
+const DECODE_AT_END_MAX_BYTES = 32 * 1024;
 
 const RESPONSE_HEADERS_WANTED: ReadonlySet<string> = new Set([
   'content-type',
@@ -144,7 +149,14 @@ export class LlmCall implements RequestObserver {
     const labelledSse = mediaType(this._headers.get('content-type')) === 'text/event-stream';
     const kind = !ok ? 'json' : this.start.route.urlStream && !labelledSse ? 'json-array' : 'sniff';
     this._jsonArrayStream = kind === 'json-array';
-    this._reader = new ResponseBodyReader(kind, this._headers.get('content-encoding'), {
+    const streamed = request.stream === true || this.start.route.urlStream;
+    const readerOptions = {
+      contentEncoding: this._headers.get('content-encoding'),
+      skipKeys: codecFor(this.start.route.format).responseSkipKeys,
+      // No chunk timing is measured for a call that was not streamed: decode it in one go at its end.
+      decodeAtEndUpTo: streamed ? undefined : DECODE_AT_END_MAX_BYTES,
+    };
+    this._reader = new ResponseBodyReader(kind, readerOptions, {
       onEvent: event => this._onEvent(event),
       onDone: result => this._onBodyDone(result),
       onInternalError: error => this._listener.onInternalError(this, error),
@@ -214,21 +226,26 @@ export class LlmCall implements RequestObserver {
   private _onEvent(event: BodyEvent): void {
     if (this._finished || !this._accumulator) return;
     this._sseEvents++;
-    let data: unknown = event.item ?? event.data;
-    const first = event.data.charCodeAt(0);
-    // `{` or `[`: JSON. Anything else (`[DONE]` starts with `[` too, hence the try) stays a string.
-    if (event.item === undefined && (first === 123 || first === 91)) {
-      try {
-        data = JSON.parse(event.data);
-      } catch {
-        data = event.data;
-        if (first === 123) this._malformedEvents++;
+    // The codec's parse-free look first: a content-only delta is valid JSON and never ends a stream.
+    let output = event.item === undefined ? this._accumulator.onEventText?.(event.event, event.data) : undefined;
+    if (output === undefined) {
+      let data: unknown = event.item ?? event.data;
+      const first = event.data.charCodeAt(0);
+      // `{` or `[`: JSON. Anything else (`[DONE]` starts with `[` too, hence the try) stays a string.
+      if (event.item === undefined && (first === 123 || first === 91)) {
+        try {
+          data = JSON.parse(event.data);
+        } catch {
+          data = event.data;
+          if (first === 123) this._malformedEvents++;
+        }
       }
+      if (!this._streamComplete && isTerminalStreamEvent(this.start.route.format, event.event, data)) {
+        this._streamComplete = true;
+      }
+      output = this._accumulator.onEvent(event.event, data);
     }
-    if (!this._streamComplete && isTerminalStreamEvent(this.start.route.format, event.event, data)) {
-      this._streamComplete = true;
-    }
-    if (!this._accumulator.onEvent(event.event, data)) return;
+    if (!output) return;
     const at = event.arrivedAt;
     if (this._firstChunkAt === undefined) {
       this._firstChunkAt = at;

@@ -45,8 +45,25 @@ export interface BodyReadResult {
  */
 export type BodyKind = 'sse' | 'json' | 'json-array' | 'sniff';
 
+export interface BodyReaderOptions {
+  /** The response's `content-encoding` header. */
+  contentEncoding?: string;
+  /**
+   * Object members of a JSON body whose values the codec never reads (its `responseSkipKeys`),
+   * passed over unkept (see BoundedJsonParserOptions.skipKeys).
+   */
+  skipKeys?: ReadonlySet<string>;
+  /**
+   * A compressed body that ends within this many bytes is decoded in one call at its end instead of
+   * through a zlib stream (see ContentDecoderOptions.syncUpTo): only for bodies whose events' arrival
+   * times do not matter, i.e. responses to calls that were not streamed.
+   */
+  decodeAtEndUpTo?: number;
+}
+
 export class ResponseBodyReader {
   private readonly _sink: BodyReaderSink;
+  private readonly _skipKeys: ReadonlySet<string> | undefined;
   private _kind: BodyKind;
   private readonly _text = new TextDecoder('utf-8');
   private _sse: SseParser | undefined;
@@ -58,11 +75,12 @@ export class ResponseBodyReader {
   private _ended = false;
   private _done = false;
 
-  constructor(kind: BodyKind, contentEncoding: string | undefined, sink: BodyReaderSink) {
+  constructor(kind: BodyKind, options: BodyReaderOptions, sink: BodyReaderSink) {
     this._sink = sink;
+    this._skipKeys = options.skipKeys;
     this._kind = kind;
     if (kind !== 'sniff') this._createParser(kind);
-    const encoding = contentEncoding?.trim().toLowerCase();
+    const encoding = options.contentEncoding?.trim().toLowerCase();
     if (encoding && encoding !== 'identity') {
       const decoder = createContentDecoder(encoding, {
         onData: chunk => this._guard(() => this._decoded(chunk)),
@@ -72,7 +90,7 @@ export class ResponseBodyReader {
             this._decodeError = err.message || 'decode_error';
             this._finish();
           }),
-      });
+      }, { syncUpTo: options.decodeAtEndUpTo });
       if ('unsupported' in decoder) {
         this._decodeError = `unsupported content-encoding: ${decoder.unsupported}`;
       } else {
@@ -86,8 +104,8 @@ export class ResponseBodyReader {
     if (this._ended || this._decodeError !== undefined) return;
     this._lastArrival = arrivedAt;
     if (this._decoder && !('unsupported' in this._decoder)) {
-      // zlib keeps a reference until it has processed the chunk: copy, undici may reuse the buffer.
-      this._decoder.write(Buffer.from(chunk));
+      // The decoder copies what it keeps past this call (undici may reuse the chunk's memory).
+      this._decoder.write(chunk);
     } else {
       this._decoded(chunk);
     }
@@ -118,17 +136,20 @@ export class ResponseBodyReader {
     } else if (kind === 'json-array') {
       this._json = new BoundedJsonParser({
         onRootArrayItem: item => this._sink.onEvent({ data: '', item, arrivedAt: this._lastArrival }),
+        skipKeys: this._skipKeys,
       });
     } else {
-      this._json = new JsonBodyCollector();
+      this._json = new JsonBodyCollector({ skipKeys: this._skipKeys });
     }
   }
 
   /** `sniff`: picks the parser from the first character that is not white space. */
   private _sniff(text: string): void {
-    const first = /\S/.exec(text);
-    if (!first) return;
-    this._createParser(first[0] === '{' || first[0] === '[' ? 'json' : 'sse');
+    // Not /\S/.exec(text): V8 keeps the subject of the last regex match alive (RegExp.input), and so
+    // the whole first chunk while the body passes. trimStart skips the same white space.
+    const first = text.trimStart().charAt(0);
+    if (first === '') return;
+    this._createParser(first === '{' || first === '[' ? 'json' : 'sse');
   }
 
   private _guard(fn: () => void): void {

@@ -4,8 +4,15 @@
  * the first items of each array, the first characters of each string, and so on).
  *
  * Grammar: RFC 8259, exactly what `JSON.parse` accepts (no BOM, no comments, one top-level
- * value surrounded by optional whitespace). Any chunking gives the same result. It never
- * throws on bad input: `end()` reports the first error and the part of the value built so far.
+ * value surrounded by optional whitespace), except inside the values of `skipKeys` members,
+ * whose checks are lighter (see there). Any chunking gives the same result. It never throws on
+ * bad input: `end()` reports the first error and the part of the value built so far.
+ *
+ * It holds no chunk once `push()` returns. Every kept string is a copy of its own: V8 makes a
+ * substring of 13 characters or more a "sliced string" that keeps the whole string it was cut
+ * from alive, and a kept id or model sliced from a 64 KB chunk would hold that chunk for as long
+ * as the value lives. A string or number still open at the end of a chunk is copied too, and the
+ * regex engine's reference to the last text it matched is dropped.
  */
 
 export interface JsonLimits {
@@ -36,6 +43,18 @@ export interface BoundedJsonParserOptions extends JsonLimits {
    * An exception thrown by the callback propagates out of `push()`.
    */
   onRootArrayItem?: (item: unknown, index: number) => void;
+  /**
+   * Object member keys (matched against the whole decoded key, at any depth) whose members are
+   * dropped as if the text did not have them: not kept, not counted against any limit. For values
+   * a caller never reads that can be huge, such as embedding vectors.
+   *
+   * A skipped object or array is passed over by its structure only, found with `indexOf`: its
+   * strings get the same checks as any string (closing quote, escapes, no raw control character),
+   * and its brackets must match and nest no deeper than any value may. Everything else in it is
+   * not looked at (`[1,,2]`, `{1:2}`, `[x]` pass). A body cut inside one is still an error. A
+   * skipped string, number or literal is checked in full, as any value.
+   */
+  skipKeys?: ReadonlySet<string>;
 }
 
 export type BoundedJsonResult =
@@ -72,6 +91,7 @@ const M_NUMBER = 7;
 const M_LITERAL = 8;
 const M_DONE = 9; // the top-level value is complete: only whitespace may follow
 const M_ERROR = 10;
+const M_SKIP = 11; // inside an object or array that is the value of a `skipKeys` member
 
 // Number grammar states.
 const N_START = 0;
@@ -111,6 +131,27 @@ interface Frame {
 const STRING_SPECIAL = /["\\\u0000-\u001f]/g;
 /** Runs shorter than this are scanned by hand; longer ones by the (faster) regex engine. */
 const SHORT_RUN = 32;
+/** Inside a skipped container, outside strings, only these characters matter: a quote and the brackets. */
+const SKIP_STOPS = ['"', '[', ']', '{', '}'];
+
+/**
+ * Matches the empty string. V8 keeps the subject of the last successful regex match alive (for
+ * `RegExp.input`), so after STRING_SPECIAL found something in a chunk, a match on '' lets the
+ * chunk go instead of keeping it until some other regex in the process matches.
+ */
+const FORGET_LAST_MATCH = /(?:)/;
+
+/** V8 shares the memory of substrings this long or longer with the string they were cut from. */
+const SLICED_STRING_MIN_LENGTH = 13;
+
+/**
+ * `text` as a string that shares no memory with a chunk. Concatenation makes a cons string, which
+ * `slice` flattens into a new flat string before slicing it: the result refers to that copy only
+ * (a trick checked by test/unit/json/chunk-retention.test.ts on every Node version we run on).
+ */
+function detached(text: string): string {
+  return text.length < SLICED_STRING_MIN_LENGTH ? text : (' ' + text).slice(1);
+}
 
 /** Index of the next quote, backslash or control character at or after `from`, else `text.length`. */
 function findStringSpecial(text: string, from: number): number {
@@ -166,6 +207,11 @@ function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
 }
 
+/** What may follow a backslash in a JSON string, besides `u`. */
+function isSimpleEscape(c: number): boolean {
+  return c === QUOTE || c === BACKSLASH || c === 0x2f /* / */ || c === 0x62 || c === 0x66 || c === 0x6e || c === 0x72 || c === 0x74; // b f n r t
+}
+
 function hexValue(c: number): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;
   const lower = c | 0x20;
@@ -206,6 +252,12 @@ export class BoundedJsonParser {
   readonly #maxTotalSize: number;
   readonly #maxStringBudget: number;
   readonly #onRootArrayItem: ((item: unknown, index: number) => void) | undefined;
+  readonly #skipKeys: ReadonlySet<string> | undefined;
+  /**
+   * Characters of a key collected to match it against `skipKeys`: one more than the longest, so
+   * that a longer key, cut, can never match.
+   */
+  readonly #skipProbeLength: number;
 
   #mode = M_VALUE;
   #stack: Frame[] = [];
@@ -219,14 +271,34 @@ export class BoundedJsonParser {
 
   // Current string.
   #strIsKey = false;
+  /** Whether characters are collected: a kept string, or a key to match against `skipKeys`. */
   #strKeep = false;
   #strCapacity = 0;
   #strParts: string[] = [];
+  /** Leading parts that are copies of their own already (see #detachOpenValue). */
+  #strOwnedParts = 0;
   #strLength = 0;
   #strTruncated = false;
   #escape = E_NONE;
   #hexDigits = 0;
   #hexCode = 0;
+
+  // Current key.
+  /** The key is kept (and its base cost charged). */
+  #keyKept = false;
+  #prunedBeforeKey = false;
+  /** The key just read is in `skipKeys`: its value is passed over. */
+  #skipNextValue = false;
+
+  // Current skipped container: the closing brackets expected, innermost last.
+  readonly #skipClosers: number[] = [];
+  #skipInString = false;
+  /**
+   * For each of SKIP_STOPS, where it next occurs in the current chunk at or after the position
+   * last searched from (the chunk's length when nowhere): each character is searched for once per
+   * occurrence, by `indexOf` (memchr speed), however many skipped values the chunk holds.
+   */
+  readonly #stopAt: number[] = SKIP_STOPS.map(() => -1);
 
   // Current number.
   #numState = N_START;
@@ -248,6 +320,10 @@ export class BoundedJsonParser {
     this.#maxTotalSize = limit(options.maxTotalSize, DEFAULTS.maxTotalSize);
     this.#maxStringBudget = Math.floor((this.#maxTotalSize * 7) / 8);
     this.#onRootArrayItem = options.onRootArrayItem;
+    this.#skipKeys = options.skipKeys !== undefined && options.skipKeys.size > 0 ? options.skipKeys : undefined;
+    let longest = -1;
+    for (const key of this.#skipKeys ?? []) longest = Math.max(longest, key.length);
+    this.#skipProbeLength = longest + 1;
   }
 
   /** True once any value was cut or discarded because of a limit. */
@@ -263,8 +339,29 @@ export class BoundedJsonParser {
   /** Feeds the next piece of the text. */
   push(text: string): void {
     if (this.#mode === M_ERROR || this.#result !== undefined) return;
+    this.#scan(text);
+    if (text.length > SHORT_RUN) FORGET_LAST_MATCH.exec(''); // only longer texts reach the regex
+    this.#detachOpenValue();
+  }
+
+  /**
+   * The chunk is done with, but a kept string or number in it goes on in the next one: what was
+   * collected of it becomes a copy of its own, so that the chunk is not held until the next arrives.
+   */
+  #detachOpenValue(): void {
+    if (this.#mode === M_STRING && this.#strKeep && this.#strParts.length > this.#strOwnedParts) {
+      const parts = this.#strParts;
+      this.#strParts = [parts.length === 1 ? detached(parts[0]) : parts.join('')];
+      this.#strOwnedParts = 1;
+    } else if (this.#mode === M_NUMBER && this.#numKeep) {
+      this.#numText = detached(this.#numText);
+    }
+  }
+
+  #scan(text: string): void {
     const n = text.length;
     let i = 0;
+    if (this.#skipKeys !== undefined) this.#stopAt.fill(-1); // a new chunk: nothing searched in it yet
     while (i < n) {
       switch (this.#mode) {
         case M_STRING:
@@ -275,6 +372,9 @@ export class BoundedJsonParser {
           break;
         case M_LITERAL:
           i = this.#scanLiteral(text, i);
+          break;
+        case M_SKIP:
+          i = this.#scanSkipped(text, i);
           break;
         default: {
           const c = text.charCodeAt(i);
@@ -356,6 +456,11 @@ export class BoundedJsonParser {
 
   #startValue(text: string, i: number, c: number): number {
     this.#started = true;
+    if (this.#skipNextValue) {
+      this.#skipNextValue = false;
+      // Strings, numbers and literals go the usual way, as values nobody keeps.
+      if (c === 0x7b /* { */ || c === 0x5b /* [ */) return this.#startSkip(c, i);
+    }
     if (c === QUOTE) {
       this.#startString(false);
       return i + 1;
@@ -440,6 +545,101 @@ export class BoundedJsonParser {
     this.#valueDone(frame.container, frame.container !== undefined);
   }
 
+  #startSkip(opener: number, at: number): number {
+    if (this.#stack.length >= MAX_NESTING) return this.#fail(`nesting deeper than ${MAX_NESTING}`, at);
+    this.#skipClosers.push(opener + 2); // `[` + 2 is `]`, `{` + 2 is `}`; the list is empty between skips
+    this.#skipInString = false;
+    this.#mode = M_SKIP;
+    return at + 1;
+  }
+
+  /** Where the next quote or bracket is, at or after `from` (`text.length` when none). */
+  #nextStop(text: string, from: number): number {
+    const stopAt = this.#stopAt;
+    let next = text.length;
+    for (let k = 0; k < stopAt.length; k++) {
+      let at = stopAt[k];
+      if (at < from) {
+        at = text.indexOf(SKIP_STOPS[k], from);
+        if (at === -1) at = text.length;
+        stopAt[k] = at;
+      }
+      if (at < next) next = at;
+    }
+    return next;
+  }
+
+  /** Passes over a skipped container, looking at its quotes, brackets and strings only; keeps nothing. */
+  #scanSkipped(text: string, start: number): number {
+    const n = text.length;
+    const closers = this.#skipClosers;
+    let i = start;
+    while (i < n) {
+      if (this.#skipInString) {
+        i = this.#scanSkippedString(text, i);
+        if (this.#mode === M_ERROR) return i;
+        continue;
+      }
+      const j = this.#nextStop(text, i);
+      if (j === n) return n;
+      const c = text.charCodeAt(j);
+      i = j + 1;
+      if (c === QUOTE) {
+        this.#skipInString = true;
+        this.#escape = E_NONE;
+      } else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
+        if (this.#stack.length + closers.length >= MAX_NESTING) return this.#fail(`nesting deeper than ${MAX_NESTING}`, j);
+        closers.push(c + 2);
+      } else if (c === closers[closers.length - 1]) {
+        closers.pop();
+        if (closers.length === 0) {
+          this.#valueDone(undefined, false);
+          return i;
+        }
+      } else {
+        return this.#fail(`unexpected ${describe(c)} in a skipped value`, j);
+      }
+    }
+    return n;
+  }
+
+  /** A string inside a skipped container: checked like any string, nothing collected. */
+  #scanSkippedString(text: string, start: number): number {
+    const n = text.length;
+    let i = start;
+    while (i < n) {
+      if (this.#escape === E_NONE) {
+        const j = findStringSpecial(text, i);
+        if (j === n) return n;
+        const c = text.charCodeAt(j);
+        if (c === QUOTE) {
+          this.#skipInString = false;
+          return j + 1;
+        }
+        if (c !== BACKSLASH) return this.#fail(`unescaped control character ${describe(c)} in a string`, j);
+        this.#escape = E_BACKSLASH;
+        i = j + 1;
+        continue;
+      }
+      const c = text.charCodeAt(i);
+      if (this.#escape === E_BACKSLASH) {
+        if (c === 0x75 /* u */) {
+          this.#escape = E_HEX;
+          this.#hexDigits = 0;
+        } else if (isSimpleEscape(c)) {
+          this.#escape = E_NONE;
+        } else {
+          return this.#fail(`bad escape ${describe(c)} in a string`, i);
+        }
+      } else {
+        if (hexValue(c) < 0) return this.#fail(`bad \\u escape ${describe(c)} in a string`, i);
+        if (++this.#hexDigits === 4) this.#escape = E_NONE;
+      }
+      i++;
+    }
+    return n;
+  }
+
   /** Puts a kept value into its parent (containers are attached when they open). */
   #attach(value: unknown): void {
     const stack = this.#stack;
@@ -472,6 +672,7 @@ export class BoundedJsonParser {
 
   #startKey(): void {
     const frame = this.#stack[this.#stack.length - 1];
+    this.#prunedBeforeKey = this.#pruned;
     let keep = false;
     if (frame.container !== undefined) {
       if (frame.count >= this.#maxKeys || this.#used + STRING_COST > this.#maxTotalSize) {
@@ -483,7 +684,10 @@ export class BoundedJsonParser {
     }
     frame.count++;
     frame.key = undefined;
-    this.#beginString(true, keep, this.#maxStringLength);
+    this.#keyKept = keep;
+    // Collected past maxStringLength when needed to tell a skip key from a longer key.
+    const capacity = keep ? Math.max(this.#maxStringLength, this.#skipProbeLength) : this.#skipProbeLength;
+    this.#beginString(true, keep || this.#skipKeys !== undefined, capacity);
   }
 
   #startString(isKey: boolean): void {
@@ -497,6 +701,7 @@ export class BoundedJsonParser {
     this.#strKeep = keep;
     this.#strCapacity = capacity;
     this.#strParts = [];
+    this.#strOwnedParts = 0;
     this.#strLength = 0;
     this.#strTruncated = false;
     this.#escape = E_NONE;
@@ -595,25 +800,47 @@ export class BoundedJsonParser {
   }
 
   #endString(): void {
-    let value = '';
-    if (this.#strKeep) {
-      const parts = this.#strParts;
-      value = parts.length === 1 ? parts[0] : parts.join('');
-      // Do not leave half a surrogate pair where the string was cut.
-      if (this.#strTruncated && value.length > 0 && isHighSurrogate(value.charCodeAt(value.length - 1))) {
-        value = value.slice(0, -1);
-      }
-      if (this.#strTruncated) this.#pruned = true;
-      this.#used += value.length;
-    }
+    const parts = this.#strParts;
+    const text = !this.#strKeep ? '' : parts.length === 1 ? parts[0] : parts.join('');
     this.#strParts = [];
     if (this.#strIsKey) {
-      if (this.#strKeep) this.#stack[this.#stack.length - 1].key = value;
-      this.#mode = M_COLON;
+      this.#endKey(text);
       return;
     }
-    if (this.#strKeep) this.#attach(value);
-    this.#valueDone(value, this.#strKeep);
+    if (!this.#strKeep) {
+      this.#valueDone('', false);
+      return;
+    }
+    const value = this.#keptString(text, this.#strTruncated);
+    this.#attach(value);
+    this.#valueDone(value, true);
+  }
+
+  #endKey(text: string): void {
+    const frame = this.#stack[this.#stack.length - 1];
+    this.#mode = M_COLON;
+    if (this.#skipKeys !== undefined && this.#skipKeys.has(text)) {
+      // Undo what the key cost, as if the member were not in the text.
+      frame.count--;
+      if (this.#keyKept) this.#used -= STRING_COST;
+      this.#pruned = this.#prunedBeforeKey;
+      this.#skipNextValue = true;
+      return;
+    }
+    if (!this.#keyKept) return;
+    const cut = this.#strTruncated || text.length > this.#maxStringLength;
+    frame.key = this.#keptString(cut ? text.slice(0, this.#maxStringLength) : text, cut);
+  }
+
+  /** The collected `text` as kept: charged to the budget, never half a surrogate pair where it was cut, a copy of its own. */
+  #keptString(text: string, cut: boolean): string {
+    let value = text;
+    if (cut) {
+      this.#pruned = true;
+      if (value.length > 0 && isHighSurrogate(value.charCodeAt(value.length - 1))) value = value.slice(0, -1);
+    }
+    this.#used += value.length;
+    return detached(value);
   }
 
   #scanNumber(text: string, start: number): number {

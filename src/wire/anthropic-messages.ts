@@ -123,6 +123,32 @@ function anthropicInputMessage(value: unknown, max: number): InputMessage | unde
   return { role: normaliseRole(message['role'], 'user'), parts };
 }
 
+/**
+ * The body of a JSON string as JSON.parse accepts it: no raw quote, backslash or control
+ * character, only valid escapes. Its alternatives start differently, so it cannot backtrack badly.
+ */
+const JSON_STRING_BODY = String.raw`(?:[^"\\\u0000-\u001f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*`;
+/**
+ * A strictly valid `content_block_delta` of text or thinking, as the API sends it (compact, padded
+ * with spaces before its last brace). Groups: `text` or `thinking`, raw string body.
+ */
+const TEXT_DELTA_EVENT = new RegExp(
+  String.raw`^\{"type":"content_block_delta","index":(?:0|[1-9]\d{0,8}),"delta":\{"type":"(text|thinking)_delta","\1":"(${JSON_STRING_BODY})"\}[\t\n\r ]*\}[\t\n\r ]*$`,
+);
+
+/** The kind and text of a text or thinking delta event, or undefined for any other event. */
+function textDelta(data: string): { thinking: boolean; text: string } | undefined {
+  if (data.charCodeAt(0) !== 123) return undefined; // `{`
+  try {
+    const match = TEXT_DELTA_EVENT.exec(data);
+    if (match === null) return undefined;
+    const raw = match[2]!;
+    return { thinking: match[1] === 'thinking', text: raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw };
+  } catch {
+    return undefined; // a regexp stack overflow on a huge event: let the parser decide
+  }
+}
+
 class MessagesAccumulator implements ResponseAccumulator {
   readonly #id = new FirstValue();
   readonly #model = new FirstValue();
@@ -178,6 +204,18 @@ class MessagesAccumulator implements ResponseAccumulator {
       default:
         return false; // ping, content_block_stop, message_stop, unknown events
     }
+  }
+
+  onEventText(eventName: string | undefined, data: string): boolean | undefined {
+    // Another event name could make it an error or a stream end (`message_stop`): parse it.
+    if (eventName !== undefined && eventName !== 'content_block_delta') return undefined;
+    const delta = textDelta(data);
+    if (delta === undefined) return undefined;
+    // What #blockDelta does for `text_delta` and `thinking_delta`.
+    this.#outputChars += delta.text.length;
+    if (delta.thinking) this.#output?.appendReasoning(0, delta.text);
+    else this.#output?.appendText(0, delta.text);
+    return true;
   }
 
   finish(): ResponseInfo {

@@ -290,4 +290,6 @@ export const geminiEmbedContentCodec: WireCodec = {
   format: 'gemini.embed_content',
   parseRequest: parseEmbedContentRequest,
   createResponseAccumulator: () => new EmbedContentAccumulator(),
+  // The vectors (`embedding.values`, `embeddings[].values`): only `usageMetadata` and errors are read.
+  responseSkipKeys: new Set(['embedding', 'embeddings']),
 };

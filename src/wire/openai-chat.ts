@@ -127,6 +127,38 @@ function textLength(value: unknown): number {
   return typeof value === 'string' ? value.length : 0;
 }
 
+/**
+ * The body of a JSON string as JSON.parse accepts it: no raw quote, backslash or control
+ * character, only valid escapes. Its alternatives start differently, so it cannot backtrack badly.
+ */
+const JSON_STRING_BODY = String.raw`(?:[^"\\\u0000-\u001f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*`;
+/** Chunk members that carry nothing a content-only delta needs once id and model are known. */
+const PLAIN_CHUNK_MEMBER = String.raw`"(?:id|object|model|service_tier|system_fingerprint|obfuscation|provider|p)":(?:"${JSON_STRING_BODY}"|null)|"created":(?:0|[1-9]\d{0,15})|"usage":null`;
+/**
+ * A strictly valid, compact `chat.completion.chunk` whose one choice adds text and nothing else
+ * (no role, reasoning, tool call, finish reason or usage). Groups: choice index, raw content.
+ */
+const CONTENT_ONLY_CHUNK = new RegExp(
+  String.raw`^\{(?:(?:${PLAIN_CHUNK_MEMBER}),)*"choices":\[\{"index":(0|[1-9]\d{0,8}),"delta":\{"content":"(${JSON_STRING_BODY})"\},(?:"logprobs":null,)?"finish_reason":null\}\](?:,(?:${PLAIN_CHUNK_MEMBER}))*\}$`,
+);
+
+/** The value of a JSON string body the pattern above accepted. */
+function decodeJsonStringBody(raw: string): string {
+  return raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw;
+}
+
+/** The choice index and text of a content-only chunk, or undefined for any other event. */
+function contentOnlyDelta(data: string): { index: number; text: string } | undefined {
+  if (data.charCodeAt(0) !== 123) return undefined; // `{`
+  try {
+    const match = CONTENT_ONLY_CHUNK.exec(data);
+    if (match === null) return undefined;
+    return { index: Number(match[1]), text: decodeJsonStringBody(match[2]!) };
+  } catch {
+    return undefined; // a regexp stack overflow on a huge event: let the parser decide
+  }
+}
+
 class ChatCompletionAccumulator implements ResponseAccumulator {
   readonly #id = new FirstValue();
   readonly #model = new FirstValue();
@@ -181,6 +213,17 @@ class ChatCompletionAccumulator implements ResponseAccumulator {
     });
     this.#usageFrom(chunk);
     return output;
+  }
+
+  onEventText(eventName: string | undefined, data: string): boolean | undefined {
+    // Until id and model are known, a chunk's own could still be the first ones: parse it.
+    if (eventName === 'error' || this.#id.value === undefined || this.#model.value === undefined) return undefined;
+    const delta = contentOnlyDelta(data);
+    if (delta === undefined) return undefined;
+    // What #message does for a delta that is only `content`.
+    this.#outputChars += delta.text.length;
+    this.#output?.appendText(delta.index, delta.text);
+    return delta.text.length > 0;
   }
 
   finish(): ResponseInfo {
@@ -245,4 +288,7 @@ export const openAiChatCodec: WireCodec = {
   format: 'openai.chat_completions',
   parseRequest: parseChatRequest,
   createResponseAccumulator: (_request, options) => new ChatCompletionAccumulator(options),
+  // `choices[].logprobs` (can outweigh the text many times); never read, and captured content
+  // (texts, tool-call arguments as strings) has no members of its own that could be named so.
+  responseSkipKeys: new Set(['logprobs']),
 };

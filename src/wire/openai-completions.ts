@@ -108,4 +108,6 @@ export const openAiCompletionsCodec: WireCodec = {
   format: 'openai.completions',
   parseRequest: parseCompletionRequest,
   createResponseAccumulator: (_request, options) => new CompletionAccumulator(options),
+  // `choices[].logprobs`: never read; only `choices[].text` is captured.
+  responseSkipKeys: new Set(['logprobs']),
 };

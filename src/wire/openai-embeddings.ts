@@ -60,4 +60,6 @@ export const openAiEmbeddingsCodec: WireCodec = {
   format: 'openai.embeddings',
   parseRequest: parseEmbeddingsRequest,
   createResponseAccumulator: () => new EmbeddingsAccumulator(),
+  // The vectors (`data[].embedding`, floats or base64): most of the body, never read.
+  responseSkipKeys: new Set(['embedding']),
 };

@@ -245,4 +245,6 @@ export const openAiResponsesCodec: WireCodec = {
   format: 'openai.responses',
   parseRequest: parseResponsesRequest,
   createResponseAccumulator: (_request, options) => new ResponsesAccumulator(options),
+  // `output[].content[].logprobs`: never read; captured content is strings (texts, arguments).
+  responseSkipKeys: new Set(['logprobs']),
 };

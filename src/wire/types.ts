@@ -119,6 +119,14 @@ export interface ResponseAccumulator {
    * (counts for time-to-first-chunk and time-per-output-chunk), false for bookkeeping events.
    */
   onEvent(eventName: string | undefined, data: unknown): boolean;
+  /**
+   * A cheap look at one SSE event's raw `data:` text, before any parse: returns whether the event
+   * was an output chunk when it handled the event completely without parsing, or undefined to ask
+   * for the parsed event (`onEvent`). It may answer only when `data` is certainly valid JSON whose
+   * effect is exactly what `onEvent(eventName, JSON.parse(data))` would have had (same counts, same
+   * capture) and that ends no stream; it never throws.
+   */
+  onEventText?(eventName: string | undefined, data: string): boolean | undefined;
   finish(): ResponseInfo;
 }
 
@@ -127,4 +135,11 @@ export interface WireCodec {
   /** Reads the request body (already JSON-parsed; undefined when absent or unreadable). */
   parseRequest(body: unknown, route: RouteMatch, options: CodecOptions): RequestInfo;
   createResponseAccumulator(request: RequestInfo, options: CodecOptions): ResponseAccumulator;
+  /**
+   * Object member keys, at any depth of a JSON response body, whose values this codec never reads
+   * (content capture included): large bodies pass over them without keeping them (embedding
+   * vectors, logprobs). Small bodies, parsed natively, may still carry them. A key must not name
+   * anything the codec reads anywhere in the body, nor a member of data it captures whole.
+   */
+  responseSkipKeys?: ReadonlySet<string>;
 }

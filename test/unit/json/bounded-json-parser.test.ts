@@ -42,6 +42,35 @@ function approximateSize(value: unknown): number {
   return 8;
 }
 
+/** `value` without the object members named in `keys`, at any depth (what skipKeys should keep). */
+function withoutMembers(value: unknown, keys: ReadonlySet<string>): unknown {
+  if (Array.isArray(value)) return value.map((item) => withoutMembers(item, keys));
+  if (value === null || typeof value !== 'object') return value;
+  const kept: Record<string, unknown> = {};
+  for (const [key, member] of Object.entries(value)) {
+    if (keys.has(key)) continue;
+    Object.defineProperty(kept, key, { value: withoutMembers(member, keys), writable: true, enumerable: true, configurable: true });
+  }
+  return kept;
+}
+
+/** Every object member key in `value`, at any depth. */
+function keysIn(value: unknown, into = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) for (const item of value) keysIn(item, into);
+  else if (value !== null && typeof value === 'object') {
+    for (const [key, member] of Object.entries(value)) {
+      into.add(key);
+      keysIn(member, into);
+    }
+  }
+  return into;
+}
+
+/** Every way to cut `text` in two. */
+function everySplit(text: string): string[][] {
+  return Array.from({ length: text.length + 1 }, (_, cut) => [text.slice(0, cut), text.slice(cut)]);
+}
+
 function jsonParses(text: string): boolean {
   try {
     JSON.parse(text);
@@ -200,6 +229,120 @@ describe('BoundedJsonParser', () => {
     });
   });
 
+  describe('skipKeys', () => {
+    const skipEmbedding = { skipKeys: new Set(['embedding']) };
+
+    it('drops the named members at any depth and keeps the rest as JSON.parse gives it', () => {
+      const body = {
+        object: 'list',
+        data: [
+          { object: 'embedding', index: 0, embedding: [0.1, -2e-3, 3] },
+          { object: 'embedding', index: 1, embedding: 'AAAAPwAAgD8=' },
+          { object: 'embedding', index: 2, embedding: null, nested: { embedding: { a: [1, { b: '}' }] }, kept: true } },
+        ],
+        model: 'text-embedding-3-small',
+        usage: { prompt_tokens: 8, total_tokens: 8 },
+      };
+      const text = JSON.stringify(body, null, 2);
+      const expected = withoutMembers(body, skipEmbedding.skipKeys);
+      expect(parseOne(text, skipEmbedding)).toEqual({ ok: true, value: expected, pruned: false });
+      expect((expected as { data: Array<Record<string, unknown>> }).data[2]).toEqual({ object: 'embedding', index: 2, nested: { kept: true } });
+    });
+
+    it('passes over brackets, quotes and escapes inside skipped strings, split anywhere', () => {
+      const text = String.raw`{"a":1,"embedding":[{"k]":"[{\"}\\","\u005d":["\uD83D\uDE00 \n \/ ]]"]},-1.5e3,true,null,[]],"z":"end"}`;
+      expect(JSON.parse(text)).toBeTruthy();
+      const expected = { ok: true, value: { a: 1, z: 'end' }, pruned: false };
+      for (const chunks of everySplit(text)) expect(parseChunks(chunks, skipEmbedding), chunks[0]).toEqual(expected);
+      expect(parseChunks([...text], skipEmbedding)).toEqual(expected);
+    });
+
+    it('matches the whole decoded key, whatever maxStringLength', () => {
+      const text = '{"embeddingX":1,"embeddin\\u0067":[1],"embedding":{"x":1},"e":2}';
+      expect(parseOne(text, skipEmbedding).value).toEqual({ embeddingX: 1, e: 2 });
+      expect(parseOne(text, { ...skipEmbedding, maxStringLength: 3 })).toEqual({ ok: true, value: { emb: 1, e: 2 }, pruned: true });
+    });
+
+    it('does not count skipped members against maxKeys or the budget', () => {
+      const text = `{"embedding":[1,2],"a":1,"embedding2":3,"b":{"embedding":"${'x'.repeat(500)}"},"c":3,"embedding":{}}`;
+      const options = { skipKeys: new Set(['embedding', 'embedding2']), maxKeys: 3, maxTotalSize: 150 };
+      expect(parseOne(text, options)).toEqual({ ok: true, value: { a: 1, b: {}, c: 3 }, pruned: false });
+    });
+
+    it('skips members inside containers that are dropped anyway (past maxArrayItems)', () => {
+      // `[1,,2]` is only accepted where it is skipped: item 3 is past the limit, yet still skipped.
+      const text = '[{"embedding":[0]},{"embedding":[0]},{"embedding":[1,,2],"i":3}]';
+      expect(parseOne(text, skipEmbedding).ok).toBe(true);
+      expect(parseOne(text, { ...skipEmbedding, maxArrayItems: 1 })).toEqual({ ok: true, value: [{}], pruned: true });
+      expect(parseOne(text).ok).toBe(false);
+    });
+
+    it('applies to the items handed to onRootArrayItem', () => {
+      const items: unknown[] = [];
+      const text = JSON.stringify([{ embedding: [1, 2], usage: 1 }, { embedding: { values: [3] }, usage: 2 }]);
+      const result = parseOne(text, { ...skipEmbedding, onRootArrayItem: (item) => items.push(item) });
+      expect(result).toEqual({ ok: true, value: [], pruned: false });
+      expect(items).toEqual([{ usage: 1 }, { usage: 2 }]);
+    });
+
+    it('checks skipped strings, numbers and literals in full', () => {
+      for (const text of ['{"embedding":tru}', '{"embedding":01}', '{"embedding":"\\x"}', '{"embedding":"a\tb"}', '{"embedding":-}']) {
+        expect(parseOne(text, skipEmbedding).ok, text).toBe(false);
+      }
+    });
+
+    it('still rejects a skipped container that is cut, unbalanced or holds a bad string', () => {
+      const bad = [
+        '{"embedding":[1,2',
+        '{"embedding":[1,"]"',
+        '{"embedding":[1,2}}',
+        '{"embedding":{"a":[1}]}',
+        '{"embedding":[1,2]]}',
+        '{"embedding":["a\u0001"]}',
+        '{"embedding":["\\q"]}',
+        '{"embedding":["\\u12G4"]}',
+        '{"embedding":[1,2]',
+      ];
+      for (const text of bad) {
+        expect(jsonParses(text), text).toBe(false);
+        for (const chunks of everySplit(text)) {
+          const result = parseChunks(chunks, skipEmbedding);
+          expect(result.ok, text).toBe(false);
+          expect(result).toEqual(parseOne(text, skipEmbedding));
+        }
+      }
+      expect(parseOne('{"embedding":[1,2', skipEmbedding)).toMatchObject({ error: 'unexpected end of JSON input' });
+      expect(parseOne('{"embedding":[1,2}}', skipEmbedding)).toMatchObject({ error: "unexpected '}' in a skipped value at position 17" });
+      const deep = `{"embedding":${'['.repeat(20_000)}`;
+      expect((parseOne(deep, skipEmbedding) as { error: string }).error).toMatch(/nesting deeper than/);
+    });
+
+    it('passes over the vectors of a 5 MB embeddings body, keeping model and usage', () => {
+      let text = '{"object":"list","data":[';
+      for (let n = 0; text.length < 5 * 1024 * 1024; n++) {
+        const vector = Array.from({ length: 1536 }, (_, i) => Math.sin(n * 1536 + i) * 0.05);
+        text += `${n > 0 ? ',' : ''}{"object":"embedding","index":${n},"embedding":${JSON.stringify(vector)}}`;
+      }
+      text += '],"model":"text-embedding-3-small","usage":{"prompt_tokens":8,"total_tokens":8}}';
+      const chunks = splitAt(text, Array.from({ length: 320 }, (_, i) => i * 16384 + 7));
+      const started = performance.now();
+      const result = parseChunks(chunks, skipEmbedding);
+      console.log(`5 MB embeddings body, embedding skipped: ${(performance.now() - started).toFixed(1)} ms`);
+      expect(result.ok).toBe(true);
+      const value = result.value as { data: unknown[]; model: string; usage: unknown };
+      expect(value.model).toBe('text-embedding-3-small');
+      expect(value.usage).toEqual({ prompt_tokens: 8, total_tokens: 8 });
+      expect(value.data.slice(0, 2)).toEqual([{ object: 'embedding', index: 0 }, { object: 'embedding', index: 1 }]);
+    });
+
+    it('does not look between the strings and brackets of a skipped container (documented)', () => {
+      for (const text of ['{"embedding":[1,,2]}', '{"embedding":{1:2}}', '{"embedding":[tru]}', '{"embedding":[01]}', '{"embedding":[<x>]}']) {
+        expect(jsonParses(text), text).toBe(false);
+        expect(parseOne(text, skipEmbedding), text).toEqual({ ok: true, value: {}, pruned: false });
+      }
+    });
+  });
+
   describe('onRootArrayItem', () => {
     it('hands every item over, beyond maxArrayItems, and keeps none', () => {
       const items = Array.from({ length: 100 }, (_, i) => ({ i, text: 'x'.repeat(2000) }));
@@ -333,6 +476,64 @@ describe('BoundedJsonParser', () => {
         }),
         { numRuns: 1000 },
       );
+    });
+    describe('with skipKeys', () => {
+      /** A JSON text and a set of keys to skip, most of them keys the value has. */
+      const textAndSkipKeys = fc
+        .tuple(fc.oneof(fc.jsonValue({ maxDepth: 4 }), fc.jsonValue({ maxDepth: 4, stringUnit: 'binary' })), fc.constantFrom(undefined, 1, '\t'))
+        .chain(([value, indent]) => {
+          const text = JSON.stringify(value, null, indent);
+          return fc
+            .tuple(fc.subarray([...keysIn(value)]), fc.array(fc.string({ maxLength: 3 }), { maxLength: 2 }))
+            .map(([present, other]) => ({ text, skipKeys: new Set([...present, ...other]) }));
+        });
+
+      it('keeps what JSON.parse gives minus the skipped members, and any split gives the same', () => {
+        fc.assert(
+          fc.property(textAndSkipKeys, cuts, ({ text, skipKeys }, at) => {
+            const whole = parseOne(text, { skipKeys });
+            expect(whole.ok).toBe(true);
+            if (!whole.pruned) expect(whole.value).toEqual(withoutMembers(JSON.parse(text), skipKeys));
+            expect(parseChunks(splitAt(text, at), { skipKeys })).toEqual(whole);
+          }),
+          { numRuns: 300 },
+        );
+      });
+
+      it('under tight limits, gives what the text without those members gives', () => {
+        const limits = { maxStringLength: 3, maxArrayItems: 2, maxKeys: 2, maxDepth: 3, maxTotalSize: 200 };
+        fc.assert(
+          fc.property(textAndSkipKeys, cuts, ({ text, skipKeys }, at) => {
+            const without = JSON.stringify(withoutMembers(JSON.parse(text), skipKeys));
+            const expected = parseOne(without, limits);
+            expect(parseOne(text, { ...limits, skipKeys })).toEqual(expected);
+            expect(parseChunks(splitAt(text, at), { ...limits, skipKeys })).toEqual(expected);
+          }),
+          { numRuns: 300 },
+        );
+      });
+
+      it('never throws on near-JSON, accepts all valid JSON, and any split gives the same outcome', () => {
+        const skipKeys = new Set(['a', 'embedding', '']);
+        const skippable = fc
+          .tuple(fc.jsonValue({ maxDepth: 3 }), fc.jsonValue({ maxDepth: 3 }))
+          .map(([value, other]) => JSON.stringify({ a: value, b: other, embedding: [other, value] }));
+        const mutated = fc
+          .tuple(skippable, fc.nat(), fc.nat({ max: 3 }), fc.constantFrom('"', '\\', ',', ':', '[', ']', '{', '}', '0', '-', 'e', 'u', '\u0001', ' ', 'x'))
+          .map(([text, at, removed, insert]) => {
+            const i = at % (text.length + 1);
+            return text.slice(0, i) + insert + text.slice(i + removed);
+          });
+        fc.assert(
+          fc.property(mutated, cuts, (text, at) => {
+            const whole = parseOne(text, { skipKeys });
+            if (jsonParses(text)) expect(whole.ok).toBe(true);
+            if (!whole.ok) expect(typeof whole.error).toBe('string');
+            expect(parseChunks(splitAt(text, at), { skipKeys })).toEqual(whole);
+          }),
+          { numRuns: 1000 },
+        );
+      });
     });
   });
 });

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { BoundedJsonParser } from '../../../src/json/bounded-json-parser';
 import { JsonBodyCollector, NATIVE_PARSE_MAX_LENGTH } from '../../../src/json/json-body-collector';
 
-function collect(pieces: string[]) {
-  const collector = new JsonBodyCollector();
+function collect(pieces: string[], skipKeys?: ReadonlySet<string>) {
+  const collector = new JsonBodyCollector({ skipKeys });
   for (const piece of pieces) collector.push(piece);
   return collector.end();
 }
@@ -43,5 +43,25 @@ describe('JsonBodyCollector', () => {
     const direct = new BoundedJsonParser();
     direct.push(body);
     expect(result).toEqual(direct.end());
+  });
+
+  it('passes skipKeys to the bounded parser; small bodies, parsed natively, keep those members', () => {
+    const skipKeys = new Set(['embedding']);
+    const item = (index: number) => ({ object: 'embedding', index, embedding: Array.from({ length: 64 }, (_, i) => i / 7) });
+    const large = { object: 'list', data: Array.from({ length: 40 }, (_, i) => item(i)), model: 'text-embedding-3-small', usage: { prompt_tokens: 42 } };
+    const text = JSON.stringify(large);
+    expect(text.length).toBeGreaterThan(NATIVE_PARSE_MAX_LENGTH);
+    const result = collect(text.match(/[\s\S]{1,4096}/g)!, skipKeys);
+    expect(result).toEqual({
+      ok: true,
+      value: { ...large, data: large.data.map(({ object, index }) => ({ object, index })) },
+      pruned: false,
+    });
+
+    const small = { ...large, data: [item(0)] };
+    expect(JSON.stringify(small).length).toBeLessThanOrEqual(NATIVE_PARSE_MAX_LENGTH);
+    expect(collect([JSON.stringify(small)], skipKeys)).toEqual({ ok: true, value: small, pruned: false });
+    // Unless the native parser rejects the body: the bounded parser then says why, skipping as ever.
+    expect(collect(['{"embedding":[1,2],"model":"m"'], skipKeys)).toMatchObject({ ok: false, value: { model: 'm' } });
   });
 });

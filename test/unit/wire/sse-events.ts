@@ -1,28 +1,38 @@
 /*
  * Test-local SSE splitter for recorded stream bodies (the package's own incremental parser lives in
  * src/sse and is tested there). Handles `\n`, `\r\n` and `\r` line ends, `event:` lines, multi-line
- * `data:`, `:` comments, and parses each event's data as JSON when it is JSON.
+ * `data:`, `:` comments, and parses each event's data as JSON when it is JSON (`splitSseRaw` keeps
+ * it as the text the hook gets).
  */
 export interface RecordedEvent {
   event: string | undefined;
   data: unknown;
 }
 
+/** One event as the hook gets it: the `data:` text not yet parsed. */
+export interface RawEvent {
+  event: string | undefined;
+  data: string;
+}
+
 export function splitSse(body: string): RecordedEvent[] {
-  const events: RecordedEvent[] = [];
+  return splitSseRaw(body).map(({ event, data: raw }) => {
+    let data: unknown = raw;
+    try {
+      data = JSON.parse(raw);
+    } catch {
+      // `[DONE]` and other non-JSON payloads are passed on as the raw string.
+    }
+    return { event, data };
+  });
+}
+
+export function splitSseRaw(body: string): RawEvent[] {
+  const events: RawEvent[] = [];
   let eventName: string | undefined;
   let dataLines: string[] = [];
   const dispatch = (): void => {
-    if (dataLines.length > 0) {
-      const raw = dataLines.join('\n');
-      let data: unknown = raw;
-      try {
-        data = JSON.parse(raw);
-      } catch {
-        // `[DONE]` and other non-JSON payloads are passed on as the raw string.
-      }
-      events.push({ event: eventName, data });
-    }
+    if (dataLines.length > 0) events.push({ event: eventName, data: dataLines.join('\n') });
     eventName = undefined;
     dataLines = [];
   };
