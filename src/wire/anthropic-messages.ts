@@ -37,6 +37,7 @@ import {
   sumDefined,
   type JsonRecord,
 } from './values';
+import { JSON_STRING_BODY, decodeJsonStringBody, matchJsonEvent } from './json-text';
 
 function anthropicOutputType(request: JsonRecord): string | undefined {
   // Structured outputs: `output_format` (beta) and its successor `output_config.format`.
@@ -124,11 +125,6 @@ function anthropicInputMessage(value: unknown, max: number): InputMessage | unde
 }
 
 /**
- * The body of a JSON string as JSON.parse accepts it: no raw quote, backslash or control
- * character, only valid escapes. Its alternatives start differently, so it cannot backtrack badly.
- */
-const JSON_STRING_BODY = String.raw`(?:[^"\\\u0000-\u001f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*`;
-/**
  * A strictly valid `content_block_delta` of text or thinking, as the API sends it (compact, padded
  * with spaces before its last brace). Groups: `text` or `thinking`, raw string body.
  */
@@ -138,14 +134,12 @@ const TEXT_DELTA_EVENT = new RegExp(
 
 /** The kind and text of a text or thinking delta event, or undefined for any other event. */
 function textDelta(data: string): { thinking: boolean; text: string } | undefined {
-  if (data.charCodeAt(0) !== 123) return undefined; // `{`
+  const match = matchJsonEvent(TEXT_DELTA_EVENT, data);
+  if (match === null) return undefined;
   try {
-    const match = TEXT_DELTA_EVENT.exec(data);
-    if (match === null) return undefined;
-    const raw = match[2]!;
-    return { thinking: match[1] === 'thinking', text: raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw };
+    return { thinking: match[1] === 'thinking', text: decodeJsonStringBody(match[2]!) };
   } catch {
-    return undefined; // a regexp stack overflow on a huge event: let the parser decide
+    return undefined;
   }
 }
 

@@ -34,6 +34,7 @@ import type {
   WireCodec,
 } from './types';
 import { asArray, asCount, asInteger, asRecord, asScalarString, asString, compact, firstDefined, getPath, type JsonRecord } from './values';
+import { JSON_STRING_BODY, decodeJsonStringBody, matchJsonEvent } from './json-text';
 
 function parseChatRequest(body: unknown, route: RouteMatch, options: CodecOptions): RequestInfo {
   const request = asRecord(body) ?? {};
@@ -127,11 +128,6 @@ function textLength(value: unknown): number {
   return typeof value === 'string' ? value.length : 0;
 }
 
-/**
- * The body of a JSON string as JSON.parse accepts it: no raw quote, backslash or control
- * character, only valid escapes. Its alternatives start differently, so it cannot backtrack badly.
- */
-const JSON_STRING_BODY = String.raw`(?:[^"\\\u0000-\u001f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*`;
 /** Chunk members that carry nothing a content-only delta needs once id and model are known. */
 const PLAIN_CHUNK_MEMBER = String.raw`"(?:id|object|model|service_tier|system_fingerprint|obfuscation|provider|p)":(?:"${JSON_STRING_BODY}"|null)|"created":(?:0|[1-9]\d{0,15})|"usage":null`;
 /**
@@ -142,20 +138,14 @@ const CONTENT_ONLY_CHUNK = new RegExp(
   String.raw`^\{(?:(?:${PLAIN_CHUNK_MEMBER}),)*"choices":\[\{"index":(0|[1-9]\d{0,8}),"delta":\{"content":"(${JSON_STRING_BODY})"\},(?:"logprobs":null,)?"finish_reason":null\}\](?:,(?:${PLAIN_CHUNK_MEMBER}))*\}$`,
 );
 
-/** The value of a JSON string body the pattern above accepted. */
-function decodeJsonStringBody(raw: string): string {
-  return raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw;
-}
-
 /** The choice index and text of a content-only chunk, or undefined for any other event. */
 function contentOnlyDelta(data: string): { index: number; text: string } | undefined {
-  if (data.charCodeAt(0) !== 123) return undefined; // `{`
+  const match = matchJsonEvent(CONTENT_ONLY_CHUNK, data);
+  if (match === null) return undefined;
   try {
-    const match = CONTENT_ONLY_CHUNK.exec(data);
-    if (match === null) return undefined;
     return { index: Number(match[1]), text: decodeJsonStringBody(match[2]!) };
   } catch {
-    return undefined; // a regexp stack overflow on a huge event: let the parser decide
+    return undefined;
   }
 }
 
