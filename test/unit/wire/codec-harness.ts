@@ -2,6 +2,17 @@
 import { codecFor } from '../../../src/wire/index';
 import type { CodecOptions, RequestInfo, ResponseInfo, RouteMatch, WireFormatName } from '../../../src/wire/types';
 
+/** Every wire format a codec exists for. */
+export const ALL_FORMATS: readonly WireFormatName[] = [
+  'openai.chat_completions',
+  'openai.completions',
+  'openai.responses',
+  'openai.embeddings',
+  'anthropic.messages',
+  'gemini.generate_content',
+  'gemini.embed_content',
+];
+
 export const NO_CAPTURE: CodecOptions = { captureContent: false, maxContentLength: 1000 };
 export const CAPTURE: CodecOptions = { captureContent: true, maxContentLength: 1000 };
 

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { codecFor } from '../../../src/wire/index';
 import type { WireFormatName } from '../../../src/wire/types';
 import { FIXTURES_DIR, loadFixtures } from '../../support/llm-wire-fixtures';
-import { CAPTURE, NO_CAPTURE, fromJson } from './codec-harness';
+import { ALL_FORMATS as FORMATS, CAPTURE, NO_CAPTURE, fromJson } from './codec-harness';
 
 /** `value` without the object members named in `keys`, at any depth: what the bounded parser keeps. */
 function withoutMembers(value: unknown, keys: ReadonlySet<string>): unknown {
@@ -91,15 +91,6 @@ const BUILT: Partial<Record<WireFormatName, unknown[]>> = {
   ],
 };
 
-const FORMATS: WireFormatName[] = [
-  'openai.chat_completions',
-  'openai.completions',
-  'openai.responses',
-  'openai.embeddings',
-  'anthropic.messages',
-  'gemini.generate_content',
-  'gemini.embed_content',
-];
 const recorded = existsSync(FIXTURES_DIR) ? loadFixtures() : [];
 
 describe('responseSkipKeys', () => {

@@ -4,18 +4,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { codecFor, matchRoute } from '../../../src/wire/index';
-import type { ResponseInfo, WireFormatName } from '../../../src/wire/types';
-import { CAPTURE, NO_CAPTURE, routeFor } from './codec-harness';
+import type { ResponseInfo } from '../../../src/wire/types';
+import { ALL_FORMATS as FORMATS, CAPTURE, NO_CAPTURE, routeFor } from './codec-harness';
 
-const FORMATS: WireFormatName[] = [
-  'openai.chat_completions',
-  'openai.completions',
-  'openai.responses',
-  'openai.embeddings',
-  'anthropic.messages',
-  'gemini.generate_content',
-  'gemini.embed_content',
-];
 
 const GARBAGE: unknown[] = [
   undefined,
