@@ -3,13 +3,13 @@
  * rate-limit gauges (shared by name with the instrumentation's) refreshed from model-list answers.
  */
 import type { Attributes, Gauge, Histogram, Meter } from '@opentelemetry/api';
-import { createRateLimitGauges } from '../telemetry/metrics';
+import { rateLimitGaugesFor } from '../telemetry/rate-limit-gauges';
+import type { RateLimitGauges } from '../telemetry/rate-limit-gauges';
 import type { RateLimitReading } from '../telemetry/rate-limit-headers';
 import {
   ATTR_ERROR_TYPE,
   ATTR_LLM_RELAY_PROBE,
   ATTR_LLM_RELAY_PROBE_KIND,
-  ATTR_LLM_RELAY_RATE_LIMIT_KIND,
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
   DURATION_BUCKETS,
@@ -38,8 +38,7 @@ export class ProbeMetrics {
   private readonly _up: Gauge;
   private readonly _duration: Histogram;
   private readonly _lastSuccess: Gauge;
-  private readonly _rateLimitRemaining: Gauge;
-  private readonly _rateLimitLimit: Gauge;
+  private readonly _rateLimits: RateLimitGauges;
 
   constructor(meter: Meter) {
     this._up = meter.createGauge(METRIC_LLM_RELAY_PROBE_UP, {
@@ -56,7 +55,7 @@ export class ProbeMetrics {
       unit: 's',
     });
     // The same instruments the instrumentation records relay responses on.
-    ({ remaining: this._rateLimitRemaining, limit: this._rateLimitLimit } = createRateLimitGauges(meter));
+    this._rateLimits = rateLimitGaugesFor(meter);
   }
 
   record(target: ProbeTarget, measurement: ProbeMeasurement): void {
@@ -70,16 +69,11 @@ export class ProbeMetrics {
   }
 
   recordRateLimits(target: ProbeTarget, kind: ProbeKind, readings: readonly RateLimitReading[]): void {
-    for (const reading of readings) {
-      const attributes: Attributes = {
-        [ATTR_SERVER_ADDRESS]: target.serverAddress,
-        [ATTR_SERVER_PORT]: target.serverPort,
-        [ATTR_LLM_RELAY_RATE_LIMIT_KIND]: reading.kind,
-        [ATTR_LLM_RELAY_PROBE]: kind,
-      };
-      if (reading.remaining !== undefined) this._rateLimitRemaining.record(reading.remaining, attributes);
-      if (reading.limit !== undefined) this._rateLimitLimit.record(reading.limit, attributes);
-    }
+    this._rateLimits.record(readings, {
+      [ATTR_SERVER_ADDRESS]: target.serverAddress,
+      [ATTR_SERVER_PORT]: target.serverPort,
+      [ATTR_LLM_RELAY_PROBE]: kind,
+    });
   }
 }
 

@@ -3,9 +3,11 @@
  * explicit low-cardinality allowlist; model names pass a cardinality guard.
  */
 import { ValueType } from '@opentelemetry/api';
-import type { Attributes, Counter, Gauge, Histogram, Meter } from '@opentelemetry/api';
+import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
 import type { CallOutcome, CallStart } from './call-outcome';
 import { CardinalityGuard } from './cardinality-guard';
+import { rateLimitGaugesFor } from './rate-limit-gauges';
+import type { RateLimitGauges } from './rate-limit-gauges';
 import type { RateLimitReading } from './rate-limit-headers';
 import {
   ATTR_ERROR_TYPE,
@@ -16,7 +18,6 @@ import {
   ATTR_GEN_AI_TOKEN_TYPE,
   ATTR_LLM_RELAY_COST_SOURCE,
   ATTR_LLM_RELAY_PROBE,
-  ATTR_LLM_RELAY_RATE_LIMIT_KIND,
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
   DURATION_BUCKETS,
@@ -29,27 +30,8 @@ import {
   METRIC_LLM_RELAY_COST,
   METRIC_LLM_RELAY_COST_UNPRICED,
   METRIC_LLM_RELAY_MODEL_SUBSTITUTIONS,
-  METRIC_LLM_RELAY_RATE_LIMIT_LIMIT,
-  METRIC_LLM_RELAY_RATE_LIMIT_REMAINING,
   TOKEN_BUCKETS,
 } from './semconv';
-
-/**
- * The rate-limit gauges. Both the instrumentation (from relay responses) and the probe (from the
- * model list) record on them, so they are defined once here.
- */
-export function createRateLimitGauges(meter: Meter): { remaining: Gauge; limit: Gauge } {
-  return {
-    remaining: meter.createGauge(METRIC_LLM_RELAY_RATE_LIMIT_REMAINING, {
-      description: 'Remaining requests or tokens in the current rate-limit window, from the relay response headers.',
-      unit: '{count}',
-    }),
-    limit: meter.createGauge(METRIC_LLM_RELAY_RATE_LIMIT_LIMIT, {
-      description: 'Rate-limit window size in requests or tokens, from the relay response headers.',
-      unit: '{count}',
-    }),
-  };
-}
 
 export interface ModelLabels {
   requestModel?: string;
@@ -64,8 +46,7 @@ export class LlmMetrics {
   private readonly _cost: Counter;
   private readonly _unpriced: Counter;
   private readonly _substitutions: Counter;
-  private readonly _rateLimitRemaining: Gauge;
-  private readonly _rateLimitLimit: Gauge;
+  private readonly _rateLimits: RateLimitGauges;
   private readonly _models: CardinalityGuard;
   private readonly _errorTypes: CardinalityGuard;
 
@@ -105,7 +86,7 @@ export class LlmMetrics {
       description: 'Calls the relay answered with a different model family than requested.',
       unit: '{call}',
     });
-    ({ remaining: this._rateLimitRemaining, limit: this._rateLimitLimit } = createRateLimitGauges(meter));
+    this._rateLimits = rateLimitGaugesFor(meter);
   }
 
   /** The attributes every GenAI metric point of a call carries. */
@@ -147,10 +128,6 @@ export class LlmMetrics {
   }
 
   recordRateLimits(readings: readonly RateLimitReading[], base: Attributes): void {
-    for (const reading of readings) {
-      const attributes = { ...base, [ATTR_LLM_RELAY_RATE_LIMIT_KIND]: reading.kind };
-      if (reading.remaining !== undefined) this._rateLimitRemaining.record(reading.remaining, attributes);
-      if (reading.limit !== undefined) this._rateLimitLimit.record(reading.limit, attributes);
-    }
+    this._rateLimits.record(readings, base);
   }
 }

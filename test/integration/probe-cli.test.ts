@@ -121,7 +121,8 @@ describe.skipIf(!built)('otel-llm-relay probe (dist/cli.js)', () => {
       expect(text).toMatch(new RegExp(`llm_relay_probe_up\\{${labels},llm_relay_probe_kind="models"[^}]*\\} 1\\n`));
       expect(text).toMatch(/llm_relay_probe_duration_count\{[^}]*llm_relay_probe_kind="models"[^}]*\} 1/);
       expect(text).toMatch(/llm_relay_probe_last_success\{[^}]*llm_relay_probe_kind="models"[^}]*\} \d{10}/);
-      expect(text).toMatch(/llm_relay_rate_limit_remaining\{[^}]*llm_relay_rate_limit_kind="requests",llm_relay_probe="models"/);
+      // Label order in the exposition carries no meaning: look for both labels on one series.
+      expect(text).toMatch(/llm_relay_rate_limit_remaining\{(?=[^}]*llm_relay_rate_limit_kind="requests")(?=[^}]*llm_relay_probe="models")[^}]*\}/);
       expect(text).toMatch(/gen_ai_client_operation_duration_count\{[^}]*gen_ai_request_model="gpt-4.1-nano"[^}]*llm_relay_probe="chat"[^}]*\} 1/);
       expect(text).toMatch(/llm_relay_cost_usd_total\{[^}]*llm_relay_probe="chat"/);
       expect(run.output()).toContain(`metrics at http://127.0.0.1:${port}/metrics`);
