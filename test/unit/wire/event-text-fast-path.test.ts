@@ -342,7 +342,9 @@ describe('onEventText leaves everything else to the parser', () => {
   });
 });
 
-describe('onEventText stays fast on a hostile 1 MB event', () => {
+// A guard against catastrophic backtracking (which on 1 MB would run for minutes), not a timing
+// assertion: the cost of the fast path is measured by bench/hook-path.cjs.
+describe('onEventText never hangs on a hostile 1 MB event', () => {
   const MB = 1024 * 1024;
   const chatOpen = BASE_CHUNK.slice(0, BASE_CHUNK.indexOf('Hi'));
   const textOpen = TEXT_DELTA.slice(0, TEXT_DELTA.indexOf('Hi'));
@@ -364,7 +366,7 @@ describe('onEventText stays fast on a hostile 1 MB event', () => {
     acc.onEventText?.(undefined, format === CHAT ? BASE_CHUNK : TEXT_DELTA); // compiles the pattern
     const started = performance.now();
     const answer = acc.onEventText?.(undefined, text);
-    expect(performance.now() - started).toBeLessThan(50);
+    expect(performance.now() - started).toBeLessThan(2000);
     expect(answer).toBe(expected);
   });
 });
