@@ -207,11 +207,6 @@ function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
 }
 
-/** What may follow a backslash in a JSON string, besides `u`. */
-function isSimpleEscape(c: number): boolean {
-  return c === QUOTE || c === BACKSLASH || c === 0x2f /* / */ || c === 0x62 || c === 0x66 || c === 0x6e || c === 0x72 || c === 0x74; // b f n r t
-}
-
 function hexValue(c: number): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;
   const lower = c | 0x20;
@@ -576,7 +571,8 @@ export class BoundedJsonParser {
     let i = start;
     while (i < n) {
       if (this.#skipInString) {
-        i = this.#scanSkippedString(text, i);
+        // A string inside a skipped container: checked like any string, nothing collected.
+        i = this.#scanString(text, i);
         if (this.#mode === M_ERROR) return i;
         continue;
       }
@@ -586,6 +582,7 @@ export class BoundedJsonParser {
       i = j + 1;
       if (c === QUOTE) {
         this.#skipInString = true;
+        this.#strKeep = false;
         this.#escape = E_NONE;
       } else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
         if (this.#stack.length + closers.length >= MAX_NESTING) return this.#fail(`nesting deeper than ${MAX_NESTING}`, j);
@@ -599,43 +596,6 @@ export class BoundedJsonParser {
       } else {
         return this.#fail(`unexpected ${describe(c)} in a skipped value`, j);
       }
-    }
-    return n;
-  }
-
-  /** A string inside a skipped container: checked like any string, nothing collected. */
-  #scanSkippedString(text: string, start: number): number {
-    const n = text.length;
-    let i = start;
-    while (i < n) {
-      if (this.#escape === E_NONE) {
-        const j = findStringSpecial(text, i);
-        if (j === n) return n;
-        const c = text.charCodeAt(j);
-        if (c === QUOTE) {
-          this.#skipInString = false;
-          return j + 1;
-        }
-        if (c !== BACKSLASH) return this.#fail(`unescaped control character ${describe(c)} in a string`, j);
-        this.#escape = E_BACKSLASH;
-        i = j + 1;
-        continue;
-      }
-      const c = text.charCodeAt(i);
-      if (this.#escape === E_BACKSLASH) {
-        if (c === 0x75 /* u */) {
-          this.#escape = E_HEX;
-          this.#hexDigits = 0;
-        } else if (isSimpleEscape(c)) {
-          this.#escape = E_NONE;
-        } else {
-          return this.#fail(`bad escape ${describe(c)} in a string`, i);
-        }
-      } else {
-        if (hexValue(c) < 0) return this.#fail(`bad \\u escape ${describe(c)} in a string`, i);
-        if (++this.#hexDigits === 4) this.#escape = E_NONE;
-      }
-      i++;
     }
     return n;
   }
@@ -738,7 +698,8 @@ export class BoundedJsonParser {
         if (j === n) return n;
         const c = text.charCodeAt(j);
         if (c === QUOTE) {
-          this.#endString();
+          if (this.#skipInString) this.#skipInString = false;
+          else this.#endString();
           return j + 1;
         }
         if (c === BACKSLASH) {
