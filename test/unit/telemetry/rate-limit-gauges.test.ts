@@ -24,6 +24,13 @@ function setup() {
 
 const relay = { 'server.address': 'relay.example', 'server.port': 443, 'gen_ai.request.model': 'gpt-4.1' };
 
+/** A mock that receives every diag warning and error until the test ends. */
+function captureWarnings() {
+  const warn = vi.fn();
+  diag.setLogger({ error: warn, warn, info: () => {}, debug: () => {}, verbose: () => {} }, DiagLogLevel.WARN);
+  return warn;
+}
+
 afterEach(() => {
   diag.disable();
 });
@@ -56,8 +63,7 @@ describe('rate-limit gauges', () => {
   it('are one store per meter, shared by the instrumentation and the probe', async () => {
     const { meter, points } = setup();
     expect(rateLimitGaugesFor(meter)).toBe(rateLimitGaugesFor(meter));
-    const warn = vi.fn();
-    diag.setLogger({ error: warn, warn, info: () => {}, debug: () => {}, verbose: () => {} }, DiagLogLevel.WARN);
+    const warn = captureWarnings();
     const calls = new LlmMetrics(meter, 100, () => {});
     const probe = new ProbeMetrics(meter);
     calls.recordRateLimits([{ kind: 'requests', remaining: 7 }], relay);
@@ -73,8 +79,7 @@ describe('rate-limit gauges', () => {
 
   it('keep at most MAX_RATE_LIMIT_SERIES series and say so once', async () => {
     const { meter, points } = setup();
-    const warn = vi.fn();
-    diag.setLogger({ error: warn, warn, info: () => {}, debug: () => {}, verbose: () => {} }, DiagLogLevel.WARN);
+    const warn = captureWarnings();
     const gauges = rateLimitGaugesFor(meter);
     for (let i = 0; i < MAX_RATE_LIMIT_SERIES + 10; i++) gauges.record([{ kind: 'requests', remaining: i }], { ...relay, 'gen_ai.request.model': `m${i}` });
     expect(await points(REMAINING)).toHaveLength(MAX_RATE_LIMIT_SERIES);
