@@ -1,5 +1,5 @@
 /*
- * Replays recorded exchanges (/work/shared/fixtures/llm-wire) byte for byte: registered per path,
+ * Replays recorded exchanges (test/fixtures/llm-wire) byte for byte: registered per path,
  * served to the next request(s) on that path, optionally compressed and cut into pieces.
  */
 import type { ServedFixture, ServeFixtureOptions, WireFixture } from './types.ts';

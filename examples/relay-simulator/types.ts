@@ -145,7 +145,7 @@ export interface RecordedRequest {
   response?: ReportedResponse;
 }
 
-/** The parts of a `/work/shared/fixtures/llm-wire` file that replay needs. */
+/** The parts of a `test/fixtures/llm-wire` file that replay needs. */
 export interface WireFixture {
   request?: { method?: string; url?: string } | null;
   response: { status: number; headers?: Record<string, string>; body: unknown };

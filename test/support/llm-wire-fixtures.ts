@@ -1,5 +1,5 @@
 /*
- * The recorded exchanges in ../shared/fixtures/llm-wire and their `expected` oracle mapped to the
+ * The recorded exchanges in test/fixtures/llm-wire (LLM_WIRE_FIXTURES overrides) and their `expected` oracle mapped to the
  * GenAI conventions (Anthropic input tokens include cache tokens; Gemini output tokens include thoughts).
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { WireFormatName } from '../../src/wire/types';
 
 export const FIXTURES_DIR =
-  process.env['LLM_WIRE_FIXTURES'] ?? path.resolve(__dirname, '../..', '../shared/fixtures/llm-wire');
+  process.env['LLM_WIRE_FIXTURES'] ?? path.resolve(__dirname, '../fixtures/llm-wire');
 
 export interface Expected {
   model: string | null;
