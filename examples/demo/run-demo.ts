@@ -1,7 +1,8 @@
 /*
  * `npm run demo`: the bundled simulated relay, an unmodified support-bot app under
  * `node --import otel-llm-relay/register`, a realistic traffic mix over four models with a latency
- * spike and a burst of 429s, then a per-model summary read back from the app's /metrics.
+ * spike and a burst of 429s, then a per-model summary read back from the app's /metrics and a few
+ * telling spans of the run, exported by the app over OTLP to a receiver inside this process.
  *   node examples/demo/run-demo.ts [--duration 24] [--keep-running]
  */
 import { spawn } from 'node:child_process';
@@ -9,9 +10,13 @@ import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startRelaySimulator } from '../relay-simulator/server.ts';
-import type { Scenario } from '../relay-simulator/server.ts';
+import type { RecordedRequest, Scenario } from '../relay-simulator/server.ts';
+import type { ReceivedSpan } from './otlp-trace-receiver.ts';
+import { startTraceReceiver } from './otlp-trace-receiver.ts';
 import { histogramQuantile, parsePrometheusText, sum } from './prometheus-text.ts';
 import type { Sample } from './prometheus-text.ts';
+import { RELAY_SCOPE, renderSpan, tellingSpans } from './trace-view.ts';
+import type { Window } from './trace-view.ts';
 
 const { values } = parseArgs({
   options: {
@@ -75,10 +80,42 @@ function summary(samples: Sample[]): string {
   return rows.map(r => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')).join('\n');
 }
 
-const relay = await startRelaySimulator({ firstChunkDelayMs: 60, chunkDelayMs: 12, outputTokens: 48, scenario: NORMAL });
+/** Where the same data goes outside the demo (ports of examples/monitoring/docker-compose.yml). */
+const PRODUCTION = `In production the same data goes where the standard OTEL_* variables point, with no code change:
+  metrics  Prometheus scrapes the app's /metrics (port 9464 by default, OTEL_EXPORTER_PROMETHEUS_PORT)
+  traces   over OTLP to your Collector or tracing backend: OTEL_EXPORTER_OTLP_ENDPOINT=http://<collector>:4318
+  both     on one machine with Docker: docker compose -f examples/monitoring/docker-compose.yml up, then
+           Grafana http://localhost:3000 (dashboard and alerts) and Jaeger http://localhost:16686 (these spans)`;
+
+function traceSection(spans: ReceivedSpan[], endpoint: string, requests: RecordedRequest[], spike: Window): string {
+  const ours = spans.filter(s => s.scope === RELAY_SCOPE);
+  const others = spans.length - ours.length;
+  const picked = tellingSpans(spans, spike);
+  const parts = [
+    `Traces: ${ours.length} spans, one per HTTP call to the relay${others ? ` (and ${others} that Anthropic's SDK opens around its calls)` : ''},`,
+    `exported by the app over OTLP to ${endpoint}. ${picked.length ? 'A few, as a trace view such as Jaeger shows them:' : ''}`,
+  ].join('\n');
+  const blocks = picked.map(p => renderSpan(p, spans));
+  // The relay got the trace context too: a relay that traces itself would continue the same trace.
+  const root = picked.find(p => p.span.parentSpanId === undefined)?.span;
+  const traceparent = root && `00-${root.traceId}-${root.spanId}-01`;
+  const propagated = traceparent && requests.some(r => r.headers['traceparent'] === traceparent)
+    ? `The relay received each call's trace context, e.g. traceparent ${traceparent}:\na relay that traces itself adds its own spans to the same trace.`
+    : undefined;
+  return [parts, ...blocks, propagated].filter(Boolean).join('\n\n');
+}
+
+const relay = await startRelaySimulator({
+  firstChunkDelayMs: 60,
+  chunkDelayMs: 12,
+  outputTokens: 48,
+  scenario: NORMAL,
+  maxRecordedRequests: 100_000,
+});
+const traces = await startTraceReceiver();
 const metricsPort = await freePort();
 const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
-console.log(`simulated relay: ${relay.url}   app metrics: ${metricsUrl}`);
+console.log(`simulated relay: ${relay.url}   app metrics: ${metricsUrl}   app traces: ${traces.endpoint}`);
 
 const app = spawn(process.execPath, ['--import', 'otel-llm-relay/register', 'examples/demo/support-bot.mjs'], {
   cwd: root,
@@ -88,6 +125,10 @@ const app = spawn(process.execPath, ['--import', 'otel-llm-relay/register', 'exa
     RELAY_URL: relay.url,
     OTEL_SERVICE_NAME: 'support-bot',
     OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPort),
+    // Spans go to the receiver above, as they would to a Collector (JSON: the receiver stays small).
+    OTEL_EXPORTER_OTLP_ENDPOINT: traces.endpoint,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    OTEL_BSP_SCHEDULE_DELAY: '500',
   },
 });
 const appExited = new Promise<number | null>(done => app.once('exit', code => done(code)));
@@ -95,10 +136,13 @@ const appExited = new Promise<number | null>(done => app.once('exit', code => do
 const phase = durationMs / 3;
 console.log(`[0s] normal traffic: DeepSeek for routine questions, Gemini Flash at peaks, GPT-4.1 for hard cases, Claude at night`);
 await sleep(phase);
+const nowNs = () => BigInt(Date.now()) * 1_000_000n;
+const spike: Window = { fromNs: nowNs(), toNs: nowNs() };
 relay.setScenario(PEAK);
 console.log(`[${(phase / 1000).toFixed(0)}s] sales peak: GPT-4.1 latency 0.4s -> 4s, Gemini Flash hits its rate limit (429s)`);
 await sleep(phase);
 relay.setScenario(NORMAL);
+spike.toNs = nowNs();
 console.log(`[${((2 * phase) / 1000).toFixed(0)}s] the relay recovers`);
 await sleep(phase);
 
@@ -117,12 +161,26 @@ try {
   exitCode = 1;
 }
 
+// Stopping the app flushes its last spans (with --keep-running, the ones of the last half second wait).
+if (values['keep-running']) await sleep(1000);
+else {
+  app.kill('SIGTERM');
+  await appExited;
+}
+console.log(`\n${traceSection(traces.spans, traces.endpoint, relay.requests, spike)}`);
+if (!traces.spans.some(s => s.scope === RELAY_SCOPE)) {
+  console.error('\nno spans were received');
+  exitCode = 1;
+}
+console.log(`\n${PRODUCTION}`);
+
 if (values['keep-running']) {
   relay.setScenario(NORMAL);
   console.log(`\nStill running (--keep-running): point Prometheus at ${metricsUrl}; Ctrl-C to stop.`);
   await new Promise<void>(done => process.once('SIGINT', () => done()));
+  app.kill('SIGTERM');
+  await appExited;
 }
-app.kill('SIGTERM');
-await appExited;
 await relay.close();
+await traces.close();
 process.exit(exitCode);

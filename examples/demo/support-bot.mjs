@@ -1,24 +1,25 @@
-// A stand-in for an e-commerce customer-service backend: it answers customer questions through an
-// OpenAI-compatible relay with four models, the way the teams behind this project do. It knows
+// A stand-in for an e-commerce customer-service backend: it answers customer questions through a
+// relay with four models, the way the teams behind this project do: the OpenAI-compatible route for
+// three of them, the relay's Anthropic Messages route (with Anthropic's SDK) for Claude. It knows
 // nothing about OpenTelemetry. Run it under the register hook to observe it:
 //   RELAY_URL=http://127.0.0.1:8787 node --import otel-llm-relay/register examples/demo/support-bot.mjs
 // It keeps serving traffic until it gets SIGTERM/SIGINT (or BOT_DURATION_MS passes).
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 
-const client = new OpenAI({
-  baseURL: `${process.env.RELAY_URL ?? 'http://127.0.0.1:8787'}/v1`,
-  apiKey: process.env.RELAY_API_KEY ?? 'sk-demo-key',
-  maxRetries: 1,
-  timeout: 30_000,
-});
+const relayUrl = process.env.RELAY_URL ?? 'http://127.0.0.1:8787';
+const apiKey = process.env.RELAY_API_KEY ?? 'sk-demo-key';
+const client = new OpenAI({ baseURL: `${relayUrl}/v1`, apiKey, maxRetries: 1, timeout: 30_000 });
+const claude = new Anthropic({ baseURL: relayUrl, apiKey, maxRetries: 1, timeout: 30_000 });
 
 // Routine questions go to DeepSeek, peak overflow to Gemini Flash, hard cases to GPT-4.1, night shift to Claude.
 const ROUTES = [
   { model: 'deepseek-v3.2', share: 0.5, stream: true },
   { model: 'gemini-2.5-flash', share: 0.25, stream: true },
   { model: 'gpt-4.1', share: 0.15, stream: false },
-  { model: 'claude-sonnet-4.5', share: 0.1, stream: true },
+  { model: 'claude-sonnet-4.5', share: 0.1, stream: true, anthropic: true },
 ];
+const SYSTEM = 'You are a helpful customer-service agent for an online shop.';
 const QUESTIONS = [
   'Where is my order #A1024?',
   'Can I return shoes bought during the sale?',
@@ -43,11 +44,22 @@ async function answer() {
   const route = pickRoute();
   const question = QUESTIONS[Math.floor(Math.random() * QUESTIONS.length)];
   const messages = [
-    { role: 'system', content: 'You are a helpful customer-service agent for an online shop.' },
+    { role: 'system', content: SYSTEM },
     { role: 'user', content: question },
   ];
   try {
-    if (route.stream) {
+    if (route.anthropic) {
+      const stream = await claude.messages.create({
+        model: route.model,
+        system: SYSTEM,
+        messages: [{ role: 'user', content: question }],
+        max_tokens: 120,
+        stream: true,
+      });
+      for await (const _event of stream) {
+        // forwarded to the customer's chat window, as above
+      }
+    } else if (route.stream) {
       const stream = await client.chat.completions.create({
         model: route.model,
         messages,
