@@ -85,7 +85,8 @@ const PRODUCTION = `In production the same data goes where the standard OTEL_* v
   metrics  Prometheus scrapes the app's /metrics (port 9464 by default, OTEL_EXPORTER_PROMETHEUS_PORT)
   traces   over OTLP to your Collector or tracing backend: OTEL_EXPORTER_OTLP_ENDPOINT=http://<collector>:4318
   both     on one machine with Docker: docker compose -f examples/monitoring/docker-compose.yml up, then
-           Grafana http://localhost:3000 (dashboard and alerts) and Jaeger http://localhost:16686 (these spans)`;
+           Grafana http://localhost:3000 (dashboard), Prometheus http://localhost:9090 (alerts),
+           Jaeger http://localhost:16686 (these spans)`;
 
 function traceSection(spans: ReceivedSpan[], endpoint: string, requests: RecordedRequest[], spike: Window): string {
   const ours = spans.filter(s => s.scope === RELAY_SCOPE);
@@ -93,14 +94,14 @@ function traceSection(spans: ReceivedSpan[], endpoint: string, requests: Recorde
   const picked = tellingSpans(spans, spike);
   const parts = [
     `Traces: ${ours.length} spans, one per HTTP call to the relay${others ? ` (and ${others} that Anthropic's SDK opens around its calls)` : ''},`,
-    `exported by the app over OTLP to ${endpoint}. ${picked.length ? 'A few, as a trace view such as Jaeger shows them:' : ''}`,
+    `exported by the app over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT=${endpoint}).${picked.length ? ` ${picked.length} of them, as a trace view such as Jaeger shows them:` : ''}`,
   ].join('\n');
   const blocks = picked.map(p => renderSpan(p, spans));
-  // The relay got the trace context too: a relay that traces itself would continue the same trace.
-  const root = picked.find(p => p.span.parentSpanId === undefined)?.span;
-  const traceparent = root && `00-${root.traceId}-${root.spanId}-01`;
+  // The relay got the trace context too (as the simulator recorded it), so the trace goes on past the app.
+  const root = picked.find(p => p.span.parentSpanId === undefined);
+  const traceparent = root && `00-${root.span.traceId}-${root.span.spanId}-01`;
   const propagated = traceparent && requests.some(r => r.headers['traceparent'] === traceparent)
-    ? `The relay received each call's trace context, e.g. traceparent ${traceparent}:\na relay that traces itself adds its own spans to the same trace.`
+    ? `The relay received the trace context too: ${root.title.replace(/^The/, 'the')} came with traceparent\n${traceparent}, so a relay that traces itself adds its own spans to that trace.`
     : undefined;
   return [parts, ...blocks, propagated].filter(Boolean).join('\n\n');
 }
@@ -110,7 +111,8 @@ const relay = await startRelaySimulator({
   chunkDelayMs: 12,
   outputTokens: 48,
   scenario: NORMAL,
-  maxRecordedRequests: 100_000,
+  // Enough to find the calls shown in the trace section among the relay's records (a run makes a few hundred).
+  maxRecordedRequests: 5000,
 });
 const traces = await startTraceReceiver();
 const metricsPort = await freePort();
