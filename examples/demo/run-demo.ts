@@ -83,8 +83,8 @@ function summary(samples: Sample[]): string {
 /** Where the same data goes outside the demo (ports of examples/monitoring/docker-compose.yml). */
 const PRODUCTION = `In production the same data goes where the standard OTEL_* variables point, with no code change:
   metrics  Prometheus scrapes the app's /metrics (port 9464 by default, OTEL_EXPORTER_PROMETHEUS_PORT)
-  traces   over OTLP to your Collector or tracing backend: OTEL_EXPORTER_OTLP_ENDPOINT=http://<collector>:4318
-  both     on one machine with Docker: docker compose -f examples/monitoring/docker-compose.yml up, then
+  traces   OTLP to your Collector or tracing backend: OTEL_EXPORTER_OTLP_ENDPOINT=http://<collector>:4318
+  both     with Docker: docker compose -f examples/monitoring/docker-compose.yml up, then
            Grafana http://localhost:3000 (dashboard), Prometheus http://localhost:9090 (alerts),
            Jaeger http://localhost:16686 (these spans)`;
 
@@ -94,14 +94,16 @@ function traceSection(spans: ReceivedSpan[], endpoint: string, requests: Recorde
   const picked = tellingSpans(spans, spike);
   const parts = [
     `Traces: ${ours.length} spans, one per HTTP call to the relay${others ? ` (and ${others} that Anthropic's SDK opens around its calls)` : ''},`,
-    `exported by the app over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT=${endpoint}).${picked.length ? ` ${picked.length} of them, as a trace view such as Jaeger shows them:` : ''}`,
+    `exported by the app over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT=${endpoint}).`,
+    ...(picked.length ? [`${['', 'One', 'Two', 'Three'][picked.length]} of them, as a trace view such as Jaeger shows them:`] : []),
   ].join('\n');
   const blocks = picked.map(p => renderSpan(p, spans));
   // The relay got the trace context too (as the simulator recorded it), so the trace goes on past the app.
   const root = picked.find(p => p.span.parentSpanId === undefined);
   const traceparent = root && `00-${root.span.traceId}-${root.span.spanId}-01`;
   const propagated = traceparent && requests.some(r => r.headers['traceparent'] === traceparent)
-    ? `The relay received the trace context too: ${root.title.replace(/^The/, 'the')} came with traceparent\n${traceparent}, so a relay that traces itself adds its own spans to that trace.`
+    ? `The relay received the trace context too: ${root.title.replace(/^The/, 'the')} came with\n` +
+      `traceparent ${traceparent}, so a relay that traces itself\nadds its own spans to that trace.`
     : undefined;
   return [parts, ...blocks, propagated].filter(Boolean).join('\n\n');
 }
