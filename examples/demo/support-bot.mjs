@@ -57,7 +57,7 @@ async function answer() {
         stream: true,
       });
       for await (const _event of stream) {
-        // forwarded to the customer's chat window, as above
+        // a real bot would forward each text delta to the customer's chat window
       }
     } else if (route.stream) {
       const stream = await client.chat.completions.create({
