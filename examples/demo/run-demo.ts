@@ -119,7 +119,7 @@ const relay = await startRelaySimulator({
 const traces = await startTraceReceiver();
 const metricsPort = await freePort();
 const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
-console.log(`simulated relay: ${relay.url}   app metrics: ${metricsUrl}   app traces: ${traces.endpoint}`);
+console.log(`simulated relay: ${relay.url}   app metrics: ${metricsUrl}   OTLP trace receiver: ${traces.endpoint}`);
 
 const app = spawn(process.execPath, ['--import', 'otel-llm-relay/register', 'examples/demo/support-bot.mjs'], {
   cwd: root,
