@@ -9,8 +9,8 @@ import {
   type BoundedJsonParserOptions,
   type BoundedJsonResult,
 } from '../../../src/json/bounded-json-parser';
+import { FIXTURES_DIR as FIXTURES } from '../../support/llm-wire-fixtures';
 
-const FIXTURES = process.env.LLM_WIRE_FIXTURES ?? path.resolve(__dirname, '../../../../shared/fixtures/llm-wire');
 
 function parseChunks(chunks: string[], options?: BoundedJsonParserOptions): BoundedJsonResult {
   const parser = new BoundedJsonParser(options);

@@ -9,6 +9,7 @@ import {
   normalizeModelForLookup,
 } from '../../../src/pricing/model-names';
 import { PriceBook } from '../../../src/pricing/price-book';
+import { FIXTURES_DIR } from '../../support/llm-wire-fixtures';
 
 describe('normalizeModelForLookup', () => {
   it.each([
@@ -144,7 +145,7 @@ describe('isSubstitution', () => {
   });
 
   it('flags none of the recorded real exchanges, whose answers all come from the model asked for', () => {
-    const dir = process.env.LLM_WIRE_FIXTURES ?? path.resolve(__dirname, '../../../../shared/fixtures/llm-wire');
+    const dir = FIXTURES_DIR;
     if (!existsSync(dir)) return; // the fixtures live beside the repository; CI clones them there
     let judged = 0;
     for (const vendor of readdirSync(dir, { withFileTypes: true })) {

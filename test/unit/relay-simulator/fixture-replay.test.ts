@@ -4,8 +4,8 @@ import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelaySimulator, type RelaySimulator, type WireFixture } from '../../../examples/relay-simulator/server.ts';
 import { rawRequest } from './helpers.ts';
+import { FIXTURES_DIR } from '../../support/llm-wire-fixtures';
 
-const FIXTURES_DIR = process.env['LLM_WIRE_FIXTURES'] ?? path.resolve(__dirname, '../../..', '../shared/fixtures/llm-wire');
 
 interface FixtureFile extends WireFixture {
   request: { method: string; url: string; headers: Record<string, string>; body: unknown } | null;

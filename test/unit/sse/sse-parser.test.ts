@@ -4,8 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SseParser, type SseEvent } from '../../../src/sse/sse-parser';
 import { createUtf8Stream } from '../../../src/http/utf8-stream';
+import { FIXTURES_DIR as FIXTURES } from '../../support/llm-wire-fixtures';
 
-const FIXTURES = process.env.LLM_WIRE_FIXTURES ?? path.resolve(__dirname, '../../../../shared/fixtures/llm-wire');
 
 function parse(chunks: string[], options?: { maxEventBytes?: number }): { events: SseEvent[]; parser: SseParser } {
   const events: SseEvent[] = [];
