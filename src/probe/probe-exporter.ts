@@ -6,6 +6,7 @@ import { diag, metrics } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { LlmRelayInstrumentation } from '../instrumentation';
+import { resourceDetectorsFromEnv } from '../sdk/resource-detectors';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
 import type { ResolvedProbeConfig } from './probe-config';
 import { RelayProbe } from './relay-probe';
@@ -54,12 +55,15 @@ export async function runProbeExporter(
   }
   // Sees the chat probe's request: its GenAI metrics and cost, marked llm_relay.probe=chat.
   const instrumentation = new LlmRelayInstrumentation({ relayHosts: [new URL(config.modelsUrl).origin] });
+  const resourceDetectors = resourceDetectorsFromEnv(env);
   // NodeSDK brings the context manager the probe's request marking needs; traces and logs stay off.
   const sdk = new NodeSDK({
     metricReaders: [exporter],
     spanProcessors: [],
     logRecordProcessors: [],
     instrumentations: [instrumentation],
+    // Without the command line: a base URL or key on it must not reach target_info.
+    ...(resourceDetectors ? { resourceDetectors } : {}),
     ...(env.OTEL_SERVICE_NAME?.trim() ? {} : { serviceName: 'otel-llm-relay-probe' }),
   });
   sdk.start();
