@@ -18,11 +18,11 @@ llm_relay_probe_duration_*, llm_relay_probe_last_success, llm_relay_rate_limit_*
 
 Options:
   --base-url URL        relay base URL, e.g. https://relay.example.com/v1   [env OTEL_LLM_RELAY_PROBE_URL]
-  --interval SECONDS    seconds between probes, at least 15 (default 30)     [env OTEL_LLM_RELAY_PROBE_INTERVAL]
+  --interval SECONDS    seconds between probes, 15 to 86400 (default 30)     [env OTEL_LLM_RELAY_PROBE_INTERVAL]
   --api-key-env NAME    name of the environment variable holding the API key [env OTEL_LLM_RELAY_PROBE_API_KEY_ENV]
   --auth-header NAME    authorization (Bearer, default), x-api-key or x-goog-api-key
   --chat-model MODEL    also send a one-token chat completion to MODEL       [env OTEL_LLM_RELAY_PROBE_CHAT_MODEL]
-  --timeout-ms MS       deadline of one probe request (default 10000)        [env OTEL_LLM_RELAY_PROBE_TIMEOUT_MS]
+  --timeout-ms MS       deadline of one request, at most 300000 (default 10000) [env OTEL_LLM_RELAY_PROBE_TIMEOUT_MS]
   --models-path PATH    model-list path relative to the base URL (default /v1/models)
   --port PORT           port of the /metrics endpoint (default 9464)         [env OTEL_EXPORTER_PROMETHEUS_PORT]
   --host HOST           address to listen on (default: all interfaces)       [env OTEL_EXPORTER_PROMETHEUS_HOST]

@@ -77,6 +77,7 @@ export interface LlmRelayInstrumentationConfig extends InstrumentationConfig {
   /**
    * A response whose body makes no progress for this long is given up: its span ends with
    * `error.type` = `timeout` and its state is released (the caller's request is not touched).
+   * At most 86400000 (a day).
    * @default 600000 (10 minutes)
    */
   idleTimeoutMs?: number;

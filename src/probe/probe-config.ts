@@ -17,7 +17,8 @@ export interface RelayProbeOptions {
    */
   baseUrl: string;
   /**
-   * Seconds between probes (±10% jitter); at least 15. Env `OTEL_LLM_RELAY_PROBE_INTERVAL`.
+   * Seconds between probes (±10% jitter); at least 15, at most 86400 (a day).
+   * Env `OTEL_LLM_RELAY_PROBE_INTERVAL`.
    * @default 30
    */
   intervalSeconds?: number;
@@ -37,8 +38,8 @@ export interface RelayProbeOptions {
    */
   chatModel?: string;
   /**
-   * Deadline of one probe request: connecting, the response headers and the body.
-   * Env `OTEL_LLM_RELAY_PROBE_TIMEOUT_MS`.
+   * Deadline of one probe request: connecting, the response headers and the body; at most
+   * 300000 (5 minutes). Env `OTEL_LLM_RELAY_PROBE_TIMEOUT_MS`.
    * @default 10000
    */
   timeoutMs?: number;
@@ -71,6 +72,13 @@ export interface ResolvedProbeConfig {
 export const MIN_PROBE_INTERVAL_SECONDS = 15;
 export const DEFAULT_PROBE_INTERVAL_SECONDS = 30;
 export const DEFAULT_PROBE_TIMEOUT_MS = 10_000;
+/*
+ * Upper bounds: Node's timers hold at most 2^31-1 ms (~24.8 days) and fire a longer delay after
+ * 1 ms, which would turn a long interval into a probe every millisecond and a long timeout into
+ * "down". A day between probes, even with jitter and backoff on top, stays far below that.
+ */
+export const MAX_PROBE_INTERVAL_SECONDS = 86_400;
+export const MAX_PROBE_TIMEOUT_MS = 5 * 60 * 1000;
 export const DEFAULT_MODELS_PATH = '/v1/models';
 const CHAT_PATH = '/chat/completions';
 const AUTH_HEADERS: readonly ProbeAuthHeader[] = ['authorization', 'x-api-key', 'x-goog-api-key'];
@@ -104,14 +112,24 @@ function intervalMs(seconds: number | undefined, warn: Warn): number {
     warn(`probe interval: ${seconds} s is below the minimum, using ${MIN_PROBE_INTERVAL_SECONDS} s`);
     return MIN_PROBE_INTERVAL_SECONDS * 1000;
   }
+  if (seconds > MAX_PROBE_INTERVAL_SECONDS) {
+    warn(`probe interval: ${seconds} s is above the maximum, using ${MAX_PROBE_INTERVAL_SECONDS} s`);
+    return MAX_PROBE_INTERVAL_SECONDS * 1000;
+  }
   return Math.round(seconds * 1000);
 }
 
 function timeoutMs(value: number | undefined, warn: Warn): number {
   if (value === undefined) return DEFAULT_PROBE_TIMEOUT_MS;
-  if (Number.isFinite(value) && value > 0) return Math.round(value);
-  warn(`probe timeout: ignoring ${String(value)}, expected milliseconds > 0; using ${DEFAULT_PROBE_TIMEOUT_MS}`);
-  return DEFAULT_PROBE_TIMEOUT_MS;
+  if (!Number.isFinite(value) || value <= 0) {
+    warn(`probe timeout: ignoring ${String(value)}, expected milliseconds > 0; using ${DEFAULT_PROBE_TIMEOUT_MS}`);
+    return DEFAULT_PROBE_TIMEOUT_MS;
+  }
+  if (value > MAX_PROBE_TIMEOUT_MS) {
+    warn(`probe timeout: ${value} ms is above the maximum, using ${MAX_PROBE_TIMEOUT_MS} ms`);
+    return MAX_PROBE_TIMEOUT_MS;
+  }
+  return Math.max(1, Math.round(value));
 }
 
 function authHeader(value: string | undefined, warn: Warn): ProbeAuthHeader {
