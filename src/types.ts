@@ -46,8 +46,8 @@ export interface LlmRelayInstrumentationConfig extends InstrumentationConfig {
    */
   relayHosts?: string[];
   /**
-   * Path of a pricing JSON file that adds to or overrides the built-in prices.
-   * Env `OTEL_LLM_RELAY_PRICING` applies when this option is not given.
+   * Path of a pricing JSON file that adds to or overrides the built-in prices: a regular file of
+   * at most 1 MiB. Env `OTEL_LLM_RELAY_PRICING` applies when this option is not given.
    */
   pricingFile?: string;
   /** Prices given in code; they win over the pricing file and the built-in table. */

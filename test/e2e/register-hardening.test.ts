@@ -2,12 +2,13 @@
  * The register hook against what an app's surroundings can do to it: a key on the app's command
  * line must not be exported, and a collector that never answers must not hold up its exit.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelaySimulator } from '../../examples/relay-simulator/server.ts';
 import type { RelaySimulator } from '../../examples/relay-simulator/server.ts';
@@ -177,5 +178,34 @@ describe('a collector that accepts connections but never answers', () => {
     const seconds = (performance.now() - doneAt) / 1000;
     expect(code).toBe(3); // the app's own exit code
     expect(seconds).toBeLessThan(6);
+  });
+});
+
+describe.skipIf(process.platform === 'win32')('a pricing file that is no regular file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'otel-llm-relay-pricing-'));
+  const fifo = join(dir, 'prices.json');
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  // Read as a file, a FIFO nobody writes to blocks start-up for ever and /dev/zero fills the memory.
+  it.each([
+    ['a FIFO nobody writes to', () => fifo],
+    ['/dev/zero', () => '/dev/zero'],
+  ])('%s: a diag error, and the app runs at once', async (_what, file) => {
+    if (file() === fifo && !existsSync(fifo)) expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const child = spawn(process.execPath, ['--import', './dist/register.js', 'examples/zero-code/chat-app.mjs'], {
+      cwd: root,
+      env: { ...process.env, RELAY_URL: relay.url, OTEL_LLM_RELAY_PRICING: file(), OTEL_EXPORTER_PROMETHEUS_PORT: String(randomPort()) },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', d => (stdout += d));
+    child.stderr.on('data', d => (stderr += d));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 8000);
+    const { code, signal } = await exit(child);
+    clearTimeout(killer);
+    expect(signal).toBeNull();
+    expect(code).toBe(0);
+    expect(stdout).toContain('chat:');
+    expect(stderr).toContain(`pricing file ${file()}: is not a regular file`);
   });
 });
