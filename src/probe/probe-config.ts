@@ -82,6 +82,24 @@ export const MAX_PROBE_TIMEOUT_MS = 5 * 60 * 1000;
 export const DEFAULT_MODELS_PATH = '/v1/models';
 const CHAT_PATH = '/chat/completions';
 const AUTH_HEADERS: readonly ProbeAuthHeader[] = ['authorization', 'x-api-key', 'x-goog-api-key'];
+/** An environment variable name (POSIX). */
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/**
+ * A variable name safe to print: upper case, as variables are conventionally named. A valid name
+ * in mixed case may be a key given where its variable's name belongs (`--api-key-env "$KEY"`).
+ */
+const PRINTABLE_VARIABLE_NAME = /^[A-Z_][A-Z0-9_]{0,63}$/;
+
+/** True for a string that can name an environment variable. */
+export function isVariableName(name: string): boolean {
+  return VARIABLE_NAME.test(name);
+}
+
+/** How log lines refer to the API key variable: its name, unless that could be a key itself. */
+export function apiKeyVariableLabel(name: string): string {
+  return PRINTABLE_VARIABLE_NAME.test(name) ? name : 'the variable named by apiKeyEnv';
+}
+
 /** A path segment naming an API version: `v1`, `v1beta`, `v2alpha`. */
 const VERSION_SEGMENT = /^v\d+[a-z0-9]*$/i;
 
@@ -221,9 +239,15 @@ export function resolveProbeConfig(
   }
   base.hash = '';
 
-  const apiKeyEnv = options?.apiKeyEnv?.trim() || envText(env, 'OTEL_LLM_RELAY_PROBE_API_KEY_ENV');
-  if (apiKeyEnv !== undefined && !envText(env, apiKeyEnv)) {
-    warn(`relay probe: the API key variable ${apiKeyEnv} is not set; probe requests go without a key`);
+  const apiKeyEnvSource = options?.apiKeyEnv?.trim() ? 'apiKeyEnv' : 'OTEL_LLM_RELAY_PROBE_API_KEY_ENV';
+  let apiKeyEnv = options?.apiKeyEnv?.trim() || envText(env, 'OTEL_LLM_RELAY_PROBE_API_KEY_ENV');
+  if (apiKeyEnv !== undefined && !isVariableName(apiKeyEnv)) {
+    // Most likely the key itself: never repeat it.
+    warn(`relay probe: the value given to ${apiKeyEnvSource} is not a valid variable name (not shown: it may be a key); probe requests go without a key`);
+    apiKeyEnv = undefined;
+  } else if (apiKeyEnv !== undefined && !envText(env, apiKeyEnv)) {
+    const label = apiKeyVariableLabel(apiKeyEnv);
+    warn(`relay probe: the API key variable ${label === apiKeyEnv ? label : 'named by apiKeyEnv'} is not set; probe requests go without a key`);
   }
   const chatModel = options?.chatModel?.trim() || envText(env, 'OTEL_LLM_RELAY_PROBE_CHAT_MODEL');
   const modelsPath = options?.modelsPath?.trim() || envText(env, 'OTEL_LLM_RELAY_PROBE_MODELS_PATH');

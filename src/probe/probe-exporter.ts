@@ -13,7 +13,7 @@ import { RelayProbe } from './relay-probe';
 
 export interface MetricsEndpoint {
   port: number;
-  /** All interfaces when undefined. */
+  /** `localhost` (the Prometheus exporter's default) when undefined; `0.0.0.0` or `::` for every interface. */
   host?: string;
 }
 
@@ -27,9 +27,13 @@ function startExporter(endpoint: MetricsEndpoint): Promise<PrometheusExporter> {
   });
 }
 
+/** Where /metrics is served, as the start-up line says it. */
 function metricsUrl(endpoint: MetricsEndpoint): string {
-  const host = endpoint.host === undefined || endpoint.host === '0.0.0.0' || endpoint.host === '::' ? 'localhost' : endpoint.host;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${endpoint.port}/metrics`;
+  const everyInterface = endpoint.host === '0.0.0.0' || endpoint.host === '::';
+  const host = endpoint.host === undefined || everyInterface ? 'localhost' : endpoint.host;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${endpoint.port}/metrics`;
+  if (everyInterface) return `${url} (every interface)`;
+  return endpoint.host === undefined ? `${url} (this host only: --host 0.0.0.0 serves every interface)` : url;
 }
 
 /**
