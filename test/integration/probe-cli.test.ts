@@ -211,6 +211,7 @@ describe.skipIf(!built)('otel-llm-relay probe (dist/cli.js)', () => {
       // A key on the command line (here in the base URL) must not reach target_info either.
       const run = startCli(['probe', '--base-url', `${sim.url}/v1?key=${KEY}`, '--port', String(port), ...args], env);
       try {
+        for (let i = 0; i < 100 && !run.output().includes('metrics at'); i++) await new Promise(r => setTimeout(r, 50));
         const text = await scrapeUntil(port, [/target_info\{/]).catch(() => scrapeLocalhost(port));
         expect(text).toMatch(/^target_info\{/m);
         expect(text).not.toContain(KEY);
