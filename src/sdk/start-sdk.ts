@@ -124,7 +124,7 @@ export function startSdk(env: Env): NodeSDK | undefined {
       sdk.shutdown().catch(err => diag.error('otel-llm-relay: shutdown failed:', err)),
       SHUTDOWN_TIMEOUT_MS
     ).then(finished => {
-      if (!finished) diag.warn(`otel-llm-relay: the telemetry flush did not finish within ${SHUTDOWN_TIMEOUT_MS} ms; exiting without it`);
+      if (!finished) diag.warn(`otel-llm-relay: the telemetry flush did not finish within ${SHUTDOWN_TIMEOUT_MS} ms; no longer waiting for it`);
       return finished;
     });
     return shuttingDown;
