@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { diag, DiagConsoleLogger, DiagLogLevel } from '@opentelemetry/api';
-import { resolveProbeConfig } from './probe/probe-config';
+import { isVariableName, resolveProbeConfig } from './probe/probe-config';
 import type { ProbeAuthHeader, RelayProbeOptions } from './probe/probe-config';
 import { PACKAGE_VERSION } from './version';
 
@@ -18,17 +18,20 @@ llm_relay_probe_duration_*, llm_relay_probe_last_success, llm_relay_rate_limit_*
 
 Options:
   --base-url URL        relay base URL, e.g. https://relay.example.com/v1   [env OTEL_LLM_RELAY_PROBE_URL]
-  --interval SECONDS    seconds between probes, at least 15 (default 30)     [env OTEL_LLM_RELAY_PROBE_INTERVAL]
+  --interval SECONDS    seconds between probes, 15 to 86400 (default 30)     [env OTEL_LLM_RELAY_PROBE_INTERVAL]
   --api-key-env NAME    name of the environment variable holding the API key [env OTEL_LLM_RELAY_PROBE_API_KEY_ENV]
   --auth-header NAME    authorization (Bearer, default), x-api-key or x-goog-api-key
   --chat-model MODEL    also send a one-token chat completion to MODEL       [env OTEL_LLM_RELAY_PROBE_CHAT_MODEL]
-  --timeout-ms MS       deadline of one probe request (default 10000)        [env OTEL_LLM_RELAY_PROBE_TIMEOUT_MS]
+  --timeout-ms MS       deadline of one request, at most 300000 (default 10000) [env OTEL_LLM_RELAY_PROBE_TIMEOUT_MS]
   --models-path PATH    model-list path relative to the base URL (default /v1/models)
   --port PORT           port of the /metrics endpoint (default 9464)         [env OTEL_EXPORTER_PROMETHEUS_PORT]
-  --host HOST           address to listen on (default: all interfaces)       [env OTEL_EXPORTER_PROMETHEUS_HOST]
+  --host HOST           address to listen on (default localhost; 0.0.0.0 for every interface)
+                        [env OTEL_EXPORTER_PROMETHEUS_HOST]
   -h, --help            print this help
   -v, --version         print the version
 
+In a container, give --host 0.0.0.0 (or OTEL_EXPORTER_PROMETHEUS_HOST=0.0.0.0) so that Prometheus
+can reach /metrics from outside it.
 Prices of the chat probe's model come from the built-in table or OTEL_LLM_RELAY_PRICING.
 Log level: OTEL_LOG_LEVEL (default info).`;
 
@@ -85,6 +88,13 @@ export function parseProbeCommand(args: string[], env: NodeJS.ProcessEnv): Probe
   if (authHeader !== undefined && !['authorization', 'x-api-key', 'x-goog-api-key'].includes(authHeader)) {
     throw new UsageError(`--auth-header: expected authorization, x-api-key or x-goog-api-key, got "${v['auth-header']}"`);
   }
+  const apiKeyEnv = v['api-key-env']?.trim();
+  if (apiKeyEnv !== undefined && !isVariableName(apiKeyEnv)) {
+    // `--api-key-env "$KEY"` puts the key where its variable's name belongs: never print it.
+    throw new UsageError(
+      '--api-key-env: the value given to --api-key-env is not a valid variable name (not shown: it may be a key); give the name of the variable that holds the key'
+    );
+  }
   const baseUrl = v['base-url'];
   const options: RelayProbeOptions | undefined =
     baseUrl === undefined && !env.OTEL_LLM_RELAY_PROBE_URL?.trim()
@@ -92,7 +102,7 @@ export function parseProbeCommand(args: string[], env: NodeJS.ProcessEnv): Probe
       : {
           baseUrl: baseUrl ?? '',
           intervalSeconds: numberArg('interval', v.interval),
-          apiKeyEnv: v['api-key-env'],
+          apiKeyEnv,
           authHeader: authHeader as ProbeAuthHeader | undefined,
           chatModel: v['chat-model'],
           timeoutMs: numberArg('timeout-ms', v['timeout-ms']),

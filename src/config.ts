@@ -7,6 +7,8 @@ import type { LlmRelayInstrumentationConfig } from './types';
 export const DEFAULT_MAX_CONTENT_LENGTH = 4096;
 export const DEFAULT_MAX_MODELS_PER_METRIC = 100;
 export const DEFAULT_IDLE_TIMEOUT_MS = 10 * 60 * 1000;
+/** A day: longer is "never" in practice, and every duration stays within what a Node timer holds. */
+export const MAX_IDLE_TIMEOUT_MS = 24 * 60 * 60 * 1000;
 
 export interface ResolvedConfig {
   /** undefined: the default host selection (well-known hosts, or any host on a known LLM route). */
@@ -86,6 +88,12 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
   return fallback;
 }
 
+function atMost(name: string, value: number, max: number, warn: Warn): number {
+  if (value <= max) return value;
+  warn(`${name}: ${value} is above the maximum, using ${max}`);
+  return max;
+}
+
 export function resolveConfig(
   options: LlmRelayInstrumentationConfig,
   env: Readonly<Record<string, string | undefined>>,
@@ -113,6 +121,11 @@ export function resolveConfig(
       warn
     ),
     propagateContext: options.propagateContext ?? true,
-    idleTimeoutMs: positiveInteger('idleTimeoutMs', options.idleTimeoutMs, DEFAULT_IDLE_TIMEOUT_MS, warn),
+    idleTimeoutMs: atMost(
+      'idleTimeoutMs',
+      positiveInteger('idleTimeoutMs', options.idleTimeoutMs, DEFAULT_IDLE_TIMEOUT_MS, warn),
+      MAX_IDLE_TIMEOUT_MS,
+      warn
+    ),
   };
 }

@@ -46,8 +46,8 @@ export interface LlmRelayInstrumentationConfig extends InstrumentationConfig {
    */
   relayHosts?: string[];
   /**
-   * Path of a pricing JSON file that adds to or overrides the built-in prices.
-   * Env `OTEL_LLM_RELAY_PRICING` applies when this option is not given.
+   * Path of a pricing JSON file that adds to or overrides the built-in prices: a regular file of
+   * at most 1 MiB. Env `OTEL_LLM_RELAY_PRICING` applies when this option is not given.
    */
   pricingFile?: string;
   /** Prices given in code; they win over the pricing file and the built-in table. */
@@ -77,6 +77,7 @@ export interface LlmRelayInstrumentationConfig extends InstrumentationConfig {
   /**
    * A response whose body makes no progress for this long is given up: its span ends with
    * `error.type` = `timeout` and its state is released (the caller's request is not touched).
+   * At most 86400000 (a day).
    * @default 600000 (10 minutes)
    */
   idleTimeoutMs?: number;

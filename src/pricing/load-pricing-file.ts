@@ -2,26 +2,66 @@
  * Reads a pricing file from disk. The one module under src/pricing that does I/O, kept apart so
  * the rest stays pure; it runs once at start-up, never on a request path.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { parsePricingFile, type PricingFileResult } from './pricing-file';
 
-/** A pricing file larger than this is refused rather than read. */
-export const MAX_PRICING_FILE_BYTES = 4 * 1024 * 1024;
+/** A pricing file larger than this is refused rather than read (the built-in table is ~30 KiB as JSON). */
+export const MAX_PRICING_FILE_BYTES = 1024 * 1024;
 
 /**
- * Reads, parses and validates the pricing file at `path`. Never throws: failures come back as
- * errors. Messages name the entry (`models["x"].input: …`), not the file: prefix the path when logging.
+ * Opened without waiting: a FIFO nobody writes to would otherwise block the open, and with it the
+ * app's start-up. (O_NONBLOCK is 0 where the platform has none; the file-type check still applies.)
+ */
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
+function fileType(stats: ReturnType<typeof fstatSync>): string {
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isFIFO()) return 'a FIFO';
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
+  if (stats.isSocket()) return 'a socket';
+  return 'not a file';
+}
+
+/** At most `max + 1` bytes from `fd`: one more than allowed says the file grew past the limit. */
+function readAtMost(fd: number, max: number): Buffer {
+  const buffer = Buffer.allocUnsafe(max + 1);
+  let length = 0;
+  while (length < buffer.length) {
+    const read = readSync(fd, buffer, length, buffer.length - length, null);
+    if (read === 0) break;
+    length += read;
+  }
+  return buffer.subarray(0, length);
+}
+
+/**
+ * Reads, parses and validates the pricing file at `path`: a regular file of at most
+ * MAX_PRICING_FILE_BYTES. Never throws and never blocks on a FIFO or reads a device: failures come
+ * back as errors, which never quote the file's content (it may not be a pricing file at all, and
+ * hold a key). Messages name the entry (`models["x"].input: …`), not the file: prefix the path when logging.
  */
 export function loadPricingFile(path: string): PricingFileResult {
+  let fd: number | undefined;
   try {
-    const size = statSync(path).size;
-    if (size > MAX_PRICING_FILE_BYTES) {
-      return { errors: [`${size} bytes is more than the ${MAX_PRICING_FILE_BYTES} allowed`], warnings: [] };
-    }
-    return parsePricingFile(readFileSync(path, 'utf8'), '');
+    fd = openSync(path, OPEN_FLAGS);
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) return { errors: [`is not a regular file (${fileType(stats)})`], warnings: [] };
+    const tooBig = { errors: [`is larger than the ${MAX_PRICING_FILE_BYTES} bytes allowed`], warnings: [] };
+    if (stats.size > MAX_PRICING_FILE_BYTES) return tooBig;
+    const bytes = readAtMost(fd, MAX_PRICING_FILE_BYTES);
+    if (bytes.length > MAX_PRICING_FILE_BYTES) return tooBig;
+    return parsePricingFile(bytes.toString('utf8'), '');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException | undefined)?.code;
-    const reason = code ?? (error instanceof Error ? error.message : String(error));
-    return { errors: [`cannot be read (${reason})`], warnings: [] };
+    // The code (ENOENT, EACCES) only: a message could carry more than the path we print anyway.
+    return { errors: [`cannot be read (${code ?? 'unknown error'})`], warnings: [] };
+  } finally {
+    if (fd !== undefined) {
+      try {
+        closeSync(fd);
+      } catch {
+        // nothing more to do
+      }
+    }
   }
 }

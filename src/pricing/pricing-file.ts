@@ -47,8 +47,9 @@ function isCommentKey(key: string): boolean {
   return key.startsWith('_') || key.startsWith('$');
 }
 
+/** What a value is, never what it says: a string in the wrong place may be a key. */
 function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'string') return 'a string';
   if (value === null || typeof value !== 'object') return String(value);
   return Array.isArray(value) ? 'an array' : 'an object';
 }
@@ -178,14 +179,29 @@ export function validatePricingFile(value: unknown, where = 'pricing file'): Pri
   return result;
 }
 
-/** Parses and validates the text of a pricing file. */
+/**
+ * Where JSON.parse stopped, as `line L, column C`, without its message: V8 quotes the text around
+ * an unexpected token ("Unexpected token 's', "{"key": sk-…" is not valid JSON").
+ */
+function jsonErrorPlace(error: unknown, text: string): string {
+  const message = error instanceof Error ? error.message : '';
+  const position = /at position (\d+)/.exec(message);
+  if (position) {
+    const before = text.slice(0, Number(position[1]));
+    const line = before.split('\n').length;
+    return `at line ${line}, column ${before.length - before.lastIndexOf('\n')}`;
+  }
+  return /end of JSON input/i.test(message) ? 'it ends too early' : 'an unexpected character';
+}
+
+/** Parses and validates the text of a pricing file. Errors never quote the text. */
 export function parsePricingFile(text: string, where = 'pricing file'): PricingFileResult {
   let value: unknown;
+  const json = text.replace(/^\uFEFF/, '');
   try {
-    value = JSON.parse(text.replace(/^\uFEFF/, ''));
+    value = JSON.parse(json);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    return { errors: [at(where, `not valid JSON (${reason})`)], warnings: [] };
+    return { errors: [at(where, `not valid JSON (${jsonErrorPlace(error, json)})`)], warnings: [] };
   }
   return validatePricingFile(value, where);
 }

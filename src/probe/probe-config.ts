@@ -17,7 +17,8 @@ export interface RelayProbeOptions {
    */
   baseUrl: string;
   /**
-   * Seconds between probes (±10% jitter); at least 15. Env `OTEL_LLM_RELAY_PROBE_INTERVAL`.
+   * Seconds between probes (±10% jitter); at least 15, at most 86400 (a day).
+   * Env `OTEL_LLM_RELAY_PROBE_INTERVAL`.
    * @default 30
    */
   intervalSeconds?: number;
@@ -37,8 +38,8 @@ export interface RelayProbeOptions {
    */
   chatModel?: string;
   /**
-   * Deadline of one probe request: connecting, the response headers and the body.
-   * Env `OTEL_LLM_RELAY_PROBE_TIMEOUT_MS`.
+   * Deadline of one probe request: connecting, the response headers and the body; at most
+   * 300000 (5 minutes). Env `OTEL_LLM_RELAY_PROBE_TIMEOUT_MS`.
    * @default 10000
    */
   timeoutMs?: number;
@@ -71,9 +72,34 @@ export interface ResolvedProbeConfig {
 export const MIN_PROBE_INTERVAL_SECONDS = 15;
 export const DEFAULT_PROBE_INTERVAL_SECONDS = 30;
 export const DEFAULT_PROBE_TIMEOUT_MS = 10_000;
+/*
+ * Upper bounds: Node's timers hold at most 2^31-1 ms (~24.8 days) and fire a longer delay after
+ * 1 ms, which would turn a long interval into a probe every millisecond and a long timeout into
+ * "down". A day between probes, even with jitter and backoff on top, stays far below that.
+ */
+export const MAX_PROBE_INTERVAL_SECONDS = 86_400;
+export const MAX_PROBE_TIMEOUT_MS = 5 * 60 * 1000;
 export const DEFAULT_MODELS_PATH = '/v1/models';
 const CHAT_PATH = '/chat/completions';
 const AUTH_HEADERS: readonly ProbeAuthHeader[] = ['authorization', 'x-api-key', 'x-goog-api-key'];
+/** An environment variable name (POSIX). */
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/**
+ * A variable name safe to print: upper case, as variables are conventionally named. A valid name
+ * in mixed case may be a key given where its variable's name belongs (`--api-key-env "$KEY"`).
+ */
+const PRINTABLE_VARIABLE_NAME = /^[A-Z_][A-Z0-9_]{0,63}$/;
+
+/** True for a string that can name an environment variable. */
+export function isVariableName(name: string): boolean {
+  return VARIABLE_NAME.test(name);
+}
+
+/** How log lines refer to the API key variable: its name, unless that could be a key itself. */
+export function apiKeyVariableLabel(name: string): string {
+  return PRINTABLE_VARIABLE_NAME.test(name) ? name : 'the variable named by apiKeyEnv';
+}
+
 /** A path segment naming an API version: `v1`, `v1beta`, `v2alpha`. */
 const VERSION_SEGMENT = /^v\d+[a-z0-9]*$/i;
 
@@ -104,14 +130,24 @@ function intervalMs(seconds: number | undefined, warn: Warn): number {
     warn(`probe interval: ${seconds} s is below the minimum, using ${MIN_PROBE_INTERVAL_SECONDS} s`);
     return MIN_PROBE_INTERVAL_SECONDS * 1000;
   }
+  if (seconds > MAX_PROBE_INTERVAL_SECONDS) {
+    warn(`probe interval: ${seconds} s is above the maximum, using ${MAX_PROBE_INTERVAL_SECONDS} s`);
+    return MAX_PROBE_INTERVAL_SECONDS * 1000;
+  }
   return Math.round(seconds * 1000);
 }
 
 function timeoutMs(value: number | undefined, warn: Warn): number {
   if (value === undefined) return DEFAULT_PROBE_TIMEOUT_MS;
-  if (Number.isFinite(value) && value > 0) return Math.round(value);
-  warn(`probe timeout: ignoring ${String(value)}, expected milliseconds > 0; using ${DEFAULT_PROBE_TIMEOUT_MS}`);
-  return DEFAULT_PROBE_TIMEOUT_MS;
+  if (!Number.isFinite(value) || value <= 0) {
+    warn(`probe timeout: ignoring ${String(value)}, expected milliseconds > 0; using ${DEFAULT_PROBE_TIMEOUT_MS}`);
+    return DEFAULT_PROBE_TIMEOUT_MS;
+  }
+  if (value > MAX_PROBE_TIMEOUT_MS) {
+    warn(`probe timeout: ${value} ms is above the maximum, using ${MAX_PROBE_TIMEOUT_MS} ms`);
+    return MAX_PROBE_TIMEOUT_MS;
+  }
+  return Math.max(1, Math.round(value));
 }
 
 function authHeader(value: string | undefined, warn: Warn): ProbeAuthHeader {
@@ -203,9 +239,15 @@ export function resolveProbeConfig(
   }
   base.hash = '';
 
-  const apiKeyEnv = options?.apiKeyEnv?.trim() || envText(env, 'OTEL_LLM_RELAY_PROBE_API_KEY_ENV');
-  if (apiKeyEnv !== undefined && !envText(env, apiKeyEnv)) {
-    warn(`relay probe: the API key variable ${apiKeyEnv} is not set; probe requests go without a key`);
+  const apiKeyEnvSource = options?.apiKeyEnv?.trim() ? 'apiKeyEnv' : 'OTEL_LLM_RELAY_PROBE_API_KEY_ENV';
+  let apiKeyEnv = options?.apiKeyEnv?.trim() || envText(env, 'OTEL_LLM_RELAY_PROBE_API_KEY_ENV');
+  if (apiKeyEnv !== undefined && !isVariableName(apiKeyEnv)) {
+    // Most likely the key itself: never repeat it.
+    warn(`relay probe: the value given to ${apiKeyEnvSource} is not a valid variable name (not shown: it may be a key); probe requests go without a key`);
+    apiKeyEnv = undefined;
+  } else if (apiKeyEnv !== undefined && !envText(env, apiKeyEnv)) {
+    const label = apiKeyVariableLabel(apiKeyEnv);
+    warn(`relay probe: the API key variable ${label === apiKeyEnv ? label : 'named by apiKeyEnv'} is not set; probe requests go without a key`);
   }
   const chatModel = options?.chatModel?.trim() || envText(env, 'OTEL_LLM_RELAY_PROBE_CHAT_MODEL');
   const modelsPath = options?.modelsPath?.trim() || envText(env, 'OTEL_LLM_RELAY_PROBE_MODELS_PATH');

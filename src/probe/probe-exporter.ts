@@ -6,13 +6,14 @@ import { diag, metrics } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { LlmRelayInstrumentation } from '../instrumentation';
+import { resourceDetectorsFromEnv } from '../sdk/resource-detectors';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
 import type { ResolvedProbeConfig } from './probe-config';
 import { RelayProbe } from './relay-probe';
 
 export interface MetricsEndpoint {
   port: number;
-  /** All interfaces when undefined. */
+  /** `localhost` (the Prometheus exporter's default) when undefined; `0.0.0.0` or `::` for every interface. */
   host?: string;
 }
 
@@ -26,9 +27,13 @@ function startExporter(endpoint: MetricsEndpoint): Promise<PrometheusExporter> {
   });
 }
 
+/** Where /metrics is served, as the start-up line says it. */
 function metricsUrl(endpoint: MetricsEndpoint): string {
-  const host = endpoint.host === undefined || endpoint.host === '0.0.0.0' || endpoint.host === '::' ? 'localhost' : endpoint.host;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${endpoint.port}/metrics`;
+  const everyInterface = endpoint.host === '0.0.0.0' || endpoint.host === '::';
+  const host = endpoint.host === undefined || everyInterface ? 'localhost' : endpoint.host;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${endpoint.port}/metrics`;
+  if (everyInterface) return `${url} (every interface)`;
+  return endpoint.host === undefined ? `${url} (this host only: --host 0.0.0.0 serves every interface)` : url;
 }
 
 /**
@@ -54,12 +59,15 @@ export async function runProbeExporter(
   }
   // Sees the chat probe's request: its GenAI metrics and cost, marked llm_relay.probe=chat.
   const instrumentation = new LlmRelayInstrumentation({ relayHosts: [new URL(config.modelsUrl).origin] });
+  const resourceDetectors = resourceDetectorsFromEnv(env);
   // NodeSDK brings the context manager the probe's request marking needs; traces and logs stay off.
   const sdk = new NodeSDK({
     metricReaders: [exporter],
     spanProcessors: [],
     logRecordProcessors: [],
     instrumentations: [instrumentation],
+    // Without the command line: a base URL or key on it must not reach target_info.
+    ...(resourceDetectors ? { resourceDetectors } : {}),
     ...(env.OTEL_SERVICE_NAME?.trim() ? {} : { serviceName: 'otel-llm-relay-probe' }),
   });
   sdk.start();

@@ -9,7 +9,7 @@ import type { Context, DiagLogger, Meter } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { parseRateLimitHeaders, parseRetryAfter } from '../telemetry/rate-limit-headers';
 import { PACKAGE_VERSION } from '../version';
-import { resolveProbeConfig } from './probe-config';
+import { apiKeyVariableLabel, resolveProbeConfig } from './probe-config';
 import type { ProbeKind, RelayProbeOptions, ResolvedProbeConfig } from './probe-config';
 import { PROBE_CONTEXT_KEY } from './probe-context';
 import { probeErrorType, statusErrorType } from './probe-error-type';
@@ -288,7 +288,7 @@ export class RelayProbe {
       const hint =
         result.status === 401 || result.status === 403
           ? this._config.apiKeyEnv
-            ? ` (check the key in ${this._config.apiKeyEnv})`
+            ? ` (check the key in ${apiKeyVariableLabel(this._config.apiKeyEnv)})`
             : ' (no API key: name the variable that holds it with apiKeyEnv)'
           : '';
       this._diag.warn(`${what} fails: ${result.errorType ?? 'error'}${hint}`);

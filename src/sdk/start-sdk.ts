@@ -4,6 +4,7 @@ import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { NodeSDKConfiguration } from '@opentelemetry/sdk-node';
 import { LlmRelayInstrumentation } from '../instrumentation';
+import { resourceDetectorsFromEnv } from './resource-detectors';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -28,6 +29,8 @@ export function sdkOptionsFromEnv(env: Env, instrumentation = new LlmRelayInstru
   const options: Partial<NodeSDKConfiguration> = {
     instrumentations: [instrumentation],
   };
+  const resourceDetectors = resourceDetectorsFromEnv(env);
+  if (resourceDetectors) options.resourceDetectors = resourceDetectors;
   if (!isSet(env, 'OTEL_METRICS_EXPORTER')) {
     const port = Number(env.OTEL_EXPORTER_PROMETHEUS_PORT);
     options.metricReaders = [
@@ -42,6 +45,24 @@ export function sdkOptionsFromEnv(env: Env, instrumentation = new LlmRelayInstru
   if (!isSet(env, 'OTEL_TRACES_EXPORTER') && !hasOtlpEndpoint(env, 'TRACES')) options.spanProcessors = [];
   if (!isSet(env, 'OTEL_LOGS_EXPORTER') && !hasOtlpEndpoint(env, 'LOGS')) options.logRecordProcessors = [];
   return options;
+}
+
+/**
+ * Longest wait for the flush at exit or on SIGTERM/SIGINT: under `docker stop`'s 10 s grace
+ * period, so that a Collector that never answers costs the telemetry in flight, not the app.
+ */
+export const SHUTDOWN_TIMEOUT_MS = 2000;
+
+/** Resolves true when `work` settles within `ms`, false otherwise; the timer keeps nothing alive. */
+function withinTimeout(work: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise(resolve => {
+    const timer = setTimeout(() => resolve(false), ms);
+    timer.unref();
+    void work.finally(() => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
 }
 
 let started: NodeSDK | undefined;
@@ -94,14 +115,30 @@ export function startSdk(env: Env): NodeSDK | undefined {
   started = sdk;
   settleThenServe(options);
 
-  let shuttingDown: Promise<void> | undefined;
+  let shuttingDown: Promise<boolean> | undefined;
+  /** Flushes and stops the SDK; resolves false when that took longer than SHUTDOWN_TIMEOUT_MS. */
   const shutdown = () => {
     // NodeSDK.shutdown() leaves instrumentations enabled: disabling ours stops the probe's timers too.
     instrumentation.disable();
-    shuttingDown ??= sdk.shutdown().catch(err => diag.error('otel-llm-relay: shutdown failed:', err));
+    shuttingDown ??= withinTimeout(
+      sdk.shutdown().catch(err => diag.error('otel-llm-relay: shutdown failed:', err)),
+      SHUTDOWN_TIMEOUT_MS
+    ).then(finished => {
+      if (!finished) diag.warn(`otel-llm-relay: the telemetry flush did not finish within ${SHUTDOWN_TIMEOUT_MS} ms; no longer waiting for it`);
+      return finished;
+    });
     return shuttingDown;
   };
-  process.once('beforeExit', () => void shutdown());
+  const onBeforeExit = () => {
+    process.removeListener('beforeExit', onBeforeExit);
+    // Another listener may start work of its own (the loop then goes on): only then is an exit not ours to force.
+    const appListens = process.listenerCount('beforeExit') > 0;
+    void shutdown().then(finished => {
+      // An export still hangs and keeps the loop alive: end the process as it was about to end.
+      if (!finished && !appListens) process.exit();
+    });
+  };
+  process.on('beforeExit', onBeforeExit);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     const onSignal = () => {
       process.removeListener(signal, onSignal);

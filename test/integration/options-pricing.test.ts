@@ -223,6 +223,16 @@ describe('a pricing file that cannot be used', () => {
     expect(errors.length).toBeGreaterThanOrEqual(1);
   });
 
+  it('a file holding a key and a syntax error: the diag error says where, never the key', async () => {
+    const key = 'sk-live-PricingSecret0123456789abcdef';
+    const file = pricingFile(`{\n  "models": { "gpt-4.1": { "input": 1, "output": 2 } },\n  "apiKey": ${key}\n}`);
+    const observer = observe({ pricingFile: file });
+    const result = await observer.call(chatUrl(relayA), chat('gpt-4.1'));
+    expect(costOf(result)).toBeCloseTo(usd(builtIn('gpt-4.1'), result.truth), 15);
+    expect(logged.filter(l => l.level === 'error' && l.text.includes(file) && l.text.includes('not valid JSON'))).toHaveLength(1);
+    expect(logged.map(l => l.text).join('\n')).not.toContain('sk-live');
+  });
+
   it('a missing file: a diag error naming the file and why; built-in prices still apply', async () => {
     const file = path.join(workDir, 'does-not-exist.json');
     const observer = observe({ pricingFile: file });

@@ -62,6 +62,11 @@ async function scrapeUntil(port: number, patterns: RegExp[], timeoutMs = 8000): 
   throw new Error(`/metrics never matched ${patterns.join(' and ')}:\n${last}`);
 }
 
+/** `localhost` may be ::1 rather than 127.0.0.1 on some machines. */
+async function scrapeLocalhost(port: number): Promise<string> {
+  return (await fetch(`http://localhost:${port}/metrics`)).text();
+}
+
 function runSync(args: string[]) {
   const result = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', timeout: 15_000, env: { PATH: process.env.PATH ?? '' } });
   return { code: result.status, out: result.stdout, err: result.stderr };
@@ -180,6 +185,44 @@ describe.skipIf(!built)('otel-llm-relay probe (dist/cli.js)', () => {
     const badUrl = runSync(['probe', '--base-url', 'relay.example.com']);
     expect(badUrl.code).toBe(2);
     expect(badUrl.err).toContain('not a valid absolute URL');
+  });
+
+  it('refuses a key given where the variable name belongs, without printing it', async () => {
+    const result = runSync(['probe', '--base-url', sim.url, '--api-key-env', KEY, '--port', String(await freePort())]);
+    expect(result.code).toBe(2);
+    expect(result.err).toContain('the value given to --api-key-env is not a valid variable name');
+    expect(result.out + result.err).not.toContain(KEY);
+  });
+
+  it('listens on localhost by default, as --help says; --host 0.0.0.0 or OTEL_EXPORTER_PROMETHEUS_HOST serves every interface', async () => {
+    const help = runSync(['probe', '--help']).out;
+    expect(help).toMatch(/--host HOST\s+address to listen on \(default localhost; 0\.0\.0\.0 for every interface\)/);
+    expect(help).not.toContain('all interfaces');
+    // 127.0.0.2 is this machine too, but not "localhost": only a server on every interface answers there.
+    const linux = process.platform === 'linux';
+    const scrape = (host: string, port: number) => fetch(`http://${host}:${port}/metrics`).then(r => r.text(), () => undefined);
+    const cases: Array<[string[], Record<string, string>, boolean]> = [
+      [[], {}, false],
+      [['--host', '0.0.0.0'], {}, true],
+      [[], { OTEL_EXPORTER_PROMETHEUS_HOST: '0.0.0.0' }, true],
+    ];
+    for (const [args, env, everyInterface] of cases) {
+      const port = await freePort();
+      // A key on the command line (here in the base URL) must not reach target_info either.
+      const run = startCli(['probe', '--base-url', `${sim.url}/v1?key=${KEY}`, '--port', String(port), ...args], env);
+      try {
+        for (let i = 0; i < 100 && !run.output().includes('metrics at'); i++) await new Promise(r => setTimeout(r, 50));
+        const text = await scrapeUntil(port, [/target_info\{/]).catch(() => scrapeLocalhost(port));
+        expect(text).toMatch(/^target_info\{/m);
+        expect(text).not.toContain(KEY);
+        expect(text).not.toMatch(/process_command/);
+        if (linux) expect(typeof (await scrape('127.0.0.2', port))).toBe(everyInterface ? 'string' : 'undefined');
+        expect(run.output()).toContain(everyInterface ? 'every interface' : `metrics at http://localhost:${port}/metrics`);
+      } finally {
+        run.child.kill('SIGTERM');
+        await run.exited;
+      }
+    }
   });
 
   it('exits 1 when the metrics port is taken', async () => {

@@ -184,6 +184,14 @@ describe('a bad key (401)', () => {
     expect(diag.text()).toMatch(/succeeds again/);
   });
 
+  it('names no variable that looks like a key in its 401 hint', async () => {
+    const keyLike = 'Sk0LiveSecret0123456789abcdefGHIJ';
+    const { probe, diag } = makeProbe(config({ apiKeyEnv: keyLike }), { env: {} });
+    expect((await probe.runOnce('models')).errorType).toBe('401');
+    expect(diag.text()).toContain('fails: 401 (check the key in the variable named by apiKeyEnv)');
+    expect(diag.text()).not.toContain(keyLike);
+  });
+
   it('says so when no key was named at all', async () => {
     const { probe, diag } = makeProbe(config({ apiKeyEnv: undefined }), { env: {} });
     expect((await probe.runOnce('models')).errorType).toBe('401');

@@ -31,6 +31,8 @@ export interface OtlpReceiver {
   endpoint: string;
   spans: ReceivedSpan[];
   metrics: ReceivedMetric[];
+  /** The resource attributes of every export request's resourceSpans and resourceMetrics. */
+  resources: Array<Record<string, unknown>>;
   close(): Promise<void>;
 }
 
@@ -55,6 +57,7 @@ export function attributesOf(list: OtlpAttribute[] | undefined): Record<string, 
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
   const metrics: ReceivedMetric[] = [];
+  const resources: Array<Record<string, unknown>> = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', c => chunks.push(c));
@@ -63,6 +66,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
         if (req.url === '/v1/traces') {
           for (const rs of body.resourceSpans ?? []) {
+            resources.push(attributesOf(rs.resource?.attributes));
             for (const ss of rs.scopeSpans ?? []) {
               for (const s of ss.spans ?? []) {
                 spans.push({
@@ -80,6 +84,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
           }
         } else if (req.url === '/v1/metrics') {
           for (const rm of body.resourceMetrics ?? []) {
+            resources.push(attributesOf(rm.resource?.attributes));
             for (const sm of rm.scopeMetrics ?? []) {
               for (const m of sm.metrics ?? []) {
                 const data = m.histogram ?? m.sum ?? m.gauge;
@@ -108,6 +113,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     endpoint: `http://127.0.0.1:${port}`,
     spans,
     metrics,
+    resources,
     close: () => new Promise(resolve => server.close(() => resolve())),
   };
 }

@@ -7,6 +7,7 @@ import {
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_MAX_CONTENT_LENGTH,
   DEFAULT_MAX_MODELS_PER_METRIC,
+  MAX_IDLE_TIMEOUT_MS,
   parseEnvBoolean,
   parseRelayHost,
   parseRelayHosts,
@@ -186,6 +187,13 @@ describe('resolveConfig', () => {
   it('numeric options are taken when they are positive integers', () => {
     const resolved = resolveConfig({ maxContentLength: 10, maxModelsPerMetric: 3, idleTimeoutMs: 200, propagateContext: false }, {}, warnings().warn);
     expect(resolved).toMatchObject({ maxContentLength: 10, maxModelsPerMetric: 3, idleTimeoutMs: 200, propagateContext: false });
+  });
+
+  it('idleTimeoutMs above a day is lowered to a day, with one warning', () => {
+    const w = warnings();
+    expect(resolveConfig({ idleTimeoutMs: 3e9 }, {}, w.warn).idleTimeoutMs).toBe(MAX_IDLE_TIMEOUT_MS);
+    expect(MAX_IDLE_TIMEOUT_MS).toBe(86_400_000);
+    expect(w.seen).toEqual(['idleTimeoutMs: 3000000000 is above the maximum, using 86400000']);
   });
 
   it.each([

@@ -1,8 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, it, expect } from 'vitest';
-import { loadPricingFile } from '../../../src/pricing/load-pricing-file';
+import { loadPricingFile, MAX_PRICING_FILE_BYTES } from '../../../src/pricing/load-pricing-file';
 import { parsePricingFile } from '../../../src/pricing/pricing-file';
 
 describe('parsePricingFile', () => {
@@ -30,6 +31,25 @@ describe('parsePricingFile', () => {
     expect(result.errors[0]).toMatch(/^pricing file: not valid JSON/);
   });
 
+  // A file given by mistake (an .env, a credentials JSON) may hold a key: no message quotes it.
+  it.each([
+    ['a bare token', '{ "models": {}, "apiKey": sk-live-Secret0123456789 }', 'an unexpected character'],
+    ['a missing comma', '{\n  "apiKey": "sk-live-Secret0123456789"\n  "models": {}\n}', 'at line 3, column 3'],
+    ['an unterminated string', '{ "apiKey": "sk-live-Secret0123456789', 'at line 1, column 38'],
+    ['a cut file', '{ "apiKey": "sk-live-Secret0123456789", ', 'at line 1, column 41'],
+  ])('a syntax error after %s says where, never what the file says', (_what, text, place) => {
+    const { errors } = parsePricingFile(text);
+    expect(errors).toEqual([`pricing file: not valid JSON (${place})`]);
+    expect(errors.join('\n')).not.toContain('sk-live');
+  });
+
+  it('says what a misplaced string is, not what it says', () => {
+    const { errors } = parsePricingFile('{ "models": { "m": { "input": "sk-live-Secret0123456789", "output": 1 } }, "hosts": "sk-live-Other" }');
+    expect(errors.join('\n')).not.toContain('sk-live');
+    expect(errors).toContain('pricing file: models["m"].input: expected a number ≥ 0 (USD per 1M tokens), got a string');
+    expect(parsePricingFile('"sk-live-Secret0123456789"').errors.join('\n')).not.toContain('sk-live');
+  });
+
   it('reports a top level that is not an object', () => {
     const result = parsePricingFile('[1, 2]');
     expect(result.file).toBeUndefined();
@@ -49,7 +69,7 @@ describe('parsePricingFile', () => {
     expect(Object.keys(file?.models ?? {})).toEqual(['good']);
     expect(errors).toEqual([
       'pricing file: models["negative"].input: expected a number ≥ 0 (USD per 1M tokens), got -0.5',
-      'pricing file: models["text"].input: expected a number ≥ 0 (USD per 1M tokens), got "2.5"',
+      'pricing file: models["text"].input: expected a number ≥ 0 (USD per 1M tokens), got a string',
       'pricing file: models["infinite"].output: expected a number ≥ 0 (USD per 1M tokens), got Infinity',
       'pricing file: models["no-output"]: "output" is required (USD per 1M tokens)',
       'pricing file: models["not-an-object"]: expected an object with "input" and "output" prices, got 3',
@@ -87,7 +107,7 @@ describe('parsePricingFile', () => {
     );
     expect(file?.hosts).toEqual({});
     expect(errors).toEqual([
-      'pricing file: hosts["a.example.com"].multiplier: expected a number ≥ 0, got "half"',
+      'pricing file: hosts["a.example.com"].multiplier: expected a number ≥ 0, got a string',
       'pricing file: hosts["b.example.com"].multiplier: expected a number ≥ 0, got undefined',
       'pricing file: hosts["bad host/x"]: expected a host, host:port or origin URL',
     ]);
@@ -118,6 +138,23 @@ describe('loadPricingFile', () => {
     expect(missing.errors).toEqual(['cannot be read (ENOENT)']);
     const directory = loadPricingFile(dir);
     expect(directory.file).toBeUndefined();
-    expect(directory.errors).toEqual(['cannot be read (EISDIR)']);
+    expect(directory.errors).toEqual(['is not a regular file (a directory)']);
+  });
+
+  it(`refuses a file over ${MAX_PRICING_FILE_BYTES} bytes (1 MiB) without parsing it`, () => {
+    const file = path.join(dir, 'huge.json');
+    writeFileSync(file, `{ "models": {}, "_pad": "${'x'.repeat(MAX_PRICING_FILE_BYTES)}" }`);
+    expect(MAX_PRICING_FILE_BYTES).toBe(1024 * 1024);
+    expect(loadPricingFile(file)).toEqual({ errors: ['is larger than the 1048576 bytes allowed'], warnings: [] });
+  });
+
+  it.skipIf(process.platform !== 'linux')('refuses a device at once instead of reading it for ever (/dev/zero)', () => {
+    expect(loadPricingFile('/dev/zero')).toEqual({ errors: ['is not a regular file (a device)'], warnings: [] });
+  });
+
+  it.skipIf(process.platform === 'win32')('refuses a FIFO at once, even with nobody writing to it', () => {
+    const fifo = path.join(dir, 'fifo.json');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    expect(loadPricingFile(fifo)).toEqual({ errors: ['is not a regular file (a FIFO)'], warnings: [] });
   });
 });

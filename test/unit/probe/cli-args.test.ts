@@ -58,6 +58,11 @@ describe('otel-llm-relay probe arguments', () => {
     expect(error(['--base-url', 'http://r', '--interval', 'soon'])).toBe('--interval: expected a number, got "soon"');
     expect(error(['--base-url', 'http://r', '--port', '70000'])).toBe('--port: expected a port number, got "70000"');
     expect(error(['--base-url', 'http://r', '--auth-header', 'cookie'])).toMatch(/^--auth-header: expected authorization/);
+    // A key where the variable's name belongs (`--api-key-env "$KEY"`) is refused without being repeated.
+    const key = 'sk-live-Secret0123456789abcdef';
+    expect(error(['--base-url', 'http://r', '--api-key-env', key])).toBe(
+      '--api-key-env: the value given to --api-key-env is not a valid variable name (not shown: it may be a key); give the name of the variable that holds the key'
+    );
     expect(error(['--base-url', 'http://r', '--verbose'])).toMatch(/--verbose/);
     expect(error(['--base-url', 'http://r', 'extra'])).toMatch(/extra/);
   });

@@ -107,6 +107,24 @@ describe('resolveProbeConfig: interval, timeout and header checks', () => {
     expect(warnings).toEqual(['relay probe: the API key variable RELAY_KEY is not set; probe requests go without a key']);
     expect(resolve({ baseUrl: 'https://r.example.com', apiKeyEnv: 'RELAY_KEY' }, { RELAY_KEY: 'sk-1' }).warnings).toEqual([]);
   });
+
+  // `--api-key-env "$OPENAI_API_KEY"`: the key itself where its variable's name belongs.
+  it.each([
+    ['the apiKeyEnv option', { apiKeyEnv: 'sk-live-Secret0123456789abcdef' }, {}, 'apiKeyEnv'],
+    ['OTEL_LLM_RELAY_PROBE_API_KEY_ENV', {}, { OTEL_LLM_RELAY_PROBE_API_KEY_ENV: 'sk-live-Secret0123456789abcdef' }, 'OTEL_LLM_RELAY_PROBE_API_KEY_ENV'],
+  ])('a key given as %s is not a variable name: never echoed, and no key is sent', (_from, options, env, name) => {
+    const { config, warnings } = resolve({ baseUrl: 'https://r.example.com', ...options }, env);
+    expect(config!.apiKeyEnv).toBeUndefined();
+    expect(warnings).toEqual([`relay probe: the value given to ${name} is not a valid variable name (not shown: it may be a key); probe requests go without a key`]);
+  });
+
+  it('does not echo a name that looks like a key rather than a variable, even when it is a valid name', () => {
+    const keyLike = 'Sk0LiveSecret0123456789abcdefGHIJ';
+    const { config, warnings } = resolve({ baseUrl: 'https://r.example.com', apiKeyEnv: keyLike });
+    expect(config!.apiKeyEnv).toBe(keyLike); // read from the environment as asked
+    expect(warnings.join('\n')).not.toContain(keyLike);
+    expect(warnings).toEqual(['relay probe: the API key variable named by apiKeyEnv is not set; probe requests go without a key']);
+  });
 });
 
 describe('resolveProbeConfig: URLs', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { firstProbeDelayMs, MAX_PROBE_BACKOFF_MS, nextProbeDelayMs } from '../../../src/probe/probe-schedule';
+import { firstProbeDelayMs, MAX_PROBE_BACKOFF_MS, MAX_TIMER_DELAY_MS, nextProbeDelayMs } from '../../../src/probe/probe-schedule';
 
 const interval = 30_000;
 const randoms = [0, 0.25, 0.5, 0.75, 0.999999];
@@ -36,6 +36,30 @@ describe('nextProbeDelayMs', () => {
       expect(nextProbeDelayMs({ intervalMs: interval, consecutiveThrottles: 1, retryAfterMs: 3_600_000, random })).toBe(MAX_PROBE_BACKOFF_MS);
     }
     expect(MAX_PROBE_BACKOFF_MS).toBe(600_000);
+  });
+
+  it('never backs off to less than an interval longer than the cap', () => {
+    const hour = 3_600_000;
+    for (const random of randoms) {
+      const delay = nextProbeDelayMs({ intervalMs: hour, consecutiveThrottles: 3, retryAfterMs: 60_000, random });
+      expect(delay).toBeGreaterThanOrEqual(hour);
+      expect(delay).toBeLessThanOrEqual(hour * 1.1);
+    }
+  });
+
+  it('gives a delay a timer can hold whatever it is fed', () => {
+    for (const input of [
+      { intervalMs: Number.MAX_VALUE, consecutiveThrottles: 0, random: 0.9 },
+      { intervalMs: Number.MAX_VALUE, consecutiveThrottles: 2, random: 0.9 },
+      { intervalMs: 30_000, consecutiveThrottles: 2, retryAfterMs: Number.POSITIVE_INFINITY, random: 0.9 },
+      { intervalMs: 30_000, consecutiveThrottles: 0, random: Number.NaN },
+      { intervalMs: Number.NaN, consecutiveThrottles: 0, random: 0.5 },
+    ]) {
+      const delay = nextProbeDelayMs(input);
+      expect(Number.isFinite(delay)).toBe(true);
+      expect(delay).toBeGreaterThan(0);
+      expect(delay).toBeLessThanOrEqual(MAX_TIMER_DELAY_MS);
+    }
   });
 });
 
