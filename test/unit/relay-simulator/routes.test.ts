@@ -396,7 +396,7 @@ describe('legacy OpenAI billing routes (one-api / new-api shapes)', () => {
       const answer = await (await postJson(`${billed.url}/v1/chat/completions`, { model: 'gpt-4.1', messages: [{ role: 'user', content: 'Hi' }] })).json();
       // 1 USD per token at this price
       expect(billed.spentUsd).toBeCloseTo(5 + answer.usage.total_tokens, 9);
-      const usage = await (await fetch(`${billed.url}/dashboard/billing/usage`)).json();
+      const usage = (await (await fetch(`${billed.url}/dashboard/billing/usage`)).json()) as { total_usage: number };
       expect(usage.total_usage).toBeCloseTo((5 + answer.usage.total_tokens) * 100, 6);
       // A failed call costs nothing; reset() restores the starting spend.
       await postJson(`${billed.url}/v1/chat/completions`, { model: 'gpt-4.1', messages: [{ role: 'user', content: 'Hi' }] }, { 'x-sim-fault': '503' });
@@ -413,7 +413,7 @@ describe('legacy OpenAI billing routes (one-api / new-api shapes)', () => {
     try {
       const res = await fetch(`${unbilled.url}/v1/dashboard/billing/subscription`);
       expect(res.status).toBe(404);
-      expect((await res.json()).error.message).toBe('Invalid URL (GET /v1/dashboard/billing/subscription)');
+      expect(((await res.json()) as { error: { message: string } }).error.message).toBe('Invalid URL (GET /v1/dashboard/billing/subscription)');
     } finally {
       await unbilled.close();
     }
