@@ -116,10 +116,10 @@ function envNumber(env: Env, name: string, warn: Warn): number | undefined {
 }
 
 function envBoolean(env: Env, name: string, warn: Warn): boolean | undefined {
-  const text = envText(env, name)?.toLowerCase();
+  const text = envText(env, name);
   if (text === undefined) return undefined;
-  if (text === 'true') return true;
-  if (text === 'false') return false;
+  if (text.toLowerCase() === 'true') return true;
+  if (text.toLowerCase() === 'false') return false;
   warn(`${name}: ignoring "${text}", expected true or false`);
   return undefined;
 }
