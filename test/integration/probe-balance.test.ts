@@ -13,6 +13,7 @@ import { RelayProbe } from '../../src/probe/relay-probe';
 import type { RelayProbeDeps } from '../../src/probe/relay-probe';
 import { CapturingDiag, ManualTimers, metricsHarness, onePoint } from '../unit/probe/probe-test-kit';
 import type { MetricsHarness } from '../unit/probe/probe-test-kit';
+import type { DataPoint } from '@opentelemetry/sdk-metrics';
 
 const KEY = 'sk-balance-test-0123456789abcdef';
 /** 1 USD per token: each call visibly spends. */
@@ -51,7 +52,7 @@ function makeProbe(baseUrl: string, options: Partial<RelayProbeOptions> = {}, de
 }
 
 async function balancePoints(metrics: MetricsHarness) {
-  return (await metrics.collect()).filter(m => m.descriptor.name.startsWith('llm_relay.balance.')).flatMap(m => m.dataPoints);
+  return (await metrics.collect()).filter(m => m.descriptor.name.startsWith('llm_relay.balance.')).flatMap(m => m.dataPoints as DataPoint<unknown>[]);
 }
 
 async function chat(sim: RelaySimulator): Promise<number> {
