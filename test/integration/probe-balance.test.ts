@@ -121,6 +121,42 @@ describe('a relay that answers the billing routes (one-api / new-api shapes)', (
     expect(timers.pending).toHaveLength(0);
   });
 
+  it('backs off after a 429 on the billing routes, up to 10 minutes, and back to 5 after an answer', async () => {
+    billed.setScenario({ pathFaults: { '/dashboard/billing/subscription': '429' } });
+    const timers = new ManualTimers();
+    const { probe, metrics } = makeProbe(`${billed.url}/v1`, {}, { timers });
+    probe.start();
+    timers.pending.splice(0, 1); // the models probe: not under test here
+    const fire = async () => {
+      const timer = timers.pending.shift()!;
+      const asked = timers.requested.length;
+      timer.callback();
+      for (const deadline = Date.now() + 5000; timers.requested.length === asked && Date.now() < deadline; ) await new Promise(r => setTimeout(r, 5));
+      return timers.requested.at(-1)!;
+    };
+    const first = await fire();
+    expect(first).toBeGreaterThanOrEqual(BALANCE_INTERVAL_MS);
+    expect(first).toBeLessThanOrEqual(BALANCE_INTERVAL_MS * 1.1);
+    expect(await fire()).toBe(2 * BALANCE_INTERVAL_MS);
+    expect(await balancePoints(metrics)).toEqual([]);
+    billed.setScenario({});
+    const recovered = await fire();
+    expect(recovered).toBeLessThanOrEqual(BALANCE_INTERVAL_MS * 1.1);
+    expect(await balancePoints(metrics)).toHaveLength(2);
+  });
+
+  it('keeps the last reading when the usage route starts failing, and says so once', async () => {
+    const { probe, metrics, diag } = makeProbe(`${billed.url}/v1`);
+    await probe.checkBalance();
+    billed.setScenario({ pathFaults: { '/dashboard/billing/usage': '503' } });
+    expect(await probe.checkBalance()).toMatchObject({ kind: 'failed', reason: '503' });
+    expect(await probe.checkBalance()).toMatchObject({ kind: 'failed', reason: '503' });
+    const labels = { 'server.address': '127.0.0.1', 'server.port': billed.port };
+    expect(onePoint(await metrics.collect(), 'llm_relay.balance.remaining.usd', labels).value).toBe(480);
+    expect(diag.lines.map(l => l.level)).toEqual(['info', 'warn']);
+    expect(diag.lines[1]!.text).toContain('cannot be read (503)');
+  });
+
   it('is off unless asked for: no billing request', async () => {
     const timers = new ManualTimers();
     const { probe } = makeProbe(`${billed.url}/v1`, { balance: false }, { timers });
