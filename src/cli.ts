@@ -24,6 +24,8 @@ Options:
   --chat-model MODEL    also send a one-token chat completion to MODEL       [env OTEL_LLM_RELAY_PROBE_CHAT_MODEL]
   --timeout-ms MS       deadline of one request, at most 300000 (default 10000) [env OTEL_LLM_RELAY_PROBE_TIMEOUT_MS]
   --models-path PATH    model-list path relative to the base URL (default /v1/models)
+  --balance             also read the balance every 5 minutes (one-api / new-api billing routes):
+                        llm_relay_balance_remaining_usd, llm_relay_balance_limit_usd [env OTEL_LLM_RELAY_PROBE_BALANCE]
   --port PORT           port of the /metrics endpoint (default 9464)         [env OTEL_EXPORTER_PROMETHEUS_PORT]
   --host HOST           address to listen on (default localhost; 0.0.0.0 for every interface)
                         [env OTEL_EXPORTER_PROMETHEUS_HOST]
@@ -76,6 +78,7 @@ export function parseProbeCommand(args: string[], env: NodeJS.ProcessEnv): Probe
         'chat-model': { type: 'string' },
         'timeout-ms': { type: 'string' },
         'models-path': { type: 'string' },
+        balance: { type: 'boolean' },
         port: { type: 'string' },
         host: { type: 'string' },
       },
@@ -107,6 +110,7 @@ export function parseProbeCommand(args: string[], env: NodeJS.ProcessEnv): Probe
           chatModel: v['chat-model'],
           timeoutMs: numberArg('timeout-ms', v['timeout-ms']),
           modelsPath: v['models-path'],
+          balance: v.balance,
         };
   const port = portArg('--port', v.port) ?? portArg('OTEL_EXPORTER_PROMETHEUS_PORT', env.OTEL_EXPORTER_PROMETHEUS_PORT) ?? 9464;
   const host = v.host?.trim() || env.OTEL_EXPORTER_PROMETHEUS_HOST?.trim() || undefined;

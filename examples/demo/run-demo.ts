@@ -2,7 +2,8 @@
  * `npm run demo`: the bundled simulated relay, an unmodified support-bot app under
  * `node --import otel-llm-relay/register`, a realistic traffic mix over four models with a latency
  * spike and a burst of 429s, then a per-model summary read back from the app's /metrics and a few
- * telling spans of the run, exported by the app over OTLP to a receiver inside this process.
+ * telling spans of the run, exported by the app over OTLP to a receiver inside this process, and the
+ * balance the relay reports to the health probe's balance check.
  *   node examples/demo/run-demo.ts [--duration 24] [--keep-running]
  */
 import { spawn } from 'node:child_process';
@@ -108,6 +109,8 @@ function traceSection(spans: ReceivedSpan[], endpoint: string, requests: Recorde
   return [parts, ...blocks, propagated].filter(Boolean).join('\n\n');
 }
 
+/** The key's quota on the relay's billing routes (`GET …/dashboard/billing/subscription`), in USD. */
+const BALANCE_USD = 20;
 const relay = await startRelaySimulator({
   firstChunkDelayMs: 60,
   chunkDelayMs: 12,
@@ -115,6 +118,7 @@ const relay = await startRelaySimulator({
   scenario: NORMAL,
   // Enough to find the calls shown in the trace section among the relay's records (a run makes a few hundred).
   maxRecordedRequests: 5000,
+  billing: { limitUsd: BALANCE_USD, spentUsd: 12.5, usdPerMillionTokens: 50 },
 });
 const traces = await startTraceReceiver();
 const metricsPort = await freePort();
@@ -133,6 +137,9 @@ const app = spawn(process.execPath, ['--import', 'otel-llm-relay/register', 'exa
     OTEL_EXPORTER_OTLP_ENDPOINT: traces.endpoint,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
     OTEL_BSP_SCHEDULE_DELAY: '500',
+    // The health probe with its balance check: read once at start, then every 5 minutes.
+    OTEL_LLM_RELAY_PROBE_URL: `${relay.url}/v1`,
+    OTEL_LLM_RELAY_PROBE_BALANCE: 'true',
   },
 });
 const appExited = new Promise<number | null>(done => app.once('exit', code => done(code)));
@@ -156,6 +163,15 @@ try {
   const samples = parsePrometheusText(text);
   console.log(`\nPer-model summary, read back from ${metricsUrl}:\n`);
   console.log(summary(samples));
+  const left = samples.find(s => s.name === 'llm_relay_balance_remaining_usd');
+  const limit = samples.find(s => s.name === 'llm_relay_balance_limit_usd');
+  if (left && limit) {
+    console.log(
+      `\nRelay balance (the probe's balance check, read at start; every 5 minutes after): ` +
+        `${left.value.toFixed(2)} USD left of ${limit.value.toFixed(2)} USD. The relay has booked ` +
+        `${(relay.spentUsd - (limit.value - left.value)).toFixed(4)} USD more since.`
+    );
+  }
   if (sum(samples, 'gen_ai_client_operation_duration_count') === 0) {
     console.error('\nno calls were recorded');
     exitCode = 1;

@@ -1,7 +1,8 @@
 /*
  * Runs the relay simulator until killed:
  *   node examples/relay-simulator/cli.ts [--port 8787] [--host 127.0.0.1] [--latency-ms 0]
- *        [--first-chunk-ms 20] [--chunk-delay-ms 5] [--output-tokens 16] [--require-key KEY] [--verbose]
+ *        [--first-chunk-ms 20] [--chunk-delay-ms 5] [--output-tokens 16] [--require-key KEY]
+ *        [--balance-usd 100] [--usd-per-million-tokens 10] [--verbose]
  * Prints its URL on the first line of stdout.
  */
 import { parseArgs } from 'node:util';
@@ -16,6 +17,8 @@ const { values } = parseArgs({
     'chunk-delay-ms': { type: 'string' },
     'output-tokens': { type: 'string' },
     'require-key': { type: 'string' },
+    'balance-usd': { type: 'string' },
+    'usd-per-million-tokens': { type: 'string' },
     verbose: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -23,7 +26,8 @@ const { values } = parseArgs({
 
 if (values.help) {
   process.stdout.write('usage: node examples/relay-simulator/cli.ts [--port N] [--host H] [--latency-ms N] '
-    + '[--first-chunk-ms N] [--chunk-delay-ms N] [--output-tokens N] [--require-key KEY] [--verbose]\n');
+    + '[--first-chunk-ms N] [--chunk-delay-ms N] [--output-tokens N] [--require-key KEY] '
+    + '[--balance-usd N] [--usd-per-million-tokens N] [--verbose]\n');
   process.exit(0);
 }
 
@@ -52,6 +56,7 @@ const options: RelaySimulatorOptions = {
   chunkDelayMs: numberOption('chunk-delay-ms', values['chunk-delay-ms']),
   outputTokens: numberOption('output-tokens', values['output-tokens']),
   requireKey: values['require-key'],
+  billing: { limitUsd: numberOption('balance-usd', values['balance-usd']), usdPerMillionTokens: numberOption('usd-per-million-tokens', values['usd-per-million-tokens']) },
   onRequest: values.verbose ? logLine : undefined,
 };
 

@@ -37,6 +37,8 @@ export interface PlanContext {
   /** Answer as a stream even if the request did not ask (the `stream-error-event` fault). */
   forceStream?: boolean;
   errors: ErrorContext;
+  /** The billing routes' state; undefined when they are off. */
+  billing?: { limitUsd: number; spentUsd: number };
 }
 
 export function errorPlan(dialect: Dialect, kind: ErrorKind, ctx: ErrorContext, report: Partial<ReportedResponse> = {}, message?: string)
@@ -107,6 +109,21 @@ function modelGetPlan(ctx: PlanContext): PlannedResponse {
   return jsonPlan(ctx, modelObject(id));
 }
 
+/** What one-api / new-api answer (controller/billing.go): the whole quota as every limit, and what was spent in US cents. */
+function billingPlan(ctx: PlanContext): PlannedResponse {
+  const { billing } = ctx;
+  if (!billing) return errorPlan('openai', 'route_not_found', ctx.errors);
+  if (ctx.route.name === 'billing.usage') return jsonPlan(ctx, { object: 'list', total_usage: billing.spentUsd * 100 });
+  return jsonPlan(ctx, {
+    object: 'billing_subscription',
+    has_payment_method: true,
+    soft_limit_usd: billing.limitUsd,
+    hard_limit_usd: billing.limitUsd,
+    system_hard_limit_usd: billing.limitUsd,
+    access_until: 0,
+  });
+}
+
 /** The normal (fault-free) answer to a request. */
 export function buildPlan(ctx: PlanContext): PlannedResponse {
   const { body, model } = ctx;
@@ -147,6 +164,9 @@ export function buildPlan(ctx: PlanContext): PlannedResponse {
       return modelListPlan(ctx);
     case 'models.get':
       return modelGetPlan(ctx);
+    case 'billing.subscription':
+    case 'billing.usage':
+      return billingPlan(ctx);
   }
 }
 

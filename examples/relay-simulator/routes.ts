@@ -17,7 +17,9 @@ export type RouteName =
   | 'streamGenerateContent'
   | 'embedContent'
   | 'batchEmbedContents'
-  | 'countTokens';
+  | 'countTokens'
+  | 'billing.subscription'
+  | 'billing.usage';
 
 export interface Route {
   name: RouteName;
@@ -61,6 +63,9 @@ export function matchRoute(method: string, pathname: string, clientDialect?: Dia
   if (method === 'GET') {
     const dialect: Dialect = clientDialect ?? (/\/v1(beta|alpha)\d*\//.test(`${path}/`) ? 'gemini' : 'openai');
     if (path.endsWith('/models')) return { name: 'models.list', dialect };
+    // The legacy OpenAI billing routes, as one-api / new-api serve them (at the root and under /v1).
+    if (path.endsWith('/dashboard/billing/subscription')) return { name: 'billing.subscription', dialect: 'openai' };
+    if (path.endsWith('/dashboard/billing/usage')) return { name: 'billing.usage', dialect: 'openai' };
     const get = /\/models\/(.+)$/.exec(path);
     if (get) return { name: 'models.get', dialect, urlModel: safeDecode(get[1]!) };
   }

@@ -101,11 +101,13 @@ class RelaySimulatorServer implements RelaySimulator {
   private readonly ledger: RateLimitLedger;
   private readonly fixtures = new FixtureRegistry();
   private closing: Promise<void> | undefined;
+  spentUsd = 0;
 
   constructor(options: RelaySimulatorOptions) {
     this.options = options;
     this.scenario = new ScenarioState(options.scenario);
     this.ledger = new RateLimitLedger(options.rateLimits);
+    this.spentUsd = options.billing === false ? 0 : (options.billing?.spentUsd ?? 0);
     this.server = createServer({ noDelay: true }, (req, res) => {
       void this.handle(req, res);
     });
@@ -133,6 +135,7 @@ class RelaySimulatorServer implements RelaySimulator {
     this.requests.length = 0;
     this.ledger.reset();
     this.fixtures.clear();
+    this.spentUsd = this.options.billing === false ? 0 : (this.options.billing?.spentUsd ?? 0);
   }
 
   serveFixture(fixture: WireFixture, options: ServeFixtureOptions = {}): ServedFixture {
@@ -251,7 +254,7 @@ class RelaySimulatorServer implements RelaySimulator {
     if (errorKind) return this.send(ex, errorPlan(dialect, errorKind, errors, { route: route?.name, fault }), dialect, model);
 
     if (!route) return this.send(ex, errorPlan(dialect, 'route_not_found', errors), dialect);
-    if (model === undefined && route.name !== 'models.list') {
+    if (model === undefined && route.name !== 'models.list' && !route.name.startsWith('billing.')) {
       const message = 'you must provide a model parameter';
       return this.send(ex, errorPlan(dialect, 'bad_request', errors, { route: route.name }, message), dialect);
     }
@@ -276,6 +279,7 @@ class RelaySimulatorServer implements RelaySimulator {
       embeddingDimensions: this.options.embeddingDimensions ?? 1536,
       forceStream: fault === 'stream-error-event',
       errors,
+      ...(this.options.billing === false ? {} : { billing: { limitUsd: this.options.billing?.limitUsd ?? 100, spentUsd: this.spentUsd } }),
     };
     let plan = buildPlan(context);
     if (fault === 'stream-error-event') plan = withStreamError(plan, dialect, route.name);
@@ -398,6 +402,7 @@ class RelaySimulatorServer implements RelaySimulator {
     };
     if (coding !== 'identity') headers['content-encoding'] = coding;
     ex.record.response = { ...ex.record.response, ...plan.report, status: plan.status, contentEncoding: coding };
+    if (plan.status === 200 && model !== undefined) this.charge(plan.report.inputTokens ?? 0, plan.report.outputTokens ?? 0);
 
     const body = plan.body;
     if (body.kind !== 'stream') {
@@ -439,6 +444,12 @@ class RelaySimulatorServer implements RelaySimulator {
       await writer.write(frame.text);
     }
     await writer.end();
+  }
+
+  /** An answered model call spends from the billing routes' balance, at a flat price per token. */
+  private charge(inputTokens: number, outputTokens: number): void {
+    if (this.options.billing === false) return;
+    this.spentUsd += ((inputTokens + outputTokens) / 1e6) * (this.options.billing?.usdPerMillionTokens ?? 10);
   }
 
   /** Serves a registered fixture: recorded status, headers and body bytes. */

@@ -70,6 +70,16 @@ export interface RateLimitOptions {
   enforce?: boolean;
 }
 
+/** The legacy OpenAI billing routes relays built on one-api / new-api answer. */
+export interface BillingOptions {
+  /** The key's whole quota in USD, spent and left (`hard_limit_usd`). Default 100. */
+  limitUsd?: number;
+  /** Already spent when the simulator starts (and after `reset()`). Default 0. */
+  spentUsd?: number;
+  /** Charged per million tokens, input plus output, of every answered model call. Default 10. */
+  usdPerMillionTokens?: number;
+}
+
 export interface RelaySimulatorOptions {
   /** Default 127.0.0.1. */
   host?: string;
@@ -106,6 +116,8 @@ export interface RelaySimulatorOptions {
   maxRecordedRequests?: number;
   /** Initial scenario. */
   scenario?: Scenario;
+  /** The billing routes' balance; `false`: they answer 404, like a relay that has none. Default: the defaults of `BillingOptions`. */
+  billing?: BillingOptions | false;
   /** Called after each request has been answered (or abandoned); for logging. Never sees API keys. */
   onRequest?: (request: RecordedRequest) => void;
 }
@@ -180,9 +192,11 @@ export interface RelaySimulator {
   readonly port: number;
   /** Most recent requests, oldest first (capped; the array is updated in place). */
   readonly requests: RecordedRequest[];
+  /** USD spent so far, as `GET …/dashboard/billing/usage` reports it (in cents). */
+  readonly spentUsd: number;
   /** Replaces the scenario (and restarts its RNG). */
   setScenario(scenario: Scenario): void;
-  /** Clears scenario, recorded requests, rate-limit windows and registered fixtures. */
+  /** Clears scenario, recorded requests, rate-limit windows, registered fixtures and the spending. */
   reset(): void;
   /** Registers a recorded exchange for the next request(s) to its path. */
   serveFixture(fixture: WireFixture, options?: ServeFixtureOptions): ServedFixture;

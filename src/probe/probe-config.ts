@@ -49,6 +49,14 @@ export interface RelayProbeOptions {
    * @default '/v1/models'
    */
   modelsPath?: string;
+  /**
+   * Also read the relay's balance every 5 minutes (or every interval, when longer) from the legacy
+   * OpenAI billing routes that relays built on one-api / new-api serve
+   * (`…/dashboard/billing/subscription` and `…/dashboard/billing/usage`).
+   * Env `OTEL_LLM_RELAY_PROBE_BALANCE` (`true`).
+   * @default false
+   */
+  balance?: boolean;
 }
 
 /** The probe's settings once resolved; produced by {@link resolveProbeConfig}. */
@@ -67,7 +75,20 @@ export interface ResolvedProbeConfig {
   /** Name of the variable holding the key; the key itself is read at request time. */
   apiKeyEnv?: string;
   authHeader: ProbeAuthHeader;
+  /** Set when the balance check is on. */
+  balance?: ResolvedBalanceCheck;
 }
+
+/** The balance check's settings. */
+export interface ResolvedBalanceCheck {
+  subscriptionUrl: string;
+  /** Without the date query, which is added at each request. */
+  usageUrl: string;
+  intervalMs: number;
+}
+
+/** The balance moves slowly and its routes may be rate-limited more tightly: read it at most this often. */
+export const BALANCE_INTERVAL_MS = 5 * 60 * 1000;
 
 export const MIN_PROBE_INTERVAL_SECONDS = 15;
 export const DEFAULT_PROBE_INTERVAL_SECONDS = 30;
@@ -117,6 +138,15 @@ function envNumber(env: Env, name: string, warn: Warn): number | undefined {
   const value = Number(text);
   if (Number.isFinite(value)) return value;
   warn(`${name}: ignoring "${text}", expected a number`);
+  return undefined;
+}
+
+function envBoolean(env: Env, name: string, warn: Warn): boolean | undefined {
+  const text = envText(env, name);
+  if (text === undefined) return undefined;
+  if (text.toLowerCase() === 'true') return true;
+  if (text.toLowerCase() === 'false') return false;
+  warn(`${name}: ignoring "${text}", expected true or false`);
   return undefined;
 }
 
@@ -269,6 +299,14 @@ export function resolveProbeConfig(
   if (chatModel !== undefined) {
     config.chatModel = chatModel;
     config.chatUrl = joinProbeUrl(root, CHAT_PATH);
+  }
+  if (options?.balance ?? envBoolean(env, 'OTEL_LLM_RELAY_PROBE_BALANCE', warn)) {
+    // one-api and new-api serve both routes at the root and under /v1, like the model list.
+    config.balance = {
+      subscriptionUrl: joinProbeUrl(root, '/dashboard/billing/subscription'),
+      usageUrl: joinProbeUrl(root, '/dashboard/billing/usage'),
+      intervalMs: Math.max(BALANCE_INTERVAL_MS, config.intervalMs),
+    };
   }
   return config;
 }

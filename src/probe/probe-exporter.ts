@@ -86,7 +86,9 @@ export async function runProbeExporter(
   probe.start();
   // The exporter's server and the probe's timers are unref'd: this keeps the process alive until a signal.
   const keepAlive = setInterval(() => undefined, 1 << 30);
-  const kinds = config.chatModel ? `models and chat (${config.chatModel})` : 'models';
+  const kinds =
+    (config.chatModel ? `models and chat (${config.chatModel})` : 'models') +
+    (config.balance ? `, balance every ${config.balance.intervalMs / 1000} s` : '');
   console.log(
     `otel-llm-relay probe: probing ${config.displayUrl} (${kinds}) every ${config.intervalMs / 1000} s; ` +
       `metrics at ${metricsUrl(endpoint)}`

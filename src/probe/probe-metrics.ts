@@ -1,6 +1,7 @@
 /*
- * The probe's metric instruments: up, duration and last success per relay and probe kind, plus the
- * rate-limit gauges (shared by name with the instrumentation's) refreshed from model-list answers.
+ * The probe's metric instruments: up, duration and last success per relay and probe kind, the
+ * rate-limit gauges (shared by name with the instrumentation's) refreshed from model-list answers,
+ * and the balance gauges of the opt-in balance check.
  */
 import type { Attributes, Gauge, Histogram, Meter } from '@opentelemetry/api';
 import { rateLimitGaugesFor } from '../telemetry/rate-limit-gauges';
@@ -13,6 +14,8 @@ import {
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
   DURATION_BUCKETS,
+  METRIC_LLM_RELAY_BALANCE_LIMIT,
+  METRIC_LLM_RELAY_BALANCE_REMAINING,
   METRIC_LLM_RELAY_PROBE_DURATION,
   METRIC_LLM_RELAY_PROBE_LAST_SUCCESS,
   METRIC_LLM_RELAY_PROBE_UP,
@@ -39,6 +42,8 @@ export class ProbeMetrics {
   private readonly _duration: Histogram;
   private readonly _lastSuccess: Gauge;
   private readonly _rateLimits: RateLimitGauges;
+  private readonly _balanceRemaining: Gauge;
+  private readonly _balanceLimit: Gauge;
 
   constructor(meter: Meter) {
     this._up = meter.createGauge(METRIC_LLM_RELAY_PROBE_UP, {
@@ -56,6 +61,21 @@ export class ProbeMetrics {
     });
     // The same instruments the instrumentation records relay responses on.
     this._rateLimits = rateLimitGaugesFor(meter);
+    // USD in the name and a unit in braces, like llm_relay.cost.usd: one Prometheus name on every export path.
+    this._balanceRemaining = meter.createGauge(METRIC_LLM_RELAY_BALANCE_REMAINING, {
+      description: 'What is left of the relay key\'s balance, as the relay reports it (legacy OpenAI billing routes).',
+      unit: '{USD}',
+    });
+    this._balanceLimit = meter.createGauge(METRIC_LLM_RELAY_BALANCE_LIMIT, {
+      description: 'The relay key\'s whole quota (spent and left), as the relay reports it (legacy OpenAI billing routes).',
+      unit: '{USD}',
+    });
+  }
+
+  recordBalance(target: ProbeTarget, balance: { remainingUsd: number; limitUsd: number }): void {
+    const attributes = { [ATTR_SERVER_ADDRESS]: target.serverAddress, [ATTR_SERVER_PORT]: target.serverPort };
+    this._balanceRemaining.record(balance.remainingUsd, attributes);
+    this._balanceLimit.record(balance.limitUsd, attributes);
   }
 
   record(target: ProbeTarget, measurement: ProbeMeasurement): void {

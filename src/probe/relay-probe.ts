@@ -1,7 +1,8 @@
 /*
  * The active relay health probe: every interval it asks the relay for its model list (and, when a
  * chat model is configured, for a one-token chat completion) and records whether the relay
- * answered, how fast, and the rate-limit headroom it reported. It never throws into the app,
+ * answered, how fast, and the rate-limit headroom it reported; opt-in, every 5 minutes, it reads the
+ * relay's balance from the legacy OpenAI billing routes. It never throws into the app,
  * never keeps the process alive between probes, and never writes the API key anywhere.
  */
 import { context, ROOT_CONTEXT } from '@opentelemetry/api';
@@ -9,6 +10,8 @@ import type { Context, DiagLogger, Meter } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { parseRateLimitHeaders, parseRetryAfter } from '../telemetry/rate-limit-headers';
 import { PACKAGE_VERSION } from '../version';
+import { parseSubscription, readBalance, usageQuery } from './balance-answers';
+import type { BalanceReading } from './balance-answers';
 import { apiKeyVariableLabel, resolveProbeConfig } from './probe-config';
 import type { ProbeKind, RelayProbeOptions, ResolvedProbeConfig } from './probe-config';
 import { PROBE_CONTEXT_KEY } from './probe-context';
@@ -52,6 +55,14 @@ export interface ProbeResult {
   aborted: boolean;
 }
 
+/** The outcome of one balance check: what the answers said, or why there were none to read. */
+export type BalanceOutcome =
+  | BalanceReading
+  /** A request failed: `reason` is the HTTP status, `timeout`, or the transport error code. */
+  | { kind: 'failed'; reason: string; throttled: boolean; retryAfterMs?: number }
+  /** stop() ended the check: nothing was recorded. */
+  | { kind: 'aborted' };
+
 const UNREF_TIMERS: ProbeTimers = {
   set(callback, ms) {
     const timer = setTimeout(callback, ms);
@@ -65,6 +76,8 @@ const UNREF_TIMERS: ProbeTimers = {
 
 /** A relay that answers a model list bigger than this is up; the rest is not read. */
 const MAX_BODY_BYTES = 1024 * 1024;
+/** A billing answer is a few hundred bytes; a bigger one (an HTML page, say) is not one. */
+const MAX_BILLING_BODY_BYTES = 64 * 1024;
 /** Some Anthropic-style relays refuse model-list requests without it; others ignore it. */
 const ANTHROPIC_VERSION = '2023-06-01';
 const USER_AGENT = `otel-llm-relay-probe/${PACKAGE_VERSION}`;
@@ -95,6 +108,11 @@ export class RelayProbe {
   private readonly _controllers = new Set<AbortController>();
   private readonly _throttles = new Map<ProbeKind, number>();
   private readonly _states = new Map<ProbeKind, 'up' | 'down'>();
+  private _balanceHandle: unknown;
+  private _balanceInFlight: Promise<BalanceOutcome> | undefined;
+  private _balanceThrottles = 0;
+  /** What the diag log last said about the balance, so it says each change once. */
+  private _balanceState: 'balance' | 'unlimited' | 'unavailable' | undefined;
 
   constructor(config: ResolvedProbeConfig, meter: Meter, diag: DiagLogger, deps: RelayProbeDeps = {}) {
     this._config = config;
@@ -129,6 +147,7 @@ export class RelayProbe {
     for (const kind of this.kinds) {
       this._schedule(kind, firstProbeDelayMs(this._config.intervalMs, this._random()), generation);
     }
+    if (this._config.balance) this._scheduleBalance(firstProbeDelayMs(this._config.intervalMs, this._random()), generation);
   }
 
   /** Cancels the timers and aborts probes in flight (they record nothing). Idempotent. */
@@ -137,9 +156,13 @@ export class RelayProbe {
     this._generation++;
     for (const handle of this._handles.values()) this._timers.clear(handle);
     this._handles.clear();
+    if (this._balanceHandle !== undefined) this._timers.clear(this._balanceHandle);
+    this._balanceHandle = undefined;
     for (const controller of this._controllers) controller.abort();
     this._throttles.clear();
     this._states.clear();
+    this._balanceThrottles = 0;
+    this._balanceState = undefined;
   }
 
   /**
@@ -158,6 +181,131 @@ export class RelayProbe {
       .finally(() => this._inFlight.delete(kind));
     this._inFlight.set(kind, run);
     return run;
+  }
+
+  /**
+   * Reads the relay's balance once now (when the balance check is configured) and records it. While
+   * a check is in flight, returns that check's outcome instead of sending more requests. Never rejects.
+   */
+  checkBalance(): Promise<BalanceOutcome> {
+    if (this._balanceInFlight) return this._balanceInFlight;
+    const run = this._readBalance()
+      .catch((error: unknown): BalanceOutcome => {
+        this._diag.error('relay probe: internal error:', error);
+        return { kind: 'failed', reason: 'internal', throttled: false };
+      })
+      .finally(() => (this._balanceInFlight = undefined));
+    this._balanceInFlight = run;
+    return run;
+  }
+
+  private _scheduleBalance(delayMs: number, generation: number): void {
+    this._balanceHandle = this._timers.set(() => this._balanceTick(generation), delayMs);
+  }
+
+  private _balanceTick(generation: number): void {
+    this._balanceHandle = undefined;
+    const balance = this._config.balance;
+    if (generation !== this._generation || !balance) return;
+    const next = (outcome: BalanceOutcome | undefined) => {
+      if (generation !== this._generation) return;
+      try {
+        const failed = outcome?.kind === 'failed' ? outcome : undefined;
+        this._balanceThrottles = failed?.throttled ? this._balanceThrottles + 1 : 0;
+        const delay = nextProbeDelayMs({
+          intervalMs: balance.intervalMs,
+          consecutiveThrottles: this._balanceThrottles,
+          retryAfterMs: failed?.retryAfterMs,
+          random: this._random(),
+        });
+        this._scheduleBalance(delay, generation);
+      } catch (error) {
+        this._diag.error('relay probe: could not schedule the next balance check:', error);
+      }
+    };
+    this.checkBalance().then(next, () => next(undefined));
+  }
+
+  /** The subscription answer first; the usage answer only when there is a limit to subtract it from. */
+  private async _readBalance(): Promise<BalanceOutcome> {
+    const balance = this._config.balance;
+    if (!balance) return { kind: 'failed', reason: 'not_configured', throttled: false };
+    const controller = new AbortController();
+    this._controllers.add(controller);
+    let outcome: BalanceOutcome;
+    try {
+      const subscription = await this._getBillingAnswer(balance.subscriptionUrl, controller.signal);
+      if (!('body' in subscription)) {
+        outcome = subscription;
+      } else if (!('value' in parseSubscription(subscription.body))) {
+        // Unlimited, or no limit to read: the usage would not change the answer.
+        outcome = readBalance(subscription.body, undefined);
+      } else {
+        const usageUrl = `${balance.usageUrl}${balance.usageUrl.includes('?') ? '&' : '?'}${usageQuery(this._now())}`;
+        const usage = await this._getBillingAnswer(usageUrl, controller.signal);
+        outcome = 'body' in usage ? readBalance(subscription.body, usage.body) : usage;
+      }
+    } catch (error) {
+      outcome = controller.signal.aborted ? { kind: 'aborted' } : { kind: 'failed', reason: probeErrorType(error), throttled: false };
+    } finally {
+      this._controllers.delete(controller);
+    }
+    if (outcome.kind !== 'aborted') this._recordBalance(outcome);
+    return outcome;
+  }
+
+  /** GETs one billing route: its parsed JSON body (undefined when not JSON), or why there is none. */
+  private async _getBillingAnswer(
+    url: string,
+    abort: AbortSignal
+  ): Promise<{ body: unknown } | Extract<BalanceOutcome, { kind: 'failed' }>> {
+    const signal = AbortSignal.any([abort, AbortSignal.timeout(this._config.timeoutMs)]);
+    const fetchImpl = this._fetch ?? fetch;
+    // No LLM call and no app traffic: no span from any HTTP instrumentation, like the model list.
+    const response = await context.with(suppressTracing(ROOT_CONTEXT), () =>
+      fetchImpl(url, { method: 'GET', headers: this._headers(), signal })
+    );
+    const text = await readSmallText(response, MAX_BILLING_BODY_BYTES);
+    if (!response.ok) {
+      const retryAfterMs = retryAfterOf(response.headers, this._now());
+      const failed: Extract<BalanceOutcome, { kind: 'failed' }> = {
+        kind: 'failed',
+        reason: statusErrorType(response.status),
+        throttled: response.status === 429 || retryAfterMs !== undefined,
+      };
+      if (retryAfterMs !== undefined) failed.retryAfterMs = retryAfterMs;
+      return failed;
+    }
+    try {
+      return { body: text === undefined ? undefined : (JSON.parse(text) as unknown) };
+    } catch {
+      return { body: undefined };
+    }
+  }
+
+  private _recordBalance(outcome: Exclude<BalanceOutcome, { kind: 'aborted' }>): void {
+    if (outcome.kind === 'balance') {
+      try {
+        this._metrics.recordBalance({ serverAddress: this._config.serverAddress, serverPort: this._config.serverPort }, outcome);
+      } catch (error) {
+        this._diag.error('relay probe: could not record the balance:', error);
+      }
+    }
+    const state = outcome.kind === 'balance' || outcome.kind === 'unlimited' ? outcome.kind : 'unavailable';
+    if (state === this._balanceState) return;
+    this._balanceState = state;
+    const what = `relay probe: the balance of ${this._config.displayUrl}`;
+    if (outcome.kind === 'balance') {
+      this._diag.info(`${what} is read from its billing routes (limit ${outcome.limitUsd} USD)`);
+    } else if (outcome.kind === 'unlimited') {
+      this._diag.info(`${what}: the key is unlimited, no balance gauges`);
+    } else {
+      // Not a health problem: many relays do not serve these legacy OpenAI routes.
+      this._diag.warn(
+        `${what} cannot be read (${outcome.reason}); no balance gauges until it can. ` +
+          'Relays built on one-api / new-api answer GET …/dashboard/billing/subscription and …/usage.'
+      );
+    }
   }
 
   private _schedule(kind: ProbeKind, delayMs: number, generation: number): void {
@@ -229,13 +377,18 @@ export class RelayProbe {
     return kind === 'models' ? suppressTracing(marked) : marked;
   }
 
-  private _request(kind: ProbeKind): ProbeRequest | undefined {
+  /** Headers of every probe request, the key included (read now: a rotated key is picked up, and no copy of it lives in this object). */
+  private _headers(): Record<string, string> {
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': USER_AGENT };
     const { apiKeyEnv, authHeader } = this._config;
-    // Read now, not at start: a rotated key is picked up, and no copy of it lives in this object.
     const key = apiKeyEnv ? this._env[apiKeyEnv]?.trim() : undefined;
     if (key) headers[authHeader] = authHeader === 'authorization' ? `Bearer ${key}` : key;
     if (authHeader === 'x-api-key') headers['anthropic-version'] = ANTHROPIC_VERSION;
+    return headers;
+  }
+
+  private _request(kind: ProbeKind): ProbeRequest | undefined {
+    const headers = this._headers();
     if (kind === 'models') return { url: this._config.modelsUrl, init: { method: 'GET', headers } };
     if (!this._config.chatUrl || !this._config.chatModel) return undefined;
     headers['content-type'] = 'application/json';
@@ -319,6 +472,25 @@ function retryAfterOf(headers: Headers, now: number): number | undefined {
   if (ms && /^\d+(?:\.\d+)?$/.test(ms)) return Number(ms);
   const seconds = parseRetryAfter(headers.get('retry-after') ?? undefined, now);
   return seconds === undefined ? undefined : seconds * 1000;
+}
+
+/** The body as text, or undefined (and the rest cancelled) once it passes `maxBytes`. */
+async function readSmallText(response: Response, maxBytes: number): Promise<string | undefined> {
+  const body = response.body;
+  if (!body) return '';
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return Buffer.concat(chunks).toString('utf8');
+    bytes += value.byteLength;
+    if (bytes > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(value);
+  }
 }
 
 /** Reads (and drops) the body, so the connection is reused and the duration covers it; stops after 1 MiB. */

@@ -76,6 +76,8 @@ export const METRIC_LLM_RELAY_MODEL_SUBSTITUTIONS = 'llm_relay.model.substitutio
 export const METRIC_LLM_RELAY_PROBE_UP = 'llm_relay.probe.up' as const;
 export const METRIC_LLM_RELAY_PROBE_DURATION = 'llm_relay.probe.duration' as const;
 export const METRIC_LLM_RELAY_PROBE_LAST_SUCCESS = 'llm_relay.probe.last_success' as const;
+export const METRIC_LLM_RELAY_BALANCE_REMAINING = 'llm_relay.balance.remaining.usd' as const;
+export const METRIC_LLM_RELAY_BALANCE_LIMIT = 'llm_relay.balance.limit.usd' as const;
 
 /** Bucket advice from the conventions (gen-ai-metrics.md, v1.41.0). */
 export const DURATION_BUCKETS = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];

@@ -43,6 +43,8 @@ describe('npm run demo', () => {
     }
     // Cost is the last column: priced models cost something.
     expect(rows.some(row => Number(row.trim().split(/\s+/).at(-1)) > 0)).toBe(true);
+    // The probe's balance check read the simulated relay's billing routes.
+    expect(output.stdout).toMatch(/Relay balance \(the probe's balance check.*\): \d+\.\d\d USD left of 20\.00 USD/);
     // No diag noise in front of the user.
     expect(output.stdout).not.toMatch(/Accessing resource attributes|Error:/);
   });

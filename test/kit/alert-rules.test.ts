@@ -61,6 +61,7 @@ describe('alert-rules.yml', () => {
         'LlmRelayRateLimitHeadroomLow',
         'LlmRelayCostBurnRateHigh',
         'LlmRelaySlowTimeToFirstChunk',
+        'LlmRelayBalanceRunsOutSoon',
       ]),
     );
   });

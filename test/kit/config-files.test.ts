@@ -222,7 +222,8 @@ describe('grafana/dashboards/llm-relay.json', () => {
   it('has the panels the kit promises', () => {
     const titles = panels.map((p) => p.title ?? '');
     for (const wanted of [/latency percentiles/i, /first chunk/i, /calls per model/i, /success rate/i, /tokens per model per day/i,
-      /cost per model per day/i, /error types/i, /rate-limit headroom/i, /substitutions/i, /unpriced/i, /probe up/i, /probe latency/i]) {
+      /cost per model per day/i, /error types/i, /rate-limit headroom/i, /substitutions/i, /unpriced/i, /probe up/i, /probe latency/i,
+      /balance left/i, /balance lasts/i]) {
       expect(titles.some((t) => wanted.test(t)), String(wanted)).toBe(true);
     }
   });

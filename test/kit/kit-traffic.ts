@@ -5,6 +5,9 @@
  *
  *   main relay (the simulator, 127.0.0.1)   one model per role below, plain and streaming calls
  *   down relay (127.0.0.2, a closed port)   every call and every probe is refused
+ *
+ * Both apps run the probe's balance check: the main relay reports a balance the expensive model's
+ * spending would eat in far less than a day; the down relay has none to report.
  */
 
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -34,6 +37,8 @@ export const MAIN_RELAY = '127.0.0.1';
 export const DOWN_RELAY = '127.0.0.2';
 /** Model of both apps' chat probes. */
 export const CHAT_PROBE_MODEL = MODEL.healthy;
+/** What the main relay's billing routes report as the key's quota, in USD. */
+export const BALANCE_LIMIT_USD = 50;
 /** Requests per rate-limit window and model: a few calls bring the headroom under 20%. */
 export const RATE_LIMIT_REQUESTS = 10;
 
@@ -43,6 +48,7 @@ export const CALLED_MODELS: string[] = Object.values(MODEL);
 /** The simulator's settings for the main relay. */
 export const SIMULATOR_OPTIONS: RelaySimulatorOptions = {
   rateLimits: { requests: RATE_LIMIT_REQUESTS, windowMs: 600_000 },
+  billing: { limitUsd: BALANCE_LIMIT_USD },
   scenario: {
     latencyMs: { [MODEL.slow]: 10_500 },
     errorRate: { [MODEL.failing]: 0.3 },

@@ -21,6 +21,7 @@ import { startCollectorView } from './collector-view.ts';
 import { parseExposition } from './exposition.ts';
 import { KIT, REPO_ROOT, onPath, panelQueries, readDashboard, readRules, readYaml, substituteVariables } from './kit-files.ts';
 import {
+  BALANCE_LIMIT_USD,
   CALLED_MODELS,
   CHAT_PROBE_MODEL,
   DOWN_RELAY,
@@ -187,6 +188,9 @@ const RULE_CHECKS: Record<string, Check> = {
   },
   LlmRelayCostBurnRateHigh: exactly(['server_address'], [[MAIN_RELAY]]),
   LlmRelaySlowTimeToFirstChunk: exactly(BY_MODEL, [[MAIN_RELAY, MODEL.slow]]),
+  // The main relay's balance (its first reading, a second after start) against the expensive model's
+  // spending; the down relay reports no balance, so it cannot be named.
+  LlmRelayBalanceRunsOutSoon: exactly(['server_address'], [[MAIN_RELAY]]),
   LlmRelayUnpricedCalls: exactly(BY_MODEL, [[MAIN_RELAY, MODEL.unpriced]]),
 };
 
@@ -241,7 +245,7 @@ describe.skipIf(!hasPrometheus)(title, () => {
     // Nothing listens on this port of 127.0.0.1, so nothing on 127.0.0.2 either: a relay that is down.
     const downRelay = `http://${DOWN_RELAY}:${await freeLoopbackPort()}/v1`;
     const appPorts = [await freeLoopbackPort(), await freeLoopbackPort()];
-    const common = { LOAD_MAX_IN_FLIGHT: '40', OTEL_LLM_RELAY_PROBE_CHAT_MODEL: CHAT_PROBE_MODEL };
+    const common = { LOAD_MAX_IN_FLIGHT: '40', OTEL_LLM_RELAY_PROBE_CHAT_MODEL: CHAT_PROBE_MODEL, OTEL_LLM_RELAY_PROBE_BALANCE: 'true' };
     const started = [
       startApp(INSTANCES[0]!, appPorts[0]!, {
         ...common,
@@ -376,6 +380,22 @@ describe.skipIf(!hasPrometheus)(title, () => {
         return undefined;
       }, settledBy);
       expect(complaint, `path ${p}: ${expr}`).toBeUndefined();
+    }
+  }, SETTLE_MS + 15_000);
+
+  it('stores the balance the main relay reports, and none for the relay that is down, on both paths', async () => {
+    for (const p of PATHS) {
+      const complaint = await eventually(async () => {
+        const left = await prom(p).query('llm_relay_balance_remaining_usd');
+        const limit = await prom(p).query('llm_relay_balance_limit_usd');
+        const ok =
+          left.length === 1 && limit.length === 1 &&
+          left[0]!.metric.server_address === MAIN_RELAY && limit[0]!.metric.server_address === MAIN_RELAY &&
+          Number(limit[0]!.value[1]) === BALANCE_LIMIT_USD &&
+          Number(left[0]!.value[1]) > BALANCE_LIMIT_USD - 1 && Number(left[0]!.value[1]) <= BALANCE_LIMIT_USD;
+        return ok ? undefined : `left ${show(left)}, limit ${show(limit)}`;
+      }, settledBy);
+      expect(complaint, `path ${p}`).toBeUndefined();
     }
   }, SETTLE_MS + 15_000);
 

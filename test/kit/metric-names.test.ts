@@ -39,6 +39,9 @@ describe('Collector names (path b) and the relabelling in prometheus.yml', () =>
     expect(collectorExporterName(byOtelName('llm_relay.cost.usd'))).toBe('llm_relay_cost_usd_total');
     expect(collectorExporterName(byOtelName('llm_relay.probe.up'))).toBe('llm_relay_probe_up_ratio');
     expect(collectorExporterName(byOtelName('llm_relay.probe.last_success'))).toBe('llm_relay_probe_last_success_seconds');
+    // The currency is in the name and the unit in braces: no suffix, one name on both paths.
+    expect(collectorExporterName(byOtelName('llm_relay.balance.remaining.usd'))).toBe('llm_relay_balance_remaining_usd');
+    expect(collectorExporterName(byOtelName('llm_relay.balance.limit.usd'))).toBe('llm_relay_balance_limit_usd');
   });
 
   it('renames every Collector series of the table back to its path-(a) name', () => {

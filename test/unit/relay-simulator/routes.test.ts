@@ -381,3 +381,41 @@ describe('model substitution and unknown routes', () => {
     expect((await res.json()).error.type).toBe('invalid_request_error');
   });
 });
+
+describe('legacy OpenAI billing routes (one-api / new-api shapes)', () => {
+  it('answers the subscription and the usage, at the root and under /v1, and charges answered calls', async () => {
+    const billed = await startRelaySimulator({ billing: { limitUsd: 25, spentUsd: 5, usdPerMillionTokens: 1_000_000 } });
+    try {
+      for (const prefix of ['', '/v1']) {
+        const subscription = await (await fetch(`${billed.url}${prefix}/dashboard/billing/subscription`)).json();
+        expect(subscription).toMatchObject({ object: 'billing_subscription', hard_limit_usd: 25, soft_limit_usd: 25, system_hard_limit_usd: 25, has_payment_method: true });
+        const usage = await fetch(`${billed.url}${prefix}/dashboard/billing/usage?start_date=2026-01-01&end_date=2026-04-01`);
+        expect(usage.status).toBe(200);
+        expect(await usage.json()).toEqual({ object: 'list', total_usage: 500 });
+      }
+      const answer = await (await postJson(`${billed.url}/v1/chat/completions`, { model: 'gpt-4.1', messages: [{ role: 'user', content: 'Hi' }] })).json();
+      // 1 USD per token at this price
+      expect(billed.spentUsd).toBeCloseTo(5 + answer.usage.total_tokens, 9);
+      const usage = (await (await fetch(`${billed.url}/dashboard/billing/usage`)).json()) as { total_usage: number };
+      expect(usage.total_usage).toBeCloseTo((5 + answer.usage.total_tokens) * 100, 6);
+      // A failed call costs nothing; reset() restores the starting spend.
+      await postJson(`${billed.url}/v1/chat/completions`, { model: 'gpt-4.1', messages: [{ role: 'user', content: 'Hi' }] }, { 'x-sim-fault': '503' });
+      expect(billed.spentUsd).toBeCloseTo(5 + answer.usage.total_tokens, 9);
+      billed.reset();
+      expect(billed.spentUsd).toBe(5);
+    } finally {
+      await billed.close();
+    }
+  });
+
+  it('answers 404 with billing: false, like a relay without these routes', async () => {
+    const unbilled = await startRelaySimulator({ billing: false });
+    try {
+      const res = await fetch(`${unbilled.url}/v1/dashboard/billing/subscription`);
+      expect(res.status).toBe(404);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toBe('Invalid URL (GET /v1/dashboard/billing/subscription)');
+    } finally {
+      await unbilled.close();
+    }
+  });
+});
