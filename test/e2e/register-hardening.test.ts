@@ -68,7 +68,8 @@ describe('the app command line', () => {
     const exited = exit(child);
     await output(child, 'up');
     let text = '';
-    for (let i = 0; i < 50 && !text.includes('target_info'); i++) {
+    // Generous for a loaded machine: the endpoint serves once the resource has settled.
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline && !text.includes('target_info'); ) {
       text = await fetch(`http://localhost:${port}/metrics`).then(r => r.text(), () => '');
       if (!text.includes('target_info')) await new Promise(r => setTimeout(r, 100));
     }
@@ -120,7 +121,8 @@ describe('the app command line', () => {
     const exited = exit(child);
     await output(child, 'up');
     let text = '';
-    for (let i = 0; i < 50 && !text.includes('target_info'); i++) {
+    // Generous for a loaded machine: the endpoint serves once the resource has settled.
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline && !text.includes('target_info'); ) {
       text = await fetch(`http://localhost:${port}/metrics`).then(r => r.text(), () => '');
       if (!text.includes('target_info')) await new Promise(r => setTimeout(r, 100));
     }
