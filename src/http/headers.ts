@@ -178,22 +178,22 @@ export function isSecretHeader(name: string): boolean {
 /** Query parameter names that carry credentials, compared whole (lowercase). */
 const SECRET_QUERY_PARAMS = new Set(['sig', 'code', 'pass', 'passwd', 'pwd']);
 
-/** Words whose presence anywhere in a query parameter's name marks it as a credential. */
-const SECRET_QUERY_NAME_PARTS = ['key', 'token', 'secret', 'signature', 'password', 'auth', 'jwt', 'credential', 'session', 'cookie'];
+/** Words whose presence anywhere in a query parameter's name (lowercase) marks it as a credential. */
+const SECRET_QUERY_NAME_PART = /key|token|secret|signature|password|auth|jwt|credential|session|cookie/;
 
 function isSecretQueryParam(rawName: string): boolean {
-  let name = rawName.replace(/\+/g, ' ');
-  try {
-    name = decodeURIComponent(name);
-  } catch {
-    // Malformed percent-encoding: judge the raw name.
+  let name = rawName;
+  if (name.includes('%') || name.includes('+')) {
+    name = name.replace(/\+/g, ' ');
+    try {
+      name = decodeURIComponent(name);
+    } catch {
+      // Malformed percent-encoding: judge the raw name.
+    }
   }
   name = name.trim().toLowerCase();
-  return SECRET_QUERY_PARAMS.has(name) || SECRET_QUERY_NAME_PARTS.some(part => name.includes(part));
+  return SECRET_QUERY_PARAMS.has(name) || SECRET_QUERY_NAME_PART.test(name);
 }
-
-/** One `name=value` of a query, with what precedes it (start, `&` or `;`). */
-const QUERY_PARAM = /(^|[&;])([^&;=]*)=([^&;]*)/g;
 
 /** The query of a URL or path (without `?` and fragment), or undefined when it has none. */
 function queryRange(url: string): { start: number; end: number } | undefined {
@@ -207,10 +207,10 @@ function queryRange(url: string): { start: number; end: number } | undefined {
  * A URL (absolute, or a path with a query) safe to record, following the OpenTelemetry HTTP
  * semantic conventions for `url.full`: credentials in the userinfo become `REDACTED`
  * (`https://REDACTED:REDACTED@host/`), and so do the values of query parameters that can carry
- * credentials, whether `&` or `;` separates them: names (decoded, any case) `sig`, `code`, `pass`,
- * `passwd`, `pwd`, and any name holding `key`, `token`,
- * `secret`, `signature`, `password`, `auth`, `jwt`, `credential`, `session` or `cookie`.
- * Everything else is kept byte for byte.
+ * credentials, whether `&` or `;` separates them: names (decoded, any case) `sig`, `code`,
+ * `pass`, `passwd`, `pwd`, and any name holding `key`, `token`, `secret`, `signature`,
+ * `password`, `auth`, `jwt`, `credential`, `session` or `cookie`. Everything else is kept byte
+ * for byte.
  */
 export function redactUrl(url: string): string {
   let result = url;
@@ -231,11 +231,38 @@ export function redactUrl(url: string): string {
   }
   const range = queryRange(result);
   if (range === undefined) return result;
-  const query = result.slice(range.start, range.end);
-  const redactedQuery = query.replace(QUERY_PARAM, (param: string, separator: string, name: string) =>
-    isSecretQueryParam(name) ? `${separator}${name}=REDACTED` : param
-  );
-  return result.slice(0, range.start) + redactedQuery + result.slice(range.end);
+  // Only URLs with a credential in their query are rebuilt.
+  let head = '';
+  let kept = range.start;
+  forEachQueryParam(result, range, (nameStart, valueStart, end) => {
+    if (!isSecretQueryParam(result.slice(nameStart, valueStart - 1))) return;
+    head += result.slice(kept, valueStart) + 'REDACTED';
+    kept = end;
+  });
+  return kept === range.start ? result : result.slice(0, range.start) + head + result.slice(kept);
+}
+
+/**
+ * Calls `visit` for each `name=value` of the query in `range` (`&` or `;` between them) with the
+ * offsets of its name, its value and its end; parameters without `=` are skipped.
+ */
+function forEachQueryParam(
+  url: string,
+  range: { start: number; end: number },
+  visit: (nameStart: number, valueStart: number, end: number) => void
+): void {
+  let start = range.start;
+  while (start <= range.end) {
+    let end = start;
+    let equals = -1;
+    for (; end < range.end; end++) {
+      const c = url.charCodeAt(end);
+      if (c === 38 || c === 59) break; // `&` or `;`
+      if (c === 61 && equals === -1) equals = end; // `=`
+    }
+    if (equals !== -1) visit(start, equals + 1, end);
+    start = end + 1;
+  }
 }
 
 /** Every header whose value is a credential (see isSecretHeader). */
@@ -271,15 +298,16 @@ export function requestCredentials(headers: unknown, url: string): string[] {
   forEachWantedHeader(headers, SECRET_HEADER_NAMES, (_name, value) => add(value.replace(AUTH_SCHEME, '')));
   const range = queryRange(url);
   if (range !== undefined) {
-    for (const [, , name, value] of url.slice(range.start, range.end).matchAll(QUERY_PARAM)) {
-      if (!isSecretQueryParam(name!)) continue;
-      add(value!);
+    forEachQueryParam(url, range, (nameStart, valueStart, end) => {
+      if (!isSecretQueryParam(url.slice(nameStart, valueStart - 1))) return;
+      const value = url.slice(valueStart, end);
+      add(value);
       try {
-        add(decodeURIComponent(value!.replace(/\+/g, ' ')));
+        add(decodeURIComponent(value.replace(/\+/g, ' ')));
       } catch {
         // Malformed percent-encoding: the raw value is screened.
       }
-    }
+    });
   }
   return [...found];
 }
