@@ -95,19 +95,40 @@ describe('contentAttributeJson: one content attribute, bounded in total', () => 
     ]);
   });
 
-  it('a part JSON cannot write (nested too deep) is left out and counted; the rest is kept', () => {
-    let deep: unknown = [];
-    for (let i = 0; i < 20_000; i++) deep = [deep];
+  it('a part JSON cannot write (cyclic) is left out and counted; the rest is kept', () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic['self'] = cyclic;
     const messages = [
       { role: 'user', parts: [{ type: 'text', content: 'Where is order 42?' }] },
-      { role: 'assistant', parts: [{ type: 'text', content: 'Looking.' }, { type: 'tool_call', id: 'c1', name: 'lookup', arguments: deep }] },
+      { role: 'assistant', parts: [{ type: 'text', content: 'Looking.' }, { type: 'tool_call', id: 'c1', name: 'lookup', arguments: cyclic }] },
       { role: 'tool', parts: [{ type: 'tool_call_response', id: 'c1', response: 'in transit' }] },
     ];
-    expect(JSON.parse(contentAttributeJson(messages, MAX)!)).toEqual([
+    expect(JSON.parse(contentAttributeJson(messages, MAX))).toEqual([
       messages[0],
       { role: 'assistant', parts: [{ type: 'text', content: 'Looking.' }] },
       { role: 'tool', parts: [{ type: 'tool_call_response', id: 'c1', response: 'in transit' }, { type: 'truncated', omitted_parts: 1, max_length: MAX }] },
     ]);
+  });
+
+  it('a part nested deeper than JSON.stringify can go on this Node (22, 24: 20,000 levels) is left out the same way', () => {
+    let deep: unknown = [];
+    for (let i = 0; i < 20_000; i++) deep = [deep];
+    const messages = [
+      { role: 'user', parts: [{ type: 'text', content: 'Where is order 42?' }] },
+      { role: 'assistant', parts: [{ type: 'tool_call', id: 'c1', name: 'lookup', arguments: deep }] },
+    ];
+    let writable = true;
+    try {
+      JSON.stringify(deep);
+    } catch {
+      writable = false;
+    }
+    const json = contentAttributeJson(messages, MAX);
+    if (writable) {
+      expect(json.length).toBe(JSON.stringify(messages).length); // Node 26 writes it whole
+    } else {
+      expect(JSON.parse(json)).toEqual([messages[0], { role: 'assistant', parts: [{ type: 'truncated', omitted_parts: 1, max_length: MAX }] }]);
+    }
   });
 
   it('an empty list, and an item JSON cannot write at all', () => {
