@@ -5,6 +5,10 @@
 import type { LlmRelayInstrumentationConfig } from './types';
 
 export const DEFAULT_MAX_CONTENT_LENGTH = 4096;
+/** Well under OTLP message limits (gRPC: 4 MiB per export request) even in UTF-8. */
+export const DEFAULT_MAX_CONTENT_ATTRIBUTE_LENGTH = 128 * 1024;
+/** Smaller bounds would leave room for little but the truncation note. */
+export const MIN_MAX_CONTENT_ATTRIBUTE_LENGTH = 1024;
 export const DEFAULT_MAX_MODELS_PER_METRIC = 100;
 export const DEFAULT_IDLE_TIMEOUT_MS = 10 * 60 * 1000;
 /** A day: longer is "never" in practice, and every duration stays within what a Node timer holds. */
@@ -16,6 +20,7 @@ export interface ResolvedConfig {
   pricingFile?: string;
   captureMessageContent: boolean;
   maxContentLength: number;
+  maxContentAttributeLength: number;
   maxModelsPerMetric: number;
   propagateContext: boolean;
   idleTimeoutMs: number;
@@ -81,10 +86,10 @@ export function parseRelayHosts(list: readonly string[], warn: Warn): RelayHostP
   return patterns;
 }
 
-function positiveInteger(name: string, value: number | undefined, fallback: number, warn: Warn): number {
+function positiveInteger(name: string, value: number | undefined, fallback: number, warn: Warn, min = 1): number {
   if (value === undefined) return fallback;
-  if (Number.isInteger(value) && value > 0) return value;
-  warn(`${name}: ignoring ${String(value)}, expected a positive integer`);
+  if (Number.isInteger(value) && value >= min) return value;
+  warn(`${name}: ignoring ${String(value)}, expected ${min === 1 ? 'a positive integer' : `an integer of at least ${min}`}`);
   return fallback;
 }
 
@@ -114,6 +119,13 @@ export function resolveConfig(
     pricingFile: options.pricingFile ?? (env.OTEL_LLM_RELAY_PRICING?.trim() || undefined),
     captureMessageContent: options.captureMessageContent ?? envCapture ?? false,
     maxContentLength: positiveInteger('maxContentLength', options.maxContentLength, DEFAULT_MAX_CONTENT_LENGTH, warn),
+    maxContentAttributeLength: positiveInteger(
+      'maxContentAttributeLength',
+      options.maxContentAttributeLength,
+      DEFAULT_MAX_CONTENT_ATTRIBUTE_LENGTH,
+      warn,
+      MIN_MAX_CONTENT_ATTRIBUTE_LENGTH
+    ),
     maxModelsPerMetric: positiveInteger(
       'maxModelsPerMetric',
       options.maxModelsPerMetric,

@@ -10,7 +10,7 @@ import type { FinishedCall, LlmCallListener } from './hook/llm-call';
 import { RelayMatcher } from './hook/relay-matcher';
 import { subscribeToUndici } from './hook/undici-channels';
 import type { RequestObserver, UndiciRequest } from './hook/undici-channels';
-import { headerValue, redactUrl } from './http/headers';
+import { echoesCredential, headerValue, redactUrl, requestCredentials } from './http/headers';
 import { resolveCallCost } from './pricing/cost';
 import { loadPricingFile } from './pricing/load-pricing-file';
 import { isSubstitution } from './pricing/model-names';
@@ -21,6 +21,7 @@ import {
   sanitizeLabel,
   spanName,
   startAttributes,
+  withoutEchoes,
 } from './telemetry/call-outcome';
 import type { CallOutcome, CallStart } from './telemetry/call-outcome';
 import { LlmMetrics } from './telemetry/metrics';
@@ -29,7 +30,7 @@ import type { LlmCallInfo, LlmRelayInstrumentationConfig } from './types';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 import { providerName } from './wire/provider';
 import { matchRoute } from './wire/routes';
-import type { RequestInfo } from './wire/types';
+import type { RequestInfo, ResponseInfo } from './wire/types';
 
 // The key lives in src/probe so that the probe and this module need not import each other.
 import { PROBE_CONTEXT_KEY } from './probe/probe-context';
@@ -283,7 +284,10 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     const span = this._spanOf(call, state);
     const model = request.model ?? call.start.route.urlModel;
     span.updateName(spanName(call.start.route.operation, model));
-    span.setAttributes(requestAttributes({ ...request, model }, this._settings().captureMessageContent));
+    const settings = this._settings();
+    span.setAttributes(
+      requestAttributes({ ...request, model }, settings.captureMessageContent, settings.maxContentAttributeLength)
+    );
   }
 
   private _requestModel(call: LlmCall): string | undefined {
@@ -296,9 +300,15 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     this._calls!.delete(call);
     const config = this._settings();
     const requestModel = finished.request.model ?? call.start.route.urlModel;
-    const response = finished.response;
-    const responseModel = response?.responseModel;
     const status = finished.statusCode;
+    const failed =
+      finished.transportError !== undefined ||
+      finished.bodyProblem !== undefined ||
+      (status !== undefined && status >= 400) ||
+      finished.response?.error !== undefined;
+    // A relay may echo the caller's key into an error body; only failed calls pay for the check.
+    const response = failed && finished.response ? screenEchoes(finished.response, state.request) : finished.response;
+    const responseModel = response?.responseModel;
     const vendorErrorType = response?.error ? sanitizeLabel(response.error.type) : undefined;
     const errorType =
       finished.transportError ??
@@ -328,7 +338,7 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
       } catch (err) {
         this._onInternalError(err, undefined);
       }
-      span.setAttributes(outcomeAttributes(outcome, config.captureMessageContent));
+      span.setAttributes(outcomeAttributes(outcome, config.captureMessageContent, config.maxContentAttributeLength));
       if (errorType !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: errorType });
       this._runHook('responseHook', span, call, outcome);
     } finally {
@@ -457,6 +467,13 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     );
     this._sweeper.unref();
   }
+}
+
+/** The response without what echoes the credentials the request carried (see withoutEchoes). */
+function screenEchoes(response: ResponseInfo, request: UndiciRequest): ResponseInfo {
+  const url = String(request.origin ?? '') + (typeof request.path === 'string' ? request.path : '');
+  const credentials = requestCredentials(request.headers, url);
+  return credentials.length === 0 ? response : withoutEchoes(response, text => echoesCredential(text, credentials));
 }
 
 const TRACEPARENT = /00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})/g;

@@ -65,6 +65,13 @@ export interface LlmRelayInstrumentationConfig extends InstrumentationConfig {
    */
   maxContentLength?: number;
   /**
+   * Longest content attribute (`gen_ai.input.messages`, `gen_ai.output.messages`,
+   * `gen_ai.system_instructions`), in characters of its JSON text. Over it, trailing messages and
+   * parts are left out whole and a `{type: 'truncated'}` part says how many; at least 1024.
+   * @default 131072 (128 KiB)
+   */
+  maxContentAttributeLength?: number;
+  /**
    * Most distinct model names per metric label; further names are reported as `_OTHER`.
    * @default 100
    */

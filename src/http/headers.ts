@@ -9,12 +9,17 @@
 
 type HeaderVisitor = (lowerName: string, value: string) => void;
 
+/** Says which header names a walk visits: the lowercase name when wanted, else undefined. */
+interface HeaderMatcher {
+  match(name: unknown): string | undefined;
+}
+
 /**
  * The header names a caller wants, lowercase, with their lengths: most headers of a request are
  * rejected by length alone, before their name is lowercased or their value turned into a string
  * (response headers arrive as Buffers, and this runs on every relay call).
  */
-class WantedNames {
+class WantedNames implements HeaderMatcher {
   readonly names: ReadonlySet<string>;
   private readonly _lengths: ReadonlySet<number>;
 
@@ -57,7 +62,7 @@ function visitValue(lower: string, value: unknown, visit: HeaderVisitor): void {
 }
 
 /** Calls `visit` for each wanted header, in order, with the lowercase name. */
-function forEachWantedHeader(headers: unknown, wanted: WantedNames, visit: HeaderVisitor): void {
+function forEachWantedHeader(headers: unknown, wanted: HeaderMatcher, visit: HeaderVisitor): void {
   if (Array.isArray(headers)) {
     for (let i = 0; i + 1 < headers.length; i += 2) {
       const lower = wanted.match(headers[i]);
@@ -170,49 +175,42 @@ export function isSecretHeader(name: string): boolean {
   return SECRET_NAME_PARTS.some((part) => lower.includes(part));
 }
 
-const SECRET_QUERY_PARAMS = new Set([
-  'key',
-  'api_key',
-  'api-key',
-  'apikey',
-  'access_token',
-  'token',
-  'sig',
-  'signature',
-  'code',
-  'awsaccesskeyid',
-  'x-goog-signature',
-  'x-amz-signature',
-  'x-amz-credential',
-  'x-amz-security-token',
-  'password',
-  'secret',
-  'client_secret',
-]);
+/** Query parameter names that carry credentials, compared whole (lowercase). */
+const SECRET_QUERY_PARAMS = new Set(['sig', 'code', 'pass', 'passwd', 'pwd']);
+
+/** Words whose presence anywhere in a query parameter's name (lowercase) marks it as a credential. */
+const SECRET_QUERY_NAME_PART = /key|token|secret|signature|password|auth|jwt|credential|session|cookie/;
 
 function isSecretQueryParam(rawName: string): boolean {
-  let name = rawName.replace(/\+/g, ' ');
-  try {
-    name = decodeURIComponent(name);
-  } catch {
-    // Malformed percent-encoding: judge the raw name.
+  let name = rawName;
+  if (name.includes('%') || name.includes('+')) {
+    name = name.replace(/\+/g, ' ');
+    try {
+      name = decodeURIComponent(name);
+    } catch {
+      // Malformed percent-encoding: judge the raw name.
+    }
   }
-  name = name.toLowerCase();
-  return (
-    SECRET_QUERY_PARAMS.has(name) ||
-    name.includes('key') ||
-    name.includes('token') ||
-    name.includes('secret') ||
-    name.includes('signature')
-  );
+  name = name.trim().toLowerCase();
+  return SECRET_QUERY_PARAMS.has(name) || SECRET_QUERY_NAME_PART.test(name);
+}
+
+/** The query of a URL or path (without `?` and fragment), or undefined when it has none. */
+function queryRange(url: string): { start: number; end: number } | undefined {
+  const hash = url.indexOf('#');
+  const question = url.indexOf('?');
+  if (question === -1 || (hash !== -1 && hash < question)) return undefined;
+  return { start: question + 1, end: hash === -1 ? url.length : hash };
 }
 
 /**
  * A URL (absolute, or a path with a query) safe to record, following the OpenTelemetry HTTP
  * semantic conventions for `url.full`: credentials in the userinfo become `REDACTED`
- * (`https://REDACTED:REDACTED@host/`), and the values of query parameters that can carry
- * credentials (`key`, `api_key`, `sig`, `code`, any name with "key" or "token", …) become
- * `REDACTED`. Everything else is kept byte for byte.
+ * (`https://REDACTED:REDACTED@host/`), and so do the values of query parameters that can carry
+ * credentials, whether `&` or `;` separates them: names (decoded, any case) `sig`, `code`,
+ * `pass`, `passwd`, `pwd`, and any name holding `key`, `token`, `secret`, `signature`,
+ * `password`, `auth`, `jwt`, `credential`, `session` or `cookie`. Everything else is kept byte
+ * for byte.
  */
 export function redactUrl(url: string): string {
   let result = url;
@@ -231,18 +229,105 @@ export function redactUrl(url: string): string {
       result = result.slice(0, authorityStart) + redacted + result.slice(at);
     }
   }
-  const hash = result.indexOf('#');
-  const question = result.indexOf('?');
-  if (question === -1 || (hash !== -1 && hash < question)) return result;
-  const queryEnd = hash === -1 ? result.length : hash;
-  const query = result.slice(question + 1, queryEnd);
-  const redactedQuery = query
-    .split('&')
-    .map((pair) => {
-      const equals = pair.indexOf('=');
-      if (equals === -1) return pair;
-      return isSecretQueryParam(pair.slice(0, equals)) ? `${pair.slice(0, equals)}=REDACTED` : pair;
-    })
-    .join('&');
-  return result.slice(0, question + 1) + redactedQuery + result.slice(queryEnd);
+  const range = queryRange(result);
+  if (range === undefined) return result;
+  // Only URLs with a credential in their query are rebuilt.
+  let head = '';
+  let kept = range.start;
+  forEachQueryParam(result, range, (nameStart, valueStart, end) => {
+    if (!isSecretQueryParam(result.slice(nameStart, valueStart - 1))) return;
+    head += result.slice(kept, valueStart) + 'REDACTED';
+    kept = end;
+  });
+  return kept === range.start ? result : result.slice(0, range.start) + head + result.slice(kept);
+}
+
+/**
+ * Calls `visit` for each `name=value` of the query in `range` (`&` or `;` between them) with the
+ * offsets of its name, its value and its end; parameters without `=` are skipped.
+ */
+function forEachQueryParam(
+  url: string,
+  range: { start: number; end: number },
+  visit: (nameStart: number, valueStart: number, end: number) => void
+): void {
+  let start = range.start;
+  while (start <= range.end) {
+    let end = start;
+    let equals = -1;
+    for (; end < range.end; end++) {
+      const c = url.charCodeAt(end);
+      if (c === 38 || c === 59) break; // `&` or `;`
+      if (c === 61 && equals === -1) equals = end; // `=`
+    }
+    if (equals !== -1) visit(start, equals + 1, end);
+    start = end + 1;
+  }
+}
+
+/** Every header whose value is a credential (see isSecretHeader). */
+const SECRET_HEADER_NAMES: HeaderMatcher = {
+  match(name: unknown): string | undefined {
+    const text = typeof name === 'string' ? name : Buffer.isBuffer(name) ? name.toString('latin1') : undefined;
+    if (text === undefined) return undefined;
+    const lower = text.toLowerCase();
+    return isSecretHeader(lower) ? lower : undefined;
+  },
+};
+
+/** `Bearer `, `Basic `, `token `…: the scheme is not part of the secret. */
+const AUTH_SCHEME = /^[A-Za-z][\w-]*\s+(?=\S)/;
+/** Shorter credentials are not screened (test keys such as `test` would blank real labels). */
+const MIN_SCREENED_CREDENTIAL_LENGTH = 6;
+/** Characters an error label turns into `_` (src/wire/errors.ts): a credential is screened in that form too. */
+const LABEL_SEPARATORS = /[ :/]/g;
+
+/**
+ * The credentials one request carries, to screen what a relay echoes back: the values of its secret
+ * headers (authorization without its scheme, api keys, cookies, …) and of its secret query
+ * parameters (raw and decoded), each also in the form an error label would give it.
+ */
+export function requestCredentials(headers: unknown, url: string): string[] {
+  const found = new Set<string>();
+  const add = (value: string) => {
+    const credential = value.trim();
+    if (credential.length < MIN_SCREENED_CREDENTIAL_LENGTH) return;
+    found.add(credential);
+    found.add(credential.replace(LABEL_SEPARATORS, '_'));
+  };
+  forEachWantedHeader(headers, SECRET_HEADER_NAMES, (_name, value) => add(value.replace(AUTH_SCHEME, '')));
+  const range = queryRange(url);
+  if (range !== undefined) {
+    forEachQueryParam(url, range, (nameStart, valueStart, end) => {
+      if (!isSecretQueryParam(url.slice(nameStart, valueStart - 1))) return;
+      const value = url.slice(valueStart, end);
+      add(value);
+      try {
+        add(decodeURIComponent(value.replace(/\+/g, ' ')));
+      } catch {
+        // Malformed percent-encoding: the raw value is screened.
+      }
+    });
+  }
+  return [...found];
+}
+
+/** Pieces of a credential this long or longer are never recorded. */
+export const CREDENTIAL_FRAGMENT_LENGTH = 8;
+
+/**
+ * True when `text` holds one of `credentials` whole, or any {@link CREDENTIAL_FRAGMENT_LENGTH}-character
+ * piece of one. Meant for the few short strings of a failed call (labels, ids, model names).
+ */
+export function echoesCredential(text: string, credentials: readonly string[]): boolean {
+  for (const credential of credentials) {
+    if (credential.length < CREDENTIAL_FRAGMENT_LENGTH) {
+      if (text.includes(credential)) return true;
+      continue;
+    }
+    for (let i = 0; i + CREDENTIAL_FRAGMENT_LENGTH <= text.length; i++) {
+      if (credential.includes(text.slice(i, i + CREDENTIAL_FRAGMENT_LENGTH))) return true;
+    }
+  }
+  return false;
 }

@@ -4,7 +4,11 @@
  */
 import type { Attributes } from '@opentelemetry/api';
 import type { CallCost } from '../pricing/cost';
-import type { RequestInfo, ResponseInfo, RouteMatch } from '../wire/types';
+import { DEFAULT_MAX_CONTENT_ATTRIBUTE_LENGTH } from '../config';
+import { contentAttributeJson } from '../wire/content';
+import { OTHER_ERROR_TYPE } from '../wire/errors';
+import type { RequestInfo, ResponseError, ResponseInfo, RouteMatch } from '../wire/types';
+import { compact } from '../wire/values';
 import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_INPUT_MESSAGES,
@@ -106,8 +110,15 @@ function setIfDefined(attributes: Attributes, key: string, value: string | numbe
   if (value !== undefined) attributes[key] = value;
 }
 
-/** Attributes from the request body. */
-export function requestAttributes(request: RequestInfo, captureContent: boolean): Attributes {
+/**
+ * Attributes from the request body; content only with `captureContent`, each content attribute
+ * at most `maxContentAttributeLength` characters.
+ */
+export function requestAttributes(
+  request: RequestInfo,
+  captureContent: boolean,
+  maxContentAttributeLength = DEFAULT_MAX_CONTENT_ATTRIBUTE_LENGTH
+): Attributes {
   const attributes: Attributes = {};
   const p = request.params;
   setIfDefined(attributes, ATTR_GEN_AI_REQUEST_MODEL, request.model);
@@ -124,16 +135,22 @@ export function requestAttributes(request: RequestInfo, captureContent: boolean)
   setIfDefined(attributes, ATTR_GEN_AI_OUTPUT_TYPE, p.outputType);
   setIfDefined(attributes, ATTR_GEN_AI_REQUEST_ENCODING_FORMATS, p.encodingFormats);
   if (captureContent) {
-    if (request.inputMessages) attributes[ATTR_GEN_AI_INPUT_MESSAGES] = JSON.stringify(request.inputMessages);
+    if (request.inputMessages) {
+      attributes[ATTR_GEN_AI_INPUT_MESSAGES] = contentAttributeJson(request.inputMessages, maxContentAttributeLength);
+    }
     if (request.systemInstructions) {
-      attributes[ATTR_GEN_AI_SYSTEM_INSTRUCTIONS] = JSON.stringify(request.systemInstructions);
+      attributes[ATTR_GEN_AI_SYSTEM_INSTRUCTIONS] = contentAttributeJson(request.systemInstructions, maxContentAttributeLength);
     }
   }
   return attributes;
 }
 
-/** Attributes from the response and the call's outcome. */
-export function outcomeAttributes(outcome: CallOutcome, captureContent: boolean): Attributes {
+/** Attributes from the response and the call's outcome (content as in requestAttributes). */
+export function outcomeAttributes(
+  outcome: CallOutcome,
+  captureContent: boolean,
+  maxContentAttributeLength = DEFAULT_MAX_CONTENT_ATTRIBUTE_LENGTH
+): Attributes {
   const attributes: Attributes = {};
   const response = outcome.response;
   setIfDefined(attributes, ATTR_HTTP_RESPONSE_STATUS_CODE, outcome.statusCode);
@@ -163,7 +180,7 @@ export function outcomeAttributes(outcome: CallOutcome, captureContent: boolean)
       attributes[ATTR_LLM_RELAY_USAGE_ESTIMATED_OUTPUT_TOKENS] = response.estimatedOutputTokens;
     }
     if (captureContent && response.outputMessages) {
-      attributes[ATTR_GEN_AI_OUTPUT_MESSAGES] = JSON.stringify(response.outputMessages);
+      attributes[ATTR_GEN_AI_OUTPUT_MESSAGES] = contentAttributeJson(response.outputMessages, maxContentAttributeLength);
     }
   }
   if (outcome.cost) {
@@ -172,6 +189,32 @@ export function outcomeAttributes(outcome: CallOutcome, captureContent: boolean)
   }
   if (outcome.substituted) attributes[ATTR_LLM_RELAY_MODEL_SUBSTITUTED] = true;
   return attributes;
+}
+
+/**
+ * The response without any string from its body that `echoes` (a piece of the request's own
+ * credentials, see echoesCredential): such a response model, id or finish reason is dropped, and
+ * such an error class becomes `_OTHER`. Returns the response itself when nothing echoes.
+ */
+export function withoutEchoes(response: ResponseInfo, echoes: (text: string) => boolean): ResponseInfo {
+  const echoed = (value: string | undefined) => value !== undefined && echoes(value);
+  const error = response.error;
+  const errorEchoes = error !== undefined && (echoed(error.type) || echoed(error.code));
+  if (!errorEchoes && !echoed(response.responseModel) && !echoed(response.responseId) && !response.finishReasons.some(echoes)) {
+    return response;
+  }
+  let screenedError: ResponseError | undefined;
+  if (error !== undefined) {
+    screenedError = { type: echoed(error.type) ? OTHER_ERROR_TYPE : error.type };
+    if (error.code !== undefined && !echoed(error.code)) screenedError.code = error.code;
+  }
+  return compact({
+    ...response,
+    responseModel: echoed(response.responseModel) ? undefined : response.responseModel,
+    responseId: echoed(response.responseId) ? undefined : response.responseId,
+    finishReasons: response.finishReasons.filter(reason => !echoes(reason)),
+    error: screenedError,
+  });
 }
 
 /**

@@ -3,7 +3,8 @@
  * (`gen_ai.input.messages`, `gen_ai.output.messages`, `gen_ai.system_instructions`):
  * `[{role, parts: [{type: 'text', content}, {type: 'tool_call', id, name, arguments}, ...]}]`.
  * Every captured string is cut to `maxContentLength`, and a stream's output is assembled from
- * its deltas up to that cap, so capture never holds more than a bounded amount per choice.
+ * its deltas up to that cap, so capture never holds more than a bounded amount per choice; each
+ * attribute as a whole is cut to `maxContentAttributeLength` (contentAttributeJson).
  */
 
 /** One message part (`text`, `reasoning`, `tool_call`, `tool_call_response`, `uri`, or a generic `{type}`). */
@@ -238,4 +239,109 @@ export function mediaPart(url: string, modality: string, maxLength: number, mime
 export function genericPart(type: unknown): MessagePart {
   const name = typeof type === 'string' ? type.slice(0, 64).replace(PART_TYPE_CHARS, '_') : '';
   return { type: name.length > 0 ? name : 'unknown' };
+}
+
+/** Room kept at the end of a cut attribute for the part that says what was left out. */
+const TRUNCATION_MARKER_ROOM = 128;
+
+function tryJson(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    // Nested too deep for the stack, or cyclic.
+    return undefined;
+  }
+}
+
+function partsOf(item: unknown): unknown[] | undefined {
+  if (typeof item !== 'object' || item === null) return undefined;
+  const parts = (item as { parts?: unknown }).parts;
+  return Array.isArray(parts) ? parts : undefined;
+}
+
+/**
+ * One content attribute (`gen_ai.input.messages`, `gen_ai.output.messages`: messages with `parts`;
+ * `gen_ai.system_instructions`: parts) as JSON text of at most `maxLength` characters. When the
+ * whole does not fit, or part of it cannot be written (nested too deep), see cutContent.
+ */
+export function contentAttributeJson(items: readonly unknown[], maxLength: number): string {
+  // What fits costs one JSON.stringify, as it did before the bound. What does not (already capped
+  // per string and per choice: a few MiB at most) costs about `maxLength` more in cutContent.
+  const whole = tryJson(items);
+  return whole !== undefined && whole.length <= maxLength ? whole : cutContent(items, maxLength);
+}
+
+/**
+ * The leading messages and parts that fit in `maxLength`, whole (so the JSON stays valid and no
+ * value is cut mid-way), then a part `{type: 'truncated', omitted_messages?, omitted_parts,
+ * max_length}`: at the end of the last message kept, or of the list of parts. A part that cannot
+ * be written is left out and counted, and what follows it is still kept.
+ */
+function cutContent(items: readonly unknown[], maxLength: number): string {
+  const budget = maxLength - TRUNCATION_MARKER_ROOM;
+  const kept: unknown[] = [];
+  let length = 2;
+  let lastMessage = -1;
+  let omittedMessages = 0;
+  let omittedParts = 0;
+  let full = false;
+  for (const item of items) {
+    const parts = partsOf(item);
+    if (full) {
+      if (parts === undefined) omittedParts++;
+      else {
+        omittedMessages++;
+        omittedParts += parts.length;
+      }
+      continue;
+    }
+    const separator = kept.length > 0 ? 1 : 0;
+    const json = tryJson(item);
+    if (json !== undefined && length + separator + json.length <= budget) {
+      kept.push(item);
+      length += separator + json.length;
+      if (parts !== undefined) lastMessage = kept.length - 1;
+      continue;
+    }
+    if (parts === undefined) {
+      omittedParts++;
+      full = json !== undefined; // too long: what follows is left out too; unwritable: only itself
+      continue;
+    }
+    // A message that does not fit whole: its own fields, and its leading parts that fit.
+    const message = { ...(item as Record<string, unknown>), parts: [] as unknown[] };
+    const shell = tryJson(message);
+    if (shell === undefined || length + separator + shell.length > budget) {
+      omittedMessages++;
+      omittedParts += parts.length;
+      full = true;
+      continue;
+    }
+    let messageLength = shell.length;
+    for (const part of parts) {
+      const partJson: string | undefined = full ? undefined : tryJson(part);
+      const partLength = partJson === undefined ? 0 : (message.parts.length > 0 ? 1 : 0) + partJson.length;
+      if (partJson === undefined || length + separator + messageLength + partLength > budget) {
+        full ||= partJson !== undefined;
+        omittedParts++;
+        continue;
+      }
+      message.parts.push(part);
+      messageLength += partLength;
+    }
+    kept.push(message);
+    length += separator + messageLength;
+    lastMessage = kept.length - 1;
+  }
+  const marker: MessagePart = { type: 'truncated' };
+  if (omittedMessages > 0) marker['omitted_messages'] = omittedMessages;
+  marker['omitted_parts'] = omittedParts;
+  marker['max_length'] = maxLength;
+  if (lastMessage >= 0) {
+    const message = kept[lastMessage] as { parts: unknown[] };
+    kept[lastMessage] = { ...message, parts: [...message.parts, marker] };
+  } else {
+    kept.push(marker);
+  }
+  return JSON.stringify(kept);
 }

@@ -27,12 +27,14 @@ let relay: RelaySimulator;
 let inventive: Server;
 beforeAll(async () => {
   relay = await startRelaySimulator();
-  // A relay that reports a new in-band error type on every call.
+  // A relay that reports a new in-band error type on every call, each one code-shaped (a random hex
+  // word would look like a key and be reported as _OTHER already, see sanitizeErrorLabel).
   inventive = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
+      const word = [...randomBytes(10)].map(b => String.fromCharCode(97 + (b % 26))).join('');
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.end(`data: {"error":{"type":"upstream_${randomBytes(6).toString('hex')}","message":"no"}}\n\n`);
+      res.end(`data: {"error":{"type":"upstream_${word}","message":"no"}}\n\n`);
     });
   });
   await new Promise<void>(r => inventive.listen(0, '127.0.0.1', r));

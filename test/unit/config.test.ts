@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_MAX_CONTENT_ATTRIBUTE_LENGTH,
   DEFAULT_MAX_CONTENT_LENGTH,
   DEFAULT_MAX_MODELS_PER_METRIC,
   MAX_IDLE_TIMEOUT_MS,
@@ -108,6 +109,7 @@ describe('resolveConfig', () => {
     pricingFile: undefined,
     captureMessageContent: false,
     maxContentLength: DEFAULT_MAX_CONTENT_LENGTH,
+    maxContentAttributeLength: DEFAULT_MAX_CONTENT_ATTRIBUTE_LENGTH,
     maxModelsPerMetric: DEFAULT_MAX_MODELS_PER_METRIC,
     propagateContext: true,
     idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS,
@@ -116,7 +118,7 @@ describe('resolveConfig', () => {
   it('defaults: every host on a known route, no pricing file, no content, 4096 chars, 100 models, propagation on, 10 min idle', () => {
     const w = warnings();
     expect(resolveConfig({}, {}, w.warn)).toEqual(defaults);
-    expect(defaults).toMatchObject({ maxContentLength: 4096, maxModelsPerMetric: 100, idleTimeoutMs: 600_000 });
+    expect(defaults).toMatchObject({ maxContentLength: 4096, maxContentAttributeLength: 131_072, maxModelsPerMetric: 100, idleTimeoutMs: 600_000 });
     expect(w.seen).toEqual([]);
   });
 
@@ -185,8 +187,8 @@ describe('resolveConfig', () => {
   });
 
   it('numeric options are taken when they are positive integers', () => {
-    const resolved = resolveConfig({ maxContentLength: 10, maxModelsPerMetric: 3, idleTimeoutMs: 200, propagateContext: false }, {}, warnings().warn);
-    expect(resolved).toMatchObject({ maxContentLength: 10, maxModelsPerMetric: 3, idleTimeoutMs: 200, propagateContext: false });
+    const resolved = resolveConfig({ maxContentLength: 10, maxContentAttributeLength: 1024, maxModelsPerMetric: 3, idleTimeoutMs: 200, propagateContext: false }, {}, warnings().warn);
+    expect(resolved).toMatchObject({ maxContentLength: 10, maxContentAttributeLength: 1024, maxModelsPerMetric: 3, idleTimeoutMs: 200, propagateContext: false });
   });
 
   it('idleTimeoutMs above a day is lowered to a day, with one warning', () => {
@@ -199,6 +201,8 @@ describe('resolveConfig', () => {
   it.each([
     ['maxContentLength', 0],
     ['maxContentLength', -5],
+    ['maxContentAttributeLength', 1023],
+    ['maxContentAttributeLength', 0],
     ['maxModelsPerMetric', 2.5],
     ['maxModelsPerMetric', Number.NaN],
     ['idleTimeoutMs', Number.POSITIVE_INFINITY],

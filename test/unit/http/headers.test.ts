@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { headerValue, isSecretHeader, mediaType, pickHeaders, redactUrl } from '../../../src/http/headers';
+import { echoesCredential, headerValue, isSecretHeader, mediaType, pickHeaders, redactUrl, requestCredentials } from '../../../src/http/headers';
 import { createUtf8Stream } from '../../../src/http/utf8-stream';
 
 const requestArray = ['Content-Type', 'application/json', 'Authorization', 'Bearer sk-1', 'accept', '*/*', 'X-Trace', 'a', 'x-trace', 'b'];
@@ -127,6 +127,25 @@ describe('redactUrl', () => {
     );
   });
 
+  it('redacts every credential-carrying name, in any case, whether & or ; separates the parameters', () => {
+    const names = [
+      'key', 'auth', 'Authorization', 'token', 'id_token', 'oauth_token', 'jwt', 'access_token', 'api_key', 'apikey', 'API-KEY',
+      'sig', 'signature', 'X-Goog-Signature', 'password', 'passwd', 'pwd', 'pass', 'secret', 'client_secret', 'credential',
+      'session', 'sessionid', 'JSESSIONID', 'cookie', 'code',
+    ];
+    for (const name of names) {
+      expect(redactUrl(`https://h/p?model=gpt-4o&${name}=s3cr3t&alt=sse`)).toBe(`https://h/p?model=gpt-4o&${name}=REDACTED&alt=sse`);
+      expect(redactUrl(`https://h/p?model=gpt-4o;${name}=s3cr3t;alt=sse`)).toBe(`https://h/p?model=gpt-4o;${name}=REDACTED;alt=sse`);
+    }
+    expect(redactUrl('/v1/chat?api-version=2024-10-21;AUTH=a&Jwt=b;x=1#k')).toBe('/v1/chat?api-version=2024-10-21;AUTH=REDACTED&Jwt=REDACTED;x=1#k');
+    expect(redactUrl('/v1/chat?key=a=b==&x=1')).toBe('/v1/chat?key=REDACTED&x=1');
+  });
+
+  it('keeps parameters that carry no credential', () => {
+    const url = 'https://h/p?model=gpt-4o&alt=sse;stream=true&api-version=2024-10-21&design=a&signal=b&region=eu';
+    expect(redactUrl(url)).toBe(url);
+  });
+
   it('judges percent-encoded names decoded, and survives malformed encoding', () => {
     expect(redactUrl('https://h/p?api%5Fkey=1&%E0%A4%A=2&token')).toBe('https://h/p?api%5Fkey=REDACTED&%E0%A4%A=2&token');
   });
@@ -148,6 +167,37 @@ describe('redactUrl', () => {
     ]) {
       expect(redactUrl(url)).toBe(url);
     }
+  });
+});
+
+describe('requestCredentials and echoesCredential', () => {
+  const key = 'sk-proj-Q7vX2mN9pL4tR8wZ1cK6bH3jYf5';
+
+  it('collects the values of secret headers (without their auth scheme) and of secret query parameters', () => {
+    const headers = ['content-type', 'application/json', 'Authorization', `Bearer ${key}`, 'x-goog-api-key', 'AIzaSECRET12', 'X-Trace', 'visible-value'];
+    expect(requestCredentials(headers, 'https://relay.example.com/v1/chat?key=query%2Fsecret1&alt=sse')).toEqual([
+      key,
+      'AIzaSECRET12',
+      'query%2Fsecret1',
+      'query/secret1',
+      'query_secret1', // the form a label would take
+    ]);
+    const raw = `Authorization: Bearer ${key}\r\napi-key: azure-secret-9\r\nx-trace: visible-value\r\n`;
+    expect(requestCredentials(raw, '/v1/chat?alt=sse;token=semi-colon-1')).toEqual([key, 'azure-secret-9', 'semi-colon-1']);
+  });
+
+  it('ignores credentials too short to screen and unknown header shapes', () => {
+    expect(requestCredentials(['api-key', 'test'], '/v1/chat?key=x')).toEqual([]);
+    expect(requestCredentials(42, '')).toEqual([]);
+  });
+
+  it('a text echoes a credential when it holds it whole or any 8-character piece of it', () => {
+    expect(echoesCredential(key, [key])).toBe(true);
+    expect(echoesCredential(`revoked_${key.slice(9, 17)}`, [key])).toBe(true);
+    expect(echoesCredential(key.slice(9, 16), [key])).toBe(false); // 7 characters
+    expect(echoesCredential('invalid_request_error', [key])).toBe(false);
+    expect(echoesCredential('x_secret9_y', ['secret9'])).toBe(true); // a short credential counts whole
+    expect(echoesCredential('anything', [])).toBe(false);
   });
 });
 

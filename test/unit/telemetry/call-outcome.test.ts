@@ -10,6 +10,7 @@ import {
   spanName,
   startAttributes,
   transportErrorType,
+  withoutEchoes,
 } from '../../../src/telemetry/call-outcome';
 import type { CallOutcome, CallStart } from '../../../src/telemetry/call-outcome';
 
@@ -196,6 +197,27 @@ describe('outcomeAttributes', () => {
     expect(outcomeAttributes(outcome({ response: undefined, statusCode: undefined, errorType: 'timeout' }), false)).toEqual({
       'error.type': 'timeout',
     });
+  });
+});
+
+describe('withoutEchoes', () => {
+  const key = 'sk-proj-Q7vX2mN9pL4tR8wZ1cK6bH3jYf5';
+  const echoes = (text: string) => text.includes(key.slice(9, 17));
+
+  it('drops every body-given string that echoes a credential; the error keeps a class', () => {
+    const response = {
+      responseModel: `model-${key.slice(9, 17)}`,
+      responseId: key,
+      finishReasons: ['stop', key],
+      usage: { inputTokens: 3 },
+      error: { type: key.slice(8, 20), code: key.slice(9, 20) },
+    };
+    expect(withoutEchoes(response, echoes)).toEqual({ finishReasons: ['stop'], usage: { inputTokens: 3 }, error: { type: '_OTHER' } });
+  });
+
+  it('leaves a response without echoes as it is', () => {
+    const response = { responseModel: 'gpt-4.1', responseId: 'c1', finishReasons: ['stop'], usage: {}, error: { type: 'invalid_request_error', code: 'invalid_api_key' } };
+    expect(withoutEchoes(response, echoes)).toBe(response);
   });
 });
 
