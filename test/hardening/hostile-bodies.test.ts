@@ -52,12 +52,12 @@ function body(name: string, make: () => Buffer): Buffer {
 }
 
 function answer(res: ServerResponse, name: string): void {
-  const [kind, coding] = name.replace(/^warm-/, '').split('-') as [string, Coding | 'drip'];
   const warm = name.startsWith('warm-');
-  if (kind === 'sse' && coding === 'drip') {
+  if (name.endsWith('sse-drip')) {
     void drip(res, warm);
     return;
   }
+  const [kind, coding] = name.replace(/^warm-/, '').split('-') as [string, Coding];
   const sse = kind === 'sse';
   const bytes = body(name, () => {
     if (warm) return compress(Buffer.from(sse ? chatChunk('hi') + 'data: [DONE]\n\n' : jsonAnswer('hi')), coding);
