@@ -34,6 +34,11 @@ export interface BodyReadResult {
   json?: { ok: true; value: unknown } | { ok: false; error: string };
   /** Set when the content-encoding could not be decoded or the decoded bytes were corrupt. */
   decodeError?: string;
+  /**
+   * The decoded body outgrew the decoder's limits (see ContentDecoderOptions): it was read up to
+   * there, and everything else describes that part.
+   */
+  decodeLimitReached?: boolean;
   /** SSE events dropped for exceeding the size cap. */
   droppedEvents: number;
 }
@@ -72,6 +77,8 @@ export class ResponseBodyReader {
   private _lastArrival = 0;
   private _decodedBytes = 0;
   private _decodeError: string | undefined;
+  /** The decoder stopped at its limits before the body ended: the rest is not read. */
+  private _decodeStopped = false;
   private _ended = false;
   private _done = false;
 
@@ -84,7 +91,8 @@ export class ResponseBodyReader {
     if (encoding && encoding !== 'identity') {
       const decoder = createContentDecoder(encoding, {
         onData: chunk => this._guard(() => this._decoded(chunk)),
-        onEnd: () => this._guard(() => this._finish()),
+        // Before end(): the decoder stopped at its limits. The call still ends with the body.
+        onEnd: () => this._guard(() => (this._ended ? this._finish() : void (this._decodeStopped = true))),
         onError: err =>
           this._guard(() => {
             this._decodeError = err.message || 'decode_error';
@@ -115,7 +123,7 @@ export class ResponseBodyReader {
   end(): void {
     if (this._ended) return;
     this._ended = true;
-    if (this._decoder && !('unsupported' in this._decoder) && this._decodeError === undefined) {
+    if (this._decoder && !('unsupported' in this._decoder) && this._decodeError === undefined && !this._decodeStopped) {
       this._decoder.end();
     } else {
       this._finish();
@@ -193,11 +201,13 @@ export class ResponseBodyReader {
       const result = this._json.end();
       json = result.ok ? { ok: true, value: result.value } : { ok: false, error: result.error };
     }
-    this._sink.onDone({
+    const result: BodyReadResult = {
       decodedBytes: this._decodedBytes,
       json: this._kind === 'sse' ? undefined : json,
       decodeError: this._decodeError,
       droppedEvents,
-    });
+    };
+    if (this._decoder && !('unsupported' in this._decoder) && this._decoder.truncated) result.decodeLimitReached = true;
+    this._sink.onDone(result);
   }
 }

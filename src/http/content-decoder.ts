@@ -16,10 +16,18 @@ export interface DecodedSink {
 export interface ContentDecoderOptions {
   /**
    * Stop after this many decoded bytes: the output is cut there, `truncated` becomes true, the
-   * decompressors are dropped and `onEnd` is called at once. Guards against decompression bombs.
+   * decompressors are dropped and `onEnd` is called at once (before `end()` when input goes on).
    * Default 64 MiB.
    */
   maxOutputBytes?: number;
+  /**
+   * Past `ratioFreeBytes` of output, stop (as at `maxOutputBytes`) once the output outgrows this
+   * many times the encoded bytes written so far. A decompression bomb (a KiB that inflates to
+   * tens of MiB) is cut after little work; LLM answers compress 3 to 60 times. Default 128.
+   */
+  maxExpansionRatio?: number;
+  /** Output allowed whatever the expansion ratio (a short, very repetitive answer). Default 1 MiB. */
+  ratioFreeBytes?: number;
   /**
    * Encoded bodies that end within this many bytes are decoded in one synchronous call at `end()`
    * instead of through zlib streams, which cost far more to set up than a small body costs to
@@ -40,7 +48,7 @@ export interface ContentDecoder {
   end(): void;
   /** Drops everything; no callback is called afterwards. */
   destroy(): void;
-  /** True when the output was cut at `maxOutputBytes`. */
+  /** True when the output was cut at `maxOutputBytes` or `maxExpansionRatio`. */
   readonly truncated: boolean;
   /** Decoded bytes passed to the sink so far. */
   readonly outputBytes: number;
@@ -52,6 +60,13 @@ export interface UnsupportedEncoding {
 }
 
 const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
+const DEFAULT_MAX_EXPANSION_RATIO = 128;
+const DEFAULT_RATIO_FREE_BYTES = 1024 * 1024;
+/**
+ * Largest output of the one-call decode at `end()`: a larger body goes through the streams, which
+ * hand over 16 KiB at a time (a one-call decode holds its whole output, and more while building it).
+ */
+const SYNC_MAX_OUTPUT_BYTES = 1024 * 1024;
 /** Same cap as undici's fetch (a guard against CVE-2022-32206-style resource exhaustion). */
 export const MAX_CONTENT_CODINGS = 5;
 
@@ -205,6 +220,10 @@ function isOutputTooLarge(err: unknown): boolean {
   return (err as { code?: unknown } | null)?.code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError;
 }
 
+function nonNegative(value: number | undefined, fallback: number): number {
+  return value !== undefined && value >= 0 ? value : fallback;
+}
+
 function toError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));
 }
@@ -227,10 +246,17 @@ export function createContentDecoder(
 ): ContentDecoder | UnsupportedEncoding {
   const codings = contentCodings(contentEncoding);
   if (!Array.isArray(codings)) return codings;
-  const maxOutputBytes =
-    options.maxOutputBytes !== undefined && options.maxOutputBytes >= 0 ? options.maxOutputBytes : DEFAULT_MAX_OUTPUT_BYTES;
+  const stagesUsed = codings.length > 0;
+  const maxOutputBytes = nonNegative(options.maxOutputBytes, DEFAULT_MAX_OUTPUT_BYTES);
+  const maxExpansionRatio = nonNegative(options.maxExpansionRatio, DEFAULT_MAX_EXPANSION_RATIO);
+  const ratioFreeBytes = nonNegative(options.ratioFreeBytes, DEFAULT_RATIO_FREE_BYTES);
 
+  /** Encoded bytes written (identity: the same as the output, so the ratio never binds). */
+  let inputBytes = 0;
   let outputBytes = 0;
+  /** Output allowed by the bytes written so far. */
+  const outputLimit = (): number =>
+    stagesUsed ? Math.min(maxOutputBytes, Math.max(ratioFreeBytes, maxExpansionRatio * inputBytes)) : maxOutputBytes;
   let truncated = false;
   let inputEnded = false;
   /** No more callbacks: ended, failed or destroyed. */
@@ -273,7 +299,7 @@ export function createContentDecoder(
   const emit = (chunk: Buffer): void => {
     if (closed) return;
     let out = chunk;
-    const room = maxOutputBytes - outputBytes;
+    const room = outputLimit() - outputBytes;
     if (out.length > room) {
       out = out.subarray(0, room);
       truncated = true;
@@ -310,7 +336,7 @@ export function createContentDecoder(
     return next;
   };
 
-  const syncUpTo = codings.length > 0 && options.syncUpTo !== undefined && options.syncUpTo > 0 ? options.syncUpTo : 0;
+  const syncUpTo = stagesUsed && options.syncUpTo !== undefined && options.syncUpTo > 0 ? options.syncUpTo : 0;
   /** Encoded bytes held for one synchronous decode at `end()`, until they exceed `syncUpTo`. */
   let held: Buffer[] | undefined = syncUpTo > 0 ? [] : undefined;
   let heldBytes = 0;
@@ -326,9 +352,11 @@ export function createContentDecoder(
 
   const endSync = (pending: Buffer[]): void => {
     let data = pending.length === 1 ? pending[0] : Buffer.concat(pending);
+    // One byte over the limit is enough to know the output must be cut (or is too large to hold at
+    // once): the streams then cut it, 16 KiB at a time.
+    const maxOutputLength = Math.min(outputLimit(), SYNC_MAX_OUTPUT_BYTES) - outputBytes + 1;
     try {
-      // One byte over the cap is enough to know the output must be cut: the streams then cut it.
-      for (const coding of codings) data = decodeSync(coding, data, maxOutputBytes - outputBytes + 1);
+      for (const coding of codings) data = decodeSync(coding, data, maxOutputLength);
     } catch (err) {
       if (!isOutputTooLarge(err)) throw err;
       entry = startStreaming(pending);
@@ -342,6 +370,7 @@ export function createContentDecoder(
   return {
     write(chunk) {
       if (closed || inputEnded || chunk.byteLength === 0) return;
+      inputBytes += chunk.byteLength;
       try {
         if (held) {
           // Copied: undici may reuse the chunk's memory once this returns.

@@ -45,7 +45,7 @@ const LONGEST_FIELD_NAME = 5;
 /** What the start of the current, unfinished line is known to be. */
 type LineState =
   | 0 // at the start of a line: nothing of it seen yet
-  | 1 // buffering: `partial` holds the beginning of a line we may need
+  | 1 // buffering: `#parts` hold the beginning of a line we may need
   | 2; // skipping: the rest of this line is ignored (comment, unknown field, dropped event)
 const AT_LINE_START = 0;
 const BUFFERING = 1;
@@ -86,9 +86,18 @@ export class SseParser {
   #skipLeadingLf = false;
 
   #lineState: LineState = AT_LINE_START;
-  #partial = '';
-  /** Colon position in `#partial` once seen, else -1. */
+  /**
+   * The buffered start of the current line, in the pieces it arrived in: joined once, when the line
+   * ends (joining on every piece would make a long line arriving in small pieces quadratic).
+   */
+  readonly #parts: string[] = [];
+  #partialLength = 0;
+  /** Colon position in the buffered line once seen, else -1. */
   #partialColon = -1;
+  /** The field named before that colon (undefined until the colon is seen). */
+  #partialField: FieldName | undefined = undefined;
+  /** Where the value starts in the buffered line; -1 while it ends with the colon (a space may follow). */
+  #partialValueStart = -1;
 
   /** The current event was dropped: ignore its lines up to the blank line that ends it. */
   #dropping = false;
@@ -117,7 +126,7 @@ export class SseParser {
    * start of the current line (a field name and a value that fits the limit).
    */
   get bufferedLength(): number {
-    return this.#partial.length + this.#eventSize();
+    return this.#partialLength + this.#eventSize();
   }
 
   /**
@@ -167,20 +176,21 @@ export class SseParser {
     if (this.#lineState === AT_LINE_START && !this.#dropping && this.#data !== undefined) {
       this.#dispatch();
     }
-    this.#partial = '';
+    this.#clearPartial();
     this.#resetEvent();
   }
 
-  /** A line ends at `eol`; its text is `#partial` (if buffering) + `text[start, eol)`. */
+  /** A line ends at `eol`; its text is the buffered `#parts` (if buffering) + `text[start, eol)`. */
   #finishLine(text: string, start: number, eol: number): void {
     const state = this.#lineState;
     this.#lineState = AT_LINE_START;
     if (state === SKIPPING) return;
     if (state === BUFFERING) {
-      const line = this.#partial + text.slice(start, eol);
+      const parts = this.#parts;
+      if (eol > start) parts.push(text.slice(start, eol));
+      const line = parts.length === 1 ? parts[0] : parts.join('');
       const colon = this.#partialColon;
-      this.#partial = '';
-      this.#partialColon = -1;
+      this.#clearPartial();
       this.#processLine(line, colon !== -1 ? colon : line.indexOf(':'));
       return;
     }
@@ -225,41 +235,68 @@ export class SseParser {
       return;
     }
     const tail = start === 0 ? text : text.slice(start);
-    const candidate = this.#lineState === BUFFERING ? this.#partial + tail : tail;
-    let colon = this.#partialColon;
+    const field = this.#partialField;
+    if (field !== undefined) {
+      // The field is known: only the value grows. Count it, keep the piece, join nothing.
+      let valueAt = this.#partialValueStart;
+      if (valueAt === -1) valueAt = this.#partialColon + (tail.charCodeAt(0) === SPACE ? 2 : 1);
+      const length = this.#partialLength + tail.length;
+      if (this.#exceeds(field, length - valueAt)) return;
+      this.#parts.push(tail);
+      this.#partialLength = length;
+      this.#partialValueStart = valueAt;
+      return;
+    }
+    // No colon yet: what is buffered is at most a field name, a few characters.
+    const candidate = this.#lineState === BUFFERING ? this.#parts.join('') + tail : tail;
+    const colon = candidate.indexOf(':');
     if (colon === -1) {
-      colon = candidate.indexOf(':');
-      if (colon === -1) {
-        if (candidate.length > LONGEST_FIELD_NAME) this.#skipLine();
-        else this.#buffer(candidate, -1);
-        return;
-      }
+      if (candidate.length > LONGEST_FIELD_NAME) this.#skipLine();
+      else this.#buffer(candidate, -1, undefined, -1);
+      return;
     }
-    const field = knownField(candidate, colon);
-    if (field === undefined) {
+    const named = knownField(candidate, colon);
+    if (named === undefined) {
       this.#skipLine();
       return;
     }
-    // A partial value is a prefix of the final one, so this check drops exactly the events
-    // that the complete-line check would drop: the result does not depend on chunking.
-    if (this.#wouldExceed(field, candidate.length - valueStart(candidate, colon))) {
-      this.#drop();
-      this.#skipLine();
-      return;
-    }
-    this.#buffer(candidate, colon);
+    const valueAt = colon + 1 === candidate.length ? -1 : valueStart(candidate, colon);
+    if (this.#exceeds(named, candidate.length - (valueAt === -1 ? colon + 1 : valueAt))) return;
+    this.#buffer(candidate, colon, named, valueAt);
   }
 
-  #buffer(candidate: string, colon: number): void {
+  /**
+   * A partial value is a prefix of the final one, so this check drops exactly the events that the
+   * complete-line check would drop: the result does not depend on chunking. Drops and skips the line.
+   */
+  #exceeds(field: FieldName, valueLength: number): boolean {
+    if (!this.#wouldExceed(field, valueLength)) return false;
+    this.#drop();
+    this.#skipLine();
+    return true;
+  }
+
+  #buffer(candidate: string, colon: number, field: FieldName | undefined, valueAt: number): void {
     this.#lineState = BUFFERING;
-    this.#partial = candidate;
+    this.#parts.length = 0;
+    this.#parts.push(candidate);
+    this.#partialLength = candidate.length;
     this.#partialColon = colon;
+    this.#partialField = field;
+    this.#partialValueStart = valueAt;
   }
 
   #skipLine(): void {
     this.#lineState = SKIPPING;
-    this.#partial = '';
+    this.#clearPartial();
+  }
+
+  #clearPartial(): void {
+    if (this.#partialLength !== 0) this.#parts.length = 0;
+    this.#partialLength = 0;
     this.#partialColon = -1;
+    this.#partialField = undefined;
+    this.#partialValueStart = -1;
   }
 
   #eventSize(): number {

@@ -67,4 +67,45 @@ describe('ResponseBodyReader content decoding', () => {
     expect(result.json?.ok).toBe(true);
     expect((result.json as { value: { usage: unknown } }).value.usage).toEqual({ prompt_tokens: 9 });
   });
+
+  describe('a decompression bomb', () => {
+    const MiB = 1024 * 1024;
+    const events2 = 'data: {"n":1}\n\ndata: {"n":2}\n\n';
+
+    it('is read up to the decoder\'s limit, and onDone waits for the end of the body', async () => {
+      // Two events, then 50 MiB of one endless line: a few KiB of brotli.
+      const bomb = zlib.brotliCompressSync(Buffer.concat([Buffer.from(events2), Buffer.alloc(50 * MiB, 0x61)]));
+      const { body, events, done } = reader('sniff', { contentEncoding: 'br' });
+      body.write(bomb.subarray(0, 100), 1);
+      body.write(bomb.subarray(100), 2);
+      await new Promise(resolve => setTimeout(resolve, 100));
+      expect(events.map(e => e.data)).toEqual(['{"n":1}', '{"n":2}']);
+      expect(done()).toBeUndefined(); // the body has not ended: neither has the call
+      body.end();
+      await until(() => done() !== undefined);
+      expect(done()).toMatchObject({ decodeLimitReached: true, droppedEvents: 0 });
+      expect(done()!.decodedBytes).toBe(MiB);
+    });
+
+    it('after a complete JSON answer still gives that answer (decoded at the end)', () => {
+      const bomb = zlib.gzipSync(Buffer.concat([Buffer.from(JSON.stringify(json)), Buffer.alloc(20 * MiB, 0x20)]));
+      const { body, done } = reader('sniff', { contentEncoding: 'gzip', decodeAtEndUpTo: 32 * 1024 });
+      body.write(bomb, 1);
+      body.end();
+      return until(() => done() !== undefined).then(() => {
+        expect(done()).toMatchObject({ json: { ok: true, value: json }, decodeLimitReached: true });
+        expect(done()!.decodedBytes).toBeLessThanOrEqual(Math.max(MiB, 128 * bomb.length));
+      });
+    });
+
+    it('inside a JSON answer leaves it unreadable, not half-read as whole', async () => {
+      const head = '{"id":"chatcmpl-1","choices":[{"message":{"content":"';
+      const bomb = zlib.brotliCompressSync(Buffer.concat([Buffer.from(head), Buffer.alloc(50 * MiB, 0x61), Buffer.from('"}}]}')]));
+      const { body, done } = reader('sniff', { contentEncoding: 'br', decodeAtEndUpTo: 32 * 1024 });
+      body.write(bomb, 1);
+      body.end();
+      await until(() => done() !== undefined);
+      expect(done()).toMatchObject({ json: { ok: false }, decodeLimitReached: true, decodedBytes: MiB });
+    });
+  });
 });

@@ -206,6 +206,69 @@ describe('createContentDecoder', () => {
     expect(result.decoder.outputBytes).toBe(1024 * 1024);
   });
 
+  describe('expansion ratio', () => {
+    const MiB = 1024 * 1024;
+    /** 50 MiB of white space: a few KiB or less in every coding. */
+    const bombText = Buffer.alloc(50 * MiB, 0x20);
+    const bombs = Object.entries(encoders)
+      .filter(([coding]) => coding !== 'x-gzip')
+      .map(([coding, encode]) => [coding, encode(bombText)] as const);
+
+    it.each(bombs)('cuts a %s bomb once past 1 MiB it outgrows 128 times the bytes written', async (coding, bomb) => {
+      for (const options of [undefined, { syncUpTo: 32 * 1024 }]) {
+        const result = await decode(coding, split(bomb, [bomb.length >> 1]), options);
+        expect(result).toMatchObject({ ends: 1, errors: [] });
+        expect(result.decoder.truncated).toBe(true);
+        expect(result.output.length).toBe(Math.max(MiB, 128 * bomb.length));
+        expect(result.output.equals(bombText.subarray(0, result.output.length))).toBe(true);
+      }
+    });
+
+    it('stops before end() when the input goes on, and ignores what follows', async () => {
+      const bomb = zlib.brotliCompressSync(bombText);
+      const outcome = { ends: 0, bytes: 0 };
+      const decoder = createContentDecoder('br', {
+        onData: (chunk) => void (outcome.bytes += chunk.length),
+        onEnd: () => void outcome.ends++,
+        onError: () => expect.fail('no error expected'),
+      }) as ContentDecoder;
+      decoder.write(bomb);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(outcome).toEqual({ ends: 1, bytes: MiB });
+      decoder.write(bomb);
+      decoder.end();
+      await new Promise((r) => setTimeout(r, 20));
+      expect(outcome).toEqual({ ends: 1, bytes: MiB });
+    });
+
+    it('decodes a large answer that compresses like text whole, far past 1 MiB', async () => {
+      // 2.7 MiB of one-word chunks drawn from 15 words: 35 to 54 times smaller compressed.
+      const words = ['the', 'of', 'model', 'relay', 'token', 'stream', 'answer', 'a', 'is', 'to', 'and', 'in', 'that', 'it', 'for'];
+      let seed = 1;
+      const nextWord = () => words[(seed = (seed * 1103515245 + 12345) & 0x7fffffff) % words.length];
+      const chunks = Array.from({ length: 40_000 }, () =>
+        `data: {"id":"c","choices":[{"index":0,"delta":{"content":" ${nextWord()}"}}]}\n\n`).join('');
+      const body = Buffer.from(chunks);
+      const quick: Record<string, (data: Buffer) => Buffer> = {
+        ...encoders,
+        // Quality 11 (the default) takes seconds on 2.7 MiB and compresses this no better.
+        br: (d) => zlib.brotliCompressSync(d, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5 } }),
+      };
+      for (const [coding, encode] of Object.entries(quick)) {
+        const result = await decode(coding, [encode(body)]);
+        expect(result.decoder.truncated).toBe(false);
+        expect(result.output.equals(body)).toBe(true);
+      }
+    });
+
+    it('is measured against the encoded bytes of every coding applied', async () => {
+      const twice = zlib.gzipSync(zlib.gzipSync(bombText));
+      const result = await decode('gzip, gzip', [twice], { maxExpansionRatio: 1000 });
+      expect(result.decoder.truncated).toBe(true);
+      expect(result.output.length).toBe(Math.max(MiB, 1000 * twice.length));
+    });
+  });
+
   it('applies maxOutputBytes to identity too, and not when the body fits exactly', async () => {
     const cut = await decode(undefined, [Buffer.alloc(10), Buffer.alloc(10)], { maxOutputBytes: 15 });
     expect(cut.output.length).toBe(15);

@@ -64,4 +64,32 @@ describe('JsonBodyCollector', () => {
     // Unless the native parser rejects the body: the bounded parser then says why, skipping as ever.
     expect(collect(['{"embedding":[1,2],"model":"m"'], skipKeys)).toMatchObject({ ok: false, value: { model: 'm' } });
   });
+
+  describe('cost', () => {
+    /** CPU milliseconds to collect `text` pushed in pieces of `pieceLength`, and the result. */
+    function timed(text: string, pieceLength: number, skipKeys?: ReadonlySet<string>) {
+      const collector = new JsonBodyCollector({ skipKeys });
+      const started = process.cpuUsage();
+      for (let at = 0; at < text.length; at += pieceLength) collector.push(text.slice(at, at + pieceLength));
+      const result = collector.end();
+      const used = process.cpuUsage(started);
+      return { ms: (used.user + used.system) / 1000, result };
+    }
+
+    // A hostile relay drips huge strings 1 KB at a time: a kept string (cut at the string limit), a
+    // skipped member, a long key and a long number must all cost time linear in the bytes.
+    const huge = 'q'.repeat(4_000_000);
+    it.each([
+      ['a kept string', `{"choices":[{"message":{"content":"${huge}"}}],"usage":{"total_tokens":3}}`, undefined],
+      ['a skipped member', `{"data":"${huge}","usage":{"total_tokens":3}}`, new Set(['data'])],
+      ['a long key', `{"${huge}":1,"usage":{"total_tokens":3}}`, undefined],
+      ['a long number', `{"n":${'7'.repeat(4_000_000)},"usage":{"total_tokens":3}}`, undefined],
+    ])('is linear in the bytes when %s arrives in small pieces', (_name, text, skipKeys) => {
+      timed(text, 64 * 1024, skipKeys); // warm-up
+      const large = timed(text, 64 * 1024, skipKeys);
+      const small = timed(text, 1000, skipKeys);
+      expect(small.result).toEqual(large.result);
+      expect(small.ms).toBeLessThan(10 * large.ms + 100);
+    });
+  });
 });

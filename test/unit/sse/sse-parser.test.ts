@@ -236,6 +236,32 @@ describe('SseParser', () => {
     });
   });
 
+  describe('cost', () => {
+    /** CPU milliseconds to parse `stream` pushed in pieces of `pieceLength`, and what it gave. */
+    function timed(stream: string, pieceLength: number): { ms: number; got: SseEvent[] } {
+      const got: SseEvent[] = [];
+      const parser = new SseParser((e) => got.push(e));
+      const started = process.cpuUsage();
+      for (let at = 0; at < stream.length; at += pieceLength) parser.push(stream.slice(at, at + pieceLength));
+      parser.end();
+      const used = process.cpuUsage(started);
+      return { ms: (used.user + used.system) / 1000, got };
+    }
+
+    it('is linear in the bytes when long lines arrive in small pieces', () => {
+      // Four events just under the 1 MiB cap, in 1 KB pieces (a slow-dripping relay) and in 64 KiB ones.
+      const payload = 'p'.repeat(1_000_000);
+      const stream = `data: ${payload}\n\n`.repeat(4);
+      timed(stream, 64 * 1024); // warm-up
+      const large = timed(stream, 64 * 1024);
+      const small = timed(stream, 1000);
+      expect(small.got).toEqual(large.got);
+      expect(small.got.map((e) => e.data.length)).toEqual([1_000_000, 1_000_000, 1_000_000, 1_000_000]);
+      // Quadratic, this costs seconds; linear, a small multiple of the large-piece run.
+      expect(small.ms).toBeLessThan(10 * large.ms + 100);
+    });
+  });
+
   it('gives the same events for every two-chunk split of a varied stream', () => {
     const stream =
       '\uFEFF: hi\r\nevent: a\r\ndata: 1\r\ndata:2\r\rid: 9\ndata\n\nfoo\r\nevent:b\rdata: x y \n\r\ndata: [DONE]\n';
