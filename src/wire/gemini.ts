@@ -12,8 +12,11 @@
 import { FinishReasons, FirstValue, toResponseInfo } from './accumulate';
 import {
   OutputCollector,
+  blobPart,
   capValue,
   genericPart,
+  toolCallPart,
+  toolCallResponsePart,
   mediaPart,
   normaliseRole,
   reasoningPart,
@@ -91,7 +94,7 @@ function geminiPart(value: unknown, max: number): MessagePart | undefined {
   const inline = asRecord(field(part, 'inlineData', 'inline_data'));
   if (inline !== undefined) {
     const mimeType = asString(field(inline, 'mimeType', 'mime_type'));
-    return { type: 'blob', modality: modalityOf(mimeType), mime_type: mimeType ?? null, content: (asString(inline['data']) ?? '').slice(0, max) };
+    return blobPart(modalityOf(mimeType), mimeType, (asString(inline['data']) ?? '').slice(0, max));
   }
   const file = asRecord(field(part, 'fileData', 'file_data'));
   const fileUri = asString(field(file, 'fileUri', 'file_uri'));
@@ -101,11 +104,12 @@ function geminiPart(value: unknown, max: number): MessagePart | undefined {
   }
   const call = asRecord(field(part, 'functionCall', 'function_call'));
   if (call !== undefined) {
-    return { type: 'tool_call', id: asString(call['id']) ?? null, name: asString(call['name']) ?? '', arguments: capValue(call['args'], max) ?? null };
+    return toolCallPart(call['id'], call['name'], capValue(call['args'], max));
   }
   const response = asRecord(field(part, 'functionResponse', 'function_response'));
   if (response !== undefined) {
-    return { type: 'tool_call_response', id: asString(response['id']) ?? asString(response['name']) ?? null, response: capValue(response['response'], max) ?? null };
+    // The function's name is no call id: only a real `id` (Gemini 2.5+, Vertex) pairs it with its call.
+    return toolCallResponsePart(response['id'], capValue(response['response'], max));
   }
   return genericPart(Object.keys(part).find((key) => key !== 'thought' && key !== 'thoughtSignature') ?? 'unknown');
 }

@@ -19,6 +19,9 @@ import {
   textPart,
   toolArguments,
   capValue,
+  blobPart,
+  toolCallPart,
+  toolCallResponsePart,
   type InputMessage,
   type MessagePart,
 } from './content';
@@ -83,7 +86,7 @@ function chatContentPart(value: unknown, max: number): MessagePart | undefined {
   if (type === 'input_audio') {
     const data = asString(getPath(part, 'input_audio', 'data'));
     const format = asString(getPath(part, 'input_audio', 'format'));
-    if (data !== undefined) return { type: 'blob', modality: 'audio', mime_type: format !== undefined ? `audio/${format}` : null, content: data.slice(0, max) };
+    if (data !== undefined) return blobPart('audio', format !== undefined ? `audio/${format}` : undefined, data.slice(0, max));
   }
   if (type === 'file') {
     const fileId = asString(getPath(part, 'file', 'file_id'));
@@ -99,7 +102,7 @@ function chatInputMessage(value: unknown, max: number): InputMessage | undefined
   const parts: MessagePart[] = [];
   const content = message['content'];
   if (role === 'tool') {
-    parts.push({ type: 'tool_call_response', id: asString(message['tool_call_id']) ?? null, response: capValue(contentText(content) ?? content, max) ?? null });
+    parts.push(toolCallResponsePart(message['tool_call_id'], capValue(contentText(content) ?? content, max)));
   } else if (typeof content === 'string') {
     parts.push(textPart(content, max));
   } else {
@@ -110,16 +113,11 @@ function chatInputMessage(value: unknown, max: number): InputMessage | undefined
   }
   for (const call of asArray(message['tool_calls']) ?? []) {
     const fn = asRecord(getPath(call, 'function'));
-    parts.push({
-      type: 'tool_call',
-      id: asString(getPath(call, 'id')) ?? null,
-      name: asString(fn?.['name']) ?? '',
-      arguments: toolArguments(fn?.['arguments'], max) ?? null,
-    });
+    parts.push(toolCallPart(getPath(call, 'id'), fn?.['name'], toolArguments(fn?.['arguments'], max)));
   }
   const legacyCall = asRecord(message['function_call']);
   if (legacyCall !== undefined) {
-    parts.push({ type: 'tool_call', id: null, name: asString(legacyCall['name']) ?? '', arguments: toolArguments(legacyCall['arguments'], max) ?? null });
+    parts.push(toolCallPart(undefined, legacyCall['name'], toolArguments(legacyCall['arguments'], max)));
   }
   return { role, parts };
 }

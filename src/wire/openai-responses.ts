@@ -16,6 +16,8 @@ import {
   reasoningPart,
   textPart,
   toolArguments,
+  toolCallPart,
+  toolCallResponsePart,
   type InputMessage,
   type MessagePart,
 } from './content';
@@ -84,11 +86,11 @@ function responsesInputItem(value: unknown, max: number): InputMessage | undefin
   if (type === 'function_call') {
     return {
       role: 'assistant',
-      parts: [{ type: 'tool_call', id: asString(item['call_id']) ?? null, name: asString(item['name']) ?? '', arguments: toolArguments(item['arguments'], max) ?? null }],
+      parts: [toolCallPart(item['call_id'], item['name'], toolArguments(item['arguments'], max))],
     };
   }
   if (type === 'function_call_output') {
-    return { role: 'tool', parts: [{ type: 'tool_call_response', id: asString(item['call_id']) ?? null, response: capValue(item['output'], max) ?? null }] };
+    return { role: 'tool', parts: [toolCallResponsePart(item['call_id'], capValue(item['output'], max))] };
   }
   if (type === 'reasoning') {
     const parts = (asArray(item['summary']) ?? [])

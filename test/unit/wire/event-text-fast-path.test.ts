@@ -263,7 +263,7 @@ describe('onEventText answers for the common content deltas', () => {
     });
     expect(answers.filter(([kind]) => kind === 'output')).toEqual(answer.choices[0]!.map(() => ['output', true]));
     expect(answers.filter(([kind]) => kind !== 'output').every(([, fast]) => fast === undefined)).toBe(true);
-    expect(acc.finish().outputMessages).toEqual([{ role: 'assistant', parts: [{ type: 'text', content: 'Hello, "world"\n 😀' }], finish_reason: 'end_turn' }]);
+    expect(acc.finish().outputMessages).toEqual([{ role: 'assistant', parts: [{ type: 'text', content: 'Hello, "world"\n 😀' }], finish_reason: 'stop' }]);
   });
 });
 
