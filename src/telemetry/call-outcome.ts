@@ -33,6 +33,7 @@ import {
   ATTR_GEN_AI_RESPONSE_MODEL,
   ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
   ATTR_GEN_AI_SYSTEM_INSTRUCTIONS,
+  ATTR_GEN_AI_TOOL_DEFINITIONS,
   ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
   ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
   ATTR_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS,
@@ -140,6 +141,9 @@ export function requestAttributes(
     }
     if (request.systemInstructions) {
       attributes[ATTR_GEN_AI_SYSTEM_INSTRUCTIONS] = contentAttributeJson(request.systemInstructions, maxContentAttributeLength);
+    }
+    if (request.toolDefinitions) {
+      attributes[ATTR_GEN_AI_TOOL_DEFINITIONS] = contentAttributeJson(request.toolDefinitions, maxContentAttributeLength);
     }
   }
   return attributes;

@@ -34,6 +34,7 @@ export const ATTR_GEN_AI_TOKEN_TYPE = 'gen_ai.token.type' as const;
 export const ATTR_GEN_AI_INPUT_MESSAGES = 'gen_ai.input.messages' as const;
 export const ATTR_GEN_AI_OUTPUT_MESSAGES = 'gen_ai.output.messages' as const;
 export const ATTR_GEN_AI_SYSTEM_INSTRUCTIONS = 'gen_ai.system_instructions' as const;
+export const ATTR_GEN_AI_TOOL_DEFINITIONS = 'gen_ai.tool.definitions' as const;
 
 export const GEN_AI_TOKEN_TYPE_VALUE_INPUT = 'input' as const;
 export const GEN_AI_TOKEN_TYPE_VALUE_OUTPUT = 'output' as const;

@@ -10,6 +10,7 @@
  * so `inputTokens = input_tokens + cache_read_input_tokens + cache_creation_input_tokens`.
  */
 import { FirstValue, toResponseInfo } from './accumulate';
+import { anthropicToolDefinitions } from './tool-definitions';
 import {
   OutputCollector,
   blobPart,
@@ -72,6 +73,7 @@ function parseMessagesRequest(body: unknown, route: RouteMatch, options: CodecOp
     if (systemParts.length > 0) info.systemInstructions = systemParts;
     const messages = (asArray(request['messages']) ?? []).map((message) => anthropicInputMessage(message, max)).filter((m): m is InputMessage => m !== undefined);
     if (messages.length > 0) info.inputMessages = messages;
+    info.toolDefinitions = anthropicToolDefinitions(request, max);
   }
   return compact(info);
 }

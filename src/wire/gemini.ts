@@ -10,6 +10,7 @@
  * usageMetadata that carries counts wins.
  */
 import { FinishReasons, FirstValue, toResponseInfo } from './accumulate';
+import { geminiToolDefinitions } from './tool-definitions';
 import {
   OutputCollector,
   blobPart,
@@ -141,6 +142,7 @@ function parseGenerateContentRequest(body: unknown, route: RouteMatch, options: 
       })
       .filter((message): message is InputMessage => message !== undefined);
     if (messages.length > 0) info.inputMessages = messages;
+    info.toolDefinitions = geminiToolDefinitions(request, max);
   }
   return compact(info);
 }

@@ -37,6 +37,7 @@ import type {
   WireCodec,
 } from './types';
 import { asArray, asCount, asInteger, asRecord, asScalarString, asString, compact, firstDefined, getPath, type JsonRecord } from './values';
+import { openAiToolDefinitions } from './tool-definitions';
 import { JSON_STRING_BODY, decodeJsonStringBody, matchJsonEvent } from './json-text';
 
 function parseChatRequest(body: unknown, route: RouteMatch, options: CodecOptions): RequestInfo {
@@ -56,6 +57,7 @@ function parseChatRequest(body: unknown, route: RouteMatch, options: CodecOption
       ?.map((message) => chatInputMessage(message, options.maxContentLength))
       .filter((message): message is InputMessage => message !== undefined);
     if (messages !== undefined && messages.length > 0) info.inputMessages = messages;
+    info.toolDefinitions = openAiToolDefinitions(request, options.maxContentLength);
   }
   return compact(info);
 }

@@ -7,6 +7,7 @@
  * (`completed`, `incomplete`, `failed`, `cancelled`) is reported as the finish reason.
  */
 import { FirstValue, UsageTracker, toResponseInfo } from './accumulate';
+import { openAiToolDefinitions } from './tool-definitions';
 import {
   OutputCollector,
   capValue,
@@ -52,6 +53,7 @@ function parseResponsesRequest(body: unknown, route: RouteMatch, options: CodecO
         ? [{ role: 'user', parts: [textPart(input, max)] }]
         : (asArray(input) ?? []).map((item) => responsesInputItem(item, max)).filter((item): item is InputMessage => item !== undefined);
     if (messages.length > 0) info.inputMessages = messages;
+    info.toolDefinitions = openAiToolDefinitions(request, max);
   }
   return compact(info);
 }

@@ -56,6 +56,8 @@ export interface RequestInfo {
   /** Prompt messages as OpenTelemetry `gen_ai.input.messages` parts; only filled when content capture is on. */
   inputMessages?: unknown[];
   systemInstructions?: unknown[];
+  /** Tools the request offers (`gen_ai.tool.definitions`: type, name, description); only with content capture. */
+  toolDefinitions?: unknown[];
 }
 
 /**
