@@ -257,7 +257,10 @@ class GenerateContentAccumulator implements ResponseAccumulator {
 
 function parseEmbedContentRequest(body: unknown, route: RouteMatch, _options: CodecOptions): RequestInfo {
   const request = asRecord(body) ?? {};
-  return compact({ model: geminiModel(request, route), stream: false, params: {} });
+  // batchEmbedContents: `requests[]`, each with its own; the first one stands for the call.
+  const first = asRecord(asArray(request['requests'])?.[0]) ?? request;
+  const dimensions = asCount(field(first, 'outputDimensionality', 'output_dimensionality'));
+  return compact({ model: geminiModel(request, route), stream: false, params: compact({ embeddingDimensions: dimensions }) });
 }
 
 class EmbedContentAccumulator implements ResponseAccumulator {

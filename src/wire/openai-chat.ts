@@ -155,6 +155,8 @@ class ChatCompletionAccumulator implements ResponseAccumulator {
   readonly #finishReasons = new FinishReasons();
   readonly #usage = new UsageTracker();
   readonly #output: OutputCollector | undefined;
+  readonly #serviceTier = new FirstValue();
+  readonly #fingerprint = new FirstValue();
   #costUsd: number | undefined;
   #error: ResponseError | undefined;
   #outputChars = 0;
@@ -226,10 +228,17 @@ class ChatCompletionAccumulator implements ResponseAccumulator {
       outputChars: this.#outputChars,
       reportedCostUsd: this.#costUsd,
       outputMessages: this.#output?.messages((index) => this.#finishReasons.get(index)),
+      serviceTier: this.#serviceTier.value,
+      systemFingerprint: this.#fingerprint.value,
     });
   }
 
   #identity(record: JsonRecord): void {
+    // Read until the id is known: every chunk repeats them, the first one (or the whole body) suffices.
+    if (this.#id.value === undefined) {
+      this.#serviceTier.offer(record['service_tier']);
+      this.#fingerprint.offer(record['system_fingerprint']);
+    }
     this.#id.offer(record['id']);
     this.#model.offer(record['model']);
   }

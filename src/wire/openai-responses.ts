@@ -41,6 +41,7 @@ function parseResponsesRequest(body: unknown, route: RouteMatch, options: CodecO
       temperature: asNumber(request['temperature']),
       topP: asNumber(request['top_p']),
       outputType: format === 'json_schema' || format === 'json_object' ? 'json' : format === 'text' ? 'text' : undefined,
+      serviceTier: asScalarString(request['service_tier']),
     }),
   };
   if (options.captureContent) {
@@ -134,6 +135,7 @@ class ResponsesAccumulator implements ResponseAccumulator {
   readonly #model = new FirstValue();
   readonly #usage = new UsageTracker();
   readonly #output: OutputCollector | undefined;
+  readonly #serviceTier = new FirstValue();
   #status: string | undefined;
   #error: ResponseError | undefined;
   #outputChars = 0;
@@ -202,12 +204,16 @@ class ResponsesAccumulator implements ResponseAccumulator {
       error: this.#error,
       outputChars: this.#outputChars,
       outputMessages: this.#output?.messages(() => this.#status),
+      serviceTier: this.#serviceTier.value,
     });
   }
 
   #response(response: JsonRecord): void {
     this.#id.offer(response['id']);
     this.#model.offer(response['model']);
+    // `response.created` says `auto`; the final response names the tier that served it.
+    const tier = asScalarString(response['service_tier']);
+    if (tier !== undefined && tier !== 'auto') this.#serviceTier.offer(tier);
     const status = asScalarString(response['status']);
     if (status !== undefined && !PENDING_STATUSES.has(status)) this.#status = status;
     const usage = readResponsesUsage(response['usage']);

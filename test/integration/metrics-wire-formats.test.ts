@@ -81,12 +81,12 @@ const CASES: WireCase[] = [
   { name: 'OpenAI embeddings', path: '/v1/embeddings', body: { model: 'text-embedding-3-small', input: PROMPT }, stream: false, operation: 'embeddings', provider: 'openai', requestModel: 'text-embedding-3-small', usage: 'input' },
   { name: 'Anthropic messages', path: '/v1/messages', headers: anthropicHeaders, body: { model: 'claude-sonnet-4-5', max_tokens: 256, ...chat }, stream: false, operation: 'chat', provider: 'anthropic', requestModel: 'claude-sonnet-4-5', usage: 'input+output' },
   { name: 'Anthropic messages, streamed', path: '/v1/messages', headers: anthropicHeaders, body: { model: 'claude-sonnet-4-5', max_tokens: 256, stream: true, ...chat }, stream: true, operation: 'chat', provider: 'anthropic', requestModel: 'claude-sonnet-4-5', usage: 'input+output' },
-  { name: 'Gemini generateContent', path: '/v1beta/models/gemini-2.0-flash:generateContent', body: gemini, stream: false, operation: 'generate_content', provider: 'gcp.gemini', requestModel: 'gemini-2.0-flash', usage: 'input+output' },
-  { name: 'Gemini streamGenerateContent?alt=sse', path: '/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse', body: gemini, stream: true, operation: 'generate_content', provider: 'gcp.gemini', requestModel: 'gemini-2.0-flash', usage: 'input+output' },
+  { name: 'Gemini generateContent', path: '/v1beta/models/gemini-2.0-flash:generateContent', body: gemini, stream: false, operation: 'generate_content', provider: 'gcp.gen_ai', requestModel: 'gemini-2.0-flash', usage: 'input+output' },
+  { name: 'Gemini streamGenerateContent?alt=sse', path: '/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse', body: gemini, stream: true, operation: 'generate_content', provider: 'gcp.gen_ai', requestModel: 'gemini-2.0-flash', usage: 'input+output' },
   // Gemini reports thoughts apart from candidates; output tokens include them.
-  { name: 'Gemini 2.5 streamGenerateContent?alt=sse, with thoughts', path: '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse', body: gemini, stream: true, operation: 'generate_content', provider: 'gcp.gemini', requestModel: 'gemini-2.5-flash', usage: 'input+output' },
-  { name: 'Gemini streamGenerateContent (JSON array)', path: '/v1beta/models/gemini-2.0-flash:streamGenerateContent', body: gemini, stream: true, operation: 'generate_content', provider: 'gcp.gemini', requestModel: 'gemini-2.0-flash', usage: 'input+output' },
-  { name: 'Gemini embedContent', path: '/v1beta/models/gemini-embedding-001:embedContent', body: { content: { parts: [{ text: PROMPT }] } }, stream: false, operation: 'embeddings', provider: 'gcp.gemini', requestModel: 'gemini-embedding-001', usage: 'none' },
+  { name: 'Gemini 2.5 streamGenerateContent?alt=sse, with thoughts', path: '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse', body: gemini, stream: true, operation: 'generate_content', provider: 'gcp.gen_ai', requestModel: 'gemini-2.5-flash', usage: 'input+output' },
+  { name: 'Gemini streamGenerateContent (JSON array)', path: '/v1beta/models/gemini-2.0-flash:streamGenerateContent', body: gemini, stream: true, operation: 'generate_content', provider: 'gcp.gen_ai', requestModel: 'gemini-2.0-flash', usage: 'input+output' },
+  { name: 'Gemini embedContent', path: '/v1beta/models/gemini-embedding-001:embedContent', body: { content: { parts: [{ text: PROMPT }] } }, stream: false, operation: 'embeddings', provider: 'gcp.gen_ai', requestModel: 'gemini-embedding-001', usage: 'none' },
 ];
 
 interface Observed {

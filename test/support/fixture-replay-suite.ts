@@ -127,8 +127,19 @@ describe(`recorded exchanges replayed over HTTP with ${clientName}`, () => {
         expect(a['llm_relay.usage.reported']).toBe(false);
         expect(a['llm_relay.usage.estimated_output_tokens']).toBeGreaterThan(0);
       }
+      // OpenAI refinements: served from a local host, the OpenAI dialects are provider `openai`.
+      const answer = loaded.fixture.response.body as { service_tier?: unknown; system_fingerprint?: unknown } | string | null;
+      if (route.format === 'openai.chat_completions' || route.format === 'openai.responses') {
+        expect(a['openai.api.type']).toBe(route.format === 'openai.responses' ? 'responses' : 'chat_completions');
+      }
+      if (answer !== null && typeof answer === 'object' && route.format.startsWith('openai.')) {
+        expect(a['openai.response.system_fingerprint']).toBe(answer.system_fingerprint || undefined);
+        expect(a['openai.response.service_tier']).toBe(answer.service_tier ?? undefined);
+      }
       if (config.captureMessageContent === true) {
         expect(contentAttributeErrors(a)).toEqual([]);
+        const tools = (loaded.fixture.request.body as { tools?: unknown } | null)?.tools;
+        if (Array.isArray(tools) && tools.length > 0) expect(a['gen_ai.tool.definitions']).toBeTypeOf('string');
         // A choice blocked by the content filter carries no message at all.
         if (!want.isError && operation !== 'embeddings' && !want.finishReasons.includes('content_filter')) {
           expect(a['gen_ai.input.messages']).toBeTypeOf('string');

@@ -25,8 +25,8 @@ const ROUTES: Record<string, RouteFacts> = {
   responses: { operation: 'chat', provider: 'openai', wireFormat: 'openai.responses' },
   embeddings: { operation: 'embeddings', provider: 'openai', wireFormat: 'openai.embeddings' },
   messages: { operation: 'chat', provider: 'anthropic', wireFormat: 'anthropic.messages' },
-  generateContent: { operation: 'generate_content', provider: 'gcp.gemini', wireFormat: 'gemini.generate_content' },
-  streamGenerateContent: { operation: 'generate_content', provider: 'gcp.gemini', wireFormat: 'gemini.generate_content' },
+  generateContent: { operation: 'generate_content', provider: 'gcp.gen_ai', wireFormat: 'gemini.generate_content' },
+  streamGenerateContent: { operation: 'generate_content', provider: 'gcp.gen_ai', wireFormat: 'gemini.generate_content' },
 };
 
 /** The simulator reports a dialect-neutral finish reason; each wire spells it its own way. */
