@@ -26,6 +26,7 @@ import {
 import type { CallOutcome, CallStart } from './telemetry/call-outcome';
 import { LlmMetrics } from './telemetry/metrics';
 import { parseRateLimitHeaders } from './telemetry/rate-limit-headers';
+import { UnknownRouteLog } from './telemetry/unknown-routes';
 import type { LlmCallInfo, LlmRelayInstrumentationConfig } from './types';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 import { providerName } from './wire/provider';
@@ -71,6 +72,7 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
   declare private _unpricedLogged: Set<string> | undefined;
   declare private _listener: LlmCallListener | undefined;
   declare private _probe: RelayProbe | undefined;
+  declare private _unknownRoutes: UnknownRouteLog | undefined;
   /** False after disable(): no new calls are followed, but calls in flight still end their spans. */
   declare private _accepting: boolean | undefined;
 
@@ -141,6 +143,13 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     );
   }
 
+  /** One diag line per unknown route shape on a configured relay host (src/telemetry/unknown-routes.ts). */
+  private _noteUnknownRoute(host: string, path: string): void {
+    this._unknownRoutes ??= new UnknownRouteLog();
+    const line = this._unknownRoutes.note('POST', host, path);
+    if (line !== undefined) this._diag.warn(line);
+  }
+
   /** Calls being followed right now (for tests and leak checks). */
   get inFlightCount(): number {
     return this._calls?.size ?? 0;
@@ -203,7 +212,11 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     const server = this._matcher.match(origin);
     if (!server) return undefined;
     const route = matchRoute('POST', path);
-    if (!route) return undefined;
+    if (!route) {
+      // Only hosts the user named: by default every host is a candidate and the route decides.
+      if (config.relayHosts) this._noteUnknownRoute(server.address, path);
+      return undefined;
+    }
     const activeContext = context.active();
     if (isTracingSuppressed(activeContext)) return undefined;
 
