@@ -27,6 +27,7 @@ import type { CallOutcome, CallStart } from './telemetry/call-outcome';
 import { LlmMetrics } from './telemetry/metrics';
 import { parseRateLimitHeaders } from './telemetry/rate-limit-headers';
 import { UnknownRouteLog } from './telemetry/unknown-routes';
+import { HookAttributeGuard } from './telemetry/hook-attribute-guard';
 import type { LlmCallInfo, LlmRelayInstrumentationConfig } from './types';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 import { providerName } from './wire/provider';
@@ -73,6 +74,7 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
   declare private _listener: LlmCallListener | undefined;
   declare private _probe: RelayProbe | undefined;
   declare private _unknownRoutes: UnknownRouteLog | undefined;
+  declare private _hookAttributeGuard: HookAttributeGuard | undefined;
   /** False after disable(): no new calls are followed, but calls in flight still end their spans. */
   declare private _accepting: boolean | undefined;
 
@@ -141,6 +143,18 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
           'are recorded as _OTHER in metrics (raise maxModelsPerMetric if this is expected)'
       )
     );
+  }
+
+  /** Bounds the metricAttributesHook's labels like model names (src/telemetry/hook-attribute-guard.ts). */
+  private _hookGuard(): HookAttributeGuard {
+    const max = this._settings().maxModelsPerMetric;
+    this._hookAttributeGuard ??= new HookAttributeGuard(max, (what, value) =>
+      this._diag.warn(
+        `more than ${max} distinct ${what} values: "${value}" and later new ones are recorded as _OTHER ` +
+          '(or, for keys, left out) in metrics; keep metricAttributesHook values low-cardinality'
+      )
+    );
+    return this._hookAttributeGuard;
   }
 
   /** One diag line per unknown route shape on a configured relay host (src/telemetry/unknown-routes.ts). */
@@ -378,13 +392,13 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     const hook = this.getConfig().metricAttributesHook;
     if (!hook) return undefined;
     const info = this._callInfo(call, outcome);
-    return (
+    const attributes =
       safeExecuteInTheMiddle(
         () => hook(info),
         e => e && this._diag.error('metricAttributesHook threw:', e),
         true
-      ) ?? undefined
-    );
+      ) ?? undefined;
+    return this._hookGuard().cap(attributes);
   }
 
   /** Cost: what the relay reported wins; else the price table; else the call counts as unpriced. */

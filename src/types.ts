@@ -72,7 +72,8 @@ export interface LlmRelayInstrumentationConfig extends InstrumentationConfig {
    */
   maxContentAttributeLength?: number;
   /**
-   * Most distinct model names per metric label; further names are reported as `_OTHER`.
+   * Most distinct model names per metric label (and values per metricAttributesHook key); further
+   * ones are reported as `_OTHER`.
    * @default 100
    */
   maxModelsPerMetric?: number;
@@ -98,6 +99,10 @@ export interface LlmRelayInstrumentationConfig extends InstrumentationConfig {
   requestHook?: LlmRelayRequestHook;
   /** Called before the span ends, with what the response said. */
   responseHook?: LlmRelayResponseHook;
-  /** Adds attributes to every metric point of a call (e.g. a tenant); keep them low-cardinality. */
+  /**
+   * Adds attributes to every metric point of a call (e.g. a tenant); keep them low-cardinality.
+   * Bounded like model names: at most `maxModelsPerMetric` distinct values per key (later new
+   * values are recorded as `_OTHER`, with one diag warning) and at most 16 keys.
+   */
   metricAttributesHook?: LlmRelayMetricAttributesHook;
 }
