@@ -87,6 +87,14 @@ export const METRIC_LLM_RELAY_PROBE_LAST_SUCCESS = 'llm_relay.probe.last_success
 export const METRIC_LLM_RELAY_BALANCE_REMAINING = 'llm_relay.balance.remaining.usd' as const;
 export const METRIC_LLM_RELAY_BALANCE_LIMIT = 'llm_relay.balance.limit.usd' as const;
 
+// Cache and reasoning token counters: the GenAI conventions repository's draft usage metrics
+// (model/gen-ai/usage-metrics.yaml; unreleased, so the names may still change).
+export const METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_READ = 'gen_ai.client.inference.usage.detailed.cache_read.input_tokens' as const;
+export const METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_WRITE = 'gen_ai.client.inference.usage.detailed.cache_write.input_tokens' as const;
+export const METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_REASONING = 'gen_ai.client.inference.usage.detailed.reasoning.output_tokens' as const;
+export const ATTR_GEN_AI_TOKEN_MODALITY = 'gen_ai.token.modality' as const;
+export const GEN_AI_TOKEN_MODALITY_VALUE_UNKNOWN = 'unknown' as const;
+
 /** Bucket advice from the conventions (gen-ai-metrics.md, v1.41.0). */
 export const DURATION_BUCKETS = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];
 export const TOKEN_BUCKETS = [

@@ -231,6 +231,7 @@ describe('onEventText answers for the common content deltas', () => {
     responseModel: 'gpt-4o-mini-2024-07-18',
     inputTokens: 12,
     cachedInputTokens: 0,
+    cacheWriteInputTokens: 0,
     choices: [['Hello', ',', ' "world"', '\n', ' 😀']],
     reasoningTokens: 0,
     outputTokens: 5,
