@@ -1,5 +1,5 @@
 import * as diagnosticsChannel from 'node:diagnostics_channel';
-import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, propagation, SeverityNumber, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Attributes, Context, Span, SpanContext } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import { InstrumentationBase, safeExecuteInTheMiddle } from '@opentelemetry/instrumentation';
@@ -28,6 +28,7 @@ import { LlmMetrics } from './telemetry/metrics';
 import { parseRateLimitHeaders } from './telemetry/rate-limit-headers';
 import { UnknownRouteLog } from './telemetry/unknown-routes';
 import { HookAttributeGuard } from './telemetry/hook-attribute-guard';
+import { EVENT_GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS, inferenceDetailsAttributes } from './telemetry/content-event';
 import type { LlmCallInfo, LlmRelayInstrumentationConfig } from './types';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 import { providerName } from './wire/provider';
@@ -313,7 +314,7 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     span.updateName(spanName(call.start.route.operation, model));
     const settings = this._settings();
     span.setAttributes(
-      requestAttributes({ ...request, model }, settings.captureMessageContent, settings.maxContentAttributeLength)
+      requestAttributes({ ...request, model }, settings.contentOnSpans, settings.maxContentAttributeLength)
     );
   }
 
@@ -365,7 +366,8 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
       } catch (err) {
         this._onInternalError(err, undefined);
       }
-      span.setAttributes(outcomeAttributes(outcome, config.captureMessageContent, config.maxContentAttributeLength));
+      span.setAttributes(outcomeAttributes(outcome, config.contentOnSpans, config.maxContentAttributeLength));
+      if (config.contentOnEvents) this._emitDetailsEvent(outcome, span, state, finished.endedAt);
       if (errorType !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: errorType });
       this._runHook('responseHook', span, call, outcome);
     } finally {
@@ -384,6 +386,21 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
       if (readings.length > 0) {
         this._metrics.recordRateLimits(readings, this._metrics.baseAttributes(call.start, { requestModel }, extra));
       }
+    }
+  }
+
+  /** Content as the `gen_ai.client.inference.operation.details` event, in the span's context (src/telemetry/content-event.ts). */
+  private _emitDetailsEvent(outcome: CallOutcome, span: Span, state: CallState, endedAt: number): void {
+    try {
+      this.logger.emit({
+        eventName: EVENT_GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS,
+        timestamp: performance.timeOrigin + endedAt,
+        severityNumber: SeverityNumber.INFO,
+        context: trace.setSpan(state.activeContext, span),
+        attributes: inferenceDetailsAttributes(outcome, this._settings().maxContentAttributeLength),
+      });
+    } catch (err) {
+      this._onInternalError(err, undefined);
     }
   }
 

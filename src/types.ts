@@ -53,12 +53,15 @@ export interface LlmRelayInstrumentationConfig extends InstrumentationConfig {
   /** Prices given in code; they win over the pricing file and the built-in table. */
   pricing?: PricingConfig;
   /**
-   * Record prompts and completions on spans (`gen_ai.input.messages`, `gen_ai.output.messages`).
-   * Env `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT` (`true`/`false`, or `SPAN_ONLY`, `SPAN_AND_EVENT`,
-   * `NO_CONTENT`, `EVENT_ONLY`) applies when this option is not given.
+   * Record prompts, completions, system instructions and tool definitions (`gen_ai.input.messages`,
+   * `gen_ai.output.messages`, `gen_ai.system_instructions`, `gen_ai.tool.definitions`): `true` or
+   * `SPAN_ONLY` on spans; `EVENT_ONLY` on a `gen_ai.client.inference.operation.details` event
+   * (OpenTelemetry Logs API, structured); `SPAN_AND_EVENT` on both. Env
+   * `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT` (same values, any case) applies when this
+   * option is not given.
    * @default false
    */
-  captureMessageContent?: boolean;
+  captureMessageContent?: boolean | 'NO_CONTENT' | 'SPAN_ONLY' | 'EVENT_ONLY' | 'SPAN_AND_EVENT';
   /**
    * Longest captured content string, in characters; longer ones are truncated.
    * @default 4096
