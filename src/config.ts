@@ -3,6 +3,8 @@
  * Pure apart from reading `process.env` where the caller passes it.
  */
 import type { LlmRelayInstrumentationConfig } from './types';
+import { SPAN_USAGE_MODES } from './telemetry/span-usage';
+import type { SpanUsageMode } from './telemetry/span-usage';
 
 export const DEFAULT_MAX_CONTENT_LENGTH = 4096;
 /** Well under OTLP message limits (gRPC: 4 MiB per export request) even in UTF-8. */
@@ -24,6 +26,8 @@ export interface ResolvedConfig {
   contentOnSpans: boolean;
   /** The `gen_ai.client.inference.operation.details` event with the content (`EVENT_ONLY`, `SPAN_AND_EVENT`). */
   contentOnEvents: boolean;
+  /** Which spans carry usage and cost when an SDK traces its own calls (src/telemetry/span-usage.ts). */
+  spanUsage: SpanUsageMode;
   maxContentLength: number;
   maxContentAttributeLength: number;
   maxModelsPerMetric: number;
@@ -84,6 +88,17 @@ export function parseContentCapture(name: string, value: string | boolean | unde
   const mode = Object.hasOwn(CAPTURE_MODES, v) ? CAPTURE_MODES[v] : undefined;
   if (mode === undefined) warn(`${name}: ignoring "${value}", expected true, false, NO_CONTENT, SPAN_ONLY, EVENT_ONLY or SPAN_AND_EVENT`);
   return mode;
+}
+
+function spanUsageMode(option: string | undefined, envValue: string | undefined, warn: Warn): SpanUsageMode {
+  for (const [name, value] of [['spanUsage', option], ['OTEL_LLM_RELAY_SPAN_USAGE', envValue]] as const) {
+    const v = value?.trim().toLowerCase();
+    if (v === undefined || v === '') continue;
+    const mode = SPAN_USAGE_MODES.find(m => m === v);
+    if (mode !== undefined) return mode;
+    warn(`${name}: ignoring "${value}", expected ${SPAN_USAGE_MODES.join(', ')}`);
+  }
+  return 'always';
 }
 
 /** `host`, `host:port`, `[::1]:8080` or an origin URL; undefined (with a warning) when unreadable. */
@@ -157,6 +172,7 @@ export function resolveConfig(
     captureMessageContent: capture.spans || capture.events,
     contentOnSpans: capture.spans,
     contentOnEvents: capture.events,
+    spanUsage: spanUsageMode(options.spanUsage, env.OTEL_LLM_RELAY_SPAN_USAGE, warn),
     maxContentLength: positiveInteger('maxContentLength', options.maxContentLength, DEFAULT_MAX_CONTENT_LENGTH, warn),
     maxContentAttributeLength: positiveInteger(
       'maxContentAttributeLength',

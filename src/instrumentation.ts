@@ -28,6 +28,7 @@ import { LlmMetrics } from './telemetry/metrics';
 import { parseRateLimitHeaders } from './telemetry/rate-limit-headers';
 import { UnknownRouteLog } from './telemetry/unknown-routes';
 import { HookAttributeGuard } from './telemetry/hook-attribute-guard';
+import { insideSdkGenAiSpan, withoutUsage } from './telemetry/span-usage';
 import { EVENT_GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS, inferenceDetailsAttributes } from './telemetry/content-event';
 import type { LlmCallInfo, LlmRelayInstrumentationConfig } from './types';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
@@ -54,6 +55,8 @@ interface CallState {
   activeContext: Context;
   /** The request's traceparent header as read when the span started (undefined: none). */
   traceparent?: string;
+  /** The call runs inside another layer's GenAI span (see spanUsage); only read when the option asks. */
+  insideSdkSpan?: boolean;
 }
 
 /**
@@ -302,6 +305,13 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
       parentContext
     );
     state.span = span;
+    if (this._settings().spanUsage === 'unless-sdk-span') {
+      state.insideSdkSpan = insideSdkGenAiSpan(
+        trace.getSpan(state.activeContext),
+        injected !== undefined,
+        headerValue(state.request.headers, 'user-agent')
+      );
+    }
     this._runHook('requestHook', span, call);
     return span;
   }
@@ -366,7 +376,9 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
       } catch (err) {
         this._onInternalError(err, undefined);
       }
-      span.setAttributes(outcomeAttributes(outcome, config.contentOnSpans, config.maxContentAttributeLength));
+      const attributes = outcomeAttributes(outcome, config.contentOnSpans, config.maxContentAttributeLength);
+      const usageElsewhere = config.spanUsage === 'never' || (config.spanUsage === 'unless-sdk-span' && state.insideSdkSpan === true);
+      span.setAttributes(usageElsewhere ? withoutUsage(attributes) : attributes);
       if (config.contentOnEvents) this._emitDetailsEvent(outcome, span, state, finished.endedAt);
       if (errorType !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: errorType });
       this._runHook('responseHook', span, call, outcome);

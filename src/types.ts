@@ -98,6 +98,15 @@ export interface LlmRelayInstrumentationConfig extends InstrumentationConfig {
    * @default off
    */
   probe?: RelayProbeOptions | false;
+  /**
+   * Which span carries `gen_ai.usage.*` and `llm_relay.cost.*` when an SDK traces its own calls
+   * (the Anthropic SDK 1.x emits its own GenAI span with usage, and ours nests under it, so a
+   * backend summing usage over spans counts the call twice): `always` (ours too), `unless-sdk-span`
+   * (left off ours inside such a span; `llm_relay.usage_on_parent` says so), `never`. Metrics
+   * always count every call. Env `OTEL_LLM_RELAY_SPAN_USAGE` applies when this option is not given.
+   * @default 'always'
+   */
+  spanUsage?: 'always' | 'unless-sdk-span' | 'never';
   /** Called when the span starts, with what the request line says. */
   requestHook?: LlmRelayRequestHook;
   /** Called before the span ends, with what the response said. */

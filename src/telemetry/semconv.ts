@@ -63,6 +63,8 @@ export const ATTR_LLM_RELAY_COST_SOURCE = 'llm_relay.cost.source' as const;
 export const ATTR_LLM_RELAY_USAGE_REPORTED = 'llm_relay.usage.reported' as const;
 /** Output tokens estimated from the streamed text (characters / 4) when usage was not reported. */
 export const ATTR_LLM_RELAY_USAGE_ESTIMATED_OUTPUT_TOKENS = 'llm_relay.usage.estimated_output_tokens' as const;
+/** Set (true) when usage and cost were left off this span for its SDK parent span's (spanUsage option). */
+export const ATTR_LLM_RELAY_USAGE_ON_PARENT = 'llm_relay.usage_on_parent' as const;
 export const ATTR_LLM_RELAY_MODEL_SUBSTITUTED = 'llm_relay.model.substituted' as const;
 /** The vendor's own error class from the error body, beside the HTTP status in `error.type`. */
 export const ATTR_LLM_RELAY_ERROR_VENDOR_TYPE = 'llm_relay.error.vendor_type' as const;

@@ -110,6 +110,7 @@ describe('resolveConfig', () => {
     captureMessageContent: false,
     contentOnSpans: false,
     contentOnEvents: false,
+    spanUsage: 'always',
     maxContentLength: DEFAULT_MAX_CONTENT_LENGTH,
     maxContentAttributeLength: DEFAULT_MAX_CONTENT_ATTRIBUTE_LENGTH,
     maxModelsPerMetric: DEFAULT_MAX_MODELS_PER_METRIC,
@@ -177,6 +178,15 @@ describe('resolveConfig', () => {
     const env = { OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'SPAN_ONLY' };
     const resolved = resolveConfig({ captureMessageContent: 'EVENT_ONLY' }, env, warnings().warn);
     expect([resolved.contentOnSpans, resolved.contentOnEvents]).toEqual([false, true]);
+  });
+
+  it('spanUsage: option, then OTEL_LLM_RELAY_SPAN_USAGE, then always; unreadable values warn', () => {
+    const w = warnings();
+    expect(resolveConfig({ spanUsage: 'never' }, { OTEL_LLM_RELAY_SPAN_USAGE: 'always' }, w.warn).spanUsage).toBe('never');
+    expect(resolveConfig({}, { OTEL_LLM_RELAY_SPAN_USAGE: ' Unless-SDK-Span ' }, w.warn).spanUsage).toBe('unless-sdk-span');
+    expect(w.seen).toEqual([]);
+    expect(resolveConfig({}, { OTEL_LLM_RELAY_SPAN_USAGE: 'sometimes' }, w.warn).spanUsage).toBe('always');
+    expect(w.seen.join('\n')).toContain('sometimes');
   });
 
   it('an unreadable capture value warns and leaves capture off', () => {
