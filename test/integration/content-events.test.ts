@@ -33,7 +33,12 @@ afterEach(() => {
   for (const instrumentation of started.splice(0)) instrumentation.disable();
 });
 
-async function callWith(config: LlmRelayInstrumentationConfig, env: Record<string, string> = {}, body?: unknown): Promise<{ span: ReadableSpan; events: ReadableLogRecord[] }> {
+async function callWith(
+  config: LlmRelayInstrumentationConfig,
+  env: Record<string, string> = {},
+  body?: unknown,
+  headers: Record<string, string> = {}
+): Promise<{ span: ReadableSpan; events: ReadableLogRecord[] }> {
   const saved = Object.fromEntries(Object.keys(env).map(k => [k, process.env[k]]));
   Object.assign(process.env, env);
   let instrumentation: LlmRelayInstrumentation;
@@ -52,7 +57,7 @@ async function callWith(config: LlmRelayInstrumentationConfig, env: Record<strin
   try {
     const response = await fetch(`${relay.url}/v1/chat/completions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...headers },
       body: JSON.stringify(
         body ?? {
           model: 'gpt-4.1',
@@ -62,7 +67,7 @@ async function callWith(config: LlmRelayInstrumentationConfig, env: Record<strin
         }
       ),
     });
-    await response.arrayBuffer();
+    await response.arrayBuffer().catch(() => undefined);
     const deadline = Date.now() + 5000;
     while (spans.getFinishedSpans().length === 0 && Date.now() < deadline) await new Promise(r => setTimeout(r, 5));
   } finally {
@@ -130,5 +135,20 @@ describe('content as the gen_ai.client.inference.operation.details event', () =>
     expect(JSON.stringify(input).length).toBeLessThanOrEqual(4096);
     for (const message of input) for (const part of message.parts) expect((part.content ?? '').length).toBeLessThanOrEqual(1000);
     expect(input.at(-1)!.parts.at(-1)!.type).toBe('truncated');
+  });
+
+  it('a stream cut before its end: the output message says finish_reason error (no raw reason on the span)', async () => {
+    const { span, events } = await callWith(
+      { captureMessageContent: 'SPAN_AND_EVENT' },
+      {},
+      { model: 'gpt-4.1', stream: true, messages: [{ role: 'user', content: PROMPT }] },
+      { 'x-sim-fault': 'truncate' }
+    );
+    expect(span.attributes['gen_ai.response.finish_reasons']).toBeUndefined();
+    expect(span.attributes['error.type']).toBeDefined();
+    const onSpan = JSON.parse(span.attributes['gen_ai.output.messages'] as string) as { finish_reason: string }[];
+    expect(onSpan.map(m => m.finish_reason)).toEqual(['error']);
+    const onEvent = (events[0]!.attributes as Record<string, unknown>)['gen_ai.output.messages'] as { finish_reason: string }[];
+    expect(onEvent.map(m => m.finish_reason)).toEqual(['error']);
   });
 });
