@@ -3,6 +3,8 @@
  * Pure apart from reading `process.env` where the caller passes it.
  */
 import type { LlmRelayInstrumentationConfig } from './types';
+import { SPAN_USAGE_MODES } from './telemetry/span-usage';
+import type { SpanUsageMode } from './telemetry/span-usage';
 
 export const DEFAULT_MAX_CONTENT_LENGTH = 4096;
 /** Well under OTLP message limits (gRPC: 4 MiB per export request) even in UTF-8. */
@@ -18,7 +20,14 @@ export interface ResolvedConfig {
   /** undefined: the default host selection (well-known hosts, or any host on a known LLM route). */
   relayHosts?: RelayHostPattern[];
   pricingFile?: string;
+  /** Codecs collect content: true when it goes on spans, on events, or both. */
   captureMessageContent: boolean;
+  /** Content attributes on the span (`true`, `SPAN_ONLY`, `SPAN_AND_EVENT`). */
+  contentOnSpans: boolean;
+  /** The `gen_ai.client.inference.operation.details` event with the content (`EVENT_ONLY`, `SPAN_AND_EVENT`). */
+  contentOnEvents: boolean;
+  /** Which spans carry usage and cost when an SDK traces its own calls (src/telemetry/span-usage.ts). */
+  spanUsage: SpanUsageMode;
   maxContentLength: number;
   maxContentAttributeLength: number;
   maxModelsPerMetric: number;
@@ -50,6 +59,46 @@ export function parseEnvBoolean(name: string, value: string | undefined, warn: W
   if (v === 'false' || v === 'no_content' || v === 'event_only') return false;
   warn(`${name}: ignoring "${value}", expected true or false`);
   return undefined;
+}
+
+export interface ContentCapture {
+  spans: boolean;
+  events: boolean;
+}
+
+const CAPTURE_MODES: Readonly<Record<string, ContentCapture>> = {
+  true: { spans: true, events: false },
+  span_only: { spans: true, events: false },
+  false: { spans: false, events: false },
+  no_content: { spans: false, events: false },
+  event_only: { spans: false, events: true },
+  span_and_event: { spans: true, events: true },
+};
+
+/**
+ * Where captured content goes, from `true`/`false` or the GenAI enum of OpenTelemetry Python
+ * (`NO_CONTENT`, `SPAN_ONLY`, `EVENT_ONLY`, `SPAN_AND_EVENT`; any case). `true` means spans only.
+ * undefined when unset or empty; warns and returns undefined for anything else.
+ */
+export function parseContentCapture(name: string, value: string | boolean | undefined, warn: Warn): ContentCapture | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'boolean') return CAPTURE_MODES[String(value)];
+  const v = value.trim().toLowerCase();
+  if (v === '') return undefined;
+  const mode = Object.hasOwn(CAPTURE_MODES, v) ? CAPTURE_MODES[v] : undefined;
+  if (mode === undefined) warn(`${name}: ignoring "${value}", expected true, false, NO_CONTENT, SPAN_ONLY, EVENT_ONLY or SPAN_AND_EVENT`);
+  return mode;
+}
+
+function spanUsageMode(option: string | undefined, envValue: string | undefined, warn: Warn): SpanUsageMode {
+  for (const [name, value] of [['spanUsage', option], ['OTEL_LLM_RELAY_SPAN_USAGE', envValue]] as const) {
+    const v = value?.trim().toLowerCase();
+    if (v === undefined || v === '') continue;
+    const mode = SPAN_USAGE_MODES.find(m => m === v);
+    if (mode !== undefined) return mode;
+    warn(`${name}: ignoring "${value}", expected ${SPAN_USAGE_MODES.join(', ')}`);
+  }
+  return 'always';
 }
 
 /** `host`, `host:port`, `[::1]:8080` or an origin URL; undefined (with a warning) when unreadable. */
@@ -108,16 +157,22 @@ export function resolveConfig(
     options.relayHosts ??
     (env.OTEL_LLM_RELAY_HOSTS?.trim() ? env.OTEL_LLM_RELAY_HOSTS.split(',') : undefined);
   const relayHosts = hostList ? parseRelayHosts(hostList, warn) : undefined;
-  const envCapture = parseEnvBoolean(
-    'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT',
-    env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT,
-    warn
-  );
+  const capture =
+    parseContentCapture('captureMessageContent', options.captureMessageContent, warn) ??
+    parseContentCapture(
+      'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT',
+      env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT,
+      warn
+    ) ??
+    CAPTURE_MODES['false']!;
   return {
     // An explicitly empty host list would silently observe nothing: fall back to the defaults instead.
     relayHosts: relayHosts && relayHosts.length > 0 ? relayHosts : undefined,
     pricingFile: options.pricingFile ?? (env.OTEL_LLM_RELAY_PRICING?.trim() || undefined),
-    captureMessageContent: options.captureMessageContent ?? envCapture ?? false,
+    captureMessageContent: capture.spans || capture.events,
+    contentOnSpans: capture.spans,
+    contentOnEvents: capture.events,
+    spanUsage: spanUsageMode(options.spanUsage, env.OTEL_LLM_RELAY_SPAN_USAGE, warn),
     maxContentLength: positiveInteger('maxContentLength', options.maxContentLength, DEFAULT_MAX_CONTENT_LENGTH, warn),
     maxContentAttributeLength: positiveInteger(
       'maxContentAttributeLength',

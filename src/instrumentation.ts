@@ -1,5 +1,5 @@
 import * as diagnosticsChannel from 'node:diagnostics_channel';
-import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, propagation, SeverityNumber, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Attributes, Context, Span, SpanContext } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import { InstrumentationBase, safeExecuteInTheMiddle } from '@opentelemetry/instrumentation';
@@ -26,6 +26,10 @@ import {
 import type { CallOutcome, CallStart } from './telemetry/call-outcome';
 import { LlmMetrics } from './telemetry/metrics';
 import { parseRateLimitHeaders } from './telemetry/rate-limit-headers';
+import { UnknownRouteLog } from './telemetry/unknown-routes';
+import { HookAttributeGuard } from './telemetry/hook-attribute-guard';
+import { insideSdkGenAiSpan, withoutUsage } from './telemetry/span-usage';
+import { EVENT_GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS, inferenceDetailsAttributes } from './telemetry/content-event';
 import type { LlmCallInfo, LlmRelayInstrumentationConfig } from './types';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 import { providerName } from './wire/provider';
@@ -51,6 +55,8 @@ interface CallState {
   activeContext: Context;
   /** The request's traceparent header as read when the span started (undefined: none). */
   traceparent?: string;
+  /** The call runs inside another layer's GenAI span (see spanUsage); only read when the option asks. */
+  insideSdkSpan?: boolean;
 }
 
 /**
@@ -71,6 +77,8 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
   declare private _unpricedLogged: Set<string> | undefined;
   declare private _listener: LlmCallListener | undefined;
   declare private _probe: RelayProbe | undefined;
+  declare private _unknownRoutes: UnknownRouteLog | undefined;
+  declare private _hookAttributeGuard: HookAttributeGuard | undefined;
   /** False after disable(): no new calls are followed, but calls in flight still end their spans. */
   declare private _accepting: boolean | undefined;
 
@@ -141,6 +149,25 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     );
   }
 
+  /** Bounds the metricAttributesHook's labels like model names (src/telemetry/hook-attribute-guard.ts). */
+  private _hookGuard(): HookAttributeGuard {
+    const max = this._settings().maxModelsPerMetric;
+    this._hookAttributeGuard ??= new HookAttributeGuard(max, (what, value) =>
+      this._diag.warn(
+        `more than ${max} distinct ${what} values: "${value}" and later new ones are recorded as _OTHER ` +
+          '(or, for keys, left out) in metrics; keep metricAttributesHook values low-cardinality'
+      )
+    );
+    return this._hookAttributeGuard;
+  }
+
+  /** One diag line per unknown route shape on a configured relay host (src/telemetry/unknown-routes.ts). */
+  private _noteUnknownRoute(host: string, path: string): void {
+    this._unknownRoutes ??= new UnknownRouteLog();
+    const line = this._unknownRoutes.note('POST', host, path);
+    if (line !== undefined) this._diag.warn(line);
+  }
+
   /** Calls being followed right now (for tests and leak checks). */
   get inFlightCount(): number {
     return this._calls?.size ?? 0;
@@ -203,7 +230,11 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     const server = this._matcher.match(origin);
     if (!server) return undefined;
     const route = matchRoute('POST', path);
-    if (!route) return undefined;
+    if (!route) {
+      // Only hosts the user named: by default every host is a candidate and the route decides.
+      if (config.relayHosts) this._noteUnknownRoute(server.address, path);
+      return undefined;
+    }
     const activeContext = context.active();
     if (isTracingSuppressed(activeContext)) return undefined;
 
@@ -274,6 +305,13 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
       parentContext
     );
     state.span = span;
+    if (this._settings().spanUsage === 'unless-sdk-span') {
+      state.insideSdkSpan = insideSdkGenAiSpan(
+        trace.getSpan(state.activeContext),
+        injected !== undefined,
+        headerValue(state.request.headers, 'user-agent')
+      );
+    }
     this._runHook('requestHook', span, call);
     return span;
   }
@@ -286,7 +324,7 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     span.updateName(spanName(call.start.route.operation, model));
     const settings = this._settings();
     span.setAttributes(
-      requestAttributes({ ...request, model }, settings.captureMessageContent, settings.maxContentAttributeLength)
+      requestAttributes({ ...request, model }, settings.contentOnSpans, settings.maxContentAttributeLength)
     );
   }
 
@@ -338,7 +376,10 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
       } catch (err) {
         this._onInternalError(err, undefined);
       }
-      span.setAttributes(outcomeAttributes(outcome, config.captureMessageContent, config.maxContentAttributeLength));
+      const attributes = outcomeAttributes(outcome, config.contentOnSpans, config.maxContentAttributeLength);
+      const usageElsewhere = config.spanUsage === 'never' || (config.spanUsage === 'unless-sdk-span' && state.insideSdkSpan === true);
+      span.setAttributes(usageElsewhere ? withoutUsage(attributes) : attributes);
+      if (config.contentOnEvents) this._emitDetailsEvent(outcome, span, state, finished.endedAt);
       if (errorType !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: errorType });
       this._runHook('responseHook', span, call, outcome);
     } finally {
@@ -360,18 +401,33 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     }
   }
 
+  /** Content as the `gen_ai.client.inference.operation.details` event, in the span's context (src/telemetry/content-event.ts). */
+  private _emitDetailsEvent(outcome: CallOutcome, span: Span, state: CallState, endedAt: number): void {
+    try {
+      this.logger.emit({
+        eventName: EVENT_GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS,
+        timestamp: performance.timeOrigin + endedAt,
+        severityNumber: SeverityNumber.INFO,
+        context: trace.setSpan(state.activeContext, span),
+        attributes: inferenceDetailsAttributes(outcome, this._settings().maxContentAttributeLength),
+      });
+    } catch (err) {
+      this._onInternalError(err, undefined);
+    }
+  }
+
   /** The metricAttributesHook's extra attributes for a call's metric points (undefined when none or it threw). */
   private _hookAttributes(call: LlmCall, outcome?: CallOutcome): Attributes | undefined {
     const hook = this.getConfig().metricAttributesHook;
     if (!hook) return undefined;
     const info = this._callInfo(call, outcome);
-    return (
+    const attributes =
       safeExecuteInTheMiddle(
         () => hook(info),
         e => e && this._diag.error('metricAttributesHook threw:', e),
         true
-      ) ?? undefined
-    );
+      ) ?? undefined;
+    return this._hookGuard().cap(attributes);
   }
 
   /** Cost: what the relay reported wins; else the price table; else the call counts as unpriced. */

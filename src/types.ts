@@ -53,12 +53,15 @@ export interface LlmRelayInstrumentationConfig extends InstrumentationConfig {
   /** Prices given in code; they win over the pricing file and the built-in table. */
   pricing?: PricingConfig;
   /**
-   * Record prompts and completions on spans (`gen_ai.input.messages`, `gen_ai.output.messages`).
-   * Env `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT` (`true`/`false`, or `SPAN_ONLY`, `SPAN_AND_EVENT`,
-   * `NO_CONTENT`, `EVENT_ONLY`) applies when this option is not given.
+   * Record prompts, completions, system instructions and tool definitions (`gen_ai.input.messages`,
+   * `gen_ai.output.messages`, `gen_ai.system_instructions`, `gen_ai.tool.definitions`): `true` or
+   * `SPAN_ONLY` on spans; `EVENT_ONLY` on a `gen_ai.client.inference.operation.details` event
+   * (OpenTelemetry Logs API, structured); `SPAN_AND_EVENT` on both. Env
+   * `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT` (same values, any case) applies when this
+   * option is not given.
    * @default false
    */
-  captureMessageContent?: boolean;
+  captureMessageContent?: boolean | 'NO_CONTENT' | 'SPAN_ONLY' | 'EVENT_ONLY' | 'SPAN_AND_EVENT';
   /**
    * Longest captured content string, in characters; longer ones are truncated.
    * @default 4096
@@ -72,7 +75,8 @@ export interface LlmRelayInstrumentationConfig extends InstrumentationConfig {
    */
   maxContentAttributeLength?: number;
   /**
-   * Most distinct model names per metric label; further names are reported as `_OTHER`.
+   * Most distinct model names per metric label (and values per metricAttributesHook key); further
+   * ones are reported as `_OTHER`.
    * @default 100
    */
   maxModelsPerMetric?: number;
@@ -94,10 +98,23 @@ export interface LlmRelayInstrumentationConfig extends InstrumentationConfig {
    * @default off
    */
   probe?: RelayProbeOptions | false;
+  /**
+   * Which span carries `gen_ai.usage.*` and `llm_relay.cost.*` when an SDK traces its own calls
+   * (the Anthropic SDK 1.x emits its own GenAI span with usage, and ours nests under it, so a
+   * backend summing usage over spans counts the call twice): `always` (ours too), `unless-sdk-span`
+   * (left off ours inside such a span; `llm_relay.usage_on_parent` says so), `never`. Metrics
+   * always count every call. Env `OTEL_LLM_RELAY_SPAN_USAGE` applies when this option is not given.
+   * @default 'always'
+   */
+  spanUsage?: 'always' | 'unless-sdk-span' | 'never';
   /** Called when the span starts, with what the request line says. */
   requestHook?: LlmRelayRequestHook;
   /** Called before the span ends, with what the response said. */
   responseHook?: LlmRelayResponseHook;
-  /** Adds attributes to every metric point of a call (e.g. a tenant); keep them low-cardinality. */
+  /**
+   * Adds attributes to every metric point of a call (e.g. a tenant); keep them low-cardinality.
+   * Bounded like model names: at most `maxModelsPerMetric` distinct values per key (later new
+   * values are recorded as `_OTHER`, with one diag warning) and at most 16 keys.
+   */
   metricAttributesHook?: LlmRelayMetricAttributesHook;
 }

@@ -16,6 +16,10 @@
 //   LOAD_SIM_KNOBS     `true`: ask the relay simulator (examples/relay-simulator) for an error on
 //                      every 10th call and a substituted model on every 15th, through its x-sim-*
 //                      headers, so the error and substitution panels have data (default false)
+//   LOAD_CACHED_TOKENS, LOAD_CACHE_WRITE_TOKENS
+//                      ask the relay simulator to report this many prompt tokens as read from / written
+//                      to its prompt cache on every call (x-sim-cached-tokens, x-sim-cache-write-tokens),
+//                      so the cache panel has data (default: not asked)
 
 const baseUrl = (process.env.RELAY_BASE_URL ?? 'http://localhost:8080/v1').replace(/\/+$/, '');
 const apiKey = process.env.RELAY_API_KEY ?? 'sk-simulated';
@@ -27,6 +31,10 @@ const intervalMs = Math.max(1, Number(process.env.LOAD_INTERVAL_MS ?? 2000) || 2
 const maxInFlight = Math.max(1, Number(process.env.LOAD_MAX_IN_FLIGHT ?? 20) || 20);
 const simKnobs = process.env.LOAD_SIM_KNOBS === 'true';
 const simFaults = ['429', '503', '500'];
+const cacheKnobs = {
+  ...(process.env.LOAD_CACHED_TOKENS ? { 'x-sim-cached-tokens': process.env.LOAD_CACHED_TOKENS } : {}),
+  ...(process.env.LOAD_CACHE_WRITE_TOKENS ? { 'x-sim-cache-write-tokens': process.env.LOAD_CACHE_WRITE_TOKENS } : {}),
+};
 
 const questions = [
   'Where is my order 12345?',
@@ -54,7 +62,7 @@ async function callOnce(i) {
     ...(stream ? { stream_options: { include_usage: true } } : {}),
     messages: [{ role: 'user', content: questions[i % questions.length] }],
   };
-  const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
+  const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', ...cacheKnobs };
   if (simKnobs && i % 10 === 9) headers['x-sim-fault'] = simFaults[Math.floor(i / 10) % simFaults.length];
   if (simKnobs && i % 15 === 14) headers['x-sim-model'] = `${model}-mini`;
   const started = performance.now();

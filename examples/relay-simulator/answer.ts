@@ -27,6 +27,8 @@ export interface AnswerSettings {
   reasoningTokens: number;
   /** Prompt tokens to report as served from cache (capped at the prompt's tokens). */
   cachedTokens: number;
+  /** Prompt tokens to report as written to the cache (capped at the uncached prompt tokens). */
+  cacheWriteTokens?: number;
 }
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls';
@@ -37,6 +39,7 @@ export interface Answer {
   /** All prompt tokens, cached ones included. */
   inputTokens: number;
   cachedInputTokens: number;
+  cacheWriteInputTokens: number;
   /** Words of each choice; one word is one token. Empty arrays for a tool call. */
   choices: string[][];
   toolCall?: ToolCall;
@@ -56,6 +59,7 @@ export interface Answer {
 export function planAnswer(inputs: AnswerInputs, settings: AnswerSettings): Answer {
   const inputTokens = countTokens(inputs.prompt);
   const cachedInputTokens = Math.min(settings.cachedTokens, inputTokens);
+  const cacheWriteInputTokens = Math.min(settings.cacheWriteTokens ?? 0, inputTokens - cachedInputTokens);
   const reasoningTokens = isReasoningModel(inputs.requestModel) ? settings.reasoningTokens : 0;
   const created = Math.floor(Date.now() / 1000);
   const base = {
@@ -63,6 +67,7 @@ export function planAnswer(inputs: AnswerInputs, settings: AnswerSettings): Answ
     responseModel: settings.responseModel,
     inputTokens,
     cachedInputTokens,
+    cacheWriteInputTokens,
     reasoningTokens,
     created,
   };

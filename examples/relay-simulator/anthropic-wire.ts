@@ -52,8 +52,8 @@ const STOP_REASONS = { stop: 'end_turn', length: 'max_tokens', tool_calls: 'tool
 /** Anthropic's `input_tokens` excludes cache reads; the rest of the prompt is reported apart. */
 function usage(answer: Answer, outputTokens: number): JsonRecord {
   return {
-    input_tokens: answer.inputTokens - answer.cachedInputTokens,
-    cache_creation_input_tokens: 0,
+    input_tokens: answer.inputTokens - answer.cachedInputTokens - answer.cacheWriteInputTokens,
+    cache_creation_input_tokens: answer.cacheWriteInputTokens,
     cache_read_input_tokens: answer.cachedInputTokens,
     cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
     output_tokens: outputTokens,

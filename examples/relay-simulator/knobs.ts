@@ -17,6 +17,7 @@ export interface Knobs {
   slowMs?: number;
   retryAfterSeconds?: number;
   cachedTokens?: number;
+  cacheWriteTokens?: number;
   /** Answer as this model. */
   model?: string;
 }
@@ -49,6 +50,8 @@ export function readKnobs(headers: IncomingHttpHeaders, query: URLSearchParams):
   if (retryAfterSeconds !== undefined) knobs.retryAfterSeconds = retryAfterSeconds;
   const cachedTokens = count('cached-tokens');
   if (cachedTokens !== undefined) knobs.cachedTokens = cachedTokens;
+  const cacheWriteTokens = count('cache-write-tokens');
+  if (cacheWriteTokens !== undefined) knobs.cacheWriteTokens = cacheWriteTokens;
   const model = get('model');
   if (model) knobs.model = model;
   return knobs;

@@ -110,7 +110,12 @@ function chatUsage(answer: Answer): JsonRecord {
     prompt_tokens: answer.inputTokens,
     completion_tokens: answer.outputTokens,
     total_tokens: answer.inputTokens + answer.outputTokens,
-    prompt_tokens_details: { cached_tokens: answer.cachedInputTokens, audio_tokens: 0 },
+    prompt_tokens_details: {
+      cached_tokens: answer.cachedInputTokens,
+      audio_tokens: 0,
+      // OpenRouter's spelling of cache writes; OpenAI itself reports none.
+      ...(answer.cacheWriteInputTokens > 0 ? { cache_write_tokens: answer.cacheWriteInputTokens } : {}),
+    },
     completion_tokens_details: {
       reasoning_tokens: answer.reasoningTokens,
       audio_tokens: 0,

@@ -74,6 +74,7 @@ function answerPlan(ctx: PlanContext, inputs: AnswerInputs, render: (answer: Ret
       responseModel: answer.responseModel,
       inputTokens: answer.inputTokens,
       cachedInputTokens: answer.cachedInputTokens,
+      cacheWriteInputTokens: answer.cacheWriteInputTokens,
       outputTokens: answer.outputTokens,
       reasoningTokens: answer.reasoningTokens,
       finishReason: answer.finishReason,

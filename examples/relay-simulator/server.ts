@@ -273,6 +273,7 @@ class RelaySimulatorServer implements RelaySimulator {
         outputTokens: knobs.outputTokens ?? this.options.outputTokens ?? 16,
         reasoningTokens: this.options.reasoningTokens ?? 8,
         cachedTokens: knobs.cachedTokens ?? 0,
+        cacheWriteTokens: knobs.cacheWriteTokens ?? 0,
       },
       sse: url.searchParams.get('alt') === 'sse',
       models: this.options.models ?? DEFAULT_MODELS,

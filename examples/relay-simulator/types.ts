@@ -138,6 +138,7 @@ export interface ReportedResponse {
   /** Total prompt tokens (including cached ones, whatever the dialect reports). */
   inputTokens?: number;
   cachedInputTokens?: number;
+  cacheWriteInputTokens?: number;
   /** Output tokens including reasoning tokens. */
   outputTokens?: number;
   reasoningTokens?: number;

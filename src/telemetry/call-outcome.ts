@@ -11,6 +11,11 @@ import type { RequestInfo, ResponseError, ResponseInfo, RouteMatch } from '../wi
 import { compact } from '../wire/values';
 import {
   ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_EMBEDDINGS_DIMENSION_COUNT,
+  ATTR_OPENAI_API_TYPE,
+  ATTR_OPENAI_REQUEST_SERVICE_TIER,
+  ATTR_OPENAI_RESPONSE_SERVICE_TIER,
+  ATTR_OPENAI_RESPONSE_SYSTEM_FINGERPRINT,
   ATTR_GEN_AI_INPUT_MESSAGES,
   ATTR_GEN_AI_OPERATION_NAME,
   ATTR_GEN_AI_OUTPUT_MESSAGES,
@@ -33,6 +38,7 @@ import {
   ATTR_GEN_AI_RESPONSE_MODEL,
   ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
   ATTR_GEN_AI_SYSTEM_INSTRUCTIONS,
+  ATTR_GEN_AI_TOOL_DEFINITIONS,
   ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
   ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
   ATTR_GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS,
@@ -103,6 +109,27 @@ export function startAttributes(start: CallStart, model: string | undefined): At
   };
   if (model) attributes[ATTR_GEN_AI_REQUEST_MODEL] = model;
   if (start.probe) attributes[ATTR_LLM_RELAY_PROBE] = start.probe;
+  const apiType = start.provider === 'openai' ? OPENAI_API_TYPES[start.route.format] : undefined;
+  if (apiType !== undefined) attributes[ATTR_OPENAI_API_TYPE] = apiType;
+  return attributes;
+}
+
+/** `openai.api.type` values the conventions define, by wire format. */
+const OPENAI_API_TYPES: Partial<Record<string, string>> = {
+  'openai.chat_completions': 'chat_completions',
+  'openai.responses': 'responses',
+};
+
+/**
+ * The `openai.*` refinements of a call whose provider is `openai` (the conventions tie
+ * provider-specific attributes to the provider name): service tiers and system fingerprint.
+ */
+export function openAiAttributes(outcome: CallOutcome): Attributes {
+  const attributes: Attributes = {};
+  if (outcome.provider !== 'openai') return attributes;
+  setIfDefined(attributes, ATTR_OPENAI_REQUEST_SERVICE_TIER, outcome.request.params.serviceTier);
+  setIfDefined(attributes, ATTR_OPENAI_RESPONSE_SERVICE_TIER, outcome.response?.serviceTier);
+  setIfDefined(attributes, ATTR_OPENAI_RESPONSE_SYSTEM_FINGERPRINT, outcome.response?.systemFingerprint);
   return attributes;
 }
 
@@ -134,12 +161,16 @@ export function requestAttributes(
   if (p.choiceCount !== undefined && p.choiceCount !== 1) attributes[ATTR_GEN_AI_REQUEST_CHOICE_COUNT] = p.choiceCount;
   setIfDefined(attributes, ATTR_GEN_AI_OUTPUT_TYPE, p.outputType);
   setIfDefined(attributes, ATTR_GEN_AI_REQUEST_ENCODING_FORMATS, p.encodingFormats);
+  setIfDefined(attributes, ATTR_GEN_AI_EMBEDDINGS_DIMENSION_COUNT, p.embeddingDimensions);
   if (captureContent) {
     if (request.inputMessages) {
       attributes[ATTR_GEN_AI_INPUT_MESSAGES] = contentAttributeJson(request.inputMessages, maxContentAttributeLength);
     }
     if (request.systemInstructions) {
       attributes[ATTR_GEN_AI_SYSTEM_INSTRUCTIONS] = contentAttributeJson(request.systemInstructions, maxContentAttributeLength);
+    }
+    if (request.toolDefinitions) {
+      attributes[ATTR_GEN_AI_TOOL_DEFINITIONS] = contentAttributeJson(request.toolDefinitions, maxContentAttributeLength);
     }
   }
   return attributes;
@@ -188,6 +219,7 @@ export function outcomeAttributes(
     attributes[ATTR_LLM_RELAY_COST_SOURCE] = outcome.cost.source;
   }
   if (outcome.substituted) attributes[ATTR_LLM_RELAY_MODEL_SUBSTITUTED] = true;
+  if (outcome.provider === 'openai') Object.assign(attributes, openAiAttributes(outcome));
   return attributes;
 }
 

@@ -7,6 +7,7 @@ import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
 import type { CallOutcome, CallStart } from './call-outcome';
 import { CardinalityGuard } from './cardinality-guard';
 import { rateLimitGaugesFor } from './rate-limit-gauges';
+import { TokenDetailCounters } from './token-detail-metrics';
 import type { RateLimitGauges } from './rate-limit-gauges';
 import type { RateLimitReading } from './rate-limit-headers';
 import {
@@ -49,6 +50,8 @@ export class LlmMetrics {
   private readonly _rateLimits: RateLimitGauges;
   private readonly _models: CardinalityGuard;
   private readonly _errorTypes: CardinalityGuard;
+  // Cache and reasoning token counters (issue 15).
+  private readonly _tokenDetails: TokenDetailCounters;
 
   constructor(meter: Meter, maxModelsPerMetric: number, onOverflow: (what: string, value: string) => void) {
     this._models = new CardinalityGuard(maxModelsPerMetric, v => onOverflow('model', v));
@@ -87,6 +90,7 @@ export class LlmMetrics {
       unit: '{call}',
     });
     this._rateLimits = rateLimitGaugesFor(meter);
+    this._tokenDetails = new TokenDetailCounters(meter);
   }
 
   /** The attributes every GenAI metric point of a call carries. */
@@ -121,6 +125,7 @@ export class LlmMetrics {
     if (outcome.cost) this._cost.add(outcome.cost.usd, { ...base, [ATTR_LLM_RELAY_COST_SOURCE]: outcome.cost.source });
     if (outcome.unpriced) this._unpriced.add(1, base);
     if (outcome.substituted) this._substitutions.add(1, base);
+    this._tokenDetails.record(usage, base);
   }
 
   recordChunkGaps(gaps: ArrayLike<number>, count: number, base: Attributes): void {

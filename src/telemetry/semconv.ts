@@ -34,6 +34,14 @@ export const ATTR_GEN_AI_TOKEN_TYPE = 'gen_ai.token.type' as const;
 export const ATTR_GEN_AI_INPUT_MESSAGES = 'gen_ai.input.messages' as const;
 export const ATTR_GEN_AI_OUTPUT_MESSAGES = 'gen_ai.output.messages' as const;
 export const ATTR_GEN_AI_SYSTEM_INSTRUCTIONS = 'gen_ai.system_instructions' as const;
+export const ATTR_GEN_AI_TOOL_DEFINITIONS = 'gen_ai.tool.definitions' as const;
+
+export const ATTR_GEN_AI_EMBEDDINGS_DIMENSION_COUNT = 'gen_ai.embeddings.dimension.count' as const;
+// OpenAI refinements (provider `openai` only, as the conventions' openai.md says).
+export const ATTR_OPENAI_API_TYPE = 'openai.api.type' as const;
+export const ATTR_OPENAI_REQUEST_SERVICE_TIER = 'openai.request.service_tier' as const;
+export const ATTR_OPENAI_RESPONSE_SERVICE_TIER = 'openai.response.service_tier' as const;
+export const ATTR_OPENAI_RESPONSE_SYSTEM_FINGERPRINT = 'openai.response.system_fingerprint' as const;
 
 export const GEN_AI_TOKEN_TYPE_VALUE_INPUT = 'input' as const;
 export const GEN_AI_TOKEN_TYPE_VALUE_OUTPUT = 'output' as const;
@@ -55,6 +63,8 @@ export const ATTR_LLM_RELAY_COST_SOURCE = 'llm_relay.cost.source' as const;
 export const ATTR_LLM_RELAY_USAGE_REPORTED = 'llm_relay.usage.reported' as const;
 /** Output tokens estimated from the streamed text (characters / 4) when usage was not reported. */
 export const ATTR_LLM_RELAY_USAGE_ESTIMATED_OUTPUT_TOKENS = 'llm_relay.usage.estimated_output_tokens' as const;
+/** Set (true) when usage and cost were left off this span for its SDK parent span's (spanUsage option). */
+export const ATTR_LLM_RELAY_USAGE_ON_PARENT = 'llm_relay.usage_on_parent' as const;
 export const ATTR_LLM_RELAY_MODEL_SUBSTITUTED = 'llm_relay.model.substituted' as const;
 /** The vendor's own error class from the error body, beside the HTTP status in `error.type`. */
 export const ATTR_LLM_RELAY_ERROR_VENDOR_TYPE = 'llm_relay.error.vendor_type' as const;
@@ -78,6 +88,14 @@ export const METRIC_LLM_RELAY_PROBE_DURATION = 'llm_relay.probe.duration' as con
 export const METRIC_LLM_RELAY_PROBE_LAST_SUCCESS = 'llm_relay.probe.last_success' as const;
 export const METRIC_LLM_RELAY_BALANCE_REMAINING = 'llm_relay.balance.remaining.usd' as const;
 export const METRIC_LLM_RELAY_BALANCE_LIMIT = 'llm_relay.balance.limit.usd' as const;
+
+// Cache and reasoning token counters: the GenAI conventions repository's draft usage metrics
+// (model/gen-ai/usage-metrics.yaml; unreleased, so the names may still change).
+export const METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_READ = 'gen_ai.client.inference.usage.detailed.cache_read.input_tokens' as const;
+export const METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_WRITE = 'gen_ai.client.inference.usage.detailed.cache_write.input_tokens' as const;
+export const METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_REASONING = 'gen_ai.client.inference.usage.detailed.reasoning.output_tokens' as const;
+export const ATTR_GEN_AI_TOKEN_MODALITY = 'gen_ai.token.modality' as const;
+export const GEN_AI_TOKEN_MODALITY_VALUE_UNKNOWN = 'unknown' as const;
 
 /** Bucket advice from the conventions (gen-ai-metrics.md, v1.41.0). */
 export const DURATION_BUCKETS = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];

@@ -72,6 +72,8 @@ export interface ResponseParts {
   outputChars: number;
   reportedCostUsd?: number;
   outputMessages?: unknown[];
+  serviceTier?: string;
+  systemFingerprint?: string;
 }
 
 /** The final ResponseInfo, with the estimate set only when no output-token count was reported. */
@@ -86,6 +88,8 @@ export function toResponseInfo(parts: ResponseParts): ResponseInfo {
     error: parts.error,
     estimatedOutputTokens: estimated,
     reportedCostUsd: parts.reportedCostUsd,
+    serviceTier: parts.serviceTier,
+    systemFingerprint: parts.systemFingerprint,
     outputMessages: parts.outputMessages !== undefined && parts.outputMessages.length > 0 ? parts.outputMessages : undefined,
   });
 }

@@ -10,10 +10,16 @@
  * so `inputTokens = input_tokens + cache_read_input_tokens + cache_creation_input_tokens`.
  */
 import { FirstValue, toResponseInfo } from './accumulate';
+import { anthropicToolDefinitions } from './tool-definitions';
 import {
   OutputCollector,
+  blobPart,
   capValue,
   genericPart,
+  serverToolCallPart,
+  serverToolCallResponsePart,
+  toolCallPart,
+  toolCallResponsePart,
   mediaPart,
   normaliseRole,
   reasoningPart,
@@ -67,6 +73,7 @@ function parseMessagesRequest(body: unknown, route: RouteMatch, options: CodecOp
     if (systemParts.length > 0) info.systemInstructions = systemParts;
     const messages = (asArray(request['messages']) ?? []).map((message) => anthropicInputMessage(message, max)).filter((m): m is InputMessage => m !== undefined);
     if (messages.length > 0) info.inputMessages = messages;
+    info.toolDefinitions = anthropicToolDefinitions(request, max);
   }
   return compact(info);
 }
@@ -79,7 +86,7 @@ function sourcePart(source: JsonRecord | undefined, modality: string, max: numbe
   if (source === undefined) return undefined;
   const mimeType = asString(source['media_type']);
   if (source['type'] === 'base64' && typeof source['data'] === 'string') {
-    return { type: 'blob', modality, mime_type: mimeType ?? null, content: source['data'].slice(0, max) };
+    return blobPart(modality, mimeType, source['data'].slice(0, max));
   }
   if (source['type'] === 'url' && typeof source['url'] === 'string') return mediaPart(source['url'], modality, max, mimeType);
   if (source['type'] === 'text' && typeof source['data'] === 'string') return textPart(source['data'], max);
@@ -95,9 +102,9 @@ function anthropicBlock(value: unknown, max: number): MessagePart | undefined {
   const type = block['type'];
   if (type === 'text' && typeof block['text'] === 'string') return textPart(block['text'], max);
   if (type === 'thinking' && typeof block['thinking'] === 'string') return reasoningPart(block['thinking'], max);
-  if (type === 'tool_use' || type === 'server_tool_use') {
-    return { type: 'tool_call', id: asString(block['id']) ?? null, name: asString(block['name']) ?? '', arguments: capValue(block['input'], max) ?? null };
-  }
+  if (type === 'tool_use') return toolCallPart(block['id'], block['name'], capValue(block['input'], max));
+  if (type === 'server_tool_use') return serverToolCallPart(block['id'], block['name'], capValue(block['input'], max));
+  if (isServerToolResult(type)) return serverToolResult(block, type, max);
   if (type === 'tool_result') {
     const content = block['content'];
     const response =
@@ -107,13 +114,22 @@ function anthropicBlock(value: unknown, max: number): MessagePart | undefined {
             .map((entry) => asString(getPath(entry, 'text')))
             .filter((text): text is string => text !== undefined)
             .join('');
-    return { type: 'tool_call_response', id: asString(block['tool_use_id']) ?? null, response: capValue(response, max) };
+    return toolCallResponsePart(block['tool_use_id'], capValue(response, max));
   }
   if (type === 'image' || type === 'document') {
     const part = sourcePart(asRecord(block['source']), type === 'image' ? 'image' : 'document', max);
     if (part !== undefined) return part;
   }
   return genericPart(type);
+}
+
+/** Results of tools the API runs itself: `web_search_tool_result`, `code_execution_tool_result`, … */
+function isServerToolResult(type: unknown): type is string {
+  return typeof type === 'string' && type.endsWith('_tool_result') && type !== 'tool_result';
+}
+
+function serverToolResult(block: JsonRecord, type: string, max: number): MessagePart {
+  return serverToolCallResponsePart(block['tool_use_id'], type, capValue(block['content'], max));
 }
 
 function anthropicInputMessage(value: unknown, max: number): InputMessage | undefined {
@@ -156,6 +172,7 @@ class MessagesAccumulator implements ResponseAccumulator {
   #provisionalOutputTokens: number | undefined;
   #error: ResponseError | undefined;
   #outputChars = 0;
+  readonly #maxContent: number;
 
   get responseModel(): string | undefined {
     return this.#model.value;
@@ -163,6 +180,7 @@ class MessagesAccumulator implements ResponseAccumulator {
 
   constructor(options: CodecOptions) {
     this.#output = options.captureContent ? new OutputCollector(options.maxContentLength) : undefined;
+    this.#maxContent = options.maxContentLength;
   }
 
   onJson(body: unknown): void {
@@ -262,7 +280,9 @@ class MessagesAccumulator implements ResponseAccumulator {
     this.#outputChars += (text?.length ?? 0) + (thinking?.length ?? 0);
     if (this.#output === undefined) return;
     if (block['type'] === 'tool_use' || block['type'] === 'server_tool_use') {
-      this.#output.toolCall(0, index, { id: block['id'], name: block['name'], value: block['input'] });
+      this.#output.toolCall(0, index, { id: block['id'], name: block['name'], value: block['input'], server: block['type'] === 'server_tool_use' });
+    } else if (isServerToolResult(block['type'])) {
+      this.#output.addPart(0, serverToolResult(block, block['type'], this.#maxContent));
     }
     this.#output.appendText(0, text);
     this.#output.appendReasoning(0, thinking);
@@ -271,7 +291,12 @@ class MessagesAccumulator implements ResponseAccumulator {
   #blockStart(block: JsonRecord | undefined, index: number): boolean {
     if (block === undefined) return false;
     if (block['type'] === 'tool_use' || block['type'] === 'server_tool_use') {
-      this.#output?.toolCall(0, index, { id: block['id'], name: block['name'] });
+      this.#output?.toolCall(0, index, { id: block['id'], name: block['name'], server: block['type'] === 'server_tool_use' });
+      return false;
+    }
+    if (isServerToolResult(block['type'])) {
+      // A server tool's result arrives whole in its block start.
+      this.#output?.addPart(0, serverToolResult(block, block['type'], this.#maxContent));
       return false;
     }
     // The opening text/thinking is normally empty; when a relay puts text there, it is output.

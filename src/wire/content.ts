@@ -119,6 +119,8 @@ export class CappedText {
 interface ToolCallDraft {
   id?: string;
   name?: string;
+  /** A tool the provider runs itself (Anthropic `server_tool_use`): a `server_tool_call` part. */
+  server?: boolean;
   args: CappedText;
   /** Arguments already given as a value (non-streamed JSON, Gemini `args`). */
   value?: unknown;
@@ -170,7 +172,11 @@ export class OutputCollector {
   }
 
   /** A tool call (or a streamed piece of one: id/name once, argument text in pieces). */
-  toolCall(index: number, toolIndex: number, piece: { id?: unknown; name?: unknown; argsDelta?: unknown; value?: unknown }): void {
+  toolCall(
+    index: number,
+    toolIndex: number,
+    piece: { id?: unknown; name?: unknown; argsDelta?: unknown; value?: unknown; server?: boolean }
+  ): void {
     const choice = this.#choice(index);
     if (choice === undefined || !Number.isSafeInteger(toolIndex) || toolIndex < 0) return;
     let call = choice.toolCalls.get(toolIndex);
@@ -183,6 +189,7 @@ export class OutputCollector {
     if (typeof piece.name === 'string' && piece.name.length > 0) call.name = truncateContent(piece.name, 256);
     if (typeof piece.argsDelta === 'string') call.args.append(piece.argsDelta);
     if (piece.value !== undefined) call.value = capValue(piece.value, this.#max);
+    if (piece.server === true) call.server = true;
   }
 
   /** Number of tool calls seen so far for a choice (to number the next one). */
@@ -195,7 +202,10 @@ export class OutputCollector {
     if (choice !== undefined && choice.extraParts.length < MAX_TOOL_CALLS) choice.extraParts.push(part);
   }
 
-  /** The assembled messages in index order; `finishReason(index)` fills `finish_reason`. */
+  /**
+   * The assembled messages in index order. `finishReason(index)` gives the vendor's raw reason;
+   * `finish_reason` is its schema value (outputFinishReason): `error` when none came (a cut stream).
+   */
   messages(finishReason: (index: number) => string | undefined): OutputMessage[] {
     const indices = [...this.#choices.keys()].sort((a, b) => a - b);
     return indices.map((index) => {
@@ -203,12 +213,18 @@ export class OutputCollector {
       const parts: MessagePart[] = [];
       if (!choice.reasoning.empty) parts.push({ type: 'reasoning', content: choice.reasoning.text });
       if (!choice.text.empty) parts.push({ type: 'text', content: choice.text.text });
+      let clientToolCalls = false;
       for (const call of choice.toolCalls.values()) {
         const args = call.value !== undefined ? call.value : call.args.truncated ? call.args.text : toolArguments(call.args.text, this.#max);
-        parts.push({ type: 'tool_call', id: call.id ?? null, name: call.name ?? '', arguments: args === '' ? null : args });
+        if (call.server === true) {
+          parts.push(serverToolCallPart(call.id, call.name, args === '' ? undefined : args));
+        } else {
+          clientToolCalls = true;
+          parts.push(toolCallPart(call.id, call.name, args === '' ? undefined : args));
+        }
       }
       parts.push(...choice.extraParts);
-      return { role: choice.role ?? 'assistant', parts, finish_reason: finishReason(index) ?? 'unknown' };
+      return { role: choice.role ?? 'assistant', parts, finish_reason: outputFinishReason(finishReason(index), clientToolCalls) };
     });
   }
 }
@@ -228,17 +244,143 @@ export function mediaPart(url: string, modality: string, maxLength: number, mime
   const match = DATA_URL.exec(url);
   if (match !== null) {
     const mime = match[1] !== undefined && match[1].length > 0 ? match[1] : mimeType;
-    return { type: 'blob', modality, mime_type: mime ?? null, content: truncateContent(url.slice(match[0].length), maxLength) };
+    return blobPart(modality, mime, truncateContent(url.slice(match[0].length), maxLength));
   }
   return mimeType === undefined
     ? { type: 'uri', modality, uri: truncateContent(url, maxLength) }
     : { type: 'uri', modality, mime_type: mimeType, uri: truncateContent(url, maxLength) };
 }
 
-/** A part this package does not map: only its (sanitised) type is kept, never its payload. */
+/** Part types the schema defines with required fields: a generic part must not take their name. */
+const SCHEMA_PART_TYPES: ReadonlySet<string> = new Set([
+  'text',
+  'reasoning',
+  'tool_call',
+  'tool_call_response',
+  'server_tool_call',
+  'server_tool_call_response',
+  'blob',
+  'file',
+  'uri',
+]);
+
+/**
+ * A part this package does not map: only its (sanitised) type is kept, never its payload. A type
+ * that names a schema part it cannot fill (a `text` block without text) gets an `_unreadable`
+ * suffix, so it stays a valid generic part.
+ */
 export function genericPart(type: unknown): MessagePart {
   const name = typeof type === 'string' ? type.slice(0, 64).replace(PART_TYPE_CHARS, '_') : '';
-  return { type: name.length > 0 ? name : 'unknown' };
+  if (name.length === 0) return { type: 'unknown' };
+  return { type: SCHEMA_PART_TYPES.has(name) ? `${name}_unreadable` : name };
+}
+
+/*
+ * Parts built field by field: a value that is not known is left out, never written as `null`
+ * (the schema's ids, MIME types and arguments are optional).
+ */
+
+/** A `tool_call` part: `name` is required (empty when the wire named none). */
+export function toolCallPart(id: unknown, name: unknown, args: unknown): MessagePart {
+  const part: MessagePart = { type: 'tool_call' };
+  if (typeof id === 'string' && id.length > 0) part['id'] = truncateContent(id, 256);
+  part['name'] = typeof name === 'string' ? truncateContent(name, 256) : '';
+  if (args !== undefined && args !== null) part['arguments'] = args;
+  return part;
+}
+
+/** A `tool_call_response` part: `response` is required (null when the wire carried none). */
+export function toolCallResponsePart(id: unknown, response: unknown): MessagePart {
+  const part: MessagePart = { type: 'tool_call_response' };
+  if (typeof id === 'string' && id.length > 0) part['id'] = truncateContent(id, 256);
+  part['response'] = response ?? null;
+  return part;
+}
+
+export function blobPart(modality: string, mimeType: string | undefined, content: string): MessagePart {
+  return mimeType === undefined ? { type: 'blob', modality, content } : { type: 'blob', modality, mime_type: mimeType, content };
+}
+
+/**
+ * A tool the provider runs itself (Anthropic `server_tool_use`: web search, code execution):
+ * `server_tool_call`, its details typed by the tool's name.
+ */
+export function serverToolCallPart(id: unknown, name: unknown, input: unknown): MessagePart {
+  const toolName = typeof name === 'string' && name.length > 0 ? truncateContent(name, 256) : 'unknown';
+  const part: MessagePart = { type: 'server_tool_call' };
+  if (typeof id === 'string' && id.length > 0) part['id'] = truncateContent(id, 256);
+  part['name'] = toolName;
+  const details: MessagePart = { type: toolName };
+  if (input !== undefined && input !== null) details['input'] = input;
+  part['server_tool_call'] = details;
+  return part;
+}
+
+/** The result of a server tool (Anthropic `web_search_tool_result`, …), typed by its block type. */
+export function serverToolCallResponsePart(id: unknown, resultType: string, content: unknown): MessagePart {
+  const part: MessagePart = { type: 'server_tool_call_response' };
+  if (typeof id === 'string' && id.length > 0) part['id'] = truncateContent(id, 256);
+  const details: MessagePart = { type: truncateContent(resultType, 64).replace(PART_TYPE_CHARS, '_') };
+  if (content !== undefined && content !== null) details['content'] = content;
+  part['server_tool_call_response'] = details;
+  return part;
+}
+
+/**
+ * Vendor finish reasons mapped to the output-message schema's values. A vendor reason not listed
+ * stays as it is (lower case; the schema also allows any string); none at all is `error`: every
+ * complete response says why it ended, so its absence means the answer was cut.
+ */
+const SCHEMA_FINISH_REASONS: ReadonlyMap<string, string> = new Map([
+  // OpenAI Chat Completions and compatible relays
+  ['stop', 'stop'],
+  ['length', 'length'],
+  ['content_filter', 'content_filter'],
+  ['tool_calls', 'tool_call'],
+  ['function_call', 'tool_call'],
+  ['tool_call', 'tool_call'],
+  ['eos', 'stop'],
+  ['error', 'error'],
+  // OpenAI Responses: the final status
+  ['completed', 'stop'],
+  ['incomplete', 'length'],
+  ['failed', 'error'],
+  ['cancelled', 'error'],
+  // Anthropic Messages
+  ['end_turn', 'stop'],
+  ['stop_sequence', 'stop'],
+  ['pause_turn', 'stop'],
+  ['max_tokens', 'length'],
+  ['model_context_window_exceeded', 'length'],
+  ['tool_use', 'tool_call'],
+  ['refusal', 'content_filter'],
+  // Gemini / Vertex AI (upper case on the wire)
+  ['finish_reason_unspecified', 'error'],
+  ['safety', 'content_filter'],
+  ['recitation', 'content_filter'],
+  ['blocklist', 'content_filter'],
+  ['prohibited_content', 'content_filter'],
+  ['spii', 'content_filter'],
+  ['image_safety', 'content_filter'],
+  ['image_prohibited_content', 'content_filter'],
+  ['image_recitation', 'content_filter'],
+  ['malformed_function_call', 'error'],
+  ['unexpected_tool_call', 'error'],
+  ['other', 'error'],
+  ['language', 'error'],
+  ['no_image', 'error'],
+  ['image_other', 'error'],
+]);
+
+/**
+ * `finish_reason` of an output message: the schema value for the vendor's raw reason. A message
+ * that asks for client tool calls and says only `stop` (Gemini always does) is `tool_call`.
+ */
+export function outputFinishReason(raw: string | undefined, hasToolCalls = false): string {
+  if (raw === undefined || raw.length === 0) return 'error';
+  const lower = raw.toLowerCase();
+  const mapped = SCHEMA_FINISH_REASONS.get(lower) ?? truncateContent(lower, 64);
+  return mapped === 'stop' && hasToolCalls ? 'tool_call' : mapped;
 }
 
 /** Room kept at the end of a cut attribute for the part that says what was left out. */

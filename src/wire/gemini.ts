@@ -10,10 +10,14 @@
  * usageMetadata that carries counts wins.
  */
 import { FinishReasons, FirstValue, toResponseInfo } from './accumulate';
+import { geminiToolDefinitions } from './tool-definitions';
 import {
   OutputCollector,
+  blobPart,
   capValue,
   genericPart,
+  toolCallPart,
+  toolCallResponsePart,
   mediaPart,
   normaliseRole,
   reasoningPart,
@@ -91,7 +95,7 @@ function geminiPart(value: unknown, max: number): MessagePart | undefined {
   const inline = asRecord(field(part, 'inlineData', 'inline_data'));
   if (inline !== undefined) {
     const mimeType = asString(field(inline, 'mimeType', 'mime_type'));
-    return { type: 'blob', modality: modalityOf(mimeType), mime_type: mimeType ?? null, content: (asString(inline['data']) ?? '').slice(0, max) };
+    return blobPart(modalityOf(mimeType), mimeType, (asString(inline['data']) ?? '').slice(0, max));
   }
   const file = asRecord(field(part, 'fileData', 'file_data'));
   const fileUri = asString(field(file, 'fileUri', 'file_uri'));
@@ -101,11 +105,12 @@ function geminiPart(value: unknown, max: number): MessagePart | undefined {
   }
   const call = asRecord(field(part, 'functionCall', 'function_call'));
   if (call !== undefined) {
-    return { type: 'tool_call', id: asString(call['id']) ?? null, name: asString(call['name']) ?? '', arguments: capValue(call['args'], max) ?? null };
+    return toolCallPart(call['id'], call['name'], capValue(call['args'], max));
   }
   const response = asRecord(field(part, 'functionResponse', 'function_response'));
   if (response !== undefined) {
-    return { type: 'tool_call_response', id: asString(response['id']) ?? asString(response['name']) ?? null, response: capValue(response['response'], max) ?? null };
+    // The function's name is no call id: only a real `id` (Gemini 2.5+, Vertex) pairs it with its call.
+    return toolCallResponsePart(response['id'], capValue(response['response'], max));
   }
   return genericPart(Object.keys(part).find((key) => key !== 'thought' && key !== 'thoughtSignature') ?? 'unknown');
 }
@@ -137,6 +142,7 @@ function parseGenerateContentRequest(body: unknown, route: RouteMatch, options: 
       })
       .filter((message): message is InputMessage => message !== undefined);
     if (messages.length > 0) info.inputMessages = messages;
+    info.toolDefinitions = geminiToolDefinitions(request, max);
   }
   return compact(info);
 }
@@ -251,7 +257,10 @@ class GenerateContentAccumulator implements ResponseAccumulator {
 
 function parseEmbedContentRequest(body: unknown, route: RouteMatch, _options: CodecOptions): RequestInfo {
   const request = asRecord(body) ?? {};
-  return compact({ model: geminiModel(request, route), stream: false, params: {} });
+  // batchEmbedContents: `requests[]`, each with its own; the first one stands for the call.
+  const first = asRecord(asArray(request['requests'])?.[0]) ?? request;
+  const dimensions = asCount(field(first, 'outputDimensionality', 'output_dimensionality'));
+  return compact({ model: geminiModel(request, route), stream: false, params: compact({ embeddingDimensions: dimensions }) });
 }
 
 class EmbedContentAccumulator implements ResponseAccumulator {

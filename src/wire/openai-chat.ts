@@ -19,6 +19,9 @@ import {
   textPart,
   toolArguments,
   capValue,
+  blobPart,
+  toolCallPart,
+  toolCallResponsePart,
   type InputMessage,
   type MessagePart,
 } from './content';
@@ -34,6 +37,7 @@ import type {
   WireCodec,
 } from './types';
 import { asArray, asCount, asInteger, asRecord, asScalarString, asString, compact, firstDefined, getPath, type JsonRecord } from './values';
+import { openAiToolDefinitions } from './tool-definitions';
 import { JSON_STRING_BODY, decodeJsonStringBody, matchJsonEvent } from './json-text';
 
 function parseChatRequest(body: unknown, route: RouteMatch, options: CodecOptions): RequestInfo {
@@ -53,6 +57,7 @@ function parseChatRequest(body: unknown, route: RouteMatch, options: CodecOption
       ?.map((message) => chatInputMessage(message, options.maxContentLength))
       .filter((message): message is InputMessage => message !== undefined);
     if (messages !== undefined && messages.length > 0) info.inputMessages = messages;
+    info.toolDefinitions = openAiToolDefinitions(request, options.maxContentLength);
   }
   return compact(info);
 }
@@ -83,7 +88,7 @@ function chatContentPart(value: unknown, max: number): MessagePart | undefined {
   if (type === 'input_audio') {
     const data = asString(getPath(part, 'input_audio', 'data'));
     const format = asString(getPath(part, 'input_audio', 'format'));
-    if (data !== undefined) return { type: 'blob', modality: 'audio', mime_type: format !== undefined ? `audio/${format}` : null, content: data.slice(0, max) };
+    if (data !== undefined) return blobPart('audio', format !== undefined ? `audio/${format}` : undefined, data.slice(0, max));
   }
   if (type === 'file') {
     const fileId = asString(getPath(part, 'file', 'file_id'));
@@ -99,7 +104,7 @@ function chatInputMessage(value: unknown, max: number): InputMessage | undefined
   const parts: MessagePart[] = [];
   const content = message['content'];
   if (role === 'tool') {
-    parts.push({ type: 'tool_call_response', id: asString(message['tool_call_id']) ?? null, response: capValue(contentText(content) ?? content, max) ?? null });
+    parts.push(toolCallResponsePart(message['tool_call_id'], capValue(contentText(content) ?? content, max)));
   } else if (typeof content === 'string') {
     parts.push(textPart(content, max));
   } else {
@@ -110,16 +115,11 @@ function chatInputMessage(value: unknown, max: number): InputMessage | undefined
   }
   for (const call of asArray(message['tool_calls']) ?? []) {
     const fn = asRecord(getPath(call, 'function'));
-    parts.push({
-      type: 'tool_call',
-      id: asString(getPath(call, 'id')) ?? null,
-      name: asString(fn?.['name']) ?? '',
-      arguments: toolArguments(fn?.['arguments'], max) ?? null,
-    });
+    parts.push(toolCallPart(getPath(call, 'id'), fn?.['name'], toolArguments(fn?.['arguments'], max)));
   }
   const legacyCall = asRecord(message['function_call']);
   if (legacyCall !== undefined) {
-    parts.push({ type: 'tool_call', id: null, name: asString(legacyCall['name']) ?? '', arguments: toolArguments(legacyCall['arguments'], max) ?? null });
+    parts.push(toolCallPart(undefined, legacyCall['name'], toolArguments(legacyCall['arguments'], max)));
   }
   return { role, parts };
 }
@@ -155,6 +155,8 @@ class ChatCompletionAccumulator implements ResponseAccumulator {
   readonly #finishReasons = new FinishReasons();
   readonly #usage = new UsageTracker();
   readonly #output: OutputCollector | undefined;
+  readonly #serviceTier = new FirstValue();
+  readonly #fingerprint = new FirstValue();
   #costUsd: number | undefined;
   #error: ResponseError | undefined;
   #outputChars = 0;
@@ -226,10 +228,17 @@ class ChatCompletionAccumulator implements ResponseAccumulator {
       outputChars: this.#outputChars,
       reportedCostUsd: this.#costUsd,
       outputMessages: this.#output?.messages((index) => this.#finishReasons.get(index)),
+      serviceTier: this.#serviceTier.value,
+      systemFingerprint: this.#fingerprint.value,
     });
   }
 
   #identity(record: JsonRecord): void {
+    // Read until the id is known: every chunk repeats them, the first one (or the whole body) suffices.
+    if (this.#id.value === undefined) {
+      this.#serviceTier.offer(record['service_tier']);
+      this.#fingerprint.offer(record['system_fingerprint']);
+    }
     this.#id.offer(record['id']);
     this.#model.offer(record['model']);
   }

@@ -3,7 +3,7 @@
  * the `usage` object with its vendor extensions, and the common request parameters.
  */
 import type { RequestParams, Usage } from './types';
-import { asBoolean, asCount, asInteger, asNumber, asRecord, asStringList, getPath, type JsonRecord } from './values';
+import { asBoolean, asCount, asInteger, asNumber, asRecord, asScalarString, asStringList, getPath, type JsonRecord } from './values';
 
 export interface OpenAiUsage {
   usage: Usage;
@@ -63,6 +63,7 @@ export function openAiSamplingParams(body: JsonRecord): RequestParams {
     stopSequences: asStringList(body['stop']),
     seed: asInteger(body['seed']),
     choiceCount: asInteger(body['n']),
+    serviceTier: asScalarString(body['service_tier']),
   };
 }
 

@@ -13,7 +13,10 @@ function parseEmbeddingsRequest(body: unknown, route: RouteMatch, _options: Code
   return compact({
     model: asScalarString(request['model']) ?? route.urlModel,
     stream: false,
-    params: compact({ encodingFormats: encoding !== undefined && encoding.length > 0 ? [encoding.slice(0, 32)] : undefined }),
+    params: compact({
+      encodingFormats: encoding !== undefined && encoding.length > 0 ? [encoding.slice(0, 32)] : undefined,
+      embeddingDimensions: asCount(request['dimensions']),
+    }),
   });
 }
 

@@ -7,6 +7,7 @@
  * (`completed`, `incomplete`, `failed`, `cancelled`) is reported as the finish reason.
  */
 import { FirstValue, UsageTracker, toResponseInfo } from './accumulate';
+import { openAiToolDefinitions } from './tool-definitions';
 import {
   OutputCollector,
   capValue,
@@ -16,6 +17,8 @@ import {
   reasoningPart,
   textPart,
   toolArguments,
+  toolCallPart,
+  toolCallResponsePart,
   type InputMessage,
   type MessagePart,
 } from './content';
@@ -38,6 +41,7 @@ function parseResponsesRequest(body: unknown, route: RouteMatch, options: CodecO
       temperature: asNumber(request['temperature']),
       topP: asNumber(request['top_p']),
       outputType: format === 'json_schema' || format === 'json_object' ? 'json' : format === 'text' ? 'text' : undefined,
+      serviceTier: asScalarString(request['service_tier']),
     }),
   };
   if (options.captureContent) {
@@ -50,6 +54,7 @@ function parseResponsesRequest(body: unknown, route: RouteMatch, options: CodecO
         ? [{ role: 'user', parts: [textPart(input, max)] }]
         : (asArray(input) ?? []).map((item) => responsesInputItem(item, max)).filter((item): item is InputMessage => item !== undefined);
     if (messages.length > 0) info.inputMessages = messages;
+    info.toolDefinitions = openAiToolDefinitions(request, max);
   }
   return compact(info);
 }
@@ -84,11 +89,11 @@ function responsesInputItem(value: unknown, max: number): InputMessage | undefin
   if (type === 'function_call') {
     return {
       role: 'assistant',
-      parts: [{ type: 'tool_call', id: asString(item['call_id']) ?? null, name: asString(item['name']) ?? '', arguments: toolArguments(item['arguments'], max) ?? null }],
+      parts: [toolCallPart(item['call_id'], item['name'], toolArguments(item['arguments'], max))],
     };
   }
   if (type === 'function_call_output') {
-    return { role: 'tool', parts: [{ type: 'tool_call_response', id: asString(item['call_id']) ?? null, response: capValue(item['output'], max) ?? null }] };
+    return { role: 'tool', parts: [toolCallResponsePart(item['call_id'], capValue(item['output'], max))] };
   }
   if (type === 'reasoning') {
     const parts = (asArray(item['summary']) ?? [])
@@ -130,6 +135,7 @@ class ResponsesAccumulator implements ResponseAccumulator {
   readonly #model = new FirstValue();
   readonly #usage = new UsageTracker();
   readonly #output: OutputCollector | undefined;
+  readonly #serviceTier = new FirstValue();
   #status: string | undefined;
   #error: ResponseError | undefined;
   #outputChars = 0;
@@ -198,12 +204,16 @@ class ResponsesAccumulator implements ResponseAccumulator {
       error: this.#error,
       outputChars: this.#outputChars,
       outputMessages: this.#output?.messages(() => this.#status),
+      serviceTier: this.#serviceTier.value,
     });
   }
 
   #response(response: JsonRecord): void {
     this.#id.offer(response['id']);
     this.#model.offer(response['model']);
+    // `response.created` says `auto`; the final response names the tier that served it.
+    const tier = asScalarString(response['service_tier']);
+    if (tier !== undefined && tier !== 'auto') this.#serviceTier.offer(tier);
     const status = asScalarString(response['status']);
     if (status !== undefined && !PENDING_STATUSES.has(status)) this.#status = status;
     const usage = readResponsesUsage(response['usage']);

@@ -73,14 +73,15 @@ export function isWellKnownLlmHost(host: string): boolean {
 /** The provider flavour a dialect stands for when the host says nothing. */
 export function providerForFormat(format: WireFormatName): string {
   if (format === 'anthropic.messages') return 'anthropic';
-  if (format === 'gemini.generate_content' || format === 'gemini.embed_content') return 'gcp.gemini';
+  // `gcp.gemini` names Google's own endpoint only; the registry's value for any other Google backend is `gcp.gen_ai`.
+  if (format === 'gemini.generate_content' || format === 'gemini.embed_content') return 'gcp.gen_ai';
   return 'openai';
 }
 
 /**
  * `gen_ai.provider.name` for a call to `host` in wire format `format`: the vendor when the host
  * is its API (`api.deepseek.com` → `deepseek`, `x.openai.azure.com` → `azure.ai.openai`),
- * otherwise the dialect's flavour (`openai`, `anthropic`, `gcp.gemini`).
+ * otherwise the dialect's flavour (`openai`, `anthropic`, `gcp.gen_ai`).
  */
 export function providerName(host: string, format: WireFormatName): string {
   return knownProviderForHost(host) ?? providerForFormat(format);

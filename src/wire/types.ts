@@ -45,6 +45,10 @@ export interface RequestParams {
   /** `gen_ai.output.type`: text | json | image | speech. */
   outputType?: string;
   encodingFormats?: string[];
+  /** `gen_ai.embeddings.dimension.count`: OpenAI `dimensions`, Gemini `outputDimensionality`. */
+  embeddingDimensions?: number;
+  /** OpenAI `service_tier` as requested (`openai.request.service_tier`). */
+  serviceTier?: string;
 }
 
 export interface RequestInfo {
@@ -56,6 +60,8 @@ export interface RequestInfo {
   /** Prompt messages as OpenTelemetry `gen_ai.input.messages` parts; only filled when content capture is on. */
   inputMessages?: unknown[];
   systemInstructions?: unknown[];
+  /** Tools the request offers (`gen_ai.tool.definitions`: type, name, description); only with content capture. */
+  toolDefinitions?: unknown[];
 }
 
 /**
@@ -93,6 +99,10 @@ export interface ResponseInfo {
   estimatedOutputTokens?: number;
   /** Cost the relay or vendor reported itself (e.g. OpenRouter `usage.cost`), in USD. */
   reportedCostUsd?: number;
+  /** OpenAI `service_tier` of the answer (`openai.response.service_tier`). */
+  serviceTier?: string;
+  /** OpenAI `system_fingerprint` (`openai.response.system_fingerprint`). */
+  systemFingerprint?: string;
   /** Output text/parts as `gen_ai.output.messages`; only filled when content capture is on. */
   outputMessages?: unknown[];
 }

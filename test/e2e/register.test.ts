@@ -69,6 +69,25 @@ describe('register hook', () => {
     expect(names).toContain('llm_relay.cost.usd');
   });
 
+  it('EVENT_ONLY: the content reaches the OTLP logs endpoint as gen_ai.client.inference.operation.details events of the spans', async () => {
+    const [spansBefore, logsBefore] = [otlp.spans.length, otlp.logs.length];
+    const result = await run(['--import', 'otel-llm-relay/register', 'examples/zero-code/chat-app.mjs'], {
+      ...appEnv(),
+      OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'EVENT_ONLY',
+      OTEL_BLRP_SCHEDULE_DELAY: '100',
+    });
+    expect(result.code).toBe(0);
+    const spans = otlp.spans.slice(spansBefore).filter(s => s.scope === 'otel-llm-relay');
+    expect(spans.length).toBeGreaterThan(0);
+    for (const span of spans) expect(span.attributes['gen_ai.input.messages']).toBeUndefined();
+    const events = otlp.logs.slice(logsBefore).filter(l => l.eventName === 'gen_ai.client.inference.operation.details');
+    expect(events.map(e => `${e.traceId} ${e.spanId}`).sort()).toEqual(spans.map(s => `${s.traceId} ${s.spanId}`).sort());
+    for (const event of events) {
+      expect(Array.isArray(event.attributes['gen_ai.input.messages'])).toBe(true);
+      expect(Array.isArray(event.attributes['gen_ai.output.messages'])).toBe(true);
+    }
+  });
+
   it.each([
     ['openai', 'examples/sdk-clients/openai-streaming.mjs', 'chat gpt-4.1'],
     ['Anthropic', 'examples/sdk-clients/anthropic-streaming.mjs', 'chat claude-sonnet-4.5'],

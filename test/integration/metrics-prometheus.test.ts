@@ -252,7 +252,7 @@ describe('gen_ai_client_operation_duration', () => {
 
     const claude = callLabels('chat', 'anthropic', 'claude-sonnet-4-5', calls['claude streamed']!.truth.responseModel);
     expect(histogram('gen_ai_client_operation_duration', claude, DURATION_BUCKETS)[0]).toBe(1);
-    const gemini = callLabels('generate_content', 'gcp.gemini', 'gemini-2.0-flash', calls['gemini']!.truth.responseModel);
+    const gemini = callLabels('generate_content', 'gcp.gen_ai', 'gemini-2.0-flash', calls['gemini']!.truth.responseModel);
     expect(histogram('gen_ai_client_operation_duration', gemini, DURATION_BUCKETS)[0]).toBe(1);
   });
 
@@ -453,10 +453,10 @@ describe('every wire format, streamed and not, in the exposition text', () => {
     { name: 'embeddings', path: '/v1/embeddings', body: { model: 'text-embedding-3-small', input: PROMPT }, operation: 'embeddings', provider: 'openai', model: 'text-embedding-3-small', stream: false, usage: 'input' },
     { name: 'messages', path: '/v1/messages', headers: { 'anthropic-version': '2023-06-01' }, body: { model: 'claude-haiku-4-5', max_tokens: 64, messages }, operation: 'chat', provider: 'anthropic', model: 'claude-haiku-4-5', stream: false, usage: 'input+output' },
     { name: 'messages, streamed', path: '/v1/messages', headers: { 'anthropic-version': '2023-06-01' }, body: { model: 'claude-sonnet-4-5', max_tokens: 64, messages, stream: true }, operation: 'chat', provider: 'anthropic', model: 'claude-sonnet-4-5', stream: true, usage: 'input+output' },
-    { name: 'generateContent', path: '/v1beta/models/gemini-2.0-flash:generateContent', body: { contents }, operation: 'generate_content', provider: 'gcp.gemini', model: 'gemini-2.0-flash', stream: false, usage: 'input+output' },
-    { name: 'streamGenerateContent?alt=sse', path: '/v1beta/models/gemini-2.0-flash-lite:streamGenerateContent?alt=sse', body: { contents }, operation: 'generate_content', provider: 'gcp.gemini', model: 'gemini-2.0-flash-lite', stream: true, usage: 'input+output' },
-    { name: 'streamGenerateContent (JSON array)', path: '/v1beta/models/gemini-1.5-flash:streamGenerateContent', body: { contents }, operation: 'generate_content', provider: 'gcp.gemini', model: 'gemini-1.5-flash', stream: true, usage: 'input+output' },
-    { name: 'embedContent', path: '/v1beta/models/gemini-embedding-001:embedContent', body: { content: { parts: [{ text: PROMPT }] } }, operation: 'embeddings', provider: 'gcp.gemini', model: 'gemini-embedding-001', stream: false, usage: 'none' },
+    { name: 'generateContent', path: '/v1beta/models/gemini-2.0-flash:generateContent', body: { contents }, operation: 'generate_content', provider: 'gcp.gen_ai', model: 'gemini-2.0-flash', stream: false, usage: 'input+output' },
+    { name: 'streamGenerateContent?alt=sse', path: '/v1beta/models/gemini-2.0-flash-lite:streamGenerateContent?alt=sse', body: { contents }, operation: 'generate_content', provider: 'gcp.gen_ai', model: 'gemini-2.0-flash-lite', stream: true, usage: 'input+output' },
+    { name: 'streamGenerateContent (JSON array)', path: '/v1beta/models/gemini-1.5-flash:streamGenerateContent', body: { contents }, operation: 'generate_content', provider: 'gcp.gen_ai', model: 'gemini-1.5-flash', stream: true, usage: 'input+output' },
+    { name: 'embedContent', path: '/v1beta/models/gemini-embedding-001:embedContent', body: { content: { parts: [{ text: PROMPT }] } }, operation: 'embeddings', provider: 'gcp.gen_ai', model: 'gemini-embedding-001', stream: false, usage: 'none' },
   ];
   const truths = new Map<string, ReportedResponse>();
 

@@ -186,7 +186,7 @@ describe('model substitution', () => {
   it.each([
     ['gpt-4.1', 'gpt-4.1-mini', '/v1/chat/completions', chat('gpt-4.1'), {}, 'chat', 'openai'],
     ['claude-sonnet-4-5', 'claude-haiku-4-5', '/v1/messages', chat('claude-sonnet-4-5', { max_tokens: 32, stream: true }), ANTHROPIC, 'chat', 'anthropic'],
-    ['gemini-2.0-flash', 'gemini-2.0-flash-lite', '/v1beta/models/gemini-2.0-flash:generateContent', { contents: [{ role: 'user', parts: [{ text: 'Hi' }] }] }, {}, 'generate_content', 'gcp.gemini'],
+    ['gemini-2.0-flash', 'gemini-2.0-flash-lite', '/v1beta/models/gemini-2.0-flash:generateContent', { contents: [{ role: 'user', parts: [{ text: 'Hi' }] }] }, {}, 'generate_content', 'gcp.gen_ai'],
   ] as const)('%s answered by %s counts once and marks the span', async (requested, answered, route, body, headers, operation, provider) => {
     relay.setScenario({ substitute: { [requested]: answered } });
     const observed = await post(`${relay.url}${route}`, body, headers);

@@ -81,12 +81,12 @@ const CASES: WireCase[] = [
   { name: 'OpenAI embeddings', path: '/v1/embeddings', body: { model: 'text-embedding-3-small', input: PROMPT }, stream: false, operation: 'embeddings', provider: 'openai', requestModel: 'text-embedding-3-small', usage: 'input' },
   { name: 'Anthropic messages', path: '/v1/messages', headers: anthropicHeaders, body: { model: 'claude-sonnet-4-5', max_tokens: 256, ...chat }, stream: false, operation: 'chat', provider: 'anthropic', requestModel: 'claude-sonnet-4-5', usage: 'input+output' },
   { name: 'Anthropic messages, streamed', path: '/v1/messages', headers: anthropicHeaders, body: { model: 'claude-sonnet-4-5', max_tokens: 256, stream: true, ...chat }, stream: true, operation: 'chat', provider: 'anthropic', requestModel: 'claude-sonnet-4-5', usage: 'input+output' },
-  { name: 'Gemini generateContent', path: '/v1beta/models/gemini-2.0-flash:generateContent', body: gemini, stream: false, operation: 'generate_content', provider: 'gcp.gemini', requestModel: 'gemini-2.0-flash', usage: 'input+output' },
-  { name: 'Gemini streamGenerateContent?alt=sse', path: '/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse', body: gemini, stream: true, operation: 'generate_content', provider: 'gcp.gemini', requestModel: 'gemini-2.0-flash', usage: 'input+output' },
+  { name: 'Gemini generateContent', path: '/v1beta/models/gemini-2.0-flash:generateContent', body: gemini, stream: false, operation: 'generate_content', provider: 'gcp.gen_ai', requestModel: 'gemini-2.0-flash', usage: 'input+output' },
+  { name: 'Gemini streamGenerateContent?alt=sse', path: '/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse', body: gemini, stream: true, operation: 'generate_content', provider: 'gcp.gen_ai', requestModel: 'gemini-2.0-flash', usage: 'input+output' },
   // Gemini reports thoughts apart from candidates; output tokens include them.
-  { name: 'Gemini 2.5 streamGenerateContent?alt=sse, with thoughts', path: '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse', body: gemini, stream: true, operation: 'generate_content', provider: 'gcp.gemini', requestModel: 'gemini-2.5-flash', usage: 'input+output' },
-  { name: 'Gemini streamGenerateContent (JSON array)', path: '/v1beta/models/gemini-2.0-flash:streamGenerateContent', body: gemini, stream: true, operation: 'generate_content', provider: 'gcp.gemini', requestModel: 'gemini-2.0-flash', usage: 'input+output' },
-  { name: 'Gemini embedContent', path: '/v1beta/models/gemini-embedding-001:embedContent', body: { content: { parts: [{ text: PROMPT }] } }, stream: false, operation: 'embeddings', provider: 'gcp.gemini', requestModel: 'gemini-embedding-001', usage: 'none' },
+  { name: 'Gemini 2.5 streamGenerateContent?alt=sse, with thoughts', path: '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse', body: gemini, stream: true, operation: 'generate_content', provider: 'gcp.gen_ai', requestModel: 'gemini-2.5-flash', usage: 'input+output' },
+  { name: 'Gemini streamGenerateContent (JSON array)', path: '/v1beta/models/gemini-2.0-flash:streamGenerateContent', body: gemini, stream: true, operation: 'generate_content', provider: 'gcp.gen_ai', requestModel: 'gemini-2.0-flash', usage: 'input+output' },
+  { name: 'Gemini embedContent', path: '/v1beta/models/gemini-embedding-001:embedContent', body: { content: { parts: [{ text: PROMPT }] } }, stream: false, operation: 'embeddings', provider: 'gcp.gen_ai', requestModel: 'gemini-embedding-001', usage: 'none' },
 ];
 
 interface Observed {
@@ -274,7 +274,7 @@ describe('instruments', () => {
     for (const metric of metrics) {
       for (const point of metric.dataPoints) {
         for (const [key, value] of Object.entries(point.attributes)) {
-          expect(ALLOWED_LABELS.has(key) || key === 'llm_relay.cost.source' || key === 'llm_relay.rate_limit.kind', `${metric.descriptor.name}: ${key}`).toBe(true);
+          expect(ALLOWED_LABELS.has(key) || key === 'llm_relay.cost.source' || key === 'llm_relay.rate_limit.kind' || key === 'gen_ai.token.modality', `${metric.descriptor.name}: ${key}`).toBe(true);
           expect(perRequest).not.toContain(String(value));
         }
       }
@@ -318,5 +318,45 @@ describe('failed calls', () => {
     const [point] = pointsOf(metrics, DURATION);
     expect(point!.attributes['error.type']).toBe(errorType);
     expect(pointsOf(metrics, TOKEN_USAGE)).toEqual([]);
+  });
+});
+
+describe('cache and reasoning tokens (the draft gen_ai.client.inference.usage.detailed.* counters)', () => {
+  const CACHE_READ = 'gen_ai.client.inference.usage.detailed.cache_read.input_tokens';
+  const REASONING = 'gen_ai.client.inference.usage.detailed.reasoning.output_tokens';
+  const CACHE_WRITE = 'gen_ai.client.inference.usage.detailed.cache_write.input_tokens';
+  const byName = (name: string) => CASES.find(c => c.name === name)!;
+  const cached = { 'x-sim-cached-tokens': '4' };
+
+  it.each([
+    byName('OpenAI chat completions, reasoning model, streamed'),
+    byName('OpenAI Responses'),
+    byName('Anthropic messages, streamed'),
+    byName('Gemini 2.5 streamGenerateContent?alt=sse, with thoughts'),
+  ])('$name: the relay\'s own cache-read and reasoning counts, with the call\'s labels and token modality', async c => {
+    const { metrics, truth } = await callAndCollect({ ...c, headers: { ...c.headers, ...cached } });
+    expect(truth.cachedInputTokens).toBe(4);
+    const [read, ...more] = pointsOf(metrics, CACHE_READ);
+    expect(more).toEqual([]);
+    expect(read!.value).toBe(4);
+    expect(read!.attributes).toEqual({ ...labelsOf(c, truth), 'gen_ai.token.modality': 'unknown' });
+    const reasoning = pointsOf(metrics, REASONING);
+    if ((truth.reasoningTokens ?? 0) > 0) expect(reasoning.map(p => p.value)).toEqual([truth.reasoningTokens]);
+    else expect(reasoning).toEqual([]);
+    expect(pointsOf(metrics, CACHE_WRITE)).toEqual([]);
+  });
+
+  it.each([byName('Anthropic messages'), byName('OpenAI chat completions, streamed')])('$name: cache writes are counted too', async c => {
+    const { metrics, truth } = await callAndCollect({ ...c, headers: { ...c.headers, 'x-sim-cache-write-tokens': '3' } });
+    expect(truth.cacheWriteInputTokens).toBe(3);
+    expect(pointsOf(metrics, CACHE_WRITE).map(p => p.value)).toEqual([3]);
+    expect(pointsOf(metrics, CACHE_READ)).toEqual([]);
+  });
+
+  it('a call that reported none (or zeros) records no point and creates no series', async () => {
+    const { metrics, truth } = await callAndCollect(byName('OpenAI chat completions'));
+    expect(truth.cachedInputTokens ?? 0).toBe(0);
+    expect(pointsOf(metrics, CACHE_READ)).toEqual([]);
+    expect(pointsOf(metrics, REASONING)).toEqual([]);
   });
 });

@@ -178,7 +178,7 @@ describe('captureMessageContent', () => {
     expect(contentOf(anthropic.span, 'gen_ai.input.messages')).toEqual([{ role: 'user', parts: [{ type: 'text', content: PROMPT }] }]);
     const answer = (JSON.parse(anthropic.body) as { content: { text: string }[] }).content[0]!.text;
     expect(contentOf(anthropic.span, 'gen_ai.output.messages')).toEqual([
-      { role: 'assistant', parts: [{ type: 'text', content: answer }], finish_reason: 'end_turn' },
+      { role: 'assistant', parts: [{ type: 'text', content: answer }], finish_reason: 'stop' },
     ]);
     const responses = await observer.call('/v1/responses', { model: 'gpt-4.1', instructions: SYSTEM, input: PROMPT });
     expect(contentOf(responses.span, 'gen_ai.system_instructions')).toEqual([{ type: 'text', content: SYSTEM }]);
@@ -343,6 +343,21 @@ describe('metricAttributesHook', () => {
       expect(points.length, name).toBeGreaterThan(0);
       for (const point of points) expect(point.attributes['app.tenant'], name).toBe('acme');
     }
+  });
+
+  it('its values are capped per key like model names (maxModelsPerMetric): later new values are _OTHER, with one warning', async () => {
+    logged.length = 0;
+    let call = 0;
+    const observer = observe({ maxModelsPerMetric: 2, metricAttributesHook: () => ({ 'app.user': `user-${++call}`, 'app.plan': 'pro' }) });
+    const users: unknown[] = [];
+    for (let i = 0; i < 4; i++) {
+      const { metrics } = await observer.call('/v1/chat/completions', openaiChat());
+      const [duration] = pointsOf(metrics, 'gen_ai.client.operation.duration');
+      users.push(duration!.attributes['app.user']);
+      expect(duration!.attributes['app.plan']).toBe('pro');
+    }
+    expect(users).toEqual(['user-1', 'user-2', '_OTHER', '_OTHER']);
+    expect(logged.filter(l => l.level === 'warn' && l.text.includes('metricAttributesHook "app.user"'))).toHaveLength(1);
   });
 
   it('cannot replace the standard labels', async () => {

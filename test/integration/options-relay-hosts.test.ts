@@ -190,6 +190,26 @@ describe('relayHosts option', () => {
     expect(observer.spans().map(s => s.attributes['url.full'])).toEqual([`${origin(relayA)}/v1/chat/completions`]);
   });
 
+  it('a POST on a route we do not know is not silent: one warning per route shape, never the ids in it', async () => {
+    warnings.length = 0;
+    observe({ relayHosts: [`127.0.0.1:${relayA.port}`] });
+    await chat(origin(relayA), '/v1/threads/thread_abc123/runs');
+    await chat(origin(relayA), '/v1/threads/thread_def456/runs?x=1');
+    await chat(origin(relayA), '/v1beta/models/gemini-2.5-flash:countTokens');
+    const unknown = warnings.filter(w => w.includes('no LLM API route'));
+    expect(unknown).toHaveLength(2);
+    expect(unknown[0]).toContain('POST /v1/threads/{id}/runs');
+    expect(unknown[1]).toContain('POST /v1beta/models/{id}:countTokens');
+    expect(unknown.join('\n')).not.toMatch(/abc123|def456|gemini-2/);
+  });
+
+  it('no warning for unknown routes when no relay hosts are configured (every host is a candidate then)', async () => {
+    warnings.length = 0;
+    observe();
+    await chat(origin(relayA), '/v1/files');
+    expect(warnings.filter(w => w.includes('no LLM API route'))).toEqual([]);
+  });
+
   it('unreadable entries are skipped with a warning; the readable ones apply', async () => {
     warnings.length = 0;
     const observer = observe({ relayHosts: ['not a host', `127.0.0.1:${relayA.port}`] });

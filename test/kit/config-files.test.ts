@@ -223,7 +223,7 @@ describe('grafana/dashboards/llm-relay.json', () => {
     const titles = panels.map((p) => p.title ?? '');
     for (const wanted of [/latency percentiles/i, /first chunk/i, /calls per model/i, /success rate/i, /tokens per model per day/i,
       /cost per model per day/i, /error types/i, /rate-limit headroom/i, /substitutions/i, /unpriced/i, /probe up/i, /probe latency/i,
-      /balance left/i, /balance lasts/i]) {
+      /balance left/i, /balance lasts/i, /cache hit ratio/i]) {
       expect(titles.some((t) => wanted.test(t)), String(wanted)).toBe(true);
     }
   });

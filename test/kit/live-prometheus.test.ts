@@ -71,6 +71,8 @@ function expectedValues(label: string, metric: string, expr: string): string[] {
       // The models probe's rate-limit reading has no model.
       if (metric.startsWith('llm_relay_rate_limit_')) return [...CALLED_MODELS, ''];
       if (metric === 'gen_ai_client_operation_duration') return MODELS_OF_CALLS;
+      // Only reasoning models report reasoning tokens; of the called models, the slow Gemini 2.5 one.
+      if (metric === 'gen_ai_client_inference_usage_detailed_reasoning_output_tokens_total') return [MODEL.slow];
       // Token usage and chunk timings: every model has answered calls, plain and streaming.
       return CALLED_MODELS;
     case 'gen_ai_response_model':
@@ -252,6 +254,9 @@ describe.skipIf(!hasPrometheus)(title, () => {
         RELAY_BASE_URL: mainRelay,
         LOAD_MODELS: CALLED_MODELS.join(','),
         LOAD_INTERVAL_MS: '100',
+        // Cache reads and writes on every answered call, for the cache panel and the cache counters.
+        LOAD_CACHED_TOKENS: '3',
+        LOAD_CACHE_WRITE_TOKENS: '1',
         OTEL_LLM_RELAY_PROBE_URL: mainRelay,
         OTEL_LLM_RELAY_PRICING: pricingFile,
       }),

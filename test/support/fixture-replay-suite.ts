@@ -12,7 +12,9 @@ import type { RelaySimulator, ServeFixtureOptions } from '../../examples/relay-s
 import { codecFor, matchRoute } from '../../src/wire/index';
 import { loadFixtures, requestTarget, semconvExpectation } from './llm-wire-fixtures';
 import type { LoadedFixture } from './llm-wire-fixtures';
+import { contentAttributeErrors } from './genai-schema';
 import { setupOtel } from './otel-harness';
+import type { LlmRelayInstrumentationConfig } from '../../src/index';
 
 
 /** Offsets that cut the body inside a multi-byte UTF-8 character, inside `data:` and mid-way. */
@@ -57,9 +59,15 @@ async function call(relay: RelaySimulator, loaded: LoadedFixture, mode: ReplayMo
   return client(served.url, { headers: { 'content-type': 'application/json', authorization: 'Bearer sk-test-secret' }, body });
 }
 
-export function defineReplaySuite(clientName: string, client: ReplayClient, modes: ReplayMode[]): void {
+/** With `config.captureMessageContent`, every content attribute must also validate against the conventions' schemas. */
+export function defineReplaySuite(
+  clientName: string,
+  client: ReplayClient,
+  modes: ReplayMode[],
+  config: LlmRelayInstrumentationConfig = {}
+): void {
 const fixtures = loadFixtures();
-const otel = setupOtel();
+const otel = setupOtel(config);
 let relay: RelaySimulator;
 
 beforeAll(async () => {
@@ -118,6 +126,25 @@ describe(`recorded exchanges replayed over HTTP with ${clientName}`, () => {
       if (want.outputTokens === undefined && streaming && !want.isError) {
         expect(a['llm_relay.usage.reported']).toBe(false);
         expect(a['llm_relay.usage.estimated_output_tokens']).toBeGreaterThan(0);
+      }
+      // OpenAI refinements: served from a local host, the OpenAI dialects are provider `openai`.
+      const answer = loaded.fixture.response.body as { service_tier?: unknown; system_fingerprint?: unknown } | string | null;
+      if (route.format === 'openai.chat_completions' || route.format === 'openai.responses') {
+        expect(a['openai.api.type']).toBe(route.format === 'openai.responses' ? 'responses' : 'chat_completions');
+      }
+      if (answer !== null && typeof answer === 'object' && route.format.startsWith('openai.')) {
+        expect(a['openai.response.system_fingerprint']).toBe(answer.system_fingerprint || undefined);
+        expect(a['openai.response.service_tier']).toBe(answer.service_tier ?? undefined);
+      }
+      if (config.captureMessageContent === true) {
+        expect(contentAttributeErrors(a)).toEqual([]);
+        const tools = (loaded.fixture.request.body as { tools?: unknown } | null)?.tools;
+        if (Array.isArray(tools) && tools.length > 0) expect(a['gen_ai.tool.definitions']).toBeTypeOf('string');
+        // A choice blocked by the content filter carries no message at all.
+        if (!want.isError && operation !== 'embeddings' && !want.finishReasons.includes('content_filter')) {
+          expect(a['gen_ai.input.messages']).toBeTypeOf('string');
+          expect(a['gen_ai.output.messages']).toBeTypeOf('string');
+        }
       }
       // The API key never reaches telemetry.
       expect(JSON.stringify(a)).not.toContain('sk-test-secret');

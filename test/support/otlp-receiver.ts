@@ -27,9 +27,19 @@ export interface ReceivedMetric {
   points: Array<{ attributes: Record<string, unknown>; value: number; count?: number }>;
 }
 
+export interface ReceivedLog {
+  eventName?: string;
+  traceId?: string;
+  spanId?: string;
+  scope: string;
+  attributes: Record<string, unknown>;
+}
+
 export interface OtlpReceiver {
   endpoint: string;
   spans: ReceivedSpan[];
+  /** Log records (events) exported to /v1/logs. */
+  logs: ReceivedLog[];
   metrics: ReceivedMetric[];
   /** The resource attributes of every export request's resourceSpans and resourceMetrics. */
   resources: Array<Record<string, unknown>>;
@@ -45,6 +55,9 @@ function attributeValue(value: Record<string, unknown>): unknown {
     const values = (value.arrayValue as { values?: Record<string, unknown>[] }).values ?? [];
     return values.map(attributeValue);
   }
+  if ('kvlistValue' in value) {
+    return attributesOf((value.kvlistValue as { values?: OtlpAttribute[] }).values);
+  }
   return undefined;
 }
 
@@ -56,6 +69,7 @@ export function attributesOf(list: OtlpAttribute[] | undefined): Record<string, 
 
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
+  const logs: ReceivedLog[] = [];
   const metrics: ReceivedMetric[] = [];
   const resources: Array<Record<string, unknown>> = [];
   const server = createServer((req, res) => {
@@ -78,6 +92,20 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
                   scope: ss.scope?.name,
                   attributes: attributesOf(s.attributes),
                   status: s.status,
+                });
+              }
+            }
+          }
+        } else if (req.url === '/v1/logs') {
+          for (const rl of body.resourceLogs ?? []) {
+            for (const sl of rl.scopeLogs ?? []) {
+              for (const r of sl.logRecords ?? []) {
+                logs.push({
+                  eventName: r.eventName || undefined,
+                  traceId: r.traceId || undefined,
+                  spanId: r.spanId || undefined,
+                  scope: sl.scope?.name,
+                  attributes: attributesOf(r.attributes),
                 });
               }
             }
@@ -112,6 +140,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     spans,
+    logs,
     metrics,
     resources,
     close: () => new Promise(resolve => server.close(() => resolve())),

@@ -25,8 +25,8 @@ const ROUTES: Record<string, RouteFacts> = {
   responses: { operation: 'chat', provider: 'openai', wireFormat: 'openai.responses' },
   embeddings: { operation: 'embeddings', provider: 'openai', wireFormat: 'openai.embeddings' },
   messages: { operation: 'chat', provider: 'anthropic', wireFormat: 'anthropic.messages' },
-  generateContent: { operation: 'generate_content', provider: 'gcp.gemini', wireFormat: 'gemini.generate_content' },
-  streamGenerateContent: { operation: 'generate_content', provider: 'gcp.gemini', wireFormat: 'gemini.generate_content' },
+  generateContent: { operation: 'generate_content', provider: 'gcp.gen_ai', wireFormat: 'gemini.generate_content' },
+  streamGenerateContent: { operation: 'generate_content', provider: 'gcp.gen_ai', wireFormat: 'gemini.generate_content' },
 };
 
 /** The simulator reports a dialect-neutral finish reason; each wire spells it its own way. */
@@ -163,6 +163,10 @@ export function expectedRelaySpanAttributes(relay: RelaySimulator, request: Reco
     ...params,
     'http.response.status_code': response.status,
   };
+  // OpenAI refinements (provider openai): the API type from the route, the requested tier from the body.
+  const apiType = { 'chat.completions': 'chat_completions', responses: 'responses' }[route];
+  if (apiType !== undefined) attributes['openai.api.type'] = apiType;
+  if (facts.provider === 'openai') put(attributes as Attributes, 'openai.request.service_tier', body.service_tier);
   if (response.status >= 400) {
     attributes['error.type'] = String(response.status);
     // The class in the vendor's error body; the simulator does not report it, so only its shape is checked.
@@ -175,6 +179,9 @@ export function expectedRelaySpanAttributes(relay: RelaySimulator, request: Reco
   const finish = response.finishReason && WIRE_FINISH_REASONS[route]?.[response.finishReason];
   if (finish) attributes['gen_ai.response.finish_reasons'] = [finish];
   Object.assign(attributes, usage(route, response));
+  // The simulator answers chat and responses calls with `service_tier: 'default'`, chat also with a `system_fingerprint`.
+  if (apiType !== undefined) attributes['openai.response.service_tier'] = 'default';
+  if (route === 'chat.completions') attributes['openai.response.system_fingerprint'] = expect.stringMatching(/^fp_[0-9a-f]+$/);
   attributes['llm_relay.cost.usd'] = expect.any(Number);
   attributes['llm_relay.cost.source'] = 'table';
   return attributes as Attributes;

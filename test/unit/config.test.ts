@@ -108,6 +108,9 @@ describe('resolveConfig', () => {
     relayHosts: undefined,
     pricingFile: undefined,
     captureMessageContent: false,
+    contentOnSpans: false,
+    contentOnEvents: false,
+    spanUsage: 'always',
     maxContentLength: DEFAULT_MAX_CONTENT_LENGTH,
     maxContentAttributeLength: DEFAULT_MAX_CONTENT_ATTRIBUTE_LENGTH,
     maxModelsPerMetric: DEFAULT_MAX_MODELS_PER_METRIC,
@@ -133,6 +136,7 @@ describe('resolveConfig', () => {
       relayHosts: [{ host: 'relay.example.com' }, { host: 'gw.example.net', protocol: 'https:', port: '8443' }],
       pricingFile: '/etc/prices.json',
       captureMessageContent: true,
+      contentOnSpans: true,
     });
   });
 
@@ -156,6 +160,33 @@ describe('resolveConfig', () => {
     const env = { OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'NO_CONTENT' };
     expect(resolveConfig({ captureMessageContent: true }, env, warnings().warn).captureMessageContent).toBe(true);
     expect(resolveConfig({}, env, warnings().warn).captureMessageContent).toBe(false);
+  });
+
+  it.each([
+    ['true', true, false],
+    ['SPAN_ONLY', true, false],
+    ['event_only', false, true],
+    ['SPAN_AND_EVENT', true, true],
+    ['NO_CONTENT', false, false],
+    ['false', false, false],
+  ])('OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=%s: spans %s, events %s', (value, spans, events) => {
+    const resolved = resolveConfig({}, { OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: value }, warnings().warn);
+    expect([resolved.contentOnSpans, resolved.contentOnEvents, resolved.captureMessageContent]).toEqual([spans, events, spans || events]);
+  });
+
+  it('the option takes the same modes and wins over the environment', () => {
+    const env = { OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'SPAN_ONLY' };
+    const resolved = resolveConfig({ captureMessageContent: 'EVENT_ONLY' }, env, warnings().warn);
+    expect([resolved.contentOnSpans, resolved.contentOnEvents]).toEqual([false, true]);
+  });
+
+  it('spanUsage: option, then OTEL_LLM_RELAY_SPAN_USAGE, then always; unreadable values warn', () => {
+    const w = warnings();
+    expect(resolveConfig({ spanUsage: 'never' }, { OTEL_LLM_RELAY_SPAN_USAGE: 'always' }, w.warn).spanUsage).toBe('never');
+    expect(resolveConfig({}, { OTEL_LLM_RELAY_SPAN_USAGE: ' Unless-SDK-Span ' }, w.warn).spanUsage).toBe('unless-sdk-span');
+    expect(w.seen).toEqual([]);
+    expect(resolveConfig({}, { OTEL_LLM_RELAY_SPAN_USAGE: 'sometimes' }, w.warn).spanUsage).toBe('always');
+    expect(w.seen.join('\n')).toContain('sometimes');
   });
 
   it('an unreadable capture value warns and leaves capture off', () => {

@@ -58,6 +58,7 @@ describe('startAttributes', () => {
       'http.request.method': 'POST',
       'url.full': 'https://relay.example.com/v1/chat/completions',
       'llm_relay.wire_format': 'openai.chat_completions',
+      'openai.api.type': 'chat_completions',
     });
     expect(startAttributes(start, 'my-deployment')['gen_ai.request.model']).toBe('my-deployment');
   });
@@ -246,5 +247,32 @@ describe('sanitizeLabel', () => {
     expect(sanitizeLabel('bad type: "x"\n')).toBe('bad_type___x__');
     expect(sanitizeLabel('a'.repeat(100))).toBe('a'.repeat(64));
     expect(sanitizeLabel('')).toBe('_OTHER');
+  });
+});
+
+describe('attributes we parse and now keep (issue 15)', () => {
+  it('openai.api.type on OpenAI chat and responses calls only', () => {
+    expect(startAttributes(start, 'gpt-4.1')['openai.api.type']).toBe('chat_completions');
+    expect(startAttributes({ ...start, route: { format: 'openai.responses', operation: 'chat' } }, 'm')['openai.api.type']).toBe('responses');
+    expect(startAttributes({ ...start, route: { format: 'openai.embeddings', operation: 'embeddings' } }, 'm')['openai.api.type']).toBeUndefined();
+    expect(startAttributes({ ...start, provider: 'deepseek' }, 'm')['openai.api.type']).toBeUndefined();
+  });
+
+  it('service tiers and system fingerprint for provider openai, not for others', () => {
+    const served = outcome({
+      request: { model: 'gpt-4.1', stream: false, params: { serviceTier: 'flex' } },
+      response: { finishReasons: ['stop'], usage: {}, serviceTier: 'flex', systemFingerprint: 'fp_1' },
+    });
+    expect(outcomeAttributes(served, false)).toMatchObject({
+      'openai.request.service_tier': 'flex',
+      'openai.response.service_tier': 'flex',
+      'openai.response.system_fingerprint': 'fp_1',
+    });
+    const other = outcomeAttributes({ ...served, provider: 'deepseek' }, false);
+    expect(Object.keys(other).filter(key => key.startsWith('openai.'))).toEqual([]);
+  });
+
+  it('gen_ai.embeddings.dimension.count from the request', () => {
+    expect(requestAttributes({ stream: false, params: { embeddingDimensions: 256 } }, false)['gen_ai.embeddings.dimension.count']).toBe(256);
   });
 });

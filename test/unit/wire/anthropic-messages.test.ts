@@ -119,7 +119,7 @@ describe('messages JSON', () => {
           { type: 'text', content: 'Let me check.' },
           { type: 'tool_call', id: 'toolu_2', name: 'get_time', arguments: { tz: 'UTC' } },
         ],
-        finish_reason: 'tool_use',
+        finish_reason: 'tool_call',
       },
     ]);
   });
@@ -193,7 +193,7 @@ describe('messages stream', () => {
           { type: 'text', content: 'Checking.' },
           { type: 'tool_call', id: 'toolu_9', name: 'get_weather', arguments: { location: 'SF' } },
         ],
-        finish_reason: 'tool_use',
+        finish_reason: 'tool_call',
       },
     ]);
   });
@@ -206,5 +206,58 @@ describe('messages stream', () => {
     const noText = fromEvents(F, [start({ input_tokens: 10, output_tokens: 1 })]).info;
     expect(noText.usage).toEqual({ inputTokens: 10, outputTokens: 1 });
     expect(noText.estimatedOutputTokens).toBeUndefined();
+  });
+});
+
+describe('server tools (web search, code execution)', () => {
+  const serverCall = { type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: { query: 'otel' } };
+  const serverResult = { type: 'web_search_tool_result', tool_use_id: 'srvtoolu_1', content: [{ type: 'web_search_result', url: 'https://x' }] };
+
+  it('are server_tool_call / server_tool_call_response parts in input and whole output', () => {
+    const request = parseRequest('anthropic.messages', { messages: [{ role: 'assistant', content: [serverCall, serverResult] }] }, CAPTURE);
+    expect(request.inputMessages).toEqual([
+      {
+        role: 'assistant',
+        parts: [
+          { type: 'server_tool_call', id: 'srvtoolu_1', name: 'web_search', server_tool_call: { type: 'web_search', input: { query: 'otel' } } },
+          { type: 'server_tool_call_response', id: 'srvtoolu_1', server_tool_call_response: { type: 'web_search_tool_result', content: serverResult.content } },
+        ],
+      },
+    ]);
+    const info = fromJson('anthropic.messages', { type: 'message', content: [serverCall, serverResult, { type: 'text', text: 'found' }], stop_reason: 'end_turn' }, CAPTURE);
+    expect(info.outputMessages).toEqual([
+      {
+        role: 'assistant',
+        parts: [
+          { type: 'text', content: 'found' },
+          { type: 'server_tool_call', id: 'srvtoolu_1', name: 'web_search', server_tool_call: { type: 'web_search', input: { query: 'otel' } } },
+          { type: 'server_tool_call_response', id: 'srvtoolu_1', server_tool_call_response: { type: 'web_search_tool_result', content: serverResult.content } },
+        ],
+        finish_reason: 'stop',
+      },
+    ]);
+  });
+
+  it('are server tool parts in a stream too', () => {
+    const { info } = fromEvents(
+      'anthropic.messages',
+      [
+        ['content_block_start', { type: 'content_block_start', index: 0, content_block: { ...serverCall, input: {} } }],
+        ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '{"query":"otel"}' } }],
+        ['content_block_start', { type: 'content_block_start', index: 1, content_block: serverResult }],
+        ['message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 5 } }],
+      ],
+      CAPTURE,
+    );
+    expect(info.outputMessages).toEqual([
+      {
+        role: 'assistant',
+        parts: [
+          { type: 'server_tool_call', id: 'srvtoolu_1', name: 'web_search', server_tool_call: { type: 'web_search', input: { query: 'otel' } } },
+          { type: 'server_tool_call_response', id: 'srvtoolu_1', server_tool_call_response: { type: 'web_search_tool_result', content: serverResult.content } },
+        ],
+        finish_reason: 'stop',
+      },
+    ]);
   });
 });

@@ -1,5 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { CappedText, OutputCollector, capValue, contentAttributeJson, mediaPart, toolArguments, truncateContent } from '../../../src/wire/content';
+import {
+  CappedText,
+  OutputCollector,
+  blobPart,
+  capValue,
+  contentAttributeJson,
+  genericPart,
+  mediaPart,
+  outputFinishReason,
+  serverToolCallPart,
+  serverToolCallResponsePart,
+  toolArguments,
+  toolCallPart,
+  toolCallResponsePart,
+  truncateContent,
+} from '../../../src/wire/content';
 
 describe('content capture helpers', () => {
   it('truncates strings to the cap', () => {
@@ -44,7 +59,7 @@ describe('content capture helpers', () => {
     collector.setRole(0, 'model');
     expect(collector.messages((index) => (index === 0 ? 'stop' : undefined))).toEqual([
       { role: 'assistant', parts: [{ type: 'text', content: 'first' }], finish_reason: 'stop' },
-      { role: 'assistant', parts: [{ type: 'text', content: 'second' }], finish_reason: 'unknown' },
+      { role: 'assistant', parts: [{ type: 'text', content: 'second' }], finish_reason: 'error' },
     ]);
   });
 });
@@ -136,5 +151,53 @@ describe('contentAttributeJson: one content attribute, bounded in total', () => 
     const cyclic: Record<string, unknown> = {};
     cyclic['self'] = cyclic;
     expect(JSON.parse(contentAttributeJson([cyclic], MAX)!)).toEqual([{ type: 'truncated', omitted_parts: 1, max_length: MAX }]);
+  });
+});
+
+describe('schema-valid parts (issue 15)', () => {
+  it('leaves unknown ids, MIME types and arguments out instead of writing null', () => {
+    expect(toolCallPart(undefined, 'f', undefined)).toEqual({ type: 'tool_call', name: 'f' });
+    expect(toolCallPart('', undefined, null)).toEqual({ type: 'tool_call', name: '' });
+    expect(toolCallResponsePart(undefined, 'ok')).toEqual({ type: 'tool_call_response', response: 'ok' });
+    expect(blobPart('image', undefined, 'AAAA')).toEqual({ type: 'blob', modality: 'image', content: 'AAAA' });
+    expect(mediaPart('data:;base64,AAAA', 'image', 100)).toEqual({ type: 'blob', modality: 'image', content: 'AAAA' });
+    const collector = new OutputCollector(100);
+    collector.toolCall(0, 0, { name: 'f' });
+    expect(collector.messages(() => 'tool_calls')[0]!.parts).toEqual([{ type: 'tool_call', name: 'f' }]);
+  });
+
+  it('a generic part never takes the name of a schema part it cannot fill', () => {
+    expect(genericPart('text')).toEqual({ type: 'text_unreadable' });
+    expect(genericPart('tool_call')).toEqual({ type: 'tool_call_unreadable' });
+    expect(genericPart('container_upload')).toEqual({ type: 'container_upload' });
+  });
+
+  it('finish reasons inside output messages are the schema values; none at all is error', () => {
+    const cases: [string | undefined, string][] = [
+      ['stop', 'stop'], ['length', 'length'], ['tool_calls', 'tool_call'], ['function_call', 'tool_call'],
+      ['content_filter', 'content_filter'], ['eos', 'stop'],
+      ['end_turn', 'stop'], ['stop_sequence', 'stop'], ['max_tokens', 'length'], ['tool_use', 'tool_call'], ['refusal', 'content_filter'],
+      ['STOP', 'stop'], ['MAX_TOKENS', 'length'], ['SAFETY', 'content_filter'], ['RECITATION', 'content_filter'],
+      ['MALFORMED_FUNCTION_CALL', 'error'],
+      ['completed', 'stop'], ['incomplete', 'length'], ['failed', 'error'],
+      [undefined, 'error'], ['', 'error'],
+    ];
+    for (const [raw, want] of cases) expect([raw, outputFinishReason(raw)]).toEqual([raw, want]);
+    expect(outputFinishReason('STOP', true)).toBe('tool_call');
+    expect(outputFinishReason('some_new_reason')).toBe('some_new_reason');
+  });
+
+  it('server tool calls and their results are server_tool_call / server_tool_call_response parts', () => {
+    expect(serverToolCallPart('srvtoolu_1', 'web_search', { query: 'x' })).toEqual({
+      type: 'server_tool_call',
+      id: 'srvtoolu_1',
+      name: 'web_search',
+      server_tool_call: { type: 'web_search', input: { query: 'x' } },
+    });
+    expect(serverToolCallResponsePart('srvtoolu_1', 'web_search_tool_result', [{ url: 'u' }])).toEqual({
+      type: 'server_tool_call_response',
+      id: 'srvtoolu_1',
+      server_tool_call_response: { type: 'web_search_tool_result', content: [{ url: 'u' }] },
+    });
   });
 });

@@ -231,6 +231,7 @@ describe('onEventText answers for the common content deltas', () => {
     responseModel: 'gpt-4o-mini-2024-07-18',
     inputTokens: 12,
     cachedInputTokens: 0,
+    cacheWriteInputTokens: 0,
     choices: [['Hello', ',', ' "world"', '\n', ' 😀']],
     reasoningTokens: 0,
     outputTokens: 5,
@@ -263,7 +264,7 @@ describe('onEventText answers for the common content deltas', () => {
     });
     expect(answers.filter(([kind]) => kind === 'output')).toEqual(answer.choices[0]!.map(() => ['output', true]));
     expect(answers.filter(([kind]) => kind !== 'output').every(([, fast]) => fast === undefined)).toBe(true);
-    expect(acc.finish().outputMessages).toEqual([{ role: 'assistant', parts: [{ type: 'text', content: 'Hello, "world"\n 😀' }], finish_reason: 'end_turn' }]);
+    expect(acc.finish().outputMessages).toEqual([{ role: 'assistant', parts: [{ type: 'text', content: 'Hello, "world"\n 😀' }], finish_reason: 'stop' }]);
   });
 });
 

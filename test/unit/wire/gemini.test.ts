@@ -42,11 +42,11 @@ describe('generateContent request', () => {
     expect(request.systemInstructions).toEqual([{ type: 'text', content: 'You are a helpful chatbot.' }]);
     expect(request.inputMessages).toEqual([
       { role: 'user', parts: [{ type: 'text', content: 'Explain this video' }, { type: 'uri', modality: 'video', mime_type: 'video/mp4', uri: 'https://youtu.be/x' }] },
-      { role: 'assistant', parts: [{ type: 'tool_call', id: null, name: 'get_country', arguments: {} }] },
+      { role: 'assistant', parts: [{ type: 'tool_call', name: 'get_country', arguments: {} }] },
       {
         role: 'user',
         parts: [
-          { type: 'tool_call_response', id: 'get_country', response: { country: 'FR' } },
+          { type: 'tool_call_response', response: { country: 'FR' } },
           { type: 'blob', modality: 'image', mime_type: 'image/jpeg', content: '/9j/' },
         ],
       },
@@ -130,14 +130,14 @@ describe('streamGenerateContent (alt=sse)', () => {
       CAPTURE,
     );
     expect(outputFlags).toEqual([true, false]);
-    expect(info.outputMessages).toEqual([{ role: 'assistant', parts: [{ type: 'tool_call', id: null, name: 'get_country', arguments: {} }], finish_reason: 'STOP' }]);
+    expect(info.outputMessages).toEqual([{ role: 'assistant', parts: [{ type: 'tool_call', name: 'get_country', arguments: {} }], finish_reason: 'tool_call' }]);
   });
 
   it('thought parts are captured as reasoning and counted for the estimate', () => {
     const { info } = fromEvents(F, dataEvents(chunk([{ text: 'thinking..', thought: true }, { text: 'answer' }])), CAPTURE);
     expect(info.estimatedOutputTokens).toBe(4);
     expect(info.outputMessages).toEqual([
-      { role: 'assistant', parts: [{ type: 'reasoning', content: 'thinking..' }, { type: 'text', content: 'answer' }], finish_reason: 'unknown' },
+      { role: 'assistant', parts: [{ type: 'reasoning', content: 'thinking..' }, { type: 'text', content: 'answer' }], finish_reason: 'error' },
     ]);
   });
 

@@ -280,7 +280,7 @@ describe('chat completions stream', () => {
           { type: 'text', content: 'abcdefgh' },
           { type: 'tool_call', id: 'call_1', name: 'get', arguments: '{"city":' },
         ],
-        finish_reason: 'tool_calls',
+        finish_reason: 'tool_call',
       },
     ]);
   });

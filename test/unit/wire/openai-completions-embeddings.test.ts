@@ -66,3 +66,27 @@ describe('OpenAI-style embeddings', () => {
     expect(fromJson(F, { error: { code: '401', message: 'Access denied' } }).error).toEqual({ type: '401' });
   });
 });
+
+describe('embedding dimensions and OpenAI service tier (issue 15)', () => {
+  it('reads OpenAI `dimensions` and Gemini `outputDimensionality` (also per batch request)', () => {
+    expect(parseRequest('openai.embeddings', { model: 'm', input: 'x', dimensions: 256 }).params.embeddingDimensions).toBe(256);
+    expect(parseRequest('gemini.embed_content', { content: {}, outputDimensionality: 768 }).params.embeddingDimensions).toBe(768);
+    expect(parseRequest('gemini.embed_content', { requests: [{ output_dimensionality: 128 }] }).params.embeddingDimensions).toBe(128);
+    expect(parseRequest('openai.embeddings', { model: 'm', input: 'x' }).params.embeddingDimensions).toBeUndefined();
+  });
+
+  it('reads the requested and the served service tier and the fingerprint of a chat stream from its first chunk', () => {
+    expect(parseRequest('openai.chat_completions', { service_tier: 'priority' }).params.serviceTier).toBe('priority');
+    expect(parseRequest('openai.responses', { service_tier: 'flex' }).params.serviceTier).toBe('flex');
+    const { info } = fromEvents(
+      'openai.chat_completions',
+      dataEvents(
+        { id: 'c1', model: 'gpt', service_tier: 'default', system_fingerprint: 'fp_a', choices: [{ index: 0, delta: { content: 'hi' }, finish_reason: null }] },
+        { id: 'c1', model: 'gpt', service_tier: 'other', system_fingerprint: 'fp_b', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] },
+      ),
+    );
+    expect(info.serviceTier).toBe('default');
+    expect(info.systemFingerprint).toBe('fp_a');
+    expect(fromJson('openai.responses', { object: 'response', status: 'completed', service_tier: 'flex', output: [] }).serviceTier).toBe('flex');
+  });
+});

@@ -93,7 +93,7 @@ describe('responses JSON', () => {
           { type: 'reasoning', content: 'Thinking' },
           { type: 'tool_call', id: 'call_9', name: 'get_weather', arguments: { location: 'Seattle' } },
         ],
-        finish_reason: 'completed',
+        finish_reason: 'tool_call',
       },
     ]);
   });
@@ -180,7 +180,7 @@ describe('responses stream', () => {
           { type: 'text', content: 'Done' },
           { type: 'tool_call', id: 'call_1', name: 'lookup', arguments: { q: 'x' } },
         ],
-        finish_reason: 'completed',
+        finish_reason: 'tool_call',
       },
     ]);
   });

@@ -32,8 +32,8 @@ describe('providerName', () => {
     expect(providerName('relay.example.com', 'openai.responses')).toBe('openai');
     expect(providerName('relay.example.com', 'openai.embeddings')).toBe('openai');
     expect(providerName('relay.example.com', 'anthropic.messages')).toBe('anthropic');
-    expect(providerName('relay.example.com', 'gemini.generate_content')).toBe('gcp.gemini');
-    expect(providerName('127.0.0.1:8080', 'gemini.embed_content')).toBe('gcp.gemini');
+    expect(providerName('relay.example.com', 'gemini.generate_content')).toBe('gcp.gen_ai');
+    expect(providerName('127.0.0.1:8080', 'gemini.embed_content')).toBe('gcp.gen_ai');
   });
 
   it('does not mistake look-alike hosts for vendors', () => {
