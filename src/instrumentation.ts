@@ -10,7 +10,8 @@ import type { FinishedCall, LlmCallListener } from './hook/llm-call';
 import { RelayMatcher } from './hook/relay-matcher';
 import { subscribeToUndici } from './hook/undici-channels';
 import type { RequestObserver, UndiciRequest } from './hook/undici-channels';
-import { echoesCredential, headerValue, redactUrl, requestCredentials } from './http/headers';
+import { echoesCredential, redactUrl, requestCredentials } from './http/headers';
+import { pickHeaders, REQUEST_START_HEADERS, resendCountOf } from './http/headers';
 import { resolveCallCost } from './pricing/cost';
 import { loadPricingFile } from './pricing/load-pricing-file';
 import { isSubstitution } from './pricing/model-names';
@@ -25,6 +26,7 @@ import {
 } from './telemetry/call-outcome';
 import type { CallOutcome, CallStart } from './telemetry/call-outcome';
 import { LlmMetrics } from './telemetry/metrics';
+import { ATTR_HTTP_REQUEST_RESEND_COUNT } from './telemetry/semconv';
 import { parseRateLimitHeaders } from './telemetry/rate-limit-headers';
 import type { LlmCallInfo, LlmRelayInstrumentationConfig } from './types';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
@@ -51,6 +53,8 @@ interface CallState {
   activeContext: Context;
   /** The request's traceparent header as read when the span started (undefined: none). */
   traceparent?: string;
+  /** The SDK's retry count of this attempt, when above 0 (read with the traceparent). */
+  resendCount?: number;
 }
 
 /**
@@ -256,7 +260,8 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     if (state.span) return state.span;
     // A traceparent injected before us (an HTTP instrumentation, or an SDK tracing its own call such
     // as @anthropic-ai/sdk) names the span closest to the wire: nest under it, in the same trace.
-    state.traceparent = headerValue(state.request.headers, 'traceparent');
+    const startHeaders = pickHeaders(state.request.headers, REQUEST_START_HEADERS);
+    state.traceparent = startHeaders.get('traceparent');
     const injected = lastTraceparent(state.traceparent);
     const active = trace.getSpanContext(state.activeContext);
     const parentContext =
@@ -274,6 +279,9 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
       parentContext
     );
     state.span = span;
+    // An SDK's retry: its attempt number on the span (HTTP semconv), and the call counts in llm_relay.retries.
+    state.resendCount = resendCountOf(startHeaders.get('x-stainless-retry-count'));
+    if (state.resendCount !== undefined) span.setAttribute(ATTR_HTTP_REQUEST_RESEND_COUNT, state.resendCount);
     this._runHook('requestHook', span, call);
     return span;
   }
@@ -332,6 +340,7 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
       substituted: isSubstitution(requestModel, responseModel),
     };
     const span = this._spanOf(call, state);
+    if (state.resendCount !== undefined) outcome.resendCount = state.resendCount;
     try {
       try {
         this._price(outcome);

@@ -331,3 +331,16 @@ export function echoesCredential(text: string, credentials: readonly string[]): 
   }
   return false;
 }
+
+/**
+ * The request headers read once, in one walk, when a call's span starts: the traceparent another
+ * instrumentation injected, and the retry count the OpenAI and Anthropic SDKs (Stainless-generated)
+ * send on every attempt (`0` on the first).
+ */
+export const REQUEST_START_HEADERS: ReadonlySet<string> = new Set(['traceparent', 'x-stainless-retry-count']);
+
+/** `x-stainless-retry-count` as a resend count above 0; undefined for a first attempt or anything not a plain count. */
+export function resendCountOf(value: string | undefined): number | undefined {
+  if (value === undefined || !/^\s*[1-9]\d{0,5}\s*$/.test(value)) return undefined;
+  return Number(value);
+}

@@ -32,6 +32,7 @@ import {
   METRIC_LLM_RELAY_MODEL_SUBSTITUTIONS,
   TOKEN_BUCKETS,
 } from './semconv';
+import { METRIC_LLM_RELAY_OUTPUT_CHARACTERS, METRIC_LLM_RELAY_RETRIES } from './semconv';
 
 export interface ModelLabels {
   requestModel?: string;
@@ -46,6 +47,8 @@ export class LlmMetrics {
   private readonly _cost: Counter;
   private readonly _unpriced: Counter;
   private readonly _substitutions: Counter;
+  private readonly _outputCharacters: Counter;
+  private readonly _retries: Counter;
   private readonly _rateLimits: RateLimitGauges;
   private readonly _models: CardinalityGuard;
   private readonly _errorTypes: CardinalityGuard;
@@ -87,6 +90,16 @@ export class LlmMetrics {
       unit: '{call}',
     });
     this._rateLimits = rateLimitGaugesFor(meter);
+    // Relay integrity: tokens per character (drift) and retried calls.
+    this._outputCharacters = meter.createCounter(METRIC_LLM_RELAY_OUTPUT_CHARACTERS, {
+      description: 'Characters of generated output (text, reasoning, refusals, tool-call arguments) of the calls that reported their output tokens.',
+      unit: '{character}',
+      valueType: ValueType.INT,
+    });
+    this._retries = meter.createCounter(METRIC_LLM_RELAY_RETRIES, {
+      description: 'Calls an SDK sent again after a failed attempt (its retry count header above 0).',
+      unit: '{call}',
+    });
   }
 
   /** The attributes every GenAI metric point of a call carries. */
@@ -121,6 +134,10 @@ export class LlmMetrics {
     if (outcome.cost) this._cost.add(outcome.cost.usd, { ...base, [ATTR_LLM_RELAY_COST_SOURCE]: outcome.cost.source });
     if (outcome.unpriced) this._unpriced.add(1, base);
     if (outcome.substituted) this._substitutions.add(1, base);
+    // Characters only where output tokens were reported, so that tokens / characters compares the same calls.
+    const outputCharacters = outcome.response?.outputCharacters;
+    if (outputCharacters !== undefined && usage?.outputTokens !== undefined) this._outputCharacters.add(outputCharacters, base);
+    if (outcome.resendCount !== undefined) this._retries.add(1, durationAttributes);
   }
 
   recordChunkGaps(gaps: ArrayLike<number>, count: number, base: Attributes): void {

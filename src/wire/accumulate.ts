@@ -85,6 +85,7 @@ export function toResponseInfo(parts: ResponseParts): ResponseInfo {
     usage,
     error: parts.error,
     estimatedOutputTokens: estimated,
+    outputCharacters: parts.outputChars > 0 ? parts.outputChars : undefined,
     reportedCostUsd: parts.reportedCostUsd,
     outputMessages: parts.outputMessages !== undefined && parts.outputMessages.length > 0 ? parts.outputMessages : undefined,
   });
