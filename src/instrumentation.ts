@@ -11,7 +11,7 @@ import { RelayMatcher } from './hook/relay-matcher';
 import { subscribeToUndici } from './hook/undici-channels';
 import type { RequestObserver, UndiciRequest } from './hook/undici-channels';
 import { echoesCredential, redactUrl, requestCredentials } from './http/headers';
-import { pickHeaders, REQUEST_START_HEADERS, resendCountOf } from './http/headers';
+import { requestStartHeaders, resendCountOf } from './http/headers';
 import { resolveCallCost } from './pricing/cost';
 import { loadPricingFile } from './pricing/load-pricing-file';
 import { isSubstitution } from './pricing/model-names';
@@ -260,8 +260,8 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     if (state.span) return state.span;
     // A traceparent injected before us (an HTTP instrumentation, or an SDK tracing its own call such
     // as @anthropic-ai/sdk) names the span closest to the wire: nest under it, in the same trace.
-    const startHeaders = pickHeaders(state.request.headers, REQUEST_START_HEADERS);
-    state.traceparent = startHeaders.get('traceparent');
+    const startHeaders = requestStartHeaders(state.request.headers);
+    state.traceparent = startHeaders.traceparent;
     const injected = lastTraceparent(state.traceparent);
     const active = trace.getSpanContext(state.activeContext);
     const parentContext =
@@ -280,7 +280,7 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     );
     state.span = span;
     // An SDK's retry: its attempt number on the span (HTTP semconv), and the call counts in llm_relay.retries.
-    state.resendCount = resendCountOf(startHeaders.get('x-stainless-retry-count'));
+    state.resendCount = resendCountOf(startHeaders.retryCount);
     if (state.resendCount !== undefined) span.setAttribute(ATTR_HTTP_REQUEST_RESEND_COUNT, state.resendCount);
     this._runHook('requestHook', span, call);
     return span;

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { echoesCredential, headerValue, isSecretHeader, mediaType, pickHeaders, redactUrl, requestCredentials } from '../../../src/http/headers';
-import { REQUEST_START_HEADERS, resendCountOf } from '../../../src/http/headers';
+import { requestStartHeaders, resendCountOf } from '../../../src/http/headers';
 import { createUtf8Stream } from '../../../src/http/utf8-stream';
 
 const requestArray = ['Content-Type', 'application/json', 'Authorization', 'Bearer sk-1', 'accept', '*/*', 'X-Trace', 'a', 'x-trace', 'b'];
@@ -220,14 +220,13 @@ describe('createUtf8Stream', () => {
   });
 });
 
-describe('REQUEST_START_HEADERS and resendCountOf', () => {
-  it('reads the traceparent and the SDK retry count in one walk, in any case', () => {
-    const picked = pickHeaders(
-      ['content-type', 'application/json', 'X-Stainless-Retry-Count', '2', 'traceparent', '00-aa-bb-01'],
-      REQUEST_START_HEADERS
-    );
-    expect(Object.fromEntries(picked)).toEqual({ 'x-stainless-retry-count': '2', traceparent: '00-aa-bb-01' });
-    expect(resendCountOf(picked.get('x-stainless-retry-count'))).toBe(2);
+describe('requestStartHeaders and resendCountOf', () => {
+  it('reads the traceparent and the SDK retry count in one walk, in any case and any header shape', () => {
+    const flat = ['content-type', 'application/json', 'X-Stainless-Retry-Count', '2', 'traceparent', '00-aa-bb-01', 'traceparent', '00-cc-dd-01'];
+    expect(requestStartHeaders(flat)).toEqual({ retryCount: '2', traceparent: '00-aa-bb-01, 00-cc-dd-01' });
+    expect(requestStartHeaders('X-Stainless-Retry-Count: 1\r\nhost: x\r\n')).toEqual({ retryCount: '1' });
+    expect(requestStartHeaders(undefined)).toEqual({});
+    expect(resendCountOf(requestStartHeaders(flat).retryCount)).toBe(2);
   });
 
   it('is a count above 0 only: a first attempt, junk or a repeated header give nothing', () => {
