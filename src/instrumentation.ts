@@ -10,7 +10,7 @@ import type { FinishedCall, LlmCallListener } from './hook/llm-call';
 import { RelayMatcher } from './hook/relay-matcher';
 import { subscribeToUndici } from './hook/undici-channels';
 import type { RequestObserver, UndiciRequest } from './hook/undici-channels';
-import { echoesCredential, headerValue, redactUrl, requestCredentials } from './http/headers';
+import { echoesCredential, headerValue, redactUrl, requestCredentials, requestStartHeaders, resendCountOf } from './http/headers';
 import { resolveCallCost } from './pricing/cost';
 import { loadPricingFile } from './pricing/load-pricing-file';
 import { isSubstitution } from './pricing/model-names';
@@ -25,6 +25,7 @@ import {
 } from './telemetry/call-outcome';
 import type { CallOutcome, CallStart } from './telemetry/call-outcome';
 import { LlmMetrics } from './telemetry/metrics';
+import { ATTR_HTTP_REQUEST_RESEND_COUNT } from './telemetry/semconv';
 import { parseRateLimitHeaders } from './telemetry/rate-limit-headers';
 import { UnknownRouteLog } from './telemetry/unknown-routes';
 import { HookAttributeGuard } from './telemetry/hook-attribute-guard';
@@ -57,6 +58,8 @@ interface CallState {
   traceparent?: string;
   /** The call runs inside another layer's GenAI span (see spanUsage); only read when the option asks. */
   insideSdkSpan?: boolean;
+  /** The SDK's retry count of this attempt, when above 0 (read with the traceparent). */
+  resendCount?: number;
 }
 
 /**
@@ -287,7 +290,8 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     if (state.span) return state.span;
     // A traceparent injected before us (an HTTP instrumentation, or an SDK tracing its own call such
     // as @anthropic-ai/sdk) names the span closest to the wire: nest under it, in the same trace.
-    state.traceparent = headerValue(state.request.headers, 'traceparent');
+    const startHeaders = requestStartHeaders(state.request.headers);
+    state.traceparent = startHeaders.traceparent;
     const injected = lastTraceparent(state.traceparent);
     const active = trace.getSpanContext(state.activeContext);
     const parentContext =
@@ -312,6 +316,9 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
         headerValue(state.request.headers, 'user-agent')
       );
     }
+    // An SDK's retry: its attempt number on the span (HTTP semconv), and the call counts in llm_relay.retries.
+    state.resendCount = resendCountOf(startHeaders.retryCount);
+    if (state.resendCount !== undefined) span.setAttribute(ATTR_HTTP_REQUEST_RESEND_COUNT, state.resendCount);
     this._runHook('requestHook', span, call);
     return span;
   }
@@ -370,6 +377,7 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
       substituted: isSubstitution(requestModel, responseModel),
     };
     const span = this._spanOf(call, state);
+    if (state.resendCount !== undefined) outcome.resendCount = state.resendCount;
     try {
       try {
         this._price(outcome);

@@ -20,6 +20,9 @@
 //                      ask the relay simulator to report this many prompt tokens as read from / written
 //                      to its prompt cache on every call (x-sim-cached-tokens, x-sim-cache-write-tokens),
 //                      so the cache panel has data (default: not asked)
+//
+// Like the OpenAI and Anthropic SDKs, it retries a 429 or 5xx answer twice after a short backoff
+// and marks every attempt with `x-stainless-retry-count` (0 first), so the retry panel has data.
 
 const baseUrl = (process.env.RELAY_BASE_URL ?? 'http://localhost:8080/v1').replace(/\/+$/, '');
 const apiKey = process.env.RELAY_API_KEY ?? 'sk-simulated';
@@ -70,14 +73,19 @@ async function callOnce(i) {
   const timer = setTimeout(() => controller.abort(), 60_000);
   inFlight.add(controller);
   try {
-    const res = await fetch(`${baseUrl}/chat/completions`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify(body),
-      signal: controller.signal,
-    });
-    // Read the whole body: the instrumentation records the call when the response ends.
-    await res.arrayBuffer();
+    let res;
+    for (let attempt = 0; ; attempt++) {
+      res = await fetch(`${baseUrl}/chat/completions`, {
+        method: 'POST',
+        headers: { ...headers, 'x-stainless-retry-count': String(attempt) },
+        body: JSON.stringify(body),
+        signal: controller.signal,
+      });
+      // Read the whole body: the instrumentation records the call when the response ends.
+      await res.arrayBuffer();
+      if (attempt >= 2 || (res.status !== 429 && res.status < 500) || stopping) break;
+      await sleep(250 * 2 ** attempt);
+    }
     console.log(`${model}${stream ? ' (stream)' : ''}: HTTP ${res.status} in ${Math.round(performance.now() - started)} ms`);
   } catch (err) {
     if (!stopping) console.log(`${model}: ${err instanceof Error ? err.message : String(err)}`);

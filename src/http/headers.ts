@@ -331,3 +331,31 @@ export function echoesCredential(text: string, credentials: readonly string[]): 
   }
   return false;
 }
+
+/**
+ * The request headers read once, in one walk, when a call's span starts: the traceparent another
+ * instrumentation injected, and the retry count the OpenAI and Anthropic SDKs (Stainless-generated)
+ * send on every attempt (`0` on the first). Repeated headers are joined with `", "`.
+ */
+export interface RequestStartHeaders {
+  traceparent?: string;
+  retryCount?: string;
+}
+
+const REQUEST_START_NAMES = new WantedNames(['traceparent', 'x-stainless-retry-count']);
+
+export function requestStartHeaders(headers: unknown): RequestStartHeaders {
+  const found: RequestStartHeaders = {};
+  forEachWantedHeader(headers, REQUEST_START_NAMES, (lower, value) => {
+    const field = lower === 'traceparent' ? 'traceparent' : 'retryCount';
+    const previous = found[field];
+    found[field] = previous === undefined ? value : `${previous}, ${value}`;
+  });
+  return found;
+}
+
+/** `x-stainless-retry-count` as a resend count above 0; undefined for a first attempt or anything not a plain count. */
+export function resendCountOf(value: string | undefined): number | undefined {
+  if (value === undefined || value === '0' || !/^\s*[1-9]\d{0,5}\s*$/.test(value)) return undefined;
+  return Number(value);
+}

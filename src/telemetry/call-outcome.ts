@@ -89,6 +89,8 @@ export interface CallOutcome extends CallStart {
   /** The model has no price (and the relay reported none). */
   unpriced: boolean;
   substituted: boolean;
+  /** The SDK's retry count of this attempt (`x-stainless-retry-count`), when > 0. */
+  resendCount?: number;
 }
 
 /** `{operation} {model}` per the conventions; just the operation when no model is known. */

@@ -102,3 +102,11 @@ export const DURATION_BUCKETS = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28,
 export const TOKEN_BUCKETS = [
   1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,
 ];
+
+// Relay integrity (issue 17): token-inflation drift and SDK retries.
+/** HTTP semconv: the ordinal number of a resent request; set only when > 0. */
+export const ATTR_HTTP_REQUEST_RESEND_COUNT = 'http.request.resend_count' as const;
+/** Characters of generated output of the calls that reported their output tokens. */
+export const METRIC_LLM_RELAY_OUTPUT_CHARACTERS = 'llm_relay.output.characters' as const;
+/** Calls that an SDK sent again (its retry count > 0). */
+export const METRIC_LLM_RELAY_RETRIES = 'llm_relay.retries' as const;

@@ -87,6 +87,7 @@ export function toResponseInfo(parts: ResponseParts): ResponseInfo {
     usage,
     error: parts.error,
     estimatedOutputTokens: estimated,
+    outputCharacters: parts.outputChars > 0 ? parts.outputChars : undefined,
     reportedCostUsd: parts.reportedCostUsd,
     serviceTier: parts.serviceTier,
     systemFingerprint: parts.systemFingerprint,

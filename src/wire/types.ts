@@ -97,6 +97,12 @@ export interface ResponseInfo {
    * a rough estimate (characters / 4), always labelled as an estimate downstream.
    */
   estimatedOutputTokens?: number;
+  /**
+   * Characters of generated output seen, when any: UTF-16 code units of the decoded text of
+   * content, reasoning, refusals and tool-call arguments (an escape such as `\n` is one). For
+   * the tokens-per-character drift counter.
+   */
+  outputCharacters?: number;
   /** Cost the relay or vendor reported itself (e.g. OpenRouter `usage.cost`), in USD. */
   reportedCostUsd?: number;
   /** OpenAI `service_tier` of the answer (`openai.response.service_tier`). */

@@ -194,6 +194,7 @@ describe('metric families as the contract names them', () => {
       llm_relay_rate_limit_remaining: 'gauge',
       llm_relay_rate_limit_limit: 'gauge',
       llm_relay_model_substitutions_total: 'counter',
+      llm_relay_output_characters_total: 'counter',
     });
   });
 
@@ -218,6 +219,7 @@ describe('metric families as the contract names them', () => {
         'llm_relay_rate_limit_remaining',
         'llm_relay_rate_limit_limit',
         'llm_relay_model_substitutions_total',
+        'llm_relay_output_characters_total',
       ])
     );
   });

@@ -197,6 +197,16 @@ async function observe(call: () => Promise<unknown>): Promise<Observed> {
   };
 }
 
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !condition(); i++) await new Promise(r => setTimeout(r, 5));
+}
+
+/** The span's attributes are what the relay received and answered (a failure's retry-after included). */
+function checkRelaySpanAttributes(span: ReadableSpan, request: RecordedRequest): void {
+  const retryAfter = request.response!.status >= 400 ? { 'http.response.header.retry-after': [String(RETRY_AFTER_SECONDS)] } : {};
+  expect(span.attributes).toEqual({ ...expectedRelaySpanAttributes(relay, request), ...retryAfter });
+}
+
 function checkRelaySpan(span: ReadableSpan, request: RecordedRequest): void {
   expect(span.name).toBe(expectedSpanName(request));
   expect(span.kind).toBe(SpanKind.CLIENT);
@@ -281,6 +291,48 @@ describe('retried calls: one relay span and one metric point per HTTP attempt', 
         expect(span.parentSpanContext?.spanId).toBe(parent.spanId);
       }
       checkNoKey(observed.allSpans);
+    } finally {
+      relay.setScenario({});
+    }
+  });
+});
+
+describe('retries the SDK marks on the wire: the attempt number on the span, and llm_relay.retries', () => {
+  const retries = async (): Promise<Record<string, number>> => {
+    const metrics = await otel.metrics();
+    return {
+      all: metricTotal(metrics, 'llm_relay.retries', { 'gen_ai.request.model': MODEL_OF_RETRIED }),
+      failed429: metricTotal(metrics, 'llm_relay.retries', { 'gen_ai.request.model': MODEL_OF_RETRIED, 'error.type': '429' }),
+      failed503: metricTotal(metrics, 'llm_relay.retries', { 'gen_ai.request.model': MODEL_OF_RETRIED, 'error.type': '503' }),
+    };
+  };
+  const MODEL_OF_RETRIED = 'gpt-4.1-mini';
+
+  it.each([
+    ['openai chat.completions.create (stream)', async () => drain(await openai().chat.completions.create({ model: MODEL_OF_RETRIED, stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: PROMPT }] }))],
+    ['anthropic messages.create', () => anthropic().messages.create({ model: MODEL_OF_RETRIED, max_tokens: 64, messages: [{ role: 'user', content: PROMPT }] })],
+  ] as const)('%s: a 503 then a 429 then an answer', async (_name, call) => {
+    const before = await retries();
+    relay.setScenario({ failNext: 1, errorFault: '503' });
+    try {
+      const observed = await observe(async () => {
+        // The first attempt fails with 503; its retry, started after the backoff, with 429.
+        const pending = call();
+        await waitFor(() => relay.requests.at(-1)?.response?.status === 503);
+        relay.setScenario({ failNext: 1, errorFault: '429' });
+        return pending;
+      });
+      const { requests, relaySpans } = observed;
+      expect(requests.map(r => r.response?.status)).toEqual([503, 429, 200]);
+      expect(requests.map(r => r.headers['x-stainless-retry-count'])).toEqual(['0', '1', '2']);
+      expect(relaySpans.map(span => span.attributes['http.request.resend_count'])).toEqual([undefined, 1, 2]);
+      relaySpans.forEach((span, i) => checkRelaySpanAttributes(span, requests[i]!));
+
+      // The two retried attempts, each under its own outcome: one failed with 429, one succeeded.
+      const after = await retries();
+      expect(after.all - before.all).toBe(2);
+      expect(after.failed429 - before.failed429).toBe(1);
+      expect(after.failed503 - before.failed503).toBe(0);
     } finally {
       relay.setScenario({});
     }

@@ -19,7 +19,8 @@ interface RuleTestFile {
     alert_rule_test?: Array<{ alertname: string; exp_alerts?: Array<{ exp_labels?: Record<string, string> }> }>;
   }>;
 }
-const ruleTests = readYaml(KIT.alertRuleTests) as RuleTestFile;
+const ruleTestFiles = [KIT.alertRuleTests, KIT.driftRuleTests].map((file) => readYaml(file) as RuleTestFile);
+const ruleTests = { tests: ruleTestFiles.flatMap((f) => f.tests) };
 const alertChecks = ruleTests.tests.flatMap((t) => t.alert_rule_test ?? []);
 
 const hasPromtool = onPath('promtool');
@@ -43,6 +44,11 @@ describe.skipIf(!hasPromtool)(promtoolTitle, () => {
     expect(status, output).toBe(0);
   });
 
+  it('passes the unit tests of drift-rules.test.yml (a week of samples)', () => {
+    const { status, output } = promtool('test', 'rules', 'drift-rules.test.yml');
+    expect(status, output).toBe(0);
+  });
+
   it('accepts prometheus.yml and the rule files it names', () => {
     const { status, output } = promtool('check', 'config', 'prometheus.yml');
     expect(status, output).toBe(0);
@@ -62,6 +68,7 @@ describe('alert-rules.yml', () => {
         'LlmRelayCostBurnRateHigh',
         'LlmRelaySlowTimeToFirstChunk',
         'LlmRelayBalanceRunsOutSoon',
+        'LlmRelayOutputTokensPerCharacterDrift',
       ]),
     );
   });
@@ -101,7 +108,7 @@ describe('alert-rules.yml', () => {
   });
 });
 
-describe('alert-rules.test.yml', () => {
+describe('alert-rules.test.yml and drift-rules.test.yml', () => {
   it('has, for every alert, a case where it fires and one where it stays quiet', () => {
     for (const alert of alerts) {
       const checks = alertChecks.filter((c) => c.alertname === alert.name);

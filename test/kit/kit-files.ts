@@ -13,6 +13,8 @@ export const KIT = {
   prometheusConfig: path.join(MONITORING_DIR, 'prometheus.yml'),
   alertRules: path.join(MONITORING_DIR, 'alert-rules.yml'),
   alertRuleTests: path.join(MONITORING_DIR, 'alert-rules.test.yml'),
+  /** The drift rules' cases, apart because they need a week of samples (see the file). */
+  driftRuleTests: path.join(MONITORING_DIR, 'drift-rules.test.yml'),
   compose: path.join(MONITORING_DIR, 'docker-compose.yml'),
   dashboard: path.join(MONITORING_DIR, 'grafana/dashboards/llm-relay.json'),
   grafanaDatasources: path.join(MONITORING_DIR, 'grafana/provisioning/datasources/prometheus.yml'),

@@ -167,6 +167,9 @@ export function expectedRelaySpanAttributes(relay: RelaySimulator, request: Reco
   const apiType = { 'chat.completions': 'chat_completions', responses: 'responses' }[route];
   if (apiType !== undefined) attributes['openai.api.type'] = apiType;
   if (facts.provider === 'openai') put(attributes as Attributes, 'openai.request.service_tier', body.service_tier);
+  // The attempt number the OpenAI and Anthropic SDKs sent, on their retries only.
+  const retryCount = Number(request.headers['x-stainless-retry-count'] ?? 0);
+  if (retryCount > 0) attributes['http.request.resend_count'] = retryCount;
   if (response.status >= 400) {
     attributes['error.type'] = String(response.status);
     // The class in the vendor's error body; the simulator does not report it, so only its shape is checked.

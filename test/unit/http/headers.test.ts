@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { echoesCredential, headerValue, isSecretHeader, mediaType, pickHeaders, redactUrl, requestCredentials } from '../../../src/http/headers';
+import { requestStartHeaders, resendCountOf } from '../../../src/http/headers';
 import { createUtf8Stream } from '../../../src/http/utf8-stream';
 
 const requestArray = ['Content-Type', 'application/json', 'Authorization', 'Bearer sk-1', 'accept', '*/*', 'X-Trace', 'a', 'x-trace', 'b'];
@@ -216,5 +217,25 @@ describe('createUtf8Stream', () => {
     expect(stream.write(Uint8Array.of(0x61, 0xff, 0x62))).toBe('a\uFFFDb');
     expect(stream.write(Uint8Array.of(0xf0, 0x9f))).toBe('');
     expect(stream.end()).toBe('\uFFFD');
+  });
+});
+
+describe('requestStartHeaders and resendCountOf', () => {
+  it('reads the traceparent and the SDK retry count in one walk, in any case and any header shape', () => {
+    const flat = ['content-type', 'application/json', 'X-Stainless-Retry-Count', '2', 'traceparent', '00-aa-bb-01', 'traceparent', '00-cc-dd-01'];
+    expect(requestStartHeaders(flat)).toEqual({ retryCount: '2', traceparent: '00-aa-bb-01, 00-cc-dd-01' });
+    expect(requestStartHeaders('X-Stainless-Retry-Count: 1\r\nhost: x\r\n')).toEqual({ retryCount: '1' });
+    expect(requestStartHeaders(undefined)).toEqual({});
+    expect(resendCountOf(requestStartHeaders(flat).retryCount)).toBe(2);
+  });
+
+  it('is a count above 0 only: a first attempt, junk or a repeated header give nothing', () => {
+    expect(resendCountOf(undefined)).toBeUndefined();
+    expect(resendCountOf('0')).toBeUndefined();
+    expect(resendCountOf('-1')).toBeUndefined();
+    expect(resendCountOf('1.5')).toBeUndefined();
+    expect(resendCountOf('1, 2')).toBeUndefined();
+    expect(resendCountOf('9999999')).toBeUndefined();
+    expect(resendCountOf(' 3 ')).toBe(3);
   });
 });

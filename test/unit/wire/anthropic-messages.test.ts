@@ -80,7 +80,7 @@ describe('messages JSON', () => {
       stop_reason: 'end_turn',
       usage: { input_tokens: 3, cache_creation_input_tokens: 418, cache_read_input_tokens: 1111, output_tokens: 33 },
     });
-    expect(info).toEqual({
+    expect(info).toEqual({ outputCharacters: 2,
       responseId: 'msg_01',
       responseModel: 'claude-sonnet-4-5-20250929',
       finishReasons: ['end_turn'],
@@ -138,7 +138,7 @@ describe('messages stream', () => {
       ['message_stop', { type: 'message_stop' }],
     ]);
     expect(outputFlags).toEqual([false, false, false, true, true, false, false, false]);
-    expect(info).toEqual({
+    expect(info).toEqual({ outputCharacters: 11,
       responseId: 'msg_1',
       responseModel: 'claude-sonnet-4-20250514',
       finishReasons: ['end_turn'],

@@ -62,7 +62,7 @@ describe('generateContent response', () => {
         usageMetadata: { promptTokenCount: 17713, candidatesTokenCount: 68, thoughtsTokenCount: 821, cachedContentTokenCount: 17379, totalTokenCount: 18602 },
       }, { finishReason: 'STOP', index: 0 }),
     );
-    expect(info).toEqual({
+    expect(info).toEqual({ outputCharacters: 11,
       responseId: 'resp-1',
       responseModel: 'gemini-2.5-flash',
       finishReasons: ['STOP'],

@@ -108,7 +108,7 @@ describe('chat completions JSON response', () => {
       ],
       usage: { prompt_tokens: 1149, completion_tokens: 353, prompt_tokens_details: { cached_tokens: 1024 }, completion_tokens_details: { reasoning_tokens: 128 } },
     });
-    expect(info).toEqual({
+    expect(info).toEqual({ outputCharacters: 3,
       responseId: 'chatcmpl-9',
       responseModel: 'gpt-4o-mini-2024-07-18',
       finishReasons: ['tool_calls', 'length'],
@@ -160,7 +160,7 @@ describe('chat completions stream', () => {
       ),
     );
     expect(outputFlags).toEqual([false, true, false, false, false]);
-    expect(info).toEqual({
+    expect(info).toEqual({ outputCharacters: 2,
       responseId: 'chatcmpl-1',
       responseModel: 'gpt-4o-2024-08-06',
       finishReasons: ['stop'],
@@ -287,6 +287,6 @@ describe('chat completions stream', () => {
 
   it('a cut stream still reports what it saw', () => {
     const { info } = fromEvents(F, dataEvents(chunk([delta(0, 'partial')])));
-    expect(info).toEqual({ responseId: 'chatcmpl-1', responseModel: 'gpt-4o-2024-08-06', finishReasons: [], usage: {}, estimatedOutputTokens: 2 });
+    expect(info).toEqual({ outputCharacters: 7, responseId: 'chatcmpl-1', responseModel: 'gpt-4o-2024-08-06', finishReasons: [], usage: {}, estimatedOutputTokens: 2 });
   });
 });

@@ -22,7 +22,7 @@ describe('legacy completions', () => {
       choices: [{ text: '\n\nHi', index: 0, finish_reason: 'length' }],
       usage: { prompt_tokens: 3, completion_tokens: 7, total_tokens: 10 },
     });
-    expect(info).toEqual({ responseId: 'cmpl-1', responseModel: 'gpt-3.5-turbo-instruct', finishReasons: ['length'], usage: { inputTokens: 3, outputTokens: 7 } });
+    expect(info).toEqual({ outputCharacters: 4, responseId: 'cmpl-1', responseModel: 'gpt-3.5-turbo-instruct', finishReasons: ['length'], usage: { inputTokens: 3, outputTokens: 7 } });
   });
 
   it('reads a stream: text chunks are output, usage may come last', () => {
@@ -36,7 +36,7 @@ describe('legacy completions', () => {
       ),
     );
     expect(outputFlags).toEqual([true, true, false, false]);
-    expect(info).toEqual({ responseId: 'cmpl-2', responseModel: 'm', finishReasons: ['stop'], usage: { inputTokens: 2, outputTokens: 2 } });
+    expect(info).toEqual({ outputCharacters: 5, responseId: 'cmpl-2', responseModel: 'm', finishReasons: ['stop'], usage: { inputTokens: 2, outputTokens: 2 } });
   });
 
   it('estimates output when a stream reports no usage, and captures text when asked', () => {

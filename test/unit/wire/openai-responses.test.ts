@@ -50,7 +50,7 @@ describe('responses request', () => {
 describe('responses JSON', () => {
   it('reads id, model, status as finish reason and usage details', () => {
     const info = fromJson(F, response('completed', { usage: USAGE, output: [{ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Hi' }] }] }));
-    expect(info).toEqual({
+    expect(info).toEqual({ outputCharacters: 2,
       responseId: 'resp_1',
       responseModel: 'gpt-4o-mini-2024-07-18',
       finishReasons: ['completed'],
@@ -111,7 +111,7 @@ describe('responses stream', () => {
       ['response.completed', { type: 'response.completed', response: response('completed', { usage: USAGE }) }],
     ]);
     expect(outputFlags).toEqual([false, false, false, true, true, false, false]);
-    expect(info).toEqual({
+    expect(info).toEqual({ outputCharacters: 15,
       responseId: 'resp_1',
       responseModel: 'gpt-4o-mini-2024-07-18',
       finishReasons: ['completed'],
