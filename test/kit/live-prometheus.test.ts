@@ -213,7 +213,7 @@ const RULE_CHECKS: Record<string, Check> = {
 
 /**
  * Alerts the live traffic cannot raise: the drift alert needs 72 hours of baseline, so here it must
- * stay quiet (drift-rules.test.yml has it fire on a week of samples).
+ * stay quiet (drift-rules.test.yml has it fire on a week of samples, drift-backfill.test.ts on a real Prometheus).
  */
 const QUIET_ALERTS = new Set(['LlmRelayOutputTokensPerCharacterDrift']);
 

@@ -57,9 +57,14 @@ function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
 
 /**
  * Starts `prometheus` with `config` (written as JSON, which is YAML) in `workDir`, and waits until it
- * is ready. Rejects, with Prometheus' last log lines, if it exits or is not ready in `readyTimeoutMs`.
+ * is ready (`extraArgs` go to its command line, after ours). Rejects, with Prometheus' last log lines, if it exits or is not ready in `readyTimeoutMs`.
  */
-export async function startPrometheus(config: object, workDir: string, readyTimeoutMs = 15_000): Promise<RunningPrometheus> {
+export async function startPrometheus(
+  config: object,
+  workDir: string,
+  readyTimeoutMs = 15_000,
+  extraArgs: string[] = [],
+): Promise<RunningPrometheus> {
   const configFile = path.join(workDir, 'prometheus.json.yml');
   writeFileSync(configFile, JSON.stringify(config, null, 2));
   const port = await freeLoopbackPort();
@@ -71,6 +76,7 @@ export async function startPrometheus(config: object, workDir: string, readyTime
       `--storage.tsdb.path=${path.join(workDir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--log.level=warn',
+      ...extraArgs,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
