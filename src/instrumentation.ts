@@ -8,7 +8,7 @@ import type { ResolvedConfig } from './config';
 import { LlmCall } from './hook/llm-call';
 import type { FinishedCall, LlmCallListener } from './hook/llm-call';
 import { RelayMatcher } from './hook/relay-matcher';
-import { subscribeToUndici } from './hook/undici-channels';
+import { beforeRequestStart, subscribeToUndici } from './hook/undici-channels';
 import type { RequestObserver, UndiciRequest } from './hook/undici-channels';
 import { echoesCredential, headerValue, redactUrl, requestCredentials, requestStartHeaders, resendCountOf } from './http/headers';
 import { resolveCallCost } from './pricing/cost';
@@ -81,6 +81,7 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
   declare private _listener: LlmCallListener | undefined;
   declare private _probe: RelayProbe | undefined;
   declare private _unknownRoutes: UnknownRouteLog | undefined;
+  declare private _notPropagatedLogged: boolean | undefined;
   declare private _hookAttributeGuard: HookAttributeGuard | undefined;
   /** False after disable(): no new calls are followed, but calls in flight still end their spans. */
   declare private _accepting: boolean | undefined;
@@ -263,8 +264,15 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     this._ensureSweeper();
     // Another HTTP instrumentation (e.g. @opentelemetry/instrumentation-undici) subscribes to
     // sendHeaders; if it subscribed after us, it injects its traceparent only after this returns.
-    // Starting our span at the next event lets it nest under that HTTP span whatever the order.
-    if (diagnosticsChannel.hasSubscribers('undici:client:sendHeaders')) return call;
+    // Starting our span later lets it nest under that HTTP span whatever the order. The subscriber
+    // may also inject nothing (undici's debug logger under NODE_DEBUG=undici or fetch): so the span
+    // starts, and ours is injected if still none is there, when undici starts writing the request.
+    if (diagnosticsChannel.hasSubscribers('undici:client:sendHeaders')) {
+      if (config.propagateContext && !beforeRequestStart(request, () => this._startAndPropagate(call, state))) {
+        this._noteNotPropagated();
+      }
+      return call;
+    }
     let span: Span;
     try {
       span = this._spanOf(call, state);
@@ -272,17 +280,45 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
       this._calls!.delete(call);
       throw err;
     }
-    if (config.propagateContext && state.traceparent === undefined && typeof request.addHeader === 'function') {
-      try {
-        const carrier: Record<string, string> = {};
-        propagation.inject(trace.setSpan(activeContext, span), carrier);
-        for (const [name, value] of Object.entries(carrier)) request.addHeader.call(request, name, value);
-      } catch (err) {
-        // E.g. a propagator value undici refuses as a header: the call is still followed, just not propagated.
-        this._onInternalError(err, undefined);
-      }
-    }
+    if (config.propagateContext) this._propagate(span, state);
     return call;
+  }
+
+  /** The deferred start (see _onRequestCreated): runs inside undici's own call, so nothing may throw. */
+  private _startAndPropagate(call: LlmCall, state: CallState): void {
+    if (!this._calls?.has(call)) return;
+    let span: Span;
+    try {
+      span = this._spanOf(call, state);
+    } catch (err) {
+      this._onInternalError(err, call);
+      return;
+    }
+    this._propagate(span, state);
+  }
+
+  /** Injects the span's context into the request, unless a traceparent was there when the span started. */
+  private _propagate(span: Span, state: CallState): void {
+    const request = state.request;
+    if (state.traceparent !== undefined || typeof request.addHeader !== 'function') return;
+    try {
+      const carrier: Record<string, string> = {};
+      propagation.inject(trace.setSpan(state.activeContext, span), carrier);
+      for (const [name, value] of Object.entries(carrier)) request.addHeader.call(request, name, value);
+    } catch (err) {
+      // E.g. a propagator value undici refuses as a header: the call is still followed, just not propagated.
+      this._onInternalError(err, undefined);
+    }
+  }
+
+  /** Said once: an undici copy too unlike the known ones to inject a traceparent after other subscribers. */
+  private _noteNotPropagated(): void {
+    if (this._notPropagatedLogged) return;
+    this._notPropagatedLogged = true;
+    this._diag.warn(
+      'propagateContext: this undici version offers no point to inject a traceparent after other ' +
+        'undici:client:sendHeaders subscribers (e.g. NODE_DEBUG=undici); relay calls carry none unless another instrumentation injects it'
+    );
   }
 
   /** The call's span, started on first use (see CallState.span). */
