@@ -94,17 +94,25 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     // Nothing to patch: everything comes through diagnostics channels.
   }
 
+  /** The whole new config applies from now on: everything derived from the old one is rebuilt. */
   override setConfig(config: LlmRelayInstrumentationConfig = {}): void {
     super.setConfig(config);
     this._resolved = undefined;
     this._priceBook = undefined;
     this._matcher = undefined;
-    if (this._accepting) this._prices();
-    if (this._probe) {
-      this._probe.stop();
-      this._probe = undefined;
-      if (this._unsubscribe) this._startProbe();
+    this._hookAttributeGuard = undefined;
+    // The metric instruments' model cap (maxModelsPerMetric); the base constructor calls setConfig before it has a meter.
+    if (this._metrics) this._updateMetricInstruments();
+    // The sweeper's period and threshold come from idleTimeoutMs.
+    if (this._sweeper) {
+      clearInterval(this._sweeper);
+      this._sweeper = undefined;
+      this._ensureSweeper();
     }
+    if (this._accepting) this._prices();
+    this._probe?.stop();
+    this._probe = undefined;
+    if (this._accepting) this._startProbe();
   }
 
   override enable(): void {

@@ -265,3 +265,41 @@ describe('enabled, enable() and disable()', () => {
     expect(observer.relaySpans()).toHaveLength(1);
   });
 });
+
+// --- setConfig --------------------------------------------------------------------------------------
+
+describe('setConfig applies the whole new config', () => {
+  it('starts the probe when the new config has one and the old did not', async () => {
+    const observer = observe();
+    const before = relay.requests.length;
+    observer.instrumentation.setConfig({ probe: { baseUrl: `${relay.url}/v1`, intervalSeconds: 15 } });
+    // The first probe runs within a second of start.
+    const deadline = Date.now() + 3000;
+    const probed = () => relay.requests.slice(before).filter(r => /^otel-llm-relay-probe\//.test(r.headers['user-agent'] ?? ''));
+    while (probed().length === 0 && Date.now() < deadline) await new Promise(r => setTimeout(r, 20));
+    expect(probed().map(r => r.path)).toContain('/v1/models');
+  });
+
+  it('uses the new maxModelsPerMetric: a raised cap keeps later model names out of _OTHER', async () => {
+    const observer = observe({ maxModelsPerMetric: 1 });
+    observer.instrumentation.setConfig({ maxModelsPerMetric: 10 });
+    for (const model of ['gpt-4.1', 'gpt-4.1-mini', 'gpt-4.1-nano']) await chat({}, { model });
+    await observer.waitForSpans(3);
+    const duration = (await observer.metrics()).find(m => m.descriptor.name === 'gen_ai.client.operation.duration');
+    expect(duration!.dataPoints.map(p => p.attributes['gen_ai.request.model']).sort()).toEqual(['gpt-4.1', 'gpt-4.1-mini', 'gpt-4.1-nano']);
+  });
+
+  it('uses the new idleTimeoutMs, also for a sweeper already running', async () => {
+    const observer = observe();
+    // A call in flight under the old (default, 10 minutes) idle time starts the sweeper.
+    const first = await fetch(`${relay.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-sim-first-chunk-ms': '5000' },
+      body: chatBody({ stream: true }),
+    });
+    observer.instrumentation.setConfig({ idleTimeoutMs: 200 });
+    const spans = await observer.waitForSpans(1, 3000);
+    expect(spans.map(s => s.attributes['error.type'])).toEqual(['timeout']);
+    await first.body?.cancel();
+  });
+});
