@@ -45,6 +45,8 @@ export { PROBE_CONTEXT_KEY };
 
 /** At most this many internal errors are written to the diag log; then one line says the rest are muted. */
 const MAX_LOGGED_INTERNAL_ERRORS = 10;
+/** The status description of a span whose call our own code failed on (the diag log has the error). */
+const INTERNAL_ERROR_STATUS = 'otel-llm-relay internal error: this span is incomplete (the call itself was unaffected)';
 
 interface CallState {
   /**
@@ -543,11 +545,19 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     const state = this._calls?.get(call);
     this._calls?.delete(call);
     this._releaseWhenIdle();
-    if (state?.span) {
+    if (!state) return;
+    try {
+      // Not yet started (see CallState.span): start it, so the failed call still shows.
+      const span = state.span ?? this._spanOf(call, state);
+      // Without a status the span would read as a success; its attributes are only what was read so far.
+      span.setStatus({ code: SpanStatusCode.ERROR, message: INTERNAL_ERROR_STATUS });
+      span.end();
+    } catch {
+      // a broken tracer must not hurt the app either
       try {
-        state.span.end();
+        state.span?.end();
       } catch {
-        // a broken tracer must not hurt the app either
+        // see above
       }
     }
   }

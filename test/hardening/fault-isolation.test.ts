@@ -10,7 +10,7 @@
  */
 import * as diagnosticsChannel from 'node:diagnostics_channel';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { context, createNoopMeter, propagation, TraceFlags } from '@opentelemetry/api';
+import { context, createNoopMeter, propagation, SpanStatusCode, TraceFlags } from '@opentelemetry/api';
 import type { Counter, Gauge, Histogram, Meter, MeterProvider as ApiMeterProvider, Span, Tracer, TracerProvider as ApiTracerProvider, UpDownCounter } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -280,6 +280,28 @@ describe('an exception inside our code never reaches the app', () => {
       expectIsolated(records, failures.events);
       // Every span we started has ended: a failure costs the call's attributes, never an open span.
       expect(rig.ledger.open).toBe(0);
+    } finally {
+      rig.instrumentation.disable();
+      diagLog.restore();
+      failures.stop();
+    }
+  });
+
+  it('a call our code failed on ends its span with status ERROR, saying so; the others are untouched', async () => {
+    const failures = watchProcessFailures();
+    const diagLog = captureDiag();
+    const rig = instrument();
+    try {
+      const fired = throwFrom(SseParser.prototype, 'push');
+      const records = await runAll(rig, diagLog, fired);
+      expectIsolated(records, failures.events);
+      expect(rig.ledger.open).toBe(0);
+      const spans = rig.ledger.finished;
+      expect(spans).toHaveLength(EXCHANGES.length);
+      const internal = spans.filter(s => s.status.code === SpanStatusCode.ERROR && /internal error/.test(s.status.message ?? ''));
+      expect(internal).toHaveLength(records.filter(r => r.fired > 0).length);
+      expect(internal.length).toBeGreaterThanOrEqual(5);
+      expect(internal[0]!.status.message).toBe('otel-llm-relay internal error: this span is incomplete (the call itself was unaffected)');
     } finally {
       rig.instrumentation.disable();
       diagLog.restore();
