@@ -36,12 +36,9 @@ import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 import { providerName } from './wire/provider';
 import { matchRoute } from './wire/routes';
 import type { RequestInfo, ResponseInfo } from './wire/types';
-
-// The key lives in src/probe so that the probe and this module need not import each other.
 import { PROBE_CONTEXT_KEY } from './probe/probe-context';
 import { createRelayProbe } from './probe/relay-probe';
 import type { RelayProbe } from './probe/relay-probe';
-export { PROBE_CONTEXT_KEY };
 
 /** At most this many internal errors are written to the diag log; then one line says the rest are muted. */
 const MAX_LOGGED_INTERNAL_ERRORS = 10;
@@ -180,11 +177,6 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     this._unknownRoutes ??= new UnknownRouteLog();
     const line = this._unknownRoutes.note('POST', host, path);
     if (line !== undefined) this._diag.warn(line);
-  }
-
-  /** Calls being followed right now (for tests and leak checks). */
-  get inFlightCount(): number {
-    return this._calls?.size ?? 0;
   }
 
   private _settings(): ResolvedConfig {

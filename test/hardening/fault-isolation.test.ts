@@ -29,7 +29,7 @@ import { geminiGenerateContentCodec } from '../../src/wire/gemini';
 import { openAiChatCodec } from '../../src/wire/openai-chat';
 import type { WireCodec } from '../../src/wire/types';
 import { loadFixtures } from '../support/llm-wire-fixtures';
-import { TestMetricReader } from '../support/otel-harness';
+import { callsInFlight, TestMetricReader } from '../support/otel-harness';
 import { captureDiag, settled, SpanLedger, viewOf, watchProcessFailures } from './hardening-kit';
 import type { AppView, DiagCapture } from './hardening-kit';
 
@@ -507,7 +507,7 @@ describe('every diagnostics-channel subscriber is guarded', () => {
       await new Promise(r => setTimeout(r, 20));
       expect(failures.events).toEqual([]);
       // Each relay-like request got its trailers or error message: none may still be followed.
-      expect(rig.instrumentation.inFlightCount).toBe(0);
+      expect(callsInFlight(rig.instrumentation)).toBe(0);
       // The relay-like request started a call that never got more events: the idle sweep owns it, not a leak.
       for (const exchange of EXCHANGES.slice(0, 2)) expect(await exchange.run()).toEqual(baseline.get(exchange.name));
       expect(failures.events).toEqual([]);

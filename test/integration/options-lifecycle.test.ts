@@ -15,7 +15,7 @@ import { startRelaySimulator } from '../../examples/relay-simulator/server.ts';
 import type { RelaySimulator } from '../../examples/relay-simulator/server.ts';
 import { LlmRelayInstrumentation } from '../../src/index';
 import type { LlmRelayInstrumentationConfig } from '../../src/index';
-import { TestMetricReader } from '../support/otel-harness';
+import { callsInFlight, TestMetricReader } from '../support/otel-harness';
 
 // --- one instrumentation per test ------------------------------------------------------------------
 
@@ -160,7 +160,7 @@ describe('idleTimeoutMs', () => {
       body: chatBody({ stream: true }),
     });
     expect(response.status).toBe(200);
-    expect(observer.instrumentation.inFlightCount).toBe(1);
+    expect(callsInFlight(observer.instrumentation)).toBe(1);
     const [span] = await observer.waitForSpans(1, 3000);
     const waited = performance.now() - startedAt;
     expect(span!.attributes['error.type']).toBe('timeout');
@@ -168,7 +168,7 @@ describe('idleTimeoutMs', () => {
     const spanMs = span!.duration[0] * 1000 + span!.duration[1] / 1e6;
     expect(spanMs).toBeGreaterThanOrEqual(200);
     expect(waited).toBeLessThan(2000);
-    expect(observer.instrumentation.inFlightCount).toBe(0);
+    expect(callsInFlight(observer.instrumentation)).toBe(0);
     const duration = (await observer.metrics()).find(m => m.descriptor.name === 'gen_ai.client.operation.duration');
     expect(duration!.dataPoints.map(p => p.attributes['error.type'])).toEqual(['timeout']);
     await response.body?.cancel();
@@ -195,7 +195,7 @@ describe('idleTimeoutMs', () => {
     const [span] = await observer.waitForSpans(1);
     expect(span!.attributes['error.type']).toBeUndefined();
     expect(span!.attributes['gen_ai.usage.output_tokens']).toBe(relay.requests.at(-1)!.response!.outputTokens);
-    expect(observer.instrumentation.inFlightCount).toBe(0);
+    expect(callsInFlight(observer.instrumentation)).toBe(0);
     await response.body?.cancel();
   });
 
@@ -245,12 +245,12 @@ describe('enabled, enable() and disable()', () => {
       headers: { 'content-type': 'application/json', 'x-sim-chunk-delay-ms': '20' },
       body: chatBody({ stream: true, stream_options: { include_usage: true } }),
     });
-    expect(observer.instrumentation.inFlightCount).toBe(1);
+    expect(callsInFlight(observer.instrumentation)).toBe(1);
     observer.instrumentation.disable();
     await response.text();
     await new Promise(r => setTimeout(r, 100));
     // Neither the span nor the call's state may be left behind.
-    expect(observer.instrumentation.inFlightCount).toBe(0);
+    expect(callsInFlight(observer.instrumentation)).toBe(0);
     const [span] = observer.relaySpans();
     expect(span?.attributes['error.type']).toBeUndefined();
     expect(span?.attributes['gen_ai.usage.output_tokens']).toBe(4);

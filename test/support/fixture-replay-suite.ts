@@ -13,7 +13,7 @@ import { codecFor, matchRoute } from '../../src/wire/index';
 import { loadFixtures, requestTarget, semconvExpectation } from './llm-wire-fixtures';
 import type { LoadedFixture } from './llm-wire-fixtures';
 import { contentAttributeErrors } from './genai-schema';
-import { setupOtel } from './otel-harness';
+import { callsInFlight, setupOtel } from './otel-harness';
 import type { LlmRelayInstrumentationConfig } from '../../src/index';
 
 
@@ -148,7 +148,7 @@ describe(`recorded exchanges replayed over HTTP with ${clientName}`, () => {
       }
       // The API key never reaches telemetry.
       expect(JSON.stringify(a)).not.toContain('sk-test-secret');
-      expect(otel.instrumentation.inFlightCount).toBe(0);
+      expect(callsInFlight(otel.instrumentation)).toBe(0);
     });
   });
 
