@@ -18,7 +18,6 @@ import { PriceBook } from './pricing/price-book';
 import {
   outcomeAttributes,
   requestAttributes,
-  sanitizeLabel,
   spanName,
   startAttributes,
   withoutEchoes,
@@ -392,7 +391,8 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     // A relay may echo the caller's key into an error body; only failed calls pay for the check.
     const response = failed && finished.response ? screenEchoes(finished.response, state.request) : finished.response;
     const responseModel = response?.responseModel;
-    const vendorErrorType = response?.error ? sanitizeLabel(response.error.type) : undefined;
+    // Already a bounded label (src/wire/errors.ts), like every error class the codecs report.
+    const vendorErrorType = response?.error?.type;
     const errorType =
       finished.transportError ??
       (status !== undefined && status >= 400 ? String(status) : undefined) ??
