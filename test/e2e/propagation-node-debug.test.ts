@@ -4,10 +4,10 @@
  * receive the relay span as its traceparent, through fetch and through the undici package, in a
  * child process started with that environment (built dist/, as an app would load it).
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runNode } from '../support/child-process';
 import { startRelaySimulator } from '../../examples/relay-simulator/server.ts';
 import type { RelaySimulator } from '../../examples/relay-simulator/server.ts';
 
@@ -40,16 +40,6 @@ const url = process.env.RELAY_URL + '/v1/chat/completions';
 })();
 `;
 
-function run(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise(done => {
-    const child = spawn(process.execPath, ['-e', APP], { cwd: root, env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', d => (stdout += d));
-    child.stderr.on('data', d => (stderr += d));
-    child.on('close', code => done({ code, stdout, stderr }));
-  });
-}
 
 let relay: RelaySimulator;
 
@@ -64,7 +54,7 @@ afterAll(async () => {
 describe('trace context propagation under NODE_DEBUG', () => {
   it.each(['undici', 'fetch', ''])('NODE_DEBUG=%s: the relay receives the relay span as traceparent', async debug => {
     const before = relay.requests.length;
-    const result = await run({ RELAY_URL: relay.url, NODE_DEBUG: debug });
+    const result = await runNode(['-e', APP], { RELAY_URL: relay.url, NODE_DEBUG: debug });
     expect(result.code, result.stderr).toBe(0);
     // The debug logger is really on: it wrote to stderr about the requests.
     if (debug) expect(result.stderr).toMatch(/sending request to POST/);
