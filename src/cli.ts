@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { diag, DiagConsoleLogger, DiagLogLevel } from '@opentelemetry/api';
+import { envLogLevel, envText } from './config/env';
 import { isVariableName, resolveProbeConfig } from './probe/probe-config';
 import type { ProbeAuthHeader, RelayProbeOptions } from './probe/probe-config';
 import { PACKAGE_VERSION } from './version';
@@ -100,7 +101,7 @@ export function parseProbeCommand(args: string[], env: NodeJS.ProcessEnv): Probe
   }
   const baseUrl = v['base-url'];
   const options: RelayProbeOptions | undefined =
-    baseUrl === undefined && !env.OTEL_LLM_RELAY_PROBE_URL?.trim()
+    baseUrl === undefined && envText(env, 'OTEL_LLM_RELAY_PROBE_URL') === undefined
       ? undefined
       : {
           baseUrl: baseUrl ?? '',
@@ -112,22 +113,9 @@ export function parseProbeCommand(args: string[], env: NodeJS.ProcessEnv): Probe
           modelsPath: v['models-path'],
           balance: v.balance,
         };
-  const port = portArg('--port', v.port) ?? portArg('OTEL_EXPORTER_PROMETHEUS_PORT', env.OTEL_EXPORTER_PROMETHEUS_PORT) ?? 9464;
-  const host = v.host?.trim() || env.OTEL_EXPORTER_PROMETHEUS_HOST?.trim() || undefined;
+  const port = portArg('--port', v.port) ?? portArg('OTEL_EXPORTER_PROMETHEUS_PORT', envText(env, 'OTEL_EXPORTER_PROMETHEUS_PORT')) ?? 9464;
+  const host = v.host?.trim() || envText(env, 'OTEL_EXPORTER_PROMETHEUS_HOST');
   return host === undefined ? { options, port } : { options, port, host };
-}
-
-function logLevel(value: string | undefined): DiagLogLevel {
-  const levels: Record<string, DiagLogLevel> = {
-    NONE: DiagLogLevel.NONE,
-    ERROR: DiagLogLevel.ERROR,
-    WARN: DiagLogLevel.WARN,
-    INFO: DiagLogLevel.INFO,
-    DEBUG: DiagLogLevel.DEBUG,
-    VERBOSE: DiagLogLevel.VERBOSE,
-    ALL: DiagLogLevel.ALL,
-  };
-  return levels[value?.trim().toUpperCase() ?? ''] ?? DiagLogLevel.INFO;
 }
 
 async function runProbe(args: string[]): Promise<number | undefined> {
@@ -136,7 +124,7 @@ async function runProbe(args: string[]): Promise<number | undefined> {
   const config = resolveProbeConfig(command.options, process.env, message => warnings.push(message));
   for (const warning of warnings) console.error(`otel-llm-relay probe: ${warning}`);
   if (!config) throw new UsageError(command.options ? 'no usable relay base URL' : '--base-url is required');
-  diag.setLogger(new DiagConsoleLogger(), logLevel(process.env.OTEL_LOG_LEVEL));
+  diag.setLogger(new DiagConsoleLogger(), envLogLevel(process.env, DiagLogLevel.INFO));
   // Loaded only now: the SDK takes a second or two to load, which --help and usage errors need not wait for.
   // (A dynamic import keeps its .js extension: Node resolves it at run time, from dist/.)
   const { runProbeExporter } = await import('./probe/probe-exporter.js');

@@ -1,7 +1,9 @@
 /*
  * Configuration: explicit options win, then environment variables, then defaults.
- * Pure apart from reading `process.env` where the caller passes it.
+ * Pure: the caller passes the environment (variables are read through src/config/env.ts).
  */
+import { envText } from './config/env';
+import type { Env, Warn } from './config/env';
 import type { LlmRelayInstrumentationConfig } from './types';
 import { SPAN_USAGE_MODES } from './telemetry/span-usage';
 import type { SpanUsageMode } from './telemetry/span-usage';
@@ -42,23 +44,6 @@ export interface RelayHostPattern {
   port?: string;
   /** Only this scheme (`http:`/`https:`) when given. */
   protocol?: string;
-}
-
-type Warn = (message: string) => void;
-
-/**
- * A boolean env value: `true`/`false` (any case), plus the GenAI content-capture enum used by
- * OpenTelemetry Python (`SPAN_ONLY`, `SPAN_AND_EVENT` → true; `NO_CONTENT`, `EVENT_ONLY` → false).
- * undefined when unset or empty; warns and returns undefined for anything else.
- */
-export function parseEnvBoolean(name: string, value: string | undefined, warn: Warn): boolean | undefined {
-  if (value === undefined) return undefined;
-  const v = value.trim().toLowerCase();
-  if (v === '') return undefined;
-  if (v === 'true' || v === 'span_only' || v === 'span_and_event') return true;
-  if (v === 'false' || v === 'no_content' || v === 'event_only') return false;
-  warn(`${name}: ignoring "${value}", expected true or false`);
-  return undefined;
 }
 
 export interface ContentCapture {
@@ -150,29 +135,27 @@ function atMost(name: string, value: number, max: number, warn: Warn): number {
 
 export function resolveConfig(
   options: LlmRelayInstrumentationConfig,
-  env: Readonly<Record<string, string | undefined>>,
+  env: Env,
   warn: Warn
 ): ResolvedConfig {
-  const hostList =
-    options.relayHosts ??
-    (env.OTEL_LLM_RELAY_HOSTS?.trim() ? env.OTEL_LLM_RELAY_HOSTS.split(',') : undefined);
+  const hostList = options.relayHosts ?? envText(env, 'OTEL_LLM_RELAY_HOSTS')?.split(',');
   const relayHosts = hostList ? parseRelayHosts(hostList, warn) : undefined;
   const capture =
     parseContentCapture('captureMessageContent', options.captureMessageContent, warn) ??
     parseContentCapture(
       'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT',
-      env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT,
+      envText(env, 'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT'),
       warn
     ) ??
     CAPTURE_MODES['false']!;
   return {
     // An explicitly empty host list would silently observe nothing: fall back to the defaults instead.
     relayHosts: relayHosts && relayHosts.length > 0 ? relayHosts : undefined,
-    pricingFile: options.pricingFile ?? (env.OTEL_LLM_RELAY_PRICING?.trim() || undefined),
+    pricingFile: options.pricingFile ?? envText(env, 'OTEL_LLM_RELAY_PRICING'),
     captureMessageContent: capture.spans || capture.events,
     contentOnSpans: capture.spans,
     contentOnEvents: capture.events,
-    spanUsage: spanUsageMode(options.spanUsage, env.OTEL_LLM_RELAY_SPAN_USAGE, warn),
+    spanUsage: spanUsageMode(options.spanUsage, envText(env, 'OTEL_LLM_RELAY_SPAN_USAGE'), warn),
     maxContentLength: positiveInteger('maxContentLength', options.maxContentLength, DEFAULT_MAX_CONTENT_LENGTH, warn),
     maxContentAttributeLength: positiveInteger(
       'maxContentAttributeLength',

@@ -8,7 +8,7 @@ import type { ResolvedConfig } from './config';
 import { LlmCall } from './hook/llm-call';
 import type { FinishedCall, LlmCallListener } from './hook/llm-call';
 import { RelayMatcher } from './hook/relay-matcher';
-import { subscribeToUndici } from './hook/undici-channels';
+import { beforeRequestStart, subscribeToUndici } from './hook/undici-channels';
 import type { RequestObserver, UndiciRequest } from './hook/undici-channels';
 import { echoesCredential, headerValue, redactUrl, requestCredentials, requestStartHeaders, resendCountOf } from './http/headers';
 import { resolveCallCost } from './pricing/cost';
@@ -18,7 +18,6 @@ import { PriceBook } from './pricing/price-book';
 import {
   outcomeAttributes,
   requestAttributes,
-  sanitizeLabel,
   spanName,
   startAttributes,
   withoutEchoes,
@@ -36,15 +35,14 @@ import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 import { providerName } from './wire/provider';
 import { matchRoute } from './wire/routes';
 import type { RequestInfo, ResponseInfo } from './wire/types';
-
-// The key lives in src/probe so that the probe and this module need not import each other.
 import { PROBE_CONTEXT_KEY } from './probe/probe-context';
 import { createRelayProbe } from './probe/relay-probe';
 import type { RelayProbe } from './probe/relay-probe';
-export { PROBE_CONTEXT_KEY };
 
 /** At most this many internal errors are written to the diag log; then one line says the rest are muted. */
 const MAX_LOGGED_INTERNAL_ERRORS = 10;
+/** The status description of a span whose call our own code failed on (the diag log has the error). */
+const INTERNAL_ERROR_STATUS = 'otel-llm-relay internal error: this span is incomplete (the call itself was unaffected)';
 
 interface CallState {
   /**
@@ -81,6 +79,7 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
   declare private _listener: LlmCallListener | undefined;
   declare private _probe: RelayProbe | undefined;
   declare private _unknownRoutes: UnknownRouteLog | undefined;
+  declare private _notPropagatedLogged: boolean | undefined;
   declare private _hookAttributeGuard: HookAttributeGuard | undefined;
   /** False after disable(): no new calls are followed, but calls in flight still end their spans. */
   declare private _accepting: boolean | undefined;
@@ -93,17 +92,25 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     // Nothing to patch: everything comes through diagnostics channels.
   }
 
+  /** The whole new config applies from now on: everything derived from the old one is rebuilt. */
   override setConfig(config: LlmRelayInstrumentationConfig = {}): void {
     super.setConfig(config);
     this._resolved = undefined;
     this._priceBook = undefined;
     this._matcher = undefined;
-    if (this._accepting) this._prices();
-    if (this._probe) {
-      this._probe.stop();
-      this._probe = undefined;
-      if (this._unsubscribe) this._startProbe();
+    this._hookAttributeGuard = undefined;
+    // The metric instruments' model cap (maxModelsPerMetric); the base constructor calls setConfig before it has a meter.
+    if (this._metrics) this._updateMetricInstruments();
+    // The sweeper's period and threshold come from idleTimeoutMs.
+    if (this._sweeper) {
+      clearInterval(this._sweeper);
+      this._sweeper = undefined;
+      this._ensureSweeper();
     }
+    if (this._accepting) this._prices();
+    this._probe?.stop();
+    this._probe = undefined;
+    if (this._accepting) this._startProbe();
   }
 
   override enable(): void {
@@ -169,11 +176,6 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     this._unknownRoutes ??= new UnknownRouteLog();
     const line = this._unknownRoutes.note('POST', host, path);
     if (line !== undefined) this._diag.warn(line);
-  }
-
-  /** Calls being followed right now (for tests and leak checks). */
-  get inFlightCount(): number {
-    return this._calls?.size ?? 0;
   }
 
   private _settings(): ResolvedConfig {
@@ -263,8 +265,15 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     this._ensureSweeper();
     // Another HTTP instrumentation (e.g. @opentelemetry/instrumentation-undici) subscribes to
     // sendHeaders; if it subscribed after us, it injects its traceparent only after this returns.
-    // Starting our span at the next event lets it nest under that HTTP span whatever the order.
-    if (diagnosticsChannel.hasSubscribers('undici:client:sendHeaders')) return call;
+    // Starting our span later lets it nest under that HTTP span whatever the order. The subscriber
+    // may also inject nothing (undici's debug logger under NODE_DEBUG=undici or fetch): so the span
+    // starts, and ours is injected if still none is there, when undici starts writing the request.
+    if (diagnosticsChannel.hasSubscribers('undici:client:sendHeaders')) {
+      if (config.propagateContext && !beforeRequestStart(request, () => this._startAndPropagate(call, state))) {
+        this._noteNotPropagated();
+      }
+      return call;
+    }
     let span: Span;
     try {
       span = this._spanOf(call, state);
@@ -272,17 +281,45 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
       this._calls!.delete(call);
       throw err;
     }
-    if (config.propagateContext && state.traceparent === undefined && typeof request.addHeader === 'function') {
-      try {
-        const carrier: Record<string, string> = {};
-        propagation.inject(trace.setSpan(activeContext, span), carrier);
-        for (const [name, value] of Object.entries(carrier)) request.addHeader.call(request, name, value);
-      } catch (err) {
-        // E.g. a propagator value undici refuses as a header: the call is still followed, just not propagated.
-        this._onInternalError(err, undefined);
-      }
-    }
+    if (config.propagateContext) this._propagate(span, state);
     return call;
+  }
+
+  /** The deferred start (see _onRequestCreated): runs inside undici's own call, so nothing may throw. */
+  private _startAndPropagate(call: LlmCall, state: CallState): void {
+    if (!this._calls?.has(call)) return;
+    let span: Span;
+    try {
+      span = this._spanOf(call, state);
+    } catch (err) {
+      this._onInternalError(err, call);
+      return;
+    }
+    this._propagate(span, state);
+  }
+
+  /** Injects the span's context into the request, unless a traceparent was there when the span started. */
+  private _propagate(span: Span, state: CallState): void {
+    const request = state.request;
+    if (state.traceparent !== undefined || typeof request.addHeader !== 'function') return;
+    try {
+      const carrier: Record<string, string> = {};
+      propagation.inject(trace.setSpan(state.activeContext, span), carrier);
+      for (const [name, value] of Object.entries(carrier)) request.addHeader.call(request, name, value);
+    } catch (err) {
+      // E.g. a propagator value undici refuses as a header: the call is still followed, just not propagated.
+      this._onInternalError(err, undefined);
+    }
+  }
+
+  /** Said once: an undici copy too unlike the known ones to inject a traceparent after other subscribers. */
+  private _noteNotPropagated(): void {
+    if (this._notPropagatedLogged) return;
+    this._notPropagatedLogged = true;
+    this._diag.warn(
+      'propagateContext: this undici version offers no point to inject a traceparent after other ' +
+        'undici:client:sendHeaders subscribers (e.g. NODE_DEBUG=undici); relay calls carry none unless another instrumentation injects it'
+    );
   }
 
   /** The call's span, started on first use (see CallState.span). */
@@ -354,7 +391,8 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     // A relay may echo the caller's key into an error body; only failed calls pay for the check.
     const response = failed && finished.response ? screenEchoes(finished.response, state.request) : finished.response;
     const responseModel = response?.responseModel;
-    const vendorErrorType = response?.error ? sanitizeLabel(response.error.type) : undefined;
+    // Already a bounded label (src/wire/errors.ts), like every error class the codecs report.
+    const vendorErrorType = response?.error?.type;
     const errorType =
       finished.transportError ??
       (status !== undefined && status >= 400 ? String(status) : undefined) ??
@@ -499,11 +537,19 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     const state = this._calls?.get(call);
     this._calls?.delete(call);
     this._releaseWhenIdle();
-    if (state?.span) {
+    if (!state) return;
+    try {
+      // Not yet started (see CallState.span): start it, so the failed call still shows.
+      const span = state.span ?? this._spanOf(call, state);
+      // Without a status the span would read as a success; its attributes are only what was read so far.
+      span.setStatus({ code: SpanStatusCode.ERROR, message: INTERNAL_ERROR_STATUS });
+      span.end();
+    } catch {
+      // a broken tracer must not hurt the app either
       try {
-        state.span.end();
+        state.span?.end();
       } catch {
-        // a broken tracer must not hurt the app either
+        // see above
       }
     }
   }

@@ -10,25 +10,13 @@
  */
 import { isMainThread } from 'node:worker_threads';
 import { diag, DiagConsoleLogger, DiagLogLevel } from '@opentelemetry/api';
+import { envLogLevel } from './config/env';
 import { startSdk } from './sdk/start-sdk';
-
-function logLevelFromEnv(value: string | undefined): DiagLogLevel | undefined {
-  switch (value?.trim().toUpperCase()) {
-    case 'NONE': return DiagLogLevel.NONE;
-    case 'ERROR': return DiagLogLevel.ERROR;
-    case 'WARN': return DiagLogLevel.WARN;
-    case 'INFO': return DiagLogLevel.INFO;
-    case 'DEBUG': return DiagLogLevel.DEBUG;
-    case 'VERBOSE': return DiagLogLevel.VERBOSE;
-    case 'ALL': return DiagLogLevel.ALL;
-    default: return undefined;
-  }
-}
 
 // Worker threads share the process: one SDK, started by the main thread, is enough.
 if (isMainThread) {
   try {
-    diag.setLogger(new DiagConsoleLogger(), logLevelFromEnv(process.env.OTEL_LOG_LEVEL) ?? DiagLogLevel.WARN);
+    diag.setLogger(new DiagConsoleLogger(), envLogLevel(process.env, DiagLogLevel.WARN));
     startSdk(process.env);
   } catch (err) {
     console.error('otel-llm-relay: telemetry not started, the app runs without it:', err);

@@ -220,3 +220,33 @@ export function subscribeToUndici(handlers: ChannelHandlers): () => void {
     for (const [name, fn] of subscriptions) diagnosticsChannel.unsubscribe(name, fn);
   };
 }
+
+/**
+ * Runs `fn` once, when undici starts writing this request (its `onRequestStart`, `onConnect` before
+ * undici 8): after every `undici:request:create` subscriber, and before HTTP/1.1 headers are
+ * serialised, so a header added with `addHeader` then is still sent (over HTTP/2, undici 8 builds
+ * the headers first). An own-property wrapper on this instance only; what `fn` throws is dropped.
+ * Returns false when this undici copy has neither method.
+ */
+export function beforeRequestStart(request: object, fn: () => void): boolean {
+  const proto = Object.getPrototypeOf(request) as Record<string, unknown> | null;
+  const method =
+    typeof proto?.onRequestStart === 'function' ? 'onRequestStart' : typeof proto?.onConnect === 'function' ? 'onConnect' : undefined;
+  if (!proto || !method) return false;
+  const original = proto[method] as (...a: unknown[]) => unknown;
+  const target = request as Record<string, unknown>;
+  let pending = true;
+  target[method] = function started(this: unknown) {
+    if (pending) {
+      pending = false;
+      try {
+        fn();
+      } catch {
+        // fn reports its own errors; a throw here would fail the app's request inside undici
+      }
+    }
+    // eslint-disable-next-line prefer-rest-params -- as in installTaps: no array per call
+    return Reflect.apply(original, this, arguments);
+  };
+  return true;
+}

@@ -2,6 +2,8 @@
  * Configuration of the relay probe: explicit options win, then OTEL_LLM_RELAY_PROBE_* variables,
  * then defaults. Pure: the caller passes the environment and a warning sink.
  */
+import { envBoolean, envNumber, envText } from '../config/env';
+import type { Env, Warn } from '../config/env';
 
 /** Header that carries the API key: `authorization` sends `Bearer <key>`, the others the bare key. */
 export type ProbeAuthHeader = 'authorization' | 'x-api-key' | 'x-goog-api-key';
@@ -123,32 +125,6 @@ export function apiKeyVariableLabel(name: string): string {
 
 /** A path segment naming an API version: `v1`, `v1beta`, `v2alpha`. */
 const VERSION_SEGMENT = /^v\d+[a-z0-9]*$/i;
-
-type Warn = (message: string) => void;
-type Env = Readonly<Record<string, string | undefined>>;
-
-function envText(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value ? value : undefined;
-}
-
-function envNumber(env: Env, name: string, warn: Warn): number | undefined {
-  const text = envText(env, name);
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (Number.isFinite(value)) return value;
-  warn(`${name}: ignoring "${text}", expected a number`);
-  return undefined;
-}
-
-function envBoolean(env: Env, name: string, warn: Warn): boolean | undefined {
-  const text = envText(env, name);
-  if (text === undefined) return undefined;
-  if (text.toLowerCase() === 'true') return true;
-  if (text.toLowerCase() === 'false') return false;
-  warn(`${name}: ignoring "${text}", expected true or false`);
-  return undefined;
-}
 
 function intervalMs(seconds: number | undefined, warn: Warn): number {
   if (seconds === undefined) return DEFAULT_PROBE_INTERVAL_SECONDS * 1000;

@@ -1,7 +1,8 @@
 /*
  * error.type of a failed probe request: the HTTP status, or what the transport said. Pure.
  */
-import { sanitizeLabel, transportErrorType } from '../telemetry/call-outcome';
+import { transportErrorType } from '../telemetry/call-outcome';
+import { OTHER_ERROR_TYPE, sanitizeErrorLabel } from '../wire/errors';
 
 /** undici's own deadlines count as timeouts, like the probe's. */
 const TIMEOUT_CODES: ReadonlySet<string> = new Set([
@@ -20,7 +21,7 @@ interface ErrorShape {
 
 /** error.type of an HTTP answer that is not a success. */
 export function statusErrorType(status: number): string {
-  return sanitizeLabel(String(status));
+  return sanitizeErrorLabel(status) ?? OTHER_ERROR_TYPE;
 }
 
 /**

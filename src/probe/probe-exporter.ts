@@ -6,10 +6,11 @@ import { diag, metrics } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { LlmRelayInstrumentation } from '../instrumentation';
-import { resourceDetectorsFromEnv } from '../sdk/resource-detectors';
+import { resourceDetectorsFromEnv, settleResource } from '../sdk/resource-detectors';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
 import type { ResolvedProbeConfig } from './probe-config';
 import { RelayProbe } from './relay-probe';
+import { envText } from '../config/env';
 
 export interface MetricsEndpoint {
   port: number;
@@ -68,15 +69,10 @@ export async function runProbeExporter(
     instrumentations: [instrumentation],
     // Without the command line: a base URL or key on it must not reach target_info.
     ...(resourceDetectors ? { resourceDetectors } : {}),
-    ...(env.OTEL_SERVICE_NAME?.trim() ? {} : { serviceName: 'otel-llm-relay-probe' }),
+    ...(envText(env, 'OTEL_SERVICE_NAME') ? {} : { serviceName: 'otel-llm-relay-probe' }),
   });
   sdk.start();
-  // Resource detectors (host.id) settle asynchronously and the Prometheus exporter never waits for
-  // them: until someone does, every scrape logs "Accessing resource attributes before async attributes settled".
-  await exporter
-    .collect()
-    .then(({ resourceMetrics }) => resourceMetrics.resource.waitForAsyncAttributes?.())
-    .catch(() => undefined);
+  await settleResource(exporter);
 
   const probe = new RelayProbe(
     config,

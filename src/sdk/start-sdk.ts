@@ -4,16 +4,12 @@ import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { NodeSDKConfiguration } from '@opentelemetry/sdk-node';
 import { LlmRelayInstrumentation } from '../instrumentation';
-import { resourceDetectorsFromEnv } from './resource-detectors';
-
-type Env = Readonly<Record<string, string | undefined>>;
+import { envBoolean, envNumber, envText } from '../config/env';
+import type { Env } from '../config/env';
+import { resourceDetectorsFromEnv, settleResource } from './resource-detectors';
 
 function isSet(env: Env, name: string): boolean {
-  return (env[name]?.trim() ?? '') !== '';
-}
-
-function isTrue(env: Env, name: string): boolean {
-  return env[name]?.trim().toLowerCase() === 'true';
+  return envText(env, name) !== undefined;
 }
 
 /** True when an OTLP endpoint for `signal` (traces, logs) is configured. */
@@ -32,11 +28,11 @@ export function sdkOptionsFromEnv(env: Env, instrumentation = new LlmRelayInstru
   const resourceDetectors = resourceDetectorsFromEnv(env);
   if (resourceDetectors) options.resourceDetectors = resourceDetectors;
   if (!isSet(env, 'OTEL_METRICS_EXPORTER')) {
-    const port = Number(env.OTEL_EXPORTER_PROMETHEUS_PORT);
+    const port = envNumber(env, 'OTEL_EXPORTER_PROMETHEUS_PORT');
     options.metricReaders = [
       new PrometheusExporter({
-        host: env.OTEL_EXPORTER_PROMETHEUS_HOST?.trim() || undefined,
-        port: Number.isInteger(port) && port > 0 ? port : undefined,
+        host: envText(env, 'OTEL_EXPORTER_PROMETHEUS_HOST'),
+        port: port !== undefined && Number.isInteger(port) && port > 0 ? port : undefined,
         // Started by startSdk() once the resource has settled (see settleThenServe).
         preventServerStart: true,
       }),
@@ -67,18 +63,11 @@ function withinTimeout(work: Promise<unknown>, ms: number): Promise<boolean> {
 
 let started: NodeSDK | undefined;
 
-/**
- * The Prometheus exporter reads the resource on every scrape but, unlike the periodic readers,
- * never waits for its asynchronous attributes (host id), so a scrape before they settle logs a diag
- * error. One collect gives us the shared resource object to settle; then /metrics starts serving.
- */
+/** Serves /metrics once the resource has settled (see settleResource). */
 function settleThenServe(options: Partial<NodeSDKConfiguration>): void {
   const exporter = options.metricReaders?.find(r => r instanceof PrometheusExporter);
   if (!exporter) return;
-  exporter
-    .collect()
-    .then(({ resourceMetrics }) => resourceMetrics.resource.waitForAsyncAttributes?.())
-    .catch(err => diag.debug('otel-llm-relay: could not settle resource attributes:', err))
+  settleResource(exporter)
     .then(() => exporter.startServer())
     .catch(err => diag.error('otel-llm-relay: the Prometheus endpoint could not start:', err));
 }
@@ -98,7 +87,7 @@ function anotherSdkStarted(): boolean {
 /** Starts the SDK once per process and arranges a flush on exit; returns undefined when disabled. */
 export function startSdk(env: Env): NodeSDK | undefined {
   if (started) return started;
-  if (isTrue(env, 'OTEL_SDK_DISABLED')) {
+  if (envBoolean(env, 'OTEL_SDK_DISABLED') === true) {
     diag.info('otel-llm-relay: OTEL_SDK_DISABLED=true, telemetry not started');
     return undefined;
   }

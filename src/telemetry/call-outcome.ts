@@ -6,7 +6,7 @@ import type { Attributes } from '@opentelemetry/api';
 import type { CallCost } from '../pricing/cost';
 import { DEFAULT_MAX_CONTENT_ATTRIBUTE_LENGTH } from '../config';
 import { contentAttributeJson } from '../wire/content';
-import { OTHER_ERROR_TYPE } from '../wire/errors';
+import { OTHER_ERROR_TYPE, sanitizeErrorLabel } from '../wire/errors';
 import type { RequestInfo, ResponseError, ResponseInfo, RouteMatch } from '../wire/types';
 import { compact } from '../wire/values';
 import {
@@ -253,20 +253,13 @@ export function withoutEchoes(response: ResponseInfo, echoes: (text: string) => 
 
 /**
  * error.type for a transport failure: the error's code or name (`UND_ERR_SOCKET`, `ECONNREFUSED`,
- * `AbortError`), never its message, bounded to a safe charset.
+ * `AbortError`), never its message; `_OTHER` when that is not code-shaped (see sanitizeErrorLabel).
  */
 export function transportErrorType(error: unknown): string {
   const e = error as { code?: unknown; name?: unknown } | undefined;
   const raw =
     (typeof e?.code === 'string' && e.code) ||
     (typeof e?.name === 'string' && e.name !== 'Error' && e.name) ||
-    (error instanceof Error ? error.constructor.name : '') ||
-    '_OTHER';
-  return sanitizeLabel(raw);
-}
-
-/** Keeps a label value short and free of anything but `[A-Za-z0-9_.-]`. */
-export function sanitizeLabel(value: string): string {
-  const cleaned = value.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64);
-  return cleaned || '_OTHER';
+    (error instanceof Error ? error.constructor.name : '');
+  return sanitizeErrorLabel(raw) ?? OTHER_ERROR_TYPE;
 }

@@ -3,7 +3,9 @@
  * pass through; new values after it collapse into `OVERFLOW_VALUE`. A relay that answers with
  * random model names therefore cannot grow the number of metric series without bound.
  */
-export const OVERFLOW_VALUE = '_OTHER';
+import { OTHER_ERROR_TYPE } from '../wire/errors';
+
+export const OVERFLOW_VALUE = OTHER_ERROR_TYPE;
 
 export class CardinalityGuard {
   readonly maxValues: number;

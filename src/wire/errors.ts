@@ -9,7 +9,10 @@ import { asArray, asRecord, type JsonRecord } from './values';
 /** Longest error label kept (`error.type` is a metric label: keep it bounded). */
 export const MAX_ERROR_LABEL_LENGTH = 64;
 
-/** `error.type` when the body says "error" but carries no type, code or status (semconv fallback). */
+/**
+ * The semconv `_OTHER`, defined once: `error.type` when the body says "error" but carries no type, code
+ * or status, or a transport error has no code-shaped name; and any metric label value past its cap.
+ */
 export const OTHER_ERROR_TYPE = '_OTHER';
 
 const NUMERIC = /^-?\d+$/;

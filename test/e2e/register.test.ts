@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runNode } from '../support/child-process';
 import { startRelaySimulator } from '../../examples/relay-simulator/server.ts';
 import type { RelaySimulator } from '../../examples/relay-simulator/server.ts';
 import { startOtlpReceiver } from '../support/otlp-receiver';
@@ -13,16 +14,6 @@ import type { OtlpReceiver } from '../support/otlp-receiver';
 
 const root = resolve(__dirname, '../..');
 
-function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise(done => {
-    const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env, FORCE_COLOR: '0' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', d => (stdout += d));
-    child.stderr.on('data', d => (stderr += d));
-    child.on('close', code => done({ code, stdout, stderr }));
-  });
-}
 
 let relay: RelaySimulator;
 let otlp: OtlpReceiver;
@@ -52,7 +43,7 @@ describe('register hook', () => {
     ['CommonJS', 'examples/zero-code/chat-app.cjs', ['chat claude-sonnet-4.5', 'generate_content gemini-2.5-flash']],
   ])('exports relay spans and metrics for a %s app', async (_kind, app, expectedSpans) => {
     const before = otlp.spans.length;
-    const result = await run(['--import', 'otel-llm-relay/register', app], appEnv());
+    const result = await runNode(['--import', 'otel-llm-relay/register', app], appEnv());
     expect(result.stderr).not.toMatch(/Error|error/);
     expect(result.code).toBe(0);
     const spans = otlp.spans.slice(before).filter(s => s.scope === 'otel-llm-relay');
@@ -71,7 +62,7 @@ describe('register hook', () => {
 
   it('EVENT_ONLY: the content reaches the OTLP logs endpoint as gen_ai.client.inference.operation.details events of the spans', async () => {
     const [spansBefore, logsBefore] = [otlp.spans.length, otlp.logs.length];
-    const result = await run(['--import', 'otel-llm-relay/register', 'examples/zero-code/chat-app.mjs'], {
+    const result = await runNode(['--import', 'otel-llm-relay/register', 'examples/zero-code/chat-app.mjs'], {
       ...appEnv(),
       OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'EVENT_ONLY',
       OTEL_BLRP_SCHEDULE_DELAY: '100',
@@ -94,7 +85,7 @@ describe('register hook', () => {
     ['Vercel AI SDK', 'examples/sdk-clients/vercel-ai-streaming.mjs', 'chat deepseek-v3.2'],
   ])('the %s streaming example gives one streaming relay span', async (_sdk, app, spanName) => {
     const before = otlp.spans.length;
-    const result = await run(['--import', 'otel-llm-relay/register', app], appEnv());
+    const result = await runNode(['--import', 'otel-llm-relay/register', app], appEnv());
     expect(result.code).toBe(0);
     expect(result.stdout.trim().length).toBeGreaterThan(0);
     const spans = otlp.spans.slice(before).filter(s => s.scope === 'otel-llm-relay');
@@ -160,9 +151,9 @@ describe('register hook', () => {
   });
 
   it('starts nothing and changes nothing with OTEL_SDK_DISABLED=true', async () => {
-    const plain = await run(['examples/zero-code/chat-app.mjs'], { RELAY_URL: relay.url });
+    const plain = await runNode(['examples/zero-code/chat-app.mjs'], { RELAY_URL: relay.url });
     const before = otlp.spans.length;
-    const disabled = await run(['--import', 'otel-llm-relay/register', 'examples/zero-code/chat-app.mjs'], {
+    const disabled = await runNode(['--import', 'otel-llm-relay/register', 'examples/zero-code/chat-app.mjs'], {
       ...appEnv(),
       OTEL_SDK_DISABLED: 'true',
     });
@@ -176,7 +167,7 @@ describe('register hook', () => {
     const blocker = await startRelaySimulator();
     const port = new URL(blocker.url).port;
     try {
-      const result = await run(['--import', 'otel-llm-relay/register', 'examples/zero-code/chat-app.mjs'], {
+      const result = await runNode(['--import', 'otel-llm-relay/register', 'examples/zero-code/chat-app.mjs'], {
         RELAY_URL: relay.url,
         OTEL_EXPORTER_PROMETHEUS_PORT: port,
       });

@@ -12,7 +12,7 @@ import { startRelaySimulator } from '../../examples/relay-simulator/server.ts';
 import type { ContentCoding, RelaySimulator, ServeFixtureOptions, WireFixture } from '../../examples/relay-simulator/server.ts';
 import { loadFixtures, semconvExpectation } from '../support/llm-wire-fixtures';
 import type { LoadedFixture } from '../support/llm-wire-fixtures';
-import { setupOtel } from '../support/otel-harness';
+import { callsInFlight, setupOtel } from '../support/otel-harness';
 import { delay, settled, sha256 } from './hardening-kit';
 
 const IDLE_TIMEOUT_MS = 300;
@@ -185,6 +185,6 @@ describe('how the caller reads does not change what it reads', () => {
     expect(withUs.spanEndedAfter).toBeGreaterThanOrEqual(IDLE_TIMEOUT_MS);
     expect(span.attributes['error.type']).toBe('timeout');
     expect(span.status.code).toBe(2);
-    expect(otel.instrumentation.inFlightCount).toBe(0);
+    expect(callsInFlight(otel.instrumentation)).toBe(0);
   });
 });

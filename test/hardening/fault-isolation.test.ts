@@ -10,7 +10,7 @@
  */
 import * as diagnosticsChannel from 'node:diagnostics_channel';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { context, createNoopMeter, propagation, TraceFlags } from '@opentelemetry/api';
+import { context, createNoopMeter, propagation, SpanStatusCode, TraceFlags } from '@opentelemetry/api';
 import type { Counter, Gauge, Histogram, Meter, MeterProvider as ApiMeterProvider, Span, Tracer, TracerProvider as ApiTracerProvider, UpDownCounter } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -29,7 +29,7 @@ import { geminiGenerateContentCodec } from '../../src/wire/gemini';
 import { openAiChatCodec } from '../../src/wire/openai-chat';
 import type { WireCodec } from '../../src/wire/types';
 import { loadFixtures } from '../support/llm-wire-fixtures';
-import { TestMetricReader } from '../support/otel-harness';
+import { callsInFlight, TestMetricReader } from '../support/otel-harness';
 import { captureDiag, settled, SpanLedger, viewOf, watchProcessFailures } from './hardening-kit';
 import type { AppView, DiagCapture } from './hardening-kit';
 
@@ -287,6 +287,28 @@ describe('an exception inside our code never reaches the app', () => {
     }
   });
 
+  it('a call our code failed on ends its span with status ERROR, saying so; the others are untouched', async () => {
+    const failures = watchProcessFailures();
+    const diagLog = captureDiag();
+    const rig = instrument();
+    try {
+      const fired = throwFrom(SseParser.prototype, 'push');
+      const records = await runAll(rig, diagLog, fired);
+      expectIsolated(records, failures.events);
+      expect(rig.ledger.open).toBe(0);
+      const spans = rig.ledger.finished;
+      expect(spans).toHaveLength(EXCHANGES.length);
+      const internal = spans.filter(s => s.status.code === SpanStatusCode.ERROR && /internal error/.test(s.status.message ?? ''));
+      expect(internal).toHaveLength(records.filter(r => r.fired > 0).length);
+      expect(internal.length).toBeGreaterThanOrEqual(5);
+      expect(internal[0]!.status.message).toBe('otel-llm-relay internal error: this span is incomplete (the call itself was unaffected)');
+    } finally {
+      rig.instrumentation.disable();
+      diagLog.restore();
+      failures.stop();
+    }
+  });
+
   it('a meter whose instruments throw', async () => {
     const failures = watchProcessFailures();
     const diagLog = captureDiag();
@@ -485,7 +507,7 @@ describe('every diagnostics-channel subscriber is guarded', () => {
       await new Promise(r => setTimeout(r, 20));
       expect(failures.events).toEqual([]);
       // Each relay-like request got its trailers or error message: none may still be followed.
-      expect(rig.instrumentation.inFlightCount).toBe(0);
+      expect(callsInFlight(rig.instrumentation)).toBe(0);
       // The relay-like request started a call that never got more events: the idle sweep owns it, not a leak.
       for (const exchange of EXCHANGES.slice(0, 2)) expect(await exchange.run()).toEqual(baseline.get(exchange.name));
       expect(failures.events).toEqual([]);

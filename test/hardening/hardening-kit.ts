@@ -8,6 +8,7 @@ import { diag, DiagLogLevel } from '@opentelemetry/api';
 import type { Context, DiagLogger } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { LlmRelayInstrumentation } from '../../src/index';
+import { callsInFlight } from '../support/otel-harness';
 
 export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -159,7 +160,7 @@ export async function eventually(condition: () => boolean, timeoutMs = 2000): Pr
 
 /** Waits until no relay call is followed any more (decoders may end a call a few ticks after the body). */
 export function settled(instrumentation: LlmRelayInstrumentation, timeoutMs = 2000): Promise<boolean> {
-  return eventually(() => instrumentation.inFlightCount === 0, timeoutMs);
+  return eventually(() => callsInFlight(instrumentation) === 0, timeoutMs);
 }
 
 export const delay = (ms: number) => new Promise<void>(r => setTimeout(r, ms));

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelaySimulator } from '../../examples/relay-simulator/server.ts';
 import type { FaultName, RelaySimulator } from '../../examples/relay-simulator/server.ts';
-import { setupOtel } from '../support/otel-harness';
+import { callsInFlight, setupOtel } from '../support/otel-harness';
 
 const otel = setupOtel();
 let relay: RelaySimulator;
@@ -94,7 +94,7 @@ describe('faults end the span with an error and leave the app alone', () => {
     expect(withUs).toEqual(without);
     expect(span.status.code).toBe(2);
     expect(span.attributes['error.type']).toBe(errorType);
-    expect(otel.instrumentation.inFlightCount).toBe(0);
+    expect(callsInFlight(otel.instrumentation)).toBe(0);
   });
 
   it.each<[FaultName, boolean]>([
@@ -107,7 +107,7 @@ describe('faults end the span with an error and leave the app alone', () => {
     expect(withUs.error).toBeDefined();
     expect(span.status.code).toBe(2);
     expect(span.attributes['error.type']).toMatch(/^(UND_ERR_SOCKET|ECONNRESET|incomplete_response)$/);
-    expect(otel.instrumentation.inFlightCount).toBe(0);
+    expect(callsInFlight(otel.instrumentation)).toBe(0);
   });
 
   it('429 records retry-after and the rate-limit headroom', async () => {
@@ -146,7 +146,7 @@ describe('faults end the span with an error and leave the app alone', () => {
     const [span] = await otel.waitForRelaySpans(1);
     expect(span!.status.code).toBe(2);
     expect(span!.attributes['error.type']).toBe('AbortError');
-    expect(otel.instrumentation.inFlightCount).toBe(0);
+    expect(callsInFlight(otel.instrumentation)).toBe(0);
   });
 
   it('a cancel after the final [DONE] event (what the openai SDK does) is a successful call', async () => {

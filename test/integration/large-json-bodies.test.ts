@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelaySimulator } from '../../examples/relay-simulator/server.ts';
 import type { RelaySimulator } from '../../examples/relay-simulator/server.ts';
-import { setupOtel } from '../support/otel-harness';
+import { callsInFlight, setupOtel } from '../support/otel-harness';
 
 /** Bytes of one 3072-float embedding as the simulator writes it (as in bench/memory.cjs). */
 const BYTES_PER_EMBEDDING = 65_500;
@@ -54,6 +54,6 @@ describe('large JSON response bodies', () => {
     expect(span!.attributes['gen_ai.usage.input_tokens']).toBe(truth.inputTokens);
     expect(span!.attributes['gen_ai.response.model']).toBe(truth.responseModel);
     expect(span!.attributes['error.type']).toBeUndefined();
-    expect(otel.instrumentation.inFlightCount).toBe(0);
+    expect(callsInFlight(otel.instrumentation)).toBe(0);
   });
 });

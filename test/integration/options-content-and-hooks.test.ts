@@ -15,7 +15,7 @@ import { startRelaySimulator } from '../../examples/relay-simulator/server.ts';
 import type { RelaySimulator } from '../../examples/relay-simulator/server.ts';
 import { LlmRelayInstrumentation } from '../../src/index';
 import type { LlmCallInfo, LlmRelayInstrumentationConfig } from '../../src/index';
-import { TestMetricReader } from '../support/otel-harness';
+import { callsInFlight, TestMetricReader } from '../support/otel-harness';
 
 // --- one instrumentation per test ------------------------------------------------------------------
 
@@ -289,7 +289,7 @@ describe('requestHook and responseHook', () => {
     expect(span.name).toBe('chat gpt-4.1');
     expect(span.status.code).toBe(0);
     expect(span.attributes['gen_ai.response.model']).toBe('gpt-4.1-2025-04-14');
-    expect(observer.instrumentation.inFlightCount).toBe(0);
+    expect(callsInFlight(observer.instrumentation)).toBe(0);
     const errors = logged.filter(l => l.level === 'error');
     expect(errors.filter(l => l.text.includes('requestHook') && l.text.includes('request hook bug'))).toHaveLength(1);
     expect(errors.filter(l => l.text.includes('responseHook') && l.text.includes('response hook bug'))).toHaveLength(1);

@@ -15,7 +15,7 @@ import { startRelaySimulator } from '../../examples/relay-simulator/server.ts';
 import type { RelaySimulator } from '../../examples/relay-simulator/server.ts';
 import { LlmRelayInstrumentation } from '../../src/index';
 import type { LlmRelayInstrumentationConfig } from '../../src/index';
-import { TestMetricReader } from '../support/otel-harness';
+import { callsInFlight, TestMetricReader } from '../support/otel-harness';
 
 // --- one instrumentation per test ------------------------------------------------------------------
 
@@ -160,7 +160,7 @@ describe('idleTimeoutMs', () => {
       body: chatBody({ stream: true }),
     });
     expect(response.status).toBe(200);
-    expect(observer.instrumentation.inFlightCount).toBe(1);
+    expect(callsInFlight(observer.instrumentation)).toBe(1);
     const [span] = await observer.waitForSpans(1, 3000);
     const waited = performance.now() - startedAt;
     expect(span!.attributes['error.type']).toBe('timeout');
@@ -168,7 +168,7 @@ describe('idleTimeoutMs', () => {
     const spanMs = span!.duration[0] * 1000 + span!.duration[1] / 1e6;
     expect(spanMs).toBeGreaterThanOrEqual(200);
     expect(waited).toBeLessThan(2000);
-    expect(observer.instrumentation.inFlightCount).toBe(0);
+    expect(callsInFlight(observer.instrumentation)).toBe(0);
     const duration = (await observer.metrics()).find(m => m.descriptor.name === 'gen_ai.client.operation.duration');
     expect(duration!.dataPoints.map(p => p.attributes['error.type'])).toEqual(['timeout']);
     await response.body?.cancel();
@@ -195,7 +195,7 @@ describe('idleTimeoutMs', () => {
     const [span] = await observer.waitForSpans(1);
     expect(span!.attributes['error.type']).toBeUndefined();
     expect(span!.attributes['gen_ai.usage.output_tokens']).toBe(relay.requests.at(-1)!.response!.outputTokens);
-    expect(observer.instrumentation.inFlightCount).toBe(0);
+    expect(callsInFlight(observer.instrumentation)).toBe(0);
     await response.body?.cancel();
   });
 
@@ -245,12 +245,12 @@ describe('enabled, enable() and disable()', () => {
       headers: { 'content-type': 'application/json', 'x-sim-chunk-delay-ms': '20' },
       body: chatBody({ stream: true, stream_options: { include_usage: true } }),
     });
-    expect(observer.instrumentation.inFlightCount).toBe(1);
+    expect(callsInFlight(observer.instrumentation)).toBe(1);
     observer.instrumentation.disable();
     await response.text();
     await new Promise(r => setTimeout(r, 100));
     // Neither the span nor the call's state may be left behind.
-    expect(observer.instrumentation.inFlightCount).toBe(0);
+    expect(callsInFlight(observer.instrumentation)).toBe(0);
     const [span] = observer.relaySpans();
     expect(span?.attributes['error.type']).toBeUndefined();
     expect(span?.attributes['gen_ai.usage.output_tokens']).toBe(4);
@@ -263,5 +263,43 @@ describe('enabled, enable() and disable()', () => {
     await observer.waitForSpans(1);
     await new Promise(r => setTimeout(r, 30));
     expect(observer.relaySpans()).toHaveLength(1);
+  });
+});
+
+// --- setConfig --------------------------------------------------------------------------------------
+
+describe('setConfig applies the whole new config', () => {
+  it('starts the probe when the new config has one and the old did not', async () => {
+    const observer = observe();
+    const before = relay.requests.length;
+    observer.instrumentation.setConfig({ probe: { baseUrl: `${relay.url}/v1`, intervalSeconds: 15 } });
+    // The first probe runs within a second of start.
+    const deadline = Date.now() + 3000;
+    const probed = () => relay.requests.slice(before).filter(r => /^otel-llm-relay-probe\//.test(r.headers['user-agent'] ?? ''));
+    while (probed().length === 0 && Date.now() < deadline) await new Promise(r => setTimeout(r, 20));
+    expect(probed().map(r => r.path)).toContain('/v1/models');
+  });
+
+  it('uses the new maxModelsPerMetric: a raised cap keeps later model names out of _OTHER', async () => {
+    const observer = observe({ maxModelsPerMetric: 1 });
+    observer.instrumentation.setConfig({ maxModelsPerMetric: 10 });
+    for (const model of ['gpt-4.1', 'gpt-4.1-mini', 'gpt-4.1-nano']) await chat({}, { model });
+    await observer.waitForSpans(3);
+    const duration = (await observer.metrics()).find(m => m.descriptor.name === 'gen_ai.client.operation.duration');
+    expect(duration!.dataPoints.map(p => p.attributes['gen_ai.request.model']).sort()).toEqual(['gpt-4.1', 'gpt-4.1-mini', 'gpt-4.1-nano']);
+  });
+
+  it('uses the new idleTimeoutMs, also for a sweeper already running', async () => {
+    const observer = observe();
+    // A call in flight under the old (default, 10 minutes) idle time starts the sweeper.
+    const first = await fetch(`${relay.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-sim-first-chunk-ms': '5000' },
+      body: chatBody({ stream: true }),
+    });
+    observer.instrumentation.setConfig({ idleTimeoutMs: 200 });
+    const spans = await observer.waitForSpans(1, 3000);
+    expect(spans.map(s => s.attributes['error.type'])).toEqual(['timeout']);
+    await first.body?.cancel();
   });
 });

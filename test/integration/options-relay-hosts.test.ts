@@ -16,7 +16,7 @@ import { startRelaySimulator } from '../../examples/relay-simulator/server.ts';
 import type { RelaySimulator } from '../../examples/relay-simulator/server.ts';
 import { LlmRelayInstrumentation } from '../../src/index';
 import type { LlmRelayInstrumentationConfig } from '../../src/index';
-import { TestMetricReader } from '../support/otel-harness';
+import { callsInFlight, TestMetricReader } from '../support/otel-harness';
 
 // --- one instrumentation per test, with its own span and metric readers --------------------------
 
@@ -156,7 +156,7 @@ describe('relayHosts option', () => {
     const metrics = await observer.metrics();
     const servers = new Set(metrics.flatMap(m => m.dataPoints.map(p => p.attributes['server.port'])));
     expect([...servers]).toEqual([relayA.port]);
-    expect(observer.instrumentation.inFlightCount).toBe(0);
+    expect(callsInFlight(observer.instrumentation)).toBe(0);
   });
 
   it('an origin URL: scheme, host and port must all match', async () => {

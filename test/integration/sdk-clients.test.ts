@@ -20,7 +20,7 @@ import { generateText, streamText } from 'ai';
 import OpenAI from 'openai';
 import { startRelaySimulator } from '../../examples/relay-simulator/server.ts';
 import type { RecordedRequest, RelaySimulator } from '../../examples/relay-simulator/server.ts';
-import { metricTotal, setupOtel } from '../support/otel-harness';
+import { callsInFlight, metricTotal, setupOtel } from '../support/otel-harness';
 import {
   byStartTime,
   checkTimingAndCost,
@@ -253,7 +253,7 @@ describe('SDK clients calling the relay', () => {
       });
     });
     checkNoKey(observed.allSpans);
-    expect(otel.instrumentation.inFlightCount).toBe(0);
+    expect(callsInFlight(otel.instrumentation)).toBe(0);
   });
 });
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
-import { setupOtel } from '../support/otel-harness';
+import { callsInFlight, pointsOf, setupOtel } from '../support/otel-harness';
 
 const otel = setupOtel();
 let origin = '';
@@ -45,7 +45,6 @@ describe('smoke', () => {
     const text = await res.text();
     expect(text).toContain('[DONE]');
     const [span] = await otel.waitForRelaySpans(1);
-    console.log(process.version, span!.name, span!.attributes);
     expect(span!.name).toBe('chat gpt-4.1');
     expect(span!.attributes['gen_ai.usage.output_tokens']).toBe(2);
     expect(span!.attributes['gen_ai.response.time_to_first_chunk']).toBeGreaterThan(0.02);
@@ -60,10 +59,15 @@ describe('smoke', () => {
     });
     await res.body.arrayBuffer();
     const [span] = await otel.waitForRelaySpans(1);
-    console.log(span!.name, span!.attributes);
+    expect(span!.name).toBe('chat gpt-4.1');
     expect(span!.attributes['gen_ai.usage.input_tokens']).toBe(5);
+    expect(span!.attributes['gen_ai.usage.output_tokens']).toBe(1);
+    // Both calls' durations and the relay's rate-limit headroom reach the metrics.
     const metrics = await otel.metrics();
-    console.log(metrics.map(m => m.descriptor.name));
-    expect(otel.instrumentation.inFlightCount).toBe(0);
+    const values = (name: string) => pointsOf(metrics, name).map(p => p.value);
+    expect(values('gen_ai.client.operation.duration').reduce((n: number, h) => n + (h as { count: number }).count, 0)).toBe(2);
+    expect(values('llm_relay.rate_limit.remaining')).toEqual([99]);
+    expect(values('llm_relay.rate_limit.limit')).toEqual([100]);
+    expect(callsInFlight(otel.instrumentation)).toBe(0);
   });
 });

@@ -12,6 +12,17 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { LlmRelayInstrumentation } from '../../src/index';
 import type { LlmRelayInstrumentationConfig } from '../../src/index';
 
+/**
+ * Calls the instrumentation is still following (white-box leak check: a call that ended must leave
+ * no state behind). Reads a private field on purpose: this count is not part of the public API.
+ */
+export function callsInFlight(instrumentation: LlmRelayInstrumentation): number {
+  const calls = (instrumentation as unknown as { _calls?: unknown })._calls;
+  // A renamed field must fail loudly, not read as "nothing in flight".
+  if (!(calls instanceof Map)) throw new Error('callsInFlight: the instrumentation has no _calls map (enable() it first, or update this seam)');
+  return calls.size;
+}
+
 export class TestMetricReader extends MetricReader {
   constructor() {
     super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });

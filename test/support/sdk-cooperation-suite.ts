@@ -17,7 +17,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { startRelaySimulator } from '../../examples/relay-simulator/server.ts';
 import type { RecordedRequest, RelaySimulator } from '../../examples/relay-simulator/server.ts';
-import { metricTotal } from './otel-harness';
+import { callsInFlight, metricTotal } from './otel-harness';
 import type { OtelHarness } from './otel-harness';
 import {
   checkTimingAndCost,
@@ -143,7 +143,7 @@ export function defineCooperationSuite(order: SubscriptionOrder, otel: OtelHarne
       for (const span of spans) expect(span.spanContext().traceId).toBe(app.traceId);
       expect(http.parentSpanContext?.spanId).toBe(app.spanId);
       expect(relaySpan.parentSpanContext?.spanId).toBe(http.spanContext().spanId);
-      expect(otel.instrumentation.inFlightCount).toBe(0);
+      expect(callsInFlight(otel.instrumentation)).toBe(0);
     });
 
     // Without a span of the app's, only the HTTP span's traceparent ties the relay's trace to ours.

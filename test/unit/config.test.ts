@@ -9,7 +9,6 @@ import {
   DEFAULT_MAX_CONTENT_LENGTH,
   DEFAULT_MAX_MODELS_PER_METRIC,
   MAX_IDLE_TIMEOUT_MS,
-  parseEnvBoolean,
   parseRelayHost,
   parseRelayHosts,
   resolveConfig,
@@ -20,40 +19,6 @@ function warnings() {
   const seen: string[] = [];
   return { seen, warn: (message: string) => void seen.push(message) };
 }
-
-describe('parseEnvBoolean', () => {
-  it.each([
-    ['true', true],
-    ['TRUE', true],
-    [' True ', true],
-    ['false', false],
-    ['False', false],
-    // The GenAI content-capture enum of OpenTelemetry Python.
-    ['SPAN_ONLY', true],
-    ['span_and_event', true],
-    ['SPAN_AND_EVENT', true],
-    ['NO_CONTENT', false],
-    ['EVENT_ONLY', false],
-  ])('%j → %s, silently', (value, expected) => {
-    const w = warnings();
-    expect(parseEnvBoolean('X', value, w.warn)).toBe(expected);
-    expect(w.seen).toEqual([]);
-  });
-
-  it.each([[undefined], [''], ['   ']])('%j is unset: undefined, no warning', value => {
-    const w = warnings();
-    expect(parseEnvBoolean('X', value, w.warn)).toBeUndefined();
-    expect(w.seen).toEqual([]);
-  });
-
-  it.each([['1'], ['yes'], ['on'], ['maybe']])('%j is not a boolean: undefined and a warning naming variable and value', value => {
-    const w = warnings();
-    expect(parseEnvBoolean('OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT', value, w.warn)).toBeUndefined();
-    expect(w.seen).toHaveLength(1);
-    expect(w.seen[0]).toContain('OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT');
-    expect(w.seen[0]).toContain(`"${value}"`);
-  });
-});
 
 describe('parseRelayHost', () => {
   it.each([

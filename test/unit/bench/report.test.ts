@@ -8,7 +8,7 @@ import type { VariantFigures } from '../../../bench/lib/stats.ts';
 import { evaluateTargets, formatSize } from '../../../bench/lib/targets.ts';
 import type { MemoryResult, WorkloadResults, WorkloadVariantResult } from '../../../bench/lib/targets.ts';
 
-const { summarizeExposition } = createRequire(import.meta.url)('../../../bench/variants/prometheus-text.cjs');
+const { summarizeExposition } = createRequire(__filename)('../../../bench/variants/prometheus-text.cjs');
 
 const NOTHING: Recorded = { tokens: false, timeToFirstChunk: false, timePerChunk: false, cost: false, rateLimits: false, metricFamilies: [] };
 

@@ -1,7 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { echoesCredential, headerValue, isSecretHeader, mediaType, pickHeaders, redactUrl, requestCredentials } from '../../../src/http/headers';
 import { requestStartHeaders, resendCountOf } from '../../../src/http/headers';
-import { createUtf8Stream } from '../../../src/http/utf8-stream';
 
 const requestArray = ['Content-Type', 'application/json', 'Authorization', 'Bearer sk-1', 'accept', '*/*', 'X-Trace', 'a', 'x-trace', 'b'];
 const requestString = 'Content-Type: application/json\r\nAuthorization: Bearer sk-1\r\naccept: */*\r\nX-Trace: a\r\nx-trace: b\r\n';
@@ -199,24 +198,6 @@ describe('requestCredentials and echoesCredential', () => {
     expect(echoesCredential('invalid_request_error', [key])).toBe(false);
     expect(echoesCredential('x_secret9_y', ['secret9'])).toBe(true); // a short credential counts whole
     expect(echoesCredential('anything', [])).toBe(false);
-  });
-});
-
-describe('createUtf8Stream', () => {
-  it('joins a character split across chunks and drops a leading BOM', () => {
-    const bytes = Buffer.from('\uFEFFé😀€', 'utf8');
-    const stream = createUtf8Stream();
-    let text = '';
-    for (const b of bytes) text += stream.write(Uint8Array.of(b));
-    text += stream.end();
-    expect(text).toBe('é😀€');
-  });
-
-  it('turns invalid or unfinished bytes into U+FFFD instead of throwing', () => {
-    const stream = createUtf8Stream();
-    expect(stream.write(Uint8Array.of(0x61, 0xff, 0x62))).toBe('a\uFFFDb');
-    expect(stream.write(Uint8Array.of(0xf0, 0x9f))).toBe('');
-    expect(stream.end()).toBe('\uFFFD');
   });
 });
 

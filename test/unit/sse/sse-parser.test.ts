@@ -3,7 +3,6 @@ import * as fc from 'fast-check';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SseParser, type SseEvent } from '../../../src/sse/sse-parser';
-import { createUtf8Stream } from '../../../src/http/utf8-stream';
 import { FIXTURES_DIR as FIXTURES } from '../../support/llm-wire-fixtures';
 
 
@@ -322,15 +321,15 @@ describe('SseParser', () => {
       );
     });
 
-    it('any split of the UTF-8 bytes, decoded with createUtf8Stream, gives the same events', () => {
+    it('any split of the UTF-8 bytes, decoded by a streaming TextDecoder, gives the same events', () => {
       fc.assert(
         fc.property(stream, fc.array(fc.nat(), { maxLength: 8 }), (text, cuts) => {
           const bytes = Buffer.from(text, 'utf8');
-          const decoder = createUtf8Stream();
+          const decoder = new TextDecoder();
           const got: SseEvent[] = [];
           const parser = new SseParser((e) => got.push(e));
-          for (const part of splitAt(bytes, cuts)) parser.push(decoder.write(part));
-          parser.push(decoder.end());
+          for (const part of splitAt(bytes, cuts)) parser.push(decoder.decode(part, { stream: true }));
+          parser.push(decoder.decode());
           parser.end();
           expect(got).toEqual(referenceParse(text).events);
         }),
@@ -381,10 +380,10 @@ describe('SseParser', () => {
       for (const { name, json } of files) {
         const body: string = json.response.body;
         const bytes = Buffer.from(body, 'utf8');
-        const decoder = createUtf8Stream();
+        const decoder = new TextDecoder();
         const got: SseEvent[] = [];
         const parser = new SseParser((e) => got.push(e));
-        for (let i = 0; i < bytes.length; i += 7) parser.push(decoder.write(bytes.subarray(i, i + 7)));
+        for (let i = 0; i < bytes.length; i += 7) parser.push(decoder.decode(bytes.subarray(i, i + 7), { stream: true }));
         parser.end();
         const expected = referenceParse(body).events;
         expect(got, name).toEqual(expected);

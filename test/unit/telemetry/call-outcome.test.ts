@@ -1,12 +1,11 @@
 /*
  * What a finished call becomes on its span: names, attributes, error classes. Metric labels are
- * built elsewhere (metrics.ts); here only the span side and the label sanitiser.
+ * built elsewhere (metrics.ts); here only the span side.
  */
 import { describe, expect, it } from 'vitest';
 import {
   outcomeAttributes,
   requestAttributes,
-  sanitizeLabel,
   spanName,
   startAttributes,
   transportErrorType,
@@ -236,17 +235,10 @@ describe('transportErrorType', () => {
     expect(transportErrorType(undefined)).toBe('_OTHER');
     expect(transportErrorType('a string')).toBe('_OTHER');
     expect(transportErrorType({ code: 'E CONN/RESET' })).toBe('E_CONN_RESET');
-    expect(transportErrorType({ code: 'X'.repeat(500) })).toHaveLength(64);
-  });
-});
-
-describe('sanitizeLabel', () => {
-  it('keeps [A-Za-z0-9_.-], replaces the rest, caps at 64 chars', () => {
-    expect(sanitizeLabel('invalid_request_error')).toBe('invalid_request_error');
-    expect(sanitizeLabel('RESOURCE_EXHAUSTED')).toBe('RESOURCE_EXHAUSTED');
-    expect(sanitizeLabel('bad type: "x"\n')).toBe('bad_type___x__');
-    expect(sanitizeLabel('a'.repeat(100))).toBe('a'.repeat(64));
-    expect(sanitizeLabel('')).toBe('_OTHER');
+    // Not code-shaped (too long, odd characters, a key where a code belongs): the semconv fallback.
+    expect(transportErrorType({ code: 'X'.repeat(500) })).toBe('_OTHER');
+    expect(transportErrorType({ code: 'bad type: "x"\n' })).toBe('_OTHER');
+    expect(transportErrorType({ code: 'sk-proj-4fT9qLm2Xc8Rv1Zb' })).toBe('_OTHER');
   });
 });
 
