@@ -1,6 +1,7 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { layerRules } from './eslint.layers.mjs';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.node/**', 'coverage/**', 'dist-typecheck/**'] },
@@ -16,6 +17,13 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
+  },
+  // Every import in src/ points down the pipeline (eslint.layers.mjs).
+  ...layerRules(),
+  {
+    // Until the call model leaves src/telemetry (issue #16, after the hot-path work lands).
+    files: ['src/hook/llm-call.ts', 'src/telemetry/call-outcome.ts'],
+    rules: { 'no-restricted-imports': 'off' },
   },
   {
     files: ['**/*.mjs', '**/*.cjs', '**/*.js'],

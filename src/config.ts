@@ -5,6 +5,7 @@
 import { envText } from './config/env';
 import type { Env, Warn } from './config/env';
 import type { LlmRelayInstrumentationConfig } from './types';
+import type { RelayHostPattern } from './hook/relay-matcher';
 import { SPAN_USAGE_MODES } from './telemetry/span-usage';
 import type { SpanUsageMode } from './telemetry/span-usage';
 
@@ -35,15 +36,6 @@ export interface ResolvedConfig {
   maxModelsPerMetric: number;
   propagateContext: boolean;
   idleTimeoutMs: number;
-}
-
-export interface RelayHostPattern {
-  /** Lower-case host name, without brackets for IPv6. */
-  host: string;
-  /** Only this port (as a string) when given. */
-  port?: string;
-  /** Only this scheme (`http:`/`https:`) when given. */
-  protocol?: string;
 }
 
 export interface ContentCapture {

@@ -4,6 +4,7 @@ import type { Attributes, Context, Span, SpanContext } from '@opentelemetry/api'
 import { isTracingSuppressed } from '@opentelemetry/core';
 import { InstrumentationBase, safeExecuteInTheMiddle } from '@opentelemetry/instrumentation';
 import { resolveConfig } from './config';
+import { loadPriceBook } from './config/load-pricing-file';
 import type { ResolvedConfig } from './config';
 import { LlmCall } from './hook/llm-call';
 import type { FinishedCall, LlmCallListener } from './hook/llm-call';
@@ -12,7 +13,6 @@ import { beforeRequestStart, subscribeToUndici } from './hook/undici-channels';
 import type { RequestObserver, UndiciRequest } from './hook/undici-channels';
 import { echoesCredential, headerValue, redactUrl, requestCredentials, requestStartHeaders, resendCountOf } from './http/headers';
 import { resolveCallCost } from './pricing/cost';
-import { loadPricingFile } from './pricing/load-pricing-file';
 import { isSubstitution } from './pricing/model-names';
 import { PriceBook } from './pricing/price-book';
 import {
@@ -184,19 +184,7 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
   }
 
   private _prices(): PriceBook {
-    if (!this._priceBook) {
-      const config = this.getConfig();
-      const pricingFile = this._settings().pricingFile;
-      let fileConfig;
-      if (pricingFile) {
-        const loaded = loadPricingFile(pricingFile);
-        for (const error of loaded.errors) this._diag.error(`pricing file ${pricingFile}: ${error}`);
-        for (const warning of loaded.warnings) this._diag.warn(`pricing file ${pricingFile}: ${warning}`);
-        fileConfig = loaded.file;
-      }
-      this._priceBook = PriceBook.create({ pricingFile: fileConfig, overrides: config.pricing });
-      for (const problem of this._priceBook.problems) this._diag.warn(`pricing: ${problem}`);
-    }
+    this._priceBook ??= loadPriceBook(this._settings().pricingFile, this.getConfig().pricing, this._diag);
     return this._priceBook;
   }
 

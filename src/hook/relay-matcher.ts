@@ -2,7 +2,14 @@
  * Decides from a request's origin whether it goes to a relay. Runs for every request undici
  * makes, so verdicts are cached per origin string (a Map lookup on the hot path).
  */
-import type { RelayHostPattern } from '../config';
+export interface RelayHostPattern {
+  /** Lower-case host name, without brackets for IPv6. */
+  host: string;
+  /** Only this port (as a string) when given. */
+  port?: string;
+  /** Only this scheme (`http:`/`https:`) when given. */
+  protocol?: string;
+}
 
 export interface RelayServer {
   address: string;
