@@ -323,4 +323,5 @@ export const anthropicMessagesCodec: WireCodec = {
   format: 'anthropic.messages',
   parseRequest: parseMessagesRequest,
   createResponseAccumulator: (_request, options) => new MessagesAccumulator(options),
+  isStreamEnd: (eventName, data) => eventName === 'message_stop' || asRecord(data)?.['type'] === 'message_stop',
 };

@@ -26,6 +26,9 @@ import { readOpenAiUsage } from './openai-common';
 import type { CodecOptions, RequestInfo, RouteMatch, Usage, WireCodec } from './types';
 import { asArray, asCount, asInteger, asNumber, asRecord, asScalarString, asString, compact, getPath, type JsonRecord } from './values';
 
+/** The events that end a stream (see stream-end.ts). */
+const TERMINAL_EVENT_TYPES: ReadonlySet<string> = new Set(['response.completed', 'response.failed', 'response.incomplete']);
+
 /** Statuses that are not an outcome yet (a cut stream must not report them as the finish reason). */
 const PENDING_STATUSES = new Set(['in_progress', 'queued']);
 
@@ -230,6 +233,10 @@ export const openAiResponsesCodec: WireCodec = {
   format: 'openai.responses',
   parseRequest: parseResponsesRequest,
   createResponseAccumulator: (_request, options) => new ResponsesAccumulator(options),
+  isStreamEnd: (eventName, data) => {
+    const type = eventName ?? asRecord(data)?.['type'];
+    return typeof type === 'string' && TERMINAL_EVENT_TYPES.has(type);
+  },
   // `output[].content[].logprobs`: never read; captured content is strings (texts, arguments).
   responseSkipKeys: new Set(['logprobs']),
 };
