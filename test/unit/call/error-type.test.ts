@@ -1,0 +1,66 @@
+/*
+ * Whether a call failed and its error.type: the transport error first, then the HTTP status, then
+ * the vendor's error class, then what was wrong with the body.
+ */
+import { describe, expect, it } from 'vitest';
+import type { FinishedCall } from '../../../src/call/call';
+import { callErrorType, isFailedCall } from '../../../src/call/error-type';
+
+function finished(overrides: Partial<FinishedCall> = {}): FinishedCall {
+  return {
+    start: {
+      method: 'POST',
+      url: 'https://relay.example.com/v1/chat/completions',
+      route: { format: 'openai.chat_completions', operation: 'chat' },
+      provider: 'openai',
+      serverAddress: 'relay.example.com',
+      serverPort: 443,
+    },
+    request: { model: 'gpt-4.1', stream: false, params: {} },
+    response: { finishReasons: ['stop'], usage: { inputTokens: 3, outputTokens: 1 } },
+    statusCode: 200,
+    headers: new Map(),
+    startedAt: 0,
+    endedAt: 10,
+    ...overrides,
+  };
+}
+
+const vendorError = { finishReasons: [], usage: {}, error: { type: 'rate_limit_error' } };
+
+describe('callErrorType', () => {
+  it('is undefined for a call that succeeded', () => {
+    expect(isFailedCall(finished())).toBe(false);
+    expect(callErrorType(finished(), undefined)).toBeUndefined();
+  });
+
+  it('puts the transport error before everything else', () => {
+    const call = finished({ transportError: 'UND_ERR_SOCKET', statusCode: 502, response: vendorError, bodyProblem: 'incomplete_response' });
+    expect(isFailedCall(call)).toBe(true);
+    expect(callErrorType(call, 'rate_limit_error')).toBe('UND_ERR_SOCKET');
+  });
+
+  it('puts an HTTP error status before the vendor class and the body problem', () => {
+    const call = finished({ statusCode: 429, response: vendorError, bodyProblem: 'invalid_response' });
+    expect(callErrorType(call, 'rate_limit_error')).toBe('429');
+    expect(callErrorType(finished({ statusCode: 399 }), undefined)).toBeUndefined();
+    expect(callErrorType(finished({ statusCode: 400 }), undefined)).toBe('400');
+  });
+
+  it('puts the vendor class (an error in a 200 answer, e.g. mid-stream) before the body problem', () => {
+    const call = finished({ response: vendorError, bodyProblem: 'incomplete_response' });
+    expect(isFailedCall(call)).toBe(true);
+    expect(callErrorType(call, 'rate_limit_error')).toBe('rate_limit_error');
+  });
+
+  it('falls back to what was wrong with the body', () => {
+    const call = finished({ response: undefined, bodyProblem: 'empty_response' });
+    expect(isFailedCall(call)).toBe(true);
+    expect(callErrorType(call, undefined)).toBe('empty_response');
+  });
+
+  it('takes the vendor class as given: the screened one, not the raw body', () => {
+    // The response said an error (so the call failed), but its class echoed a key and was screened.
+    expect(callErrorType(finished({ response: vendorError }), '_OTHER')).toBe('_OTHER');
+  });
+});
