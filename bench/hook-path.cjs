@@ -11,6 +11,12 @@
  * Prints µs per call (median of 7 batches). Uses dist/ (or BENCH_DIST). Far steadier than the
  * end-to-end bench, which it does not replace: it leaves out the Node 22 per-request tap (the
  * channels deliver the body here) and everything undici and the app do.
+ *
+ * Instruction mode, for valgrind (deterministic, unlike time on this machine):
+ *   HOOK_PATH_WARMUP=W valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+ *     node --predictable --expose-gc bench/hook-path.cjs stream-200 N
+ * runs W warm-up calls, gc(), N calls, gc(), and no timing loop. Instructions per call are
+ * (I(N2) − I(N1)) / (N2 − N1) over two runs with the same W (bench/instructions.sh does this).
  */
 const diagnosticsChannel = require('node:diagnostics_channel');
 const zlib = require('node:zlib');
@@ -134,7 +140,16 @@ async function batch(n) {
   return (used.user + used.system) / n;
 }
 
+async function instructionMode(warmup) {
+  if (typeof globalThis.gc !== 'function') throw new Error('instruction mode needs --expose-gc');
+  await batch(warmup);
+  globalThis.gc();
+  await batch(calls);
+  globalThis.gc();
+}
+
 async function main() {
+  if (process.env.HOOK_PATH_WARMUP !== undefined) return instructionMode(Number(process.env.HOOK_PATH_WARMUP));
   await batch(Math.min(calls, 500)); // warm-up: JIT, first-use module loading
   const results = [];
   for (let i = 0; i < 7; i++) results.push(await batch(calls));
