@@ -17,6 +17,9 @@
  *     node --predictable --expose-gc bench/hook-path.cjs stream-200 N
  * runs W warm-up calls, gc(), N calls, gc(), and no timing loop. Instructions per call are
  * (I(N2) − I(N1)) / (N2 − N1) over two runs with the same W (bench/instructions.sh does this).
+ *
+ * HOOK_PATH_PROMETHEUS=1: three rounds of N calls, each followed by a scrape; prints the last
+ * scrape's lines, sorted, without the timing metrics (to check a change leaves the output alone).
  */
 const diagnosticsChannel = require('node:diagnostics_channel');
 const zlib = require('node:zlib');
@@ -148,7 +151,18 @@ async function instructionMode(warmup) {
   globalThis.gc();
 }
 
+async function prometheusMode() {
+  for (let round = 0; round < 3; round++) {
+    await batch(calls);
+    const text = await telemetry.prometheusText();
+    if (round < 2) continue;
+    const timing = /duration|time_to_first|time_per_output/;
+    console.log(text.split('\n').filter(line => line && !timing.test(line)).sort().join('\n'));
+  }
+}
+
 async function main() {
+  if (process.env.HOOK_PATH_PROMETHEUS !== undefined) return prometheusMode();
   if (process.env.HOOK_PATH_WARMUP !== undefined) return instructionMode(Number(process.env.HOOK_PATH_WARMUP));
   await batch(Math.min(calls, 500)); // warm-up: JIT, first-use module loading
   const results = [];
