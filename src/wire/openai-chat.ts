@@ -163,7 +163,8 @@ class ContentOnlyDeltas {
     } else {
       const match = matchJsonEvent(CONTENT_ONLY_CHUNK, data);
       if (match === null) return undefined;
-      this.#prefix = match[1]!;
+      // A flat copy: a slice of the event would keep the whole decoded chunk alive for the stream's life.
+      this.#prefix = (' ' + match[1]!).slice(1);
       this.#index = index = Number(match[2]);
       raw = match[3];
     }
