@@ -116,11 +116,6 @@ export class SseParser {
     return this.#droppedEvents;
   }
 
-  /** True when at least one event was dropped for size. */
-  get truncated(): boolean {
-    return this.#droppedEvents > 0;
-  }
-
   /**
    * Characters held between calls: the pending event's fields (at most `maxEventBytes`) plus the
    * start of the current line (a field name and a value that fits the limit).
