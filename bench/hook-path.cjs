@@ -11,6 +11,15 @@
  * Prints µs per call (median of 7 batches). Uses dist/ (or BENCH_DIST). Far steadier than the
  * end-to-end bench, which it does not replace: it leaves out the Node 22 per-request tap (the
  * channels deliver the body here) and everything undici and the app do.
+ *
+ * Instruction mode, for valgrind (deterministic, unlike time on this machine):
+ *   HOOK_PATH_WARMUP=W valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+ *     node --predictable --expose-gc bench/hook-path.cjs stream-200 N
+ * runs W warm-up calls, gc(), N calls, gc(), and no timing loop. Instructions per call are
+ * (I(N2) − I(N1)) / (N2 − N1) over two runs with the same W (bench/instructions.sh does this).
+ *
+ * HOOK_PATH_PROMETHEUS=1: three rounds of N calls, each followed by a scrape; prints the last
+ * scrape's lines, sorted, without the timing metrics (to check a change leaves the output alone).
  */
 const diagnosticsChannel = require('node:diagnostics_channel');
 const zlib = require('node:zlib');
@@ -19,7 +28,9 @@ const { setupTelemetry } = require('./variants/telemetry.cjs');
 const [workload = 'chat', callsArg] = process.argv.slice(2);
 const calls = Number(callsArg ?? (workload === 'stream-200' ? 400 : 4000));
 
+// HOOK_PATH_BARE=1: no instrumentation, the harness alone (to subtract from the figures).
 setupTelemetry('ours', () => {
+  if (process.env.HOOK_PATH_BARE) return [];
   const { LlmRelayInstrumentation } = require(process.env.BENCH_DIST ?? '../dist');
   return [new LlmRelayInstrumentation()];
 });
@@ -129,12 +140,34 @@ async function batch(n) {
     // Let zlib callbacks and span ends run, as the event loop would between calls.
     if (workload === 'gzip-json') await new Promise(setImmediate);
   }
-  while (telemetry.spanCount() - spansBefore < n) await new Promise(setImmediate);
+  // Nobody listening (HOOK_PATH_BARE): no span will come.
+  const spansExpected = create.hasSubscribers ? n : 0;
+  while (telemetry.spanCount() - spansBefore < spansExpected) await new Promise(setImmediate);
   const used = process.cpuUsage(start);
   return (used.user + used.system) / n;
 }
 
+async function instructionMode(warmup) {
+  if (typeof globalThis.gc !== 'function') throw new Error('instruction mode needs --expose-gc');
+  await batch(warmup);
+  globalThis.gc();
+  await batch(calls);
+  globalThis.gc();
+}
+
+async function prometheusMode() {
+  for (let round = 0; round < 3; round++) {
+    await batch(calls);
+    const text = await telemetry.prometheusText();
+    if (round < 2) continue;
+    const timing = /duration|time_to_first|time_per_output/;
+    console.log(text.split('\n').filter(line => line && !timing.test(line)).sort().join('\n'));
+  }
+}
+
 async function main() {
+  if (process.env.HOOK_PATH_PROMETHEUS !== undefined) return prometheusMode();
+  if (process.env.HOOK_PATH_WARMUP !== undefined) return instructionMode(Number(process.env.HOOK_PATH_WARMUP));
   await batch(Math.min(calls, 500)); // warm-up: JIT, first-use module loading
   const results = [];
   for (let i = 0; i < 7; i++) results.push(await batch(calls));

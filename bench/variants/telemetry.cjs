@@ -95,6 +95,11 @@ function setupTelemetry(variant, create) {
         lastAttributes: e.last,
       }));
     },
+    /** One Prometheus scrape, as served. */
+    async prometheusText() {
+      const { resourceMetrics } = await prometheus.collect();
+      return new PrometheusSerializer().serialize(resourceMetrics);
+    },
     /** One Prometheus scrape, summarised (see prometheus-text.cjs). */
     async scrape() {
       const { resourceMetrics } = await prometheus.collect();

@@ -3,12 +3,12 @@
  * Holds only what it needs (a bounded request-body parser, a response reader, scalars) and
  * hands the finished call to the instrumentation, which records the span and the metrics.
  */
-import { TextDecoder } from 'node:util';
 import type { RequestObserver, UndiciResponse } from './undici-channels';
 import { ResponseBodyReader } from './response-body-reader';
 import type { BodyEvent, BodyReadResult } from './response-body-reader';
 import { JsonBodyCollector } from '../json/json-body-collector';
 import { mediaType, pickHeaders } from '../http/headers';
+import { Utf8Text } from '../http/utf8-text';
 import { codecFor } from '../wire/index';
 import { isTerminalStreamEvent } from '../wire/stream-end';
 import type { CodecOptions, RequestInfo, ResponseAccumulator, ResponseInfo } from '../wire/types';
@@ -70,7 +70,7 @@ export class LlmCall implements RequestObserver {
   private readonly _listener: LlmCallListener;
   private readonly _codecOptions: CodecOptions;
   private _requestBody: JsonBodyCollector | undefined = new JsonBodyCollector();
-  private _requestText: TextDecoder | undefined = new TextDecoder('utf-8');
+  private _requestText: Utf8Text | undefined = new Utf8Text();
   private _requestBytes = 0;
   private _request: RequestInfo | undefined;
   private _statusCode: number | undefined;
@@ -122,7 +122,7 @@ export class LlmCall implements RequestObserver {
       this._parseRequest();
       return;
     }
-    const text = this._requestText.decode(chunk, { stream: true });
+    const text = this._requestText.write(chunk);
     if (text) this._requestBody.push(text);
   }
 
@@ -209,7 +209,7 @@ export class LlmCall implements RequestObserver {
   private _parseRequest(): void {
     if (this._request) return;
     const parser = this._requestBody;
-    const tail = this._requestText?.decode() ?? '';
+    const tail = this._requestText?.end() ?? '';
     this._requestBody = undefined;
     this._requestText = undefined;
     let body: unknown;

@@ -4,8 +4,9 @@
  * the raw bytes that completed it, so time-to-first-chunk is measured at the socket, not after
  * our own decompression.
  */
-import { TextDecoder } from 'node:util';
 import { createContentDecoder } from '../http/content-decoder';
+import type { ContentDecoder } from '../http/content-decoder';
+import { Utf8Text } from '../http/utf8-text';
 import { BoundedJsonParser } from '../json/bounded-json-parser';
 import { JsonBodyCollector } from '../json/json-body-collector';
 import { SseParser } from '../sse/sse-parser';
@@ -70,10 +71,10 @@ export class ResponseBodyReader {
   private readonly _sink: BodyReaderSink;
   private readonly _skipKeys: ReadonlySet<string> | undefined;
   private _kind: BodyKind;
-  private readonly _text = new TextDecoder('utf-8');
+  private readonly _text = new Utf8Text();
   private _sse: SseParser | undefined;
   private _json: BoundedJsonParser | JsonBodyCollector | undefined;
-  private readonly _decoder: ReturnType<typeof createContentDecoder> | undefined;
+  private readonly _decoder: ContentDecoder | undefined;
   private _lastArrival = 0;
   private _decodedBytes = 0;
   private _decodeError: string | undefined;
@@ -111,7 +112,7 @@ export class ResponseBodyReader {
   write(chunk: Uint8Array, arrivedAt: number): void {
     if (this._ended || this._decodeError !== undefined) return;
     this._lastArrival = arrivedAt;
-    if (this._decoder && !('unsupported' in this._decoder)) {
+    if (this._decoder) {
       // The decoder copies what it keeps past this call (undici may reuse the chunk's memory).
       this._decoder.write(chunk);
     } else {
@@ -123,7 +124,7 @@ export class ResponseBodyReader {
   end(): void {
     if (this._ended) return;
     this._ended = true;
-    if (this._decoder && !('unsupported' in this._decoder) && this._decodeError === undefined && !this._decodeStopped) {
+    if (this._decoder && this._decodeError === undefined && !this._decodeStopped) {
       this._decoder.end();
     } else {
       this._finish();
@@ -134,7 +135,7 @@ export class ResponseBodyReader {
   destroy(): void {
     this._ended = true;
     this._done = true;
-    if (this._decoder && !('unsupported' in this._decoder)) this._decoder.destroy();
+    this._decoder?.destroy();
   }
 
   private _createParser(kind: Exclude<BodyKind, 'sniff'>): void {
@@ -176,7 +177,7 @@ export class ResponseBodyReader {
   private _decoded(chunk: Uint8Array): void {
     if (this._done) return;
     this._decodedBytes += chunk.byteLength;
-    const text = this._text.decode(chunk, { stream: true });
+    const text = this._text.write(chunk);
     if (text.length === 0) return;
     if (this._kind === 'sniff') this._sniff(text);
     if (this._sse) this._sse.push(text);
@@ -186,7 +187,7 @@ export class ResponseBodyReader {
   private _finish(): void {
     if (this._done) return;
     this._done = true;
-    const tail = this._text.decode();
+    const tail = this._text.end();
     if (this._kind === 'sniff') this._sniff(tail);
     // Nothing but white space came: an empty body, reported as a JSON one.
     if (this._kind === 'sniff') this._createParser('json');
@@ -207,7 +208,7 @@ export class ResponseBodyReader {
       decodeError: this._decodeError,
       droppedEvents,
     };
-    if (this._decoder && !('unsupported' in this._decoder) && this._decoder.truncated) result.decodeLimitReached = true;
+    if (this._decoder?.truncated) result.decodeLimitReached = true;
     this._sink.onDone(result);
   }
 }

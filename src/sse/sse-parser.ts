@@ -3,7 +3,7 @@
  * "event stream interpretation" rules:
  * https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
  *
- * It works on text (pair it with `createUtf8Stream()` from `../http/utf8-stream`) and keeps
+ * It works on text (the caller decodes the bytes: see `../http/utf8-text`) and keeps
  * only the start of the current line and the current event's fields, both bounded by
  * `maxEventBytes`. It never throws on any input.
  */
@@ -114,11 +114,6 @@ export class SseParser {
   /** Events dropped because they exceeded `maxEventBytes`. */
   get droppedEvents(): number {
     return this.#droppedEvents;
-  }
-
-  /** True when at least one event was dropped for size. */
-  get truncated(): boolean {
-    return this.#droppedEvents > 0;
   }
 
   /**

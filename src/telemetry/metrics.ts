@@ -46,7 +46,7 @@ export class LlmMetrics {
   private readonly _tokenUsage: Histogram;
   private readonly _timeToFirstChunk: Histogram;
   private readonly _timePerOutputChunk: Histogram;
-  private readonly _cost: Counter;
+  private readonly _cost = new TotalsByAttributes();
   private readonly _unpriced: Counter;
   private readonly _substitutions: Counter;
   private readonly _outputCharacters = new TotalsByAttributes();
@@ -81,10 +81,13 @@ export class LlmMetrics {
       unit: 's',
       advice: { explicitBucketBoundaries: DURATION_BUCKETS },
     });
-    this._cost = meter.createCounter(METRIC_LLM_RELAY_COST, {
-      description: 'Cost of LLM calls in US dollars, from the price table or as reported by the relay.',
-      unit: '{USD}',
-    });
+    // Summed here and observed at collection, as output characters below: same counter, one SDK record fewer per call.
+    meter
+      .createObservableCounter(METRIC_LLM_RELAY_COST, {
+        description: 'Cost of LLM calls in US dollars, from the price table or as reported by the relay.',
+        unit: '{USD}',
+      })
+      .addCallback(result => this._cost.observe(result));
     this._unpriced = meter.createCounter(METRIC_LLM_RELAY_COST_UNPRICED, {
       description: 'LLM calls with token usage whose model has no known price.',
       unit: '{call}',
@@ -140,7 +143,7 @@ export class LlmMetrics {
       this._tokenUsage.record(usage.outputTokens, { ...base, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_VALUE_OUTPUT });
     }
     if (outcome.timeToFirstChunk !== undefined) this._timeToFirstChunk.record(outcome.timeToFirstChunk, base);
-    if (outcome.cost) this._cost.add(outcome.cost.usd, { ...base, [ATTR_LLM_RELAY_COST_SOURCE]: outcome.cost.source });
+    if (outcome.cost) this._cost.add({ ...base, [ATTR_LLM_RELAY_COST_SOURCE]: outcome.cost.source }, outcome.cost.usd);
     if (outcome.unpriced) this._unpriced.add(1, base);
     if (outcome.substituted) this._substitutions.add(1, base);
     this._tokenDetails.record(usage, base);
@@ -161,7 +164,10 @@ export class LlmMetrics {
 
 interface Total {
   attributes: Attributes;
-  total: number;
+  /** Observed so far (undefined before the first observation). */
+  total: number | undefined;
+  /** Added since the last observation. */
+  pending: number;
 }
 
 /** One level of TotalsByAttributes' trie: by attribute name, then by value, the next level. */
@@ -193,13 +199,21 @@ export class TotalsByAttributes {
       if (next === undefined) byValue.set(key, (next = new TotalsLevel()));
       level = next;
     }
-    if (level.total !== undefined) level.total.total += value;
-    else this._totals.push((level.total = { attributes, total: value }));
+    if (level.total !== undefined) level.total.pending += value;
+    else this._totals.push((level.total = { attributes, total: undefined, pending: value }));
   }
 
+  /**
+   * Adds what came since the last observation to the total at once, as the SDK's cumulative sum
+   * does with each collection's delta: a sum of fractions (dollars) comes out to the same last bit.
+   */
   observe(result: ObservableResult): void {
-    const merged = new Map<string, Total>();
-    for (const { attributes, total } of this._totals) {
+    const merged = new Map<string, { attributes: Attributes; total: number }>();
+    for (const entry of this._totals) {
+      const total = entry.total === undefined ? entry.pending : entry.total + entry.pending;
+      entry.total = total;
+      entry.pending = 0;
+      const attributes = entry.attributes;
       const key = JSON.stringify(Object.keys(attributes).sort().map(name => [name, attributes[name]]));
       const seen = merged.get(key);
       if (seen !== undefined) seen.total += total;

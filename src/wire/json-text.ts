@@ -16,11 +16,12 @@ export function decodeJsonStringBody(raw: string): string {
 }
 
 /**
- * `pattern.exec(data)` for an event that must start with `{`, or null. Never throws: a regexp
- * stack overflow on a huge event gives null, and the parser decides.
+ * `pattern.exec(data)` for an event that must start with `{` (unless `object` is false: a piece
+ * of one), or null. Never throws: a regexp stack overflow on a huge event gives null, and the
+ * parser decides.
  */
-export function matchJsonEvent(pattern: RegExp, data: string): RegExpExecArray | null {
-  if (data.charCodeAt(0) !== 123) return null; // `{`
+export function matchJsonEvent(pattern: RegExp, data: string, object = true): RegExpExecArray | null {
+  if (object && data.charCodeAt(0) !== 123) return null; // `{`
   try {
     return pattern.exec(data);
   } catch {

@@ -95,7 +95,7 @@ describe('register hook', () => {
     expect(spans[0]!.attributes['gen_ai.usage.output_tokens']).toBeGreaterThan(0);
   });
 
-  it('the existing-SDK example adds the instrumentation to its own NodeSDK and Prometheus exporter', async () => {
+  it('the existing-SDK example adds the instrumentation to its own NodeSDK and Prometheus exporter', { timeout: 60_000 }, async () => {
     const port = 19000 + Math.floor(Math.random() * 2000);
     const child = spawn(process.execPath, ['--require', './examples/existing-sdk/telemetry.cjs', 'examples/demo/support-bot.mjs'], {
       cwd: root,
@@ -103,7 +103,8 @@ describe('register hook', () => {
         ...process.env,
         RELAY_URL: relay.url,
         METRICS_PORT: String(port),
-        BOT_DURATION_MS: '4000',
+        // Killed as soon as a scrape shows calls; long enough for a slow start on a loaded machine.
+        BOT_DURATION_MS: '30000',
         BOT_CONCURRENCY: '2',
         OTEL_TRACES_EXPORTER: 'none',
         OTEL_LOGS_EXPORTER: 'none',
@@ -111,7 +112,8 @@ describe('register hook', () => {
     });
     const exited = new Promise(done => child.on('exit', done));
     let text = '';
-    for (let i = 0; i < 60 && !text.includes('gen_ai_client_operation_duration_count'); i++) {
+    const deadline = Date.now() + 30_000;
+    while (!text.includes('gen_ai_client_operation_duration_count') && Date.now() < deadline && child.exitCode === null) {
       await new Promise(r => setTimeout(r, 100));
       text = await fetch(`http://127.0.0.1:${port}/metrics`).then(r => r.text(), () => '');
     }

@@ -15,7 +15,8 @@ import type { LoadedFixture } from '../support/llm-wire-fixtures';
 import { callsInFlight, setupOtel } from '../support/otel-harness';
 import { delay, settled, sha256 } from './hardening-kit';
 
-const IDLE_TIMEOUT_MS = 300;
+// Long enough that a loaded CI machine never pauses this long between two chunks of a body being read.
+const IDLE_TIMEOUT_MS = 1_500;
 const otel = setupOtel({ idleTimeoutMs: IDLE_TIMEOUT_MS });
 const fixtures = loadFixtures();
 let relay: RelaySimulator;

@@ -60,6 +60,21 @@ describe('rate-limit gauges', () => {
     expect((await points(REMAINING)).map(p => p.value)).toEqual([4]);
   });
 
+  it('keep one series per set when calls alternate between orders, the latest reading winning', async () => {
+    const { meter, points } = setup();
+    const gauges = rateLimitGaugesFor(meter);
+    const reordered = { 'server.port': 443, 'gen_ai.request.model': 'gpt-4.1', 'server.address': 'relay.example' };
+    for (let i = 10; i > 0; i--) gauges.record([{ kind: 'requests', remaining: i }], i % 2 === 0 ? relay : reordered);
+    gauges.record([{ kind: 'requests', remaining: 9 }, { kind: 'tokens', remaining: 90 }], { ...relay, tags: ['a', 'b'] });
+    gauges.record([{ kind: 'requests', remaining: 8 }], { tags: ['a', 'b'], ...relay });
+    const remaining = await points(REMAINING);
+    expect(remaining.map(p => [p.attributes['llm_relay.rate_limit.kind'], p.attributes['tags'] ?? null, p.value])).toEqual([
+      ['requests', null, 1],
+      ['requests', ['a', 'b'], 8],
+      ['tokens', ['a', 'b'], 90],
+    ]);
+  });
+
   it('are one store per meter, shared by the instrumentation and the probe', async () => {
     const { meter, points } = setup();
     expect(rateLimitGaugesFor(meter)).toBe(rateLimitGaugesFor(meter));

@@ -194,6 +194,15 @@ describe('onEventText gives exactly what parsing gives', () => {
       expectSameAsParsing(format, [first, data(mutated)]);
     };
     fc.assert(fc.property(corrupt(BASE_CHUNK.replace('Hi', 'a\\"b\\u00e9c')), (mutated) => check(CHAT, data(FIRST_CHUNK), mutated)), { numRuns: 500 });
+    // After a content chunk with the same prefix, which the fast path then skips re-matching.
+    const afterContent = (mutated: string): void => {
+      const acc = accumulator(CHAT, CAPTURE);
+      acc.onEvent(undefined, parsed(FIRST_CHUNK));
+      expect(acc.onEventText?.(undefined, BASE_CHUNK)).toBe(true);
+      if (acc.onEventText?.(undefined, mutated) !== undefined) expect(() => JSON.parse(mutated) as unknown).not.toThrow();
+      expectSameAsParsing(CHAT, [data(FIRST_CHUNK), data(BASE_CHUNK), data(mutated)]);
+    };
+    fc.assert(fc.property(corrupt(BASE_CHUNK.replace('Hi', 'a\\"b\\u00e9c')), afterContent), { numRuns: 500 });
     fc.assert(fc.property(corrupt(TEXT_DELTA.replace('Hi', 'a\\"b\\u00e9c')), (mutated) => check(MESSAGES, MESSAGE_START, mutated)), { numRuns: 500 });
   });
 
@@ -302,6 +311,11 @@ describe('onEventText leaves everything else to the parser', () => {
     ['a negative index', BASE_CHUNK.replace('"index":0', '"index":-1')],
   ])('a chat chunk with %s', (_what, text) => {
     expect(chatAnswer(text)).toBeUndefined();
+    // Also once a content chunk with the same prefix was read (only the rest is matched then).
+    const acc = accumulator(CHAT, CAPTURE);
+    acc.onEvent(undefined, JSON.parse(FIRST_CHUNK));
+    expect(acc.onEventText?.(undefined, BASE_CHUNK)).toBe(true);
+    expect(acc.onEventText?.(undefined, text)).toBeUndefined();
   });
 
   it('a chat content chunk named `error`, or before the stream named its id and model', () => {
