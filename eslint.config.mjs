@@ -21,11 +21,6 @@ export default tseslint.config(
   // Every import in src/ points down the pipeline (eslint.layers.mjs).
   ...layerRules(),
   {
-    // Until the call model leaves src/telemetry (issue #16, after the hot-path work lands).
-    files: ['src/hook/llm-call.ts', 'src/telemetry/call-outcome.ts'],
-    rules: { 'no-restricted-imports': 'off' },
-  },
-  {
     files: ['**/*.mjs', '**/*.cjs', '**/*.js'],
     ...tseslint.configs.disableTypeChecked,
   },

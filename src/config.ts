@@ -8,10 +8,10 @@ import type { LlmRelayInstrumentationConfig } from './types';
 import type { RelayHostPattern } from './hook/relay-matcher';
 import { SPAN_USAGE_MODES } from './telemetry/span-usage';
 import type { SpanUsageMode } from './telemetry/span-usage';
+import { DEFAULT_MAX_CONTENT_ATTRIBUTE_LENGTH } from './telemetry/call-outcome';
 
 export const DEFAULT_MAX_CONTENT_LENGTH = 4096;
-/** Well under OTLP message limits (gRPC: 4 MiB per export request) even in UTF-8. */
-export const DEFAULT_MAX_CONTENT_ATTRIBUTE_LENGTH = 128 * 1024;
+export { DEFAULT_MAX_CONTENT_ATTRIBUTE_LENGTH };
 /** Smaller bounds would leave room for little but the truncation note. */
 export const MIN_MAX_CONTENT_ATTRIBUTE_LENGTH = 1024;
 export const DEFAULT_MAX_MODELS_PER_METRIC = 100;

@@ -3,7 +3,9 @@
  * the call amounted to (its outcome), which telemetry turns into span attributes and metrics.
  * Below both the hook and telemetry, so that neither needs the other.
  */
+import { redactUrl } from '../http/headers';
 import type { CallCost } from '../pricing/cost';
+import { providerName } from '../wire/provider';
 import type { RequestInfo, ResponseInfo, RouteMatch } from '../wire/types';
 
 /** What is known about a call when its request line is seen. */
@@ -17,6 +19,19 @@ export interface CallStart {
   serverPort: number;
   /** Set when the relay probe made this call. */
   probe?: string;
+}
+
+/** The start of a POST to `url` (redacted here) on a relay's `route`; `probe`: the probe kind marking the context, if any. */
+export function callStart(url: string, server: { address: string; port: number }, route: RouteMatch, probe: unknown): CallStart {
+  return {
+    method: 'POST',
+    url: redactUrl(url),
+    route,
+    provider: providerName(server.address, route.format),
+    serverAddress: server.address,
+    serverPort: server.port,
+    probe: typeof probe === 'string' ? probe : undefined,
+  };
 }
 
 /** What the body reader found wrong with the response body itself. */

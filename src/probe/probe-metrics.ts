@@ -7,7 +7,7 @@ import type { Attributes, Gauge, Histogram, Meter } from '@opentelemetry/api';
 import { rateLimitGaugesFor } from '../telemetry/rate-limit-gauges';
 import type { RateLimitGauges } from '../telemetry/rate-limit-gauges';
 import { durationHistogram, gauge } from '../telemetry/instruments';
-import type { RateLimitReading } from '../telemetry/rate-limit-headers';
+import type { RateLimitReading } from '../http/rate-limit-headers';
 import {
   ATTR_ERROR_TYPE,
   ATTR_LLM_RELAY_PROBE,

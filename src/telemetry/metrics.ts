@@ -4,12 +4,12 @@
  */
 import { ValueType } from '@opentelemetry/api';
 import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
-import type { CallOutcome, CallStart } from './call-outcome';
+import type { CallOutcome, CallStart } from '../call/call';
 import { CardinalityGuard } from './cardinality-guard';
 import { rateLimitGaugesFor } from './rate-limit-gauges';
 import { TokenDetailCounters } from './token-detail-metrics';
 import type { RateLimitGauges } from './rate-limit-gauges';
-import type { RateLimitReading } from './rate-limit-headers';
+import type { RateLimitReading } from '../http/rate-limit-headers';
 import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_OPERATION_NAME,

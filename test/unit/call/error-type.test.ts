@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { FinishedCall } from '../../../src/call/call';
-import { callErrorType, isFailedCall } from '../../../src/call/error-type';
+import { callErrorType, isFailedCall, transportErrorType } from '../../../src/call/error-type';
 
 function finished(overrides: Partial<FinishedCall> = {}): FinishedCall {
   return {
@@ -62,5 +62,26 @@ describe('callErrorType', () => {
   it('takes the vendor class as given: the screened one, not the raw body', () => {
     // The response said an error (so the call failed), but its class echoed a key and was screened.
     expect(callErrorType(finished({ response: vendorError }), '_OTHER')).toBe('_OTHER');
+  });
+});
+
+describe('transportErrorType', () => {
+  it('prefers the code, then a specific name, then the class name; never the message', () => {
+    expect(transportErrorType(Object.assign(new Error('socket hang up at 10.0.0.1'), { code: 'UND_ERR_SOCKET' }))).toBe('UND_ERR_SOCKET');
+    expect(transportErrorType(new DOMException('The operation was aborted', 'AbortError'))).toBe('AbortError');
+    expect(transportErrorType(new TypeError('fetch failed'))).toBe('TypeError');
+    class RelayGoneError extends Error {}
+    expect(transportErrorType(new RelayGoneError('gone'))).toBe('RelayGoneError');
+    expect(transportErrorType(new Error('plain'))).toBe('Error');
+  });
+
+  it('odd values still give a bounded, safe label', () => {
+    expect(transportErrorType(undefined)).toBe('_OTHER');
+    expect(transportErrorType('a string')).toBe('_OTHER');
+    expect(transportErrorType({ code: 'E CONN/RESET' })).toBe('E_CONN_RESET');
+    // Not code-shaped (too long, odd characters, a key where a code belongs): the semconv fallback.
+    expect(transportErrorType({ code: 'X'.repeat(500) })).toBe('_OTHER');
+    expect(transportErrorType({ code: 'bad type: "x"\n' })).toBe('_OTHER');
+    expect(transportErrorType({ code: 'sk-proj-4fT9qLm2Xc8Rv1Zb' })).toBe('_OTHER');
   });
 });

@@ -28,7 +28,7 @@ describe('layer rule', () => {
     ['src/wire/x.ts', '../instrumentation'],
     ['src/pricing/x.ts', '../config'],
     ['src/http/x.ts', '../wire/types'],
-    ['src/hook/x.ts', '../telemetry/rate-limit-headers'],
+    ['src/hook/x.ts', '../telemetry/metrics'],
     ['src/telemetry/x.ts', '../hook/llm-call'],
     ['src/probe/x.ts', '../instrumentation'],
     ['src/instrumentation.ts', './sdk/start-sdk'],
