@@ -8,7 +8,7 @@ import type { LlmRelayInstrumentationConfig } from './types';
 import type { RelayHostPattern } from './hook/relay-matcher';
 import { SPAN_USAGE_MODES } from './telemetry/span-usage';
 import type { SpanUsageMode } from './telemetry/span-usage';
-import { DEFAULT_MAX_CONTENT_ATTRIBUTE_LENGTH } from './telemetry/call-outcome';
+import { DEFAULT_MAX_CONTENT_ATTRIBUTE_LENGTH } from './telemetry/span-attributes';
 
 export const DEFAULT_MAX_CONTENT_LENGTH = 4096;
 export { DEFAULT_MAX_CONTENT_ATTRIBUTE_LENGTH };

@@ -26,7 +26,7 @@ import {
   requestAttributes,
   spanName,
   startAttributes,
-} from './telemetry/call-outcome';
+} from './telemetry/span-attributes';
 import { LlmMetrics } from './telemetry/metrics';
 import { ATTR_HTTP_REQUEST_RESEND_COUNT } from './telemetry/semconv';
 import { parseRateLimitHeaders } from './http/rate-limit-headers';

@@ -15,7 +15,7 @@ import { replayBody } from '../../examples/relay-simulator/fixture-replay.ts';
 import { LlmCall } from '../../src/hook/llm-call';
 import type { FinishedCall } from '../../src/call/call';
 import type { LlmCallListener } from '../../src/hook/llm-call';
-import { outcomeAttributes } from '../../src/telemetry/call-outcome';
+import { outcomeAttributes } from '../../src/telemetry/span-attributes';
 import type { CallStart } from '../../src/call/call';
 import { matchRoute, providerName } from '../../src/wire/index';
 import { loadFixtures, requestTarget } from '../support/llm-wire-fixtures';

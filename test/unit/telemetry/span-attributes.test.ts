@@ -1,5 +1,5 @@
 /*
- * What a finished call becomes on its span: names, attributes, error classes. Metric labels are
+ * What a call becomes on its span: names and attributes. Metric labels are
  * built elsewhere (metrics.ts); here only the span side.
  */
 import { describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import {
   requestAttributes,
   spanName,
   startAttributes,
-} from '../../../src/telemetry/call-outcome';
+} from '../../../src/telemetry/span-attributes';
 import type { CallOutcome, CallStart } from '../../../src/call/call';
 
 const start: CallStart = {
