@@ -1,17 +1,18 @@
 'use strict';
 /*
  * The process the instruction benchmark counts (bench/instructions/run.ts runs it under
- * `valgrind --tool=callgrind`): one variant (preloaded with --require bench/variants/<name>.cjs),
- * one workload, calls one at a time.
+ * `valgrind --tool=callgrind --dump-after=v8::internal::GCExtension::GC*`): one variant (preloaded
+ * with --require bench/variants/<name>.cjs), one workload, calls one at a time.
  *
  *   node --predictable --expose-gc --require bench/variants/ours.cjs bench/instructions/client.cjs '<json job>'
  *
- * job: { url, ackPort, openai, workload, warmup, calls, out }
+ * job: { url, ackPort, openai, workload, warmup, calls: [N1, N2], out }
  *
- * `warmup` calls, gc(), `calls` calls, gc(), then the span processor is flushed and a summary of
- * what the variant recorded is written to `out`. Run with two call counts, the difference of the two
- * instruction counts is what the extra calls cost: start-up, module loading and warm-up cancel, and
- * each run pays for the garbage its calls made (the gc() calls).
+ * `warmup` calls, gc(), N1 calls, gc(), N2 calls, gc(), then the span processor is flushed and a
+ * summary of what the variant recorded is written to `out`. callgrind dumps its counts after each
+ * gc() and zeroes them, so the second dump holds N1 calls + gc() and the third N2 calls + gc(): the
+ * difference over N2 − N1 is what one call costs (each segment paying for its garbage in its gc()),
+ * start-up, module loading and warm-up left out.
  *
  * Streams: for each event the SDK hands over, one byte goes to the relay's ack port; the relay
  * writes the next event only then (bench/relay.ts --ack), so every event is a read of its own
@@ -107,10 +108,13 @@ async function main() {
     ackSocket.once('error', reject);
   });
   const call = workloads();
+  const [n1, n2] = job.calls;
   await run(call, job.warmup);
   gc();
+  await run(call, n1);
+  gc();
   const eventsBefore = events;
-  await run(call, job.calls);
+  await run(call, n2);
   gc();
   await telemetry?.flush?.();
   const spanCount = telemetry?.spanCount();
@@ -120,11 +124,11 @@ async function main() {
     node: process.version,
     warmup: job.warmup,
     calls: job.calls,
-    eventsPerCall: job.calls > 0 ? (events - eventsBefore) / job.calls : 0,
+    eventsPerCall: n2 > 0 ? (events - eventsBefore) / n2 : 0,
     // Spans exported per call, warm-up included (undefined: the variant cannot count them).
-    spansPerCall: spanCount === undefined ? undefined : spanCount / (job.warmup + job.calls),
+    spansPerCall: spanCount === undefined ? undefined : spanCount / (job.warmup + n1 + n2),
     // Spans per call by instrumentation scope (an SDK tracing itself, e.g. @anthropic-ai/sdk, has its own).
-    spansByScope: telemetry ? Object.fromEntries(telemetry.spans().map(s => [s.scope, s.spans / (job.warmup + job.calls)])) : {},
+    spansByScope: telemetry ? Object.fromEntries(telemetry.spans().map(s => [s.scope, s.spans / (job.warmup + n1 + n2)])) : {},
     metrics: telemetry ? await telemetry.scrape() : {},
   };
   writeFileSync(job.out, JSON.stringify(result));

@@ -4,14 +4,17 @@
  * targets and the Markdown section. Tested in test/unit/bench/instructions.test.ts.
  */
 
-/** One client process counted by callgrind. */
+/**
+ * One measured segment of a client process counted by callgrind: `calls` calls and the gc() after
+ * them (the process runs a segment of N1 calls, then one of N2; see client.cjs).
+ */
 export interface CountedRun {
   /** Variant label: a variant name, or `ours@<commit>` for ours built from another commit. */
   label: string;
   workload: string;
   warmup: number;
   calls: number;
-  /** Instructions executed by the whole process (callgrind's `I refs`). */
+  /** Instructions executed by the whole process over the segment (callgrind's dump between two gc() calls). */
   instructions: number;
   /** Events the SDK handed to the app per measured call (streams; 0 otherwise). */
   eventsPerCall: number;
@@ -20,6 +23,8 @@ export interface CountedRun {
   /** Prometheus metric families with data at the end (see bench/variants/prometheus-text.cjs). */
   metricFamilies: string[];
   wallSeconds: number;
+  /** The whole process's count (`I refs`), start-up and warm-up included. */
+  processInstructions?: number;
 }
 
 /** The figures of one (variant, workload), from its two runs. */
@@ -45,6 +50,13 @@ export function parseInstructionCount(stderr: string): number {
   return Number(last[1]!.replaceAll(',', ''));
 }
 
+/** A callgrind dump file's total (its `totals:` line, else `summary:`): the instructions since the dump before. */
+export function parseDumpTotal(text: string): number {
+  const match = /^totals:\s+(\d+)/m.exec(text) ?? /^summary:\s+(\d+)/m.exec(text);
+  if (!match) throw new Error('no totals: line in the callgrind dump');
+  return Number(match[1]);
+}
+
 /** The marginal cost of one call: what the longer run executed more, per extra call. */
 export function perCallInstructions(a: Pick<CountedRun, 'calls' | 'instructions'>, b: Pick<CountedRun, 'calls' | 'instructions'>): number {
   if (a.calls === b.calls) throw new Error(`two runs with the same call count (${a.calls}) cannot be differenced`);
@@ -64,7 +76,7 @@ export function recordsCalls(run: CountedRun): boolean | undefined {
   return Object.entries(run.spansByScope).some(([scope, perCall]) => !SDK_OWN_SCOPES.test(scope) && perCall > 0);
 }
 
-/** Pairs each (label, workload)'s two runs into a cell; `added` is taken against bare's cell of the workload. */
+/** Pairs each (label, workload)'s two segments into a cell; `added` is taken against bare's cell of the workload. */
 export function cellsOf(runs: readonly CountedRun[]): Cell[] {
   const groups = new Map<string, CountedRun[]>();
   for (const run of runs) {
@@ -73,7 +85,7 @@ export function cellsOf(runs: readonly CountedRun[]): Cell[] {
   }
   const cells: Cell[] = [];
   for (const group of groups.values()) {
-    if (group.length !== 2) throw new Error(`${group[0]!.label} on ${group[0]!.workload}: ${group.length} runs, expected 2`);
+    if (group.length !== 2) throw new Error(`${group[0]!.label} on ${group[0]!.workload}: ${group.length} segments, expected 2`);
     const [a, b] = [...group].sort((x, y) => x.calls - y.calls) as [CountedRun, CountedRun];
     cells.push({
       label: a.label,
@@ -273,8 +285,9 @@ export function renderInstructions(doc: InstructionsDocument): string {
   out.push(
     `Written by \`npm run bench -- --instructions\` on ${doc.generatedAt} (${Math.round(doc.durationSeconds / 60)} min); do not edit by hand. ` +
       'CPU cost counted in instructions by `valgrind --tool=callgrind` (`node --predictable --expose-gc`), ' +
-      'each figure the difference of two runs with N1 and N2 measured calls after the same warm-up, divided by N2 − N1: ' +
-      'start-up, module loading and warm-up cancel. How it measures and how to read it: [README.md](README.md#instruction-counts).' +
+      'each figure the difference of two measured segments of N1 and N2 calls (each with a gc() after it, callgrind dumping its count after each gc()) ' +
+      'after the warm-up, divided by N2 − N1: start-up, module loading and warm-up are left out. ' +
+      'How it measures and how to read it: [README.md](README.md#instruction-counts).' +
       (doc.quick ? ' **Quick run: too few calls for the figures to mean much.**' : '')
   );
   out.push('');

@@ -3,19 +3,23 @@
  * 24 by default here, builds dist/ and installs valgrind when missing). See bench/README.md.
  *
  *   node bench/instructions/run.ts [--workloads chat,stream-200] [--variants bare,ours,...]
- *        [--calls N1,N2] [--warmup W] [--at <commit>[,<commit>...]] [--jobs 2] [--quick] [--out bench]
+ *        [--calls N1,N2] [--warmup W] [--at <commit>[,<commit>...]] [--at-workloads chat,...]
+ *        [--jobs 2] [--quick] [--out bench]
  *   node bench/instructions/run.ts --render-only [--out bench]
  *
- * Each (variant, workload) runs twice under `valgrind --tool=callgrind` (bench/instructions/client.cjs
- * with N1 and then N2 measured calls after the same warm-up); the difference of the two counts over
- * N2 − N1 is the instructions per call. Streams are written one acknowledged event at a time
- * (bench/relay.ts --ack). `--jobs` processes run at once, each with a relay of its own (counts do
- * not depend on load; only the wall time does).
+ * Each (variant, workload) runs once under `valgrind --tool=callgrind` (bench/instructions/client.cjs):
+ * warm-up, gc(), N1 calls, gc(), N2 calls, gc(). callgrind dumps and zeroes its count after each
+ * gc() (`--dump-after=v8::internal::GCExtension::GC*`), so the dumps hold the two segments, each with
+ * the gc() of its calls' garbage; their
+ * difference over N2 − N1 is the instructions per call (the issue's I(N2) − I(N1), in one process:
+ * start-up, ~1.5 G instructions under the SDKs, is paid once). Streams are written one acknowledged
+ * event at a time (bench/relay.ts --ack). `--jobs` processes run at once, each with a relay of its
+ * own (counts do not depend on load; only the wall time does).
  * Writes <out>/results-instructions.json and the "Instructions" section of <out>/RESULTS.md (the
  * wall-clock sections are left as they are). --quick writes to a temporary directory unless --out.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -25,6 +29,7 @@ import { OPENAI_VERSION, VARIANTS } from '../lib/plan.ts';
 import {
   cellsOf,
   evaluateTargets,
+  parseDumpTotal,
   parseInstructionCount,
   renderInstructions,
   splitOurs,
@@ -45,17 +50,17 @@ interface InstructionWorkload {
 }
 
 /**
- * Call counts: the warm-up lets the JIT settle (≥ 50 small calls, ≥ 8 streams); N1 = 0 measured
- * calls is enough since both runs make the same warm-up. N2 − N1 divides the run-to-run noise (a
- * few M instructions of GC scheduling), so it is as large as the run time allows.
+ * Call counts: the warm-up lets the JIT settle (≥ 50 small calls, ≥ 6 streams of 200 chunks). N1
+ * can be 0 (its segment is then a gc() of a clean heap, the fixed part of the N2 segment's gc()). N2 − N1 divides
+ * the noise (a few M instructions of GC scheduling), so it is as large as the run time allows.
  */
 const WORKLOADS: readonly InstructionWorkload[] = [
-  { name: 'chat', title: 'small chat completion, not streamed (~700 B JSON)', warmup: 60, calls: [0, 200], quickWarmup: 10, quickCalls: [0, 10] },
+  { name: 'chat', title: 'small chat completion, not streamed (~700 B JSON)', warmup: 50, calls: [0, 150], quickWarmup: 10, quickCalls: [0, 10] },
   {
     name: 'stream-200',
     title: 'openai stream of 200 chunks (+ role, finish and usage chunks), one acknowledged event at a time',
-    warmup: 8,
-    calls: [0, 24],
+    warmup: 6,
+    calls: [0, 14],
     quickWarmup: 2,
     quickCalls: [0, 2],
   },
@@ -63,7 +68,7 @@ const WORKLOADS: readonly InstructionWorkload[] = [
     name: 'gzip-json',
     title: 'chat completion of 1000 tokens, gzip-compressed JSON (2 KB on the wire, 6.8 KB decoded)',
     warmup: 40,
-    calls: [0, 120],
+    calls: [0, 100],
     quickWarmup: 5,
     quickCalls: [0, 5],
   },
@@ -78,16 +83,16 @@ const WORKLOADS: readonly InstructionWorkload[] = [
   {
     name: 'anthropic-stream',
     title: '@anthropic-ai/sdk messages stream of 200 text deltas, one acknowledged event at a time',
-    warmup: 8,
-    calls: [0, 24],
+    warmup: 6,
+    calls: [0, 14],
     quickWarmup: 2,
     quickCalls: [0, 2],
   },
   {
     name: 'gemini-stream',
     title: '@google/genai generateContentStream of 200 chunks (SSE), one acknowledged event at a time',
-    warmup: 8,
-    calls: [0, 24],
+    warmup: 6,
+    calls: [0, 14],
     quickWarmup: 2,
     quickCalls: [0, 2],
   },
@@ -257,18 +262,30 @@ interface Job {
   preload: string[];
   dist: string;
   workload: (typeof workloads)[number];
-  calls: number;
 }
 
-async function count(job: Job, relay: Relay, openaiDir: string): Promise<CountedRun> {
-  const out = join(work, `${job.label.replace(/[^\w.-]/g, '_')}-${job.workload.name}-${job.calls}.json`);
+/** The dump files of one callgrind run (`<prefix>.<pid>.<n>`, the final one without a number), in order. */
+function dumpTotals(prefix: string): number[] {
+  const dir = dirname(prefix);
+  const base = prefix.slice(dir.length + 1);
+  const numbered = readdirSync(dir)
+    .filter(f => f.startsWith(`${base}.`) && /\.\d+\.\d+$/.test(f))
+    .sort((a, b) => Number(a.split('.').at(-1)) - Number(b.split('.').at(-1)));
+  return numbered.map(f => parseDumpTotal(readFileSync(join(dir, f), 'utf8')));
+}
+
+async function count(job: Job, relay: Relay, openaiDir: string): Promise<CountedRun[]> {
+  const id = `${job.label.replace(/[^\w.-]/g, '_')}-${job.workload.name}`;
+  const out = join(work, `${id}.json`);
+  const dumps = join(work, `cg-${id}-${Date.now()}`);
+  const [n1, n2] = job.workload.calls;
   const clientJob = {
     url: relay.url,
     ackPort: relay.ackPort,
     openai: openaiDir,
     workload: job.workload.name,
     warmup: job.workload.warmup,
-    calls: job.calls,
+    calls: [n1, n2],
     out,
   };
   const extra: Record<string, string> = { BENCH_DIST: job.dist, BENCH_SPAN_PROCESSOR: 'batch' };
@@ -282,7 +299,9 @@ async function count(job: Job, relay: Relay, openaiDir: string): Promise<Counted
     'valgrind',
     [
       '--tool=callgrind',
-      '--callgrind-out-file=/dev/null',
+      `--callgrind-out-file=${dumps}.%p`,
+      // A dump (and zeroed counters) after each gc() of the client: each segment's calls and the gc() of their garbage.
+      '--dump-after=v8::internal::GCExtension::GC*',
       process.execPath,
       '--predictable',
       '--expose-gc',
@@ -293,23 +312,29 @@ async function count(job: Job, relay: Relay, openaiDir: string): Promise<Counted
     childEnv(extra)
   );
   if (relay.ackTimeouts !== timeoutsBefore) throw new Error(`${job.label} ${job.workload.name}: a streamed event was never acknowledged`);
+  const totals = dumpTotals(dumps);
+  if (totals.length !== 3) throw new Error(`${job.label} ${job.workload.name}: ${totals.length} callgrind dumps, expected 3 (one per gc())`);
+  const total = parseInstructionCount(stderr);
   const result = JSON.parse(readFileSync(out, 'utf8')) as {
     eventsPerCall: number;
     spansByScope?: Record<string, number>;
     spansPerCall?: number;
     metrics: Record<string, unknown>;
   };
-  return {
+  const wallSeconds = (Date.now() - started) / 1000;
+  const segment = (calls: number, instructions: number): CountedRun => ({
     label: job.label,
     workload: job.workload.name,
     warmup: job.workload.warmup,
-    calls: job.calls,
-    instructions: parseInstructionCount(stderr),
+    calls,
+    instructions,
     eventsPerCall: result.eventsPerCall,
     spansByScope: result.spansPerCall === undefined ? undefined : (result.spansByScope ?? {}),
     metricFamilies: Object.keys(result.metrics),
-    wallSeconds: (Date.now() - started) / 1000,
-  };
+    wallSeconds,
+    processInstructions: total,
+  });
+  return [segment(n1, totals[1]!), segment(n2, totals[2]!)];
 }
 
 /** openai@OPENAI_VERSION, unpacked by the wall-clock bench (bench/run.ts) or here, once. */
@@ -360,18 +385,21 @@ async function runAll(list: Job[], relays: Relay[], openaiDir: string): Promise<
   const worker = async (relay: Relay) => {
     while (next < list.length) {
       const job = list[next++]!;
-      let run: CountedRun;
+      let segments: CountedRun[];
       try {
-        run = await count(job, relay, openaiDir);
+        segments = await count(job, relay, openaiDir);
       } catch (err) {
-        log(`${job.label} ${job.workload.name} N=${job.calls} failed, running it again: ${String(err).slice(0, 400)}`);
-        run = await count(job, relay, openaiDir);
+        log(`${job.label} ${job.workload.name} failed, running it again: ${String(err).slice(0, 600)}`);
+        segments = await count(job, relay, openaiDir);
       }
-      results.push(run);
+      results.push(...segments);
       done++;
+      const [a, b] = segments as [CountedRun, CountedRun];
       log(
-        `[${done}/${list.length}] ${job.workload.name.padEnd(16)} ${job.label.padEnd(16)} N=${String(job.calls).padEnd(4)} ` +
-          `${run.instructions.toLocaleString('en-US').padStart(16)} instructions  ${run.wallSeconds.toFixed(0)} s`
+        `[${done}/${list.length}] ${job.workload.name.padEnd(16)} ${job.label.padEnd(16)} ` +
+          `${((b.instructions - a.instructions) / (b.calls - a.calls)).toLocaleString('en-US', { maximumFractionDigits: 0 }).padStart(12)} per call ` +
+          `(N ${a.calls}: ${a.instructions.toLocaleString('en-US')}, N ${b.calls}: ${b.instructions.toLocaleString('en-US')}; ` +
+          `process ${(b.processInstructions ?? 0).toLocaleString('en-US')})  ${b.wallSeconds.toFixed(0)} s`
       );
     }
   };
@@ -399,7 +427,7 @@ async function main(): Promise<void> {
         log(`building dist/ at ${short} (${subject.slice(0, 80)})`);
         const atDist = buildAt(at);
         for (const workload of workloads.filter(w => atWorkloads.includes(w.name))) {
-          for (const calls of workload.calls) list.push({ label: `ours@${short}`, preload: [...oursVariant.preload], dist: atDist, workload, calls });
+          list.push({ label: `ours@${short}`, preload: [...oursVariant.preload], dist: atDist, workload });
         }
         ats.push({ commit: short, subject, added: {} });
       } catch (err) {
@@ -409,14 +437,12 @@ async function main(): Promise<void> {
       }
     }
     for (const workload of workloads) {
-      for (const variant of variants) {
-        for (const calls of workload.calls) list.push({ label: variant.name, preload: [...variant.preload], dist, workload, calls });
-      }
+      for (const variant of variants) list.push({ label: variant.name, preload: [...variant.preload], dist, workload });
     }
-    // Longest first (streams, larger N), so that the two workers finish together.
-    list.sort((a, b) => b.calls * b.workload.warmup - a.calls * a.workload.warmup || (b.calls - a.calls));
+    // Streams (the longest) first, so that the workers finish together.
+    list.sort((a, b) => Number(b.workload.name.includes('stream')) - Number(a.workload.name.includes('stream')));
     log(
-      `Node ${process.version}; ${valgrind}; ${list.length} counted runs, ${jobs} at a time; ` +
+      `Node ${process.version}; ${valgrind}; ${list.length} processes under callgrind, ${jobs} at a time; ` +
         `workloads ${workloads.map(w => `${w.name} (${w.warmup}; ${w.calls.join(', ')})`).join(', ')}`
     );
     const runs = await runAll(list, relays, openaiDir);
