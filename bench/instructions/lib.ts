@@ -235,6 +235,36 @@ export interface Repeat {
   second: number;
 }
 
+/** One wall-clock figure of bench/results.json (CPU added per call over bare, median and range of rounds). */
+export interface WallClockFigure {
+  workload: string;
+  variant: string;
+  cpuAddedUs: number;
+  range: [number, number];
+}
+
+export interface WallClockJudgement extends WallClockFigure {
+  /** Why the figure is noise, or undefined when it stands. */
+  noise: string | undefined;
+  /** Instructions added over bare for the same variant and workload in this run (undefined: not measured). */
+  instructionsAdded: number | undefined;
+}
+
+/**
+ * Marks the wall-clock run's "CPU added" figures that cannot be told from noise: the rounds' range
+ * includes zero (the variant may add nothing) or is wider than the figure itself.
+ */
+export function judgeWallClock(figures: readonly WallClockFigure[], cells: readonly Cell[]): WallClockJudgement[] {
+  return figures.map(f => {
+    const [low, high] = f.range;
+    let noise: string | undefined;
+    if (low <= 0 && high >= 0) noise = 'rounds range over zero';
+    else if (high - low > Math.abs(f.cpuAddedUs)) noise = 'rounds spread wider than the figure';
+    const cell = cells.find(c => c.workload === f.workload && c.label === f.variant);
+    return { ...f, noise, instructionsAdded: cell?.added };
+  });
+}
+
 export interface InstructionsDocument {
   generatedAt: string;
   durationSeconds: number;
@@ -250,6 +280,8 @@ export interface InstructionsDocument {
   atCommits: AtCommit[];
   repeats: Repeat[];
   targets: Target[];
+  /** The committed wall-clock run's CPU figures, judged (filled when the section is written). */
+  wallClock?: { commit: string; node: string; figures: WallClockJudgement[] };
 }
 
 export const SECTION_START = '<!-- instructions:start (written by `npm run bench -- --instructions`) -->';
@@ -448,6 +480,32 @@ export function renderInstructions(doc: InstructionsDocument): string {
           `${formatSigned(r.second - r.first)} (${(((r.second - r.first) / r.first) * 100).toFixed(2)} %)`,
         ]),
         [':---', '---:', '---:', '---:']
+      )
+    );
+    out.push('');
+  }
+
+  if (doc.wallClock && doc.wallClock.figures.length) {
+    const wall = doc.wallClock;
+    out.push('### Wall-clock figures that are noise');
+    out.push('');
+    out.push(
+      `The wall-clock run above (commit ${wall.commit}, Node ${wall.node}) gives CPU µs added per call over bare, the median over rounds ` +
+        'with the lowest and highest round. A figure is **noise** when that range includes zero or is wider than the figure: ' +
+        'read the instruction counts instead (this run; other commit and Node version, so compare orders of magnitude and rankings, not values).'
+    );
+    out.push('');
+    out.push(
+      table(
+        ['workload', 'variant', 'CPU added µs (lowest … highest)', 'wall-clock figure', 'instructions added (this run)'],
+        wall.figures.map(f => [
+          f.workload,
+          f.variant,
+          `${formatSigned(f.cpuAddedUs)} (${formatCount(f.range[0])} … ${formatCount(f.range[1])})`,
+          f.noise ? `**noise**: ${f.noise}` : 'stands',
+          f.instructionsAdded === undefined ? '' : formatMillions(f.instructionsAdded),
+        ]),
+        [':---', ':---', '---:', ':---', '---:']
       )
     );
     out.push('');

@@ -9,9 +9,8 @@
  *
  * Each (variant, workload) runs once under `valgrind --tool=callgrind` (bench/instructions/client.cjs):
  * warm-up, gc(), N1 calls, gc(), N2 calls, gc(). callgrind dumps and zeroes its count after each
- * gc() (`--dump-after=v8::internal::GCExtension::GC*`), so the dumps hold the two segments, each with
- * the gc() of its calls' garbage; their
- * difference over N2 − N1 is the instructions per call (the issue's I(N2) − I(N1), in one process:
+ * gc() (`--dump-after=v8::internal::GCExtension::GC*`), so the dumps hold the two segments, each
+ * with the gc() of its calls' garbage; their difference over N2 − N1 is the instructions per call (the issue's I(N2) − I(N1), in one process:
  * start-up, ~1.5 G instructions under the SDKs, is paid once). Streams are written one acknowledged
  * event at a time (bench/relay.ts --ack). `--jobs` processes run at once, each with a relay of its
  * own (counts do not depend on load; only the wall time does).
@@ -29,13 +28,14 @@ import { OPENAI_VERSION, VARIANTS } from '../lib/plan.ts';
 import {
   cellsOf,
   evaluateTargets,
+  judgeWallClock,
   parseDumpTotal,
   parseInstructionCount,
   renderInstructions,
   splitOurs,
   spliceSection,
 } from './lib.ts';
-import type { AtCommit, CountedRun, InstructionsDocument, Repeat } from './lib.ts';
+import type { AtCommit, CountedRun, InstructionsDocument, Repeat, WallClockFigure } from './lib.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const startedAt = Date.now();
@@ -485,8 +485,28 @@ async function main(): Promise<void> {
   }
 }
 
+/** The wall-clock run's CPU figures (bench/results.json next to RESULTS.md), judged against this run. */
+function wallClockOf(doc: InstructionsDocument): InstructionsDocument['wallClock'] {
+  const file = join(outDir, 'results.json');
+  if (!existsSync(file)) return undefined;
+  const wall = JSON.parse(readFileSync(file, 'utf8')) as {
+    commit: string;
+    node: string;
+    results: Record<string, Record<string, { cpuAddedUsPerCall?: number; cpuAddedRange?: [number, number] }>>;
+  };
+  const figures: WallClockFigure[] = [];
+  for (const [workload, byVariant] of Object.entries(wall.results)) {
+    for (const [variant, r] of Object.entries(byVariant)) {
+      if (variant === 'bare' || r.cpuAddedUsPerCall === undefined || !r.cpuAddedRange) continue;
+      figures.push({ workload, variant, cpuAddedUs: r.cpuAddedUsPerCall, range: r.cpuAddedRange });
+    }
+  }
+  return { commit: wall.commit, node: wall.node, figures: judgeWallClock(figures, doc.cells) };
+}
+
 function write(doc: InstructionsDocument): void {
   mkdirSync(outDir, { recursive: true });
+  doc.wallClock = wallClockOf(doc);
   writeFileSync(join(outDir, 'results-instructions.json'), `${JSON.stringify(doc, null, 2)}\n`);
   const file = join(outDir, 'RESULTS.md');
   const existing = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';

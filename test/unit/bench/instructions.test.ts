@@ -3,6 +3,8 @@ import {
   cellsOf,
   evaluateTargets,
   extractSection,
+  judgeWallClock,
+  parseDumpTotal,
   parseInstructionCount,
   perCallInstructions,
   perChunk,
@@ -40,7 +42,7 @@ function run(label: string, workload: string, calls: number, instructions: numbe
   };
 }
 
-/** Two runs (N1 = 0, N2 = 100) whose difference is `perCall` per call. */
+/** Two runs (N1 = 0, N2 = 100 segments) whose difference is `perCall` per call. */
 function pair(label: string, workload: string, perCall: number, extra: Partial<CountedRun> = {}): CountedRun[] {
   return [run(label, workload, 0, 1_000_000_000, extra), run(label, workload, 100, 1_000_000_000 + perCall * 100, extra)];
 }
@@ -57,6 +59,18 @@ describe('parseInstructionCount', () => {
 
   it('fails with the output when callgrind printed no count (the client crashed under valgrind)', () => {
     expect(() => parseInstructionCount('==1== Command: node\nError: boom\n')).toThrow(/no "I refs" line[\s\S]*boom/);
+  });
+});
+
+describe('parseDumpTotal', () => {
+  it("reads a callgrind dump's totals line (the instructions since the dump before)", () => {
+    const dump = `version: 1\ncreator: callgrind-3.19.0\ndesc: Trigger: --dump-after=v8::internal::GCExtension::GC(...)\nevents: Ir\nsummary: 91602883\n\nfn=(1) main\n0 5\ntotals: 91602883\n`;
+    expect(parseDumpTotal(dump)).toBe(91_602_883);
+    expect(parseDumpTotal('events: Ir\nsummary: 42\n')).toBe(42);
+  });
+
+  it('fails on a file that is not a dump', () => {
+    expect(() => parseDumpTotal('hello')).toThrow(/no totals/);
   });
 });
 
@@ -80,8 +94,8 @@ describe('differencing', () => {
     expect(cells.find(c => c.label === 'bare' && c.workload === 'stream-200')!.added).toBe(0);
   });
 
-  it('fails when a variant has one run instead of two', () => {
-    expect(() => cellsOf([run('ours', 'chat', 0, 1)])).toThrow(/1 runs, expected 2/);
+  it('fails when a variant has one segment instead of two', () => {
+    expect(() => cellsOf([run('ours', 'chat', 0, 1)])).toThrow(/1 segments, expected 2/);
   });
 });
 
@@ -238,5 +252,23 @@ describe('the RESULTS.md section', () => {
     expect(twice.split(SECTION_START)).toHaveLength(2);
     expect(extractSection(twice)).toBe(`${SECTION_START}\n## Instructions (valgrind)\n\nnew figures\n${SECTION_END}\n`);
     expect(extractSection(wallClock)).toBe('');
+  });
+});
+
+describe('judgeWallClock', () => {
+  const cells = cellsOf([...pair('bare', 'chat', 3_000_000), ...pair('ours', 'chat', 3_900_000), ...pair('traceloop', 'chat', 3_170_000)]);
+
+  it('marks figures whose rounds range over zero or spread wider than the figure, keeps the others', () => {
+    const judged = judgeWallClock(
+      [
+        { workload: 'chat', variant: 'ours', cpuAddedUs: 838, range: [218, 1617] },
+        { workload: 'chat', variant: 'traceloop', cpuAddedUs: 250, range: [-300, 700] },
+        { workload: 'chat', variant: 'otel-openai', cpuAddedUs: 539, range: [400, 700] },
+      ],
+      cells
+    );
+    expect(judged.map(j => j.noise)).toEqual(['rounds spread wider than the figure', 'rounds range over zero', undefined]);
+    expect(judged[0]!.instructionsAdded).toBeCloseTo(900_000);
+    expect(judged[2]!.instructionsAdded).toBeUndefined();
   });
 });
