@@ -310,7 +310,10 @@ function table(header: string[], rows: string[][], align: string[]): string {
 /** The Markdown of the instructions section. */
 export function renderInstructions(doc: InstructionsDocument): string {
   const out: string[] = [];
-  const labels = [...new Set(doc.cells.map(c => c.label))];
+  // The variants in their declared order, then ours at other commits in the order given.
+  const order = [...doc.variants.map(v => v.name), ...doc.atCommits.map(a => `ours@${a.commit}`)];
+  const rank = (label: string) => (order.includes(label) ? order.indexOf(label) : order.length);
+  const labels = [...new Set(doc.cells.map(c => c.label))].sort((a, b) => rank(a) - rank(b));
   const workloads = doc.workloads.filter(w => doc.cells.some(c => c.workload === w.name));
   out.push('## Instructions (valgrind)');
   out.push('');
@@ -516,7 +519,7 @@ export function renderInstructions(doc: InstructionsDocument): string {
   out.push(
     table(
       ['workload', 'variant', 'N1', 'I(N1)', 'N2', 'I(N2)', 'per call', 'events/call', 'spans/call by scope'],
-      doc.cells.map(c => [
+      [...doc.cells].sort((a, b) => rank(a.label) - rank(b.label)).map(c => [
         c.workload,
         c.label,
         String(c.runs[0].calls),
