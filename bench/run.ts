@@ -27,6 +27,7 @@ import { MEMORY_CASES, OPENAI_VERSION, VARIANTS, WORKLOADS } from './lib/plan.ts
 import type { MemoryCase, Variant, Workload } from './lib/plan.ts';
 import { recordedFeatures } from './lib/recorded.ts';
 import { renderResults } from './lib/report.ts';
+import { extractSection } from './instructions/lib.ts';
 import type { BenchDocument, PreviousRun, ProfileSummary } from './lib/report.ts';
 import { compareWithBare, median, roundOrder, runFigures } from './lib/stats.ts';
 import type { RunResult } from './lib/stats.ts';
@@ -467,7 +468,7 @@ async function main(): Promise<void> {
     };
     mkdirSync(outDir, { recursive: true });
     writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(doc, null, 2)}\n`);
-    writeFileSync(join(outDir, 'RESULTS.md'), renderResults(doc));
+    writeResults(renderResults(doc));
     log('');
     for (const t of doc.targets) log(`${t.met === undefined ? 'n/a   ' : t.met ? 'met   ' : 'MISSED'} ${t.target}: ${t.measured}`);
     log(`\nwrote ${join(outDir, 'RESULTS.md')} and results.json (${Math.round(doc.durationSeconds)} s)`);
@@ -477,9 +478,16 @@ async function main(): Promise<void> {
   }
 }
 
+/** Writes RESULTS.md, keeping the Instructions section `npm run bench -- --instructions` wrote into it. */
+function writeResults(markdown: string): void {
+  const file = join(outDir, 'RESULTS.md');
+  const instructions = existsSync(file) ? extractSection(readFileSync(file, 'utf8')) : '';
+  writeFileSync(file, instructions ? `${markdown.trimEnd()}\n\n${instructions}` : markdown);
+}
+
 function renderOnly(): void {
   const doc = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8')) as BenchDocument;
-  writeFileSync(join(outDir, 'RESULTS.md'), renderResults(doc));
+  writeResults(renderResults(doc));
   log(`wrote ${join(outDir, 'RESULTS.md')} from results.json`);
 }
 

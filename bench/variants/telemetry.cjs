@@ -8,6 +8,8 @@
  *
  * The variant's instrumentations are created after the global providers are set and registered with
  * registerInstrumentations, as NodeSDK does.
+ * BENCH_SPAN_PROCESSOR=batch (the instruction benchmark, bench/instructions/) puts a BatchSpanProcessor
+ * in front of the same exporter, as an app exporting over OTLP would have.
  * The result is published on globalThis.__benchTelemetry for bench/client.cjs.
  */
 const { context, metrics, propagation, trace } = require('@opentelemetry/api');
@@ -16,7 +18,7 @@ const { W3CTraceContextPropagator } = require('@opentelemetry/core');
 const { PrometheusExporter, PrometheusSerializer } = require('@opentelemetry/exporter-prometheus');
 const { MeterProvider } = require('@opentelemetry/sdk-metrics');
 const { registerInstrumentations } = require('@opentelemetry/instrumentation');
-const { SimpleSpanProcessor, TracerProvider } = require('@opentelemetry/sdk-trace');
+const { BatchSpanProcessor, SimpleSpanProcessor, TracerProvider } = require('@opentelemetry/sdk-trace');
 const { summarizeExposition } = require('./prometheus-text.cjs');
 
 /**
@@ -64,14 +66,20 @@ class CountingSpanExporter {
 
 /**
  * Sets the global providers, then creates the variant's instrumentations with `create()`.
+ * `providers` (optional) replaces the providers handed to the instrumentations (the global ones stay).
  * @param {string} variant
  * @param {() => unknown[]} create
+ * @param {{ tracerProvider: unknown, meterProvider: unknown }} [providers]
  */
-function setupTelemetry(variant, create) {
+function setupTelemetry(variant, create, providers) {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   const spanExporter = new CountingSpanExporter();
-  const tracerProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: spanExporter })] });
+  const spanProcessor =
+    process.env.BENCH_SPAN_PROCESSOR === 'batch'
+      ? new BatchSpanProcessor({ exporter: spanExporter })
+      : new SimpleSpanProcessor({ exporter: spanExporter });
+  const tracerProvider = new TracerProvider({ spanProcessors: [spanProcessor] });
   trace.setGlobalTracerProvider(tracerProvider);
   const prometheus = new PrometheusExporter({ preventServerStart: true });
   const meterProvider = new MeterProvider({ readers: [prometheus] });
@@ -79,12 +87,14 @@ function setupTelemetry(variant, create) {
   const instrumentations = create();
   // As NodeSDK does: hand each instrumentation the providers explicitly (some create their metric
   // instruments only then).
-  registerInstrumentations({ instrumentations, tracerProvider, meterProvider });
+  registerInstrumentations({ instrumentations, tracerProvider, meterProvider, ...providers });
 
   globalThis.__benchTelemetry = {
     variant,
     instrumentations,
     spanCount: () => spanExporter.total(),
+    /** Hands the spans a BatchSpanProcessor still holds to the exporter. */
+    flush: () => tracerProvider.forceFlush(),
     /** Spans per scope, with their names and attribute names. */
     spans() {
       return [...spanExporter.byScope].map(([scope, e]) => ({

@@ -111,6 +111,7 @@ class RelaySimulatorServer implements RelaySimulator {
     this.server = createServer({ noDelay: true }, (req, res) => {
       void this.handle(req, res);
     });
+    if (options.keepAliveTimeoutMs !== undefined) this.server.keepAliveTimeout = options.keepAliveTimeoutMs;
   }
 
   async listen(): Promise<void> {
@@ -429,6 +430,7 @@ class RelaySimulatorServer implements RelaySimulator {
     const chunkDelay = ex.knobs.chunkDelayMs ?? this.options.chunkDelayMs ?? 5;
     const outputs = body.frames.filter(f => f.kind === 'output').length;
     const cutAt = truncate ? Math.floor(outputs / 2) : -1;
+    const gate = this.options.streamGate?.();
     let written = 0;
     for (const frame of body.frames) {
       if (frame.kind === 'output') {
@@ -442,8 +444,10 @@ class RelaySimulatorServer implements RelaySimulator {
         }
         written++;
       }
+      await gate?.beforeFrame(frame.text);
       await writer.write(frame.text);
     }
+    await gate?.beforeEnd();
     await writer.end();
   }
 

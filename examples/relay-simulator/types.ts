@@ -89,6 +89,8 @@ export interface RelaySimulatorOptions {
   firstChunkDelayMs?: number;
   /** Delay between streamed output chunks. Default 5 ms. */
   chunkDelayMs?: number;
+  /** How long an idle keep-alive connection stays open (Node's `server.keepAliveTimeout`). Default Node's 5 s. */
+  keepAliveTimeoutMs?: number;
   /** Delay before the response headers of every call. Default 0. */
   latencyMs?: number;
   /** Output tokens of an answer when `max_tokens` (or its dialect's name) does not cut it shorter. Default 16. */
@@ -120,6 +122,18 @@ export interface RelaySimulatorOptions {
   billing?: BillingOptions | false;
   /** Called after each request has been answered (or abandoned); for logging. Never sees API keys. */
   onRequest?: (request: RecordedRequest) => void;
+  /**
+   * Called once per streamed response; the gate it returns is awaited before each frame is written
+   * and before the body ends (after any pacing delay). The benchmark uses it to write the next event
+   * only once the client has acknowledged the previous one, so that every event is its own read.
+   */
+  streamGate?: () => StreamGate;
+}
+
+/** See `RelaySimulatorOptions.streamGate`. */
+export interface StreamGate {
+  beforeFrame(text: string): Promise<void> | void;
+  beforeEnd(): Promise<void> | void;
 }
 
 /** What the simulator answered, for test assertions (no need to re-parse the body). */
