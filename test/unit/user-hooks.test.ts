@@ -6,16 +6,9 @@ import { describe, expect, it } from 'vitest';
 import type { CallOutcome, CallStart } from '../../src/call/call';
 import type { LlmCallInfo } from '../../src/types';
 import { UserHooks, callInfo } from '../../src/user-hooks';
+import { CHAT_CALL_START } from '../support/calls';
 
-const start: CallStart = {
-  method: 'POST',
-  url: 'https://relay.example.com/v1/chat/completions',
-  route: { format: 'openai.chat_completions', operation: 'chat' },
-  provider: 'openai',
-  serverAddress: 'relay.example.com',
-  serverPort: 443,
-  probe: 'chat',
-};
+const start: CallStart = { ...CHAT_CALL_START, probe: 'chat' };
 
 function logger() {
   const lines: string[] = [];

@@ -6,15 +6,11 @@ import { describe, expect, it } from 'vitest';
 import type { CallOutcome } from '../../../src/call/call';
 import { CallPricer, MAX_UNPRICED_MODELS } from '../../../src/call/call-pricing';
 import { PriceBook } from '../../../src/pricing/price-book';
+import { CHAT_CALL_START } from '../../support/calls';
 
 function outcome(response: Partial<NonNullable<CallOutcome['response']>> | undefined, requestModel = 'acme-large'): CallOutcome {
   return {
-    method: 'POST',
-    url: 'https://relay.example.com/v1/chat/completions',
-    route: { format: 'openai.chat_completions', operation: 'chat' },
-    provider: 'openai',
-    serverAddress: 'relay.example.com',
-    serverPort: 443,
+    ...CHAT_CALL_START,
     request: { model: requestModel, stream: false, params: {} },
     response: response && { finishReasons: [], usage: {}, ...response },
     unpriced: false,

@@ -3,28 +3,10 @@
  * the vendor's error class, then what was wrong with the body.
  */
 import { describe, expect, it } from 'vitest';
-import type { FinishedCall } from '../../../src/call/call';
+import { finishedCall } from '../../support/calls';
 import { callErrorType, isFailedCall, transportErrorType } from '../../../src/call/error-type';
 
-function finished(overrides: Partial<FinishedCall> = {}): FinishedCall {
-  return {
-    start: {
-      method: 'POST',
-      url: 'https://relay.example.com/v1/chat/completions',
-      route: { format: 'openai.chat_completions', operation: 'chat' },
-      provider: 'openai',
-      serverAddress: 'relay.example.com',
-      serverPort: 443,
-    },
-    request: { model: 'gpt-4.1', stream: false, params: {} },
-    response: { finishReasons: ['stop'], usage: { inputTokens: 3, outputTokens: 1 } },
-    statusCode: 200,
-    headers: new Map(),
-    startedAt: 0,
-    endedAt: 10,
-    ...overrides,
-  };
-}
+const finished = finishedCall;
 
 const vendorError = { finishReasons: [], usage: {}, error: { type: 'rate_limit_error' } };
 

@@ -6,26 +6,17 @@ import type { FinishedCall } from '../../../src/call/call';
 import { callOutcome } from '../../../src/call/outcome';
 import { SubstitutionCheck } from '../../../src/pricing/model-names';
 import type { ResponseInfo } from '../../../src/wire/types';
+import { finishedCall } from '../../support/calls';
 
 function finished(overrides: Partial<FinishedCall> = {}): FinishedCall {
-  return {
-    start: {
-      method: 'POST',
-      url: 'https://relay.example.com/v1/chat/completions',
-      route: { format: 'openai.chat_completions', operation: 'chat' },
-      provider: 'openai',
-      serverAddress: 'relay.example.com',
-      serverPort: 443,
-    },
+  return finishedCall({
     request: { model: 'gpt-4.1', stream: true, params: {} },
     response: { responseModel: 'gpt-4.1-2025-04-14', finishReasons: ['stop'], usage: { inputTokens: 3, outputTokens: 1 } },
-    statusCode: 200,
-    headers: new Map(),
     startedAt: 1000,
     endedAt: 3000,
     firstChunkAt: 1250,
     ...overrides,
-  };
+  });
 }
 
 function context(screened: ResponseInfo[] = []) {

@@ -10,15 +10,9 @@ import {
   startAttributes,
 } from '../../../src/telemetry/span-attributes';
 import type { CallOutcome, CallStart } from '../../../src/call/call';
+import { CHAT_CALL_START } from '../../support/calls';
 
-const start: CallStart = {
-  method: 'POST',
-  url: 'https://relay.example.com/v1/chat/completions',
-  route: { format: 'openai.chat_completions', operation: 'chat' },
-  provider: 'openai',
-  serverAddress: 'relay.example.com',
-  serverPort: 443,
-};
+const start: CallStart = CHAT_CALL_START;
 
 function outcome(overrides: Partial<CallOutcome> = {}): CallOutcome {
   return {
