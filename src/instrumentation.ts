@@ -1,5 +1,5 @@
 import * as diagnosticsChannel from 'node:diagnostics_channel';
-import { context, propagation, SeverityNumber, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, propagation, SeverityNumber, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Context, Span } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import { InstrumentationBase } from '@opentelemetry/instrumentation';
@@ -21,15 +21,10 @@ import { headerValue, requestStartHeaders, resendCountOf } from './http/headers'
 import { lastTraceparent } from './http/traceparent';
 import { SubstitutionCheck } from './pricing/model-names';
 import { PriceBook } from './pricing/price-book';
-import {
-  outcomeAttributes,
-  requestAttributes,
-  spanName,
-  startAttributes,
-} from './telemetry/span-attributes';
+import { outcomeAttributes, requestAttributes, spanName } from './telemetry/span-attributes';
+import { callParentContext, startCallSpan } from './telemetry/call-span';
 import { LlmMetrics } from './telemetry/metrics';
 import { ATTR_HTTP_REQUEST_RESEND_COUNT } from './telemetry/semconv';
-import { parseRateLimitHeaders } from './http/rate-limit-headers';
 import { UnknownRouteLog } from './telemetry/unknown-routes';
 import { insideSdkGenAiSpan, withoutUsage } from './telemetry/span-usage';
 import { EVENT_GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS, inferenceDetailsAttributes } from './telemetry/content-event';
@@ -288,26 +283,11 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
   /** The call's span, started on first use (see CallState.span). */
   private _spanOf(call: LlmCall, state: CallState): Span {
     if (state.span) return state.span;
-    // A traceparent injected before us (an HTTP instrumentation, or an SDK tracing its own call such
-    // as @anthropic-ai/sdk) names the span closest to the wire: nest under it, in the same trace.
+    // Under a traceparent injected before us, when there is one (src/telemetry/call-span.ts).
     const startHeaders = requestStartHeaders(state.request.headers);
     state.traceparent = startHeaders.traceparent;
     const injected = lastTraceparent(state.traceparent);
-    const active = trace.getSpanContext(state.activeContext);
-    const parentContext =
-      injected && (!active || active.traceId === injected.traceId)
-        ? trace.setSpanContext(state.activeContext, injected)
-        : state.activeContext;
-    const route = call.start.route;
-    const span = this.tracer.startSpan(
-      spanName(route.operation, route.urlModel),
-      {
-        kind: SpanKind.CLIENT,
-        startTime: performance.timeOrigin + call.startedAt,
-        attributes: startAttributes(call.start, route.urlModel),
-      },
-      parentContext
-    );
+    const span = startCallSpan(this.tracer, call.start, call.startedAt, callParentContext(state.activeContext, injected));
     state.span = span;
     if (this._settings().spanUsage === 'unless-sdk-span') {
       state.insideSdkSpan = insideSdkGenAiSpan(
@@ -355,7 +335,6 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     });
     const { errorType } = outcome;
     const requestModel = outcome.request.model;
-    const responseModel = outcome.response?.responseModel;
     try {
       try {
         this._pricer ??= new CallPricer(() => this._prices(), message => this._diag.warn(message));
@@ -375,17 +354,7 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
       this._releaseWhenIdle();
     }
 
-    if (this._metrics) {
-      const extra = this._userHooks().metricAttributes(call.start, requestModel, outcome);
-      const base = this._metrics.baseAttributes(call.start, { requestModel, responseModel }, extra);
-      this._metrics.recordCall(outcome, (finished.endedAt - finished.startedAt) / 1000, base);
-      if (finished.chunkGaps) this._metrics.recordChunkGaps(finished.chunkGaps, finished.chunkGaps.length, base);
-      const readings = parseRateLimitHeaders(finished.headers);
-      // Headroom is a property of the relay and the requested model, whatever model answered.
-      if (readings.length > 0) {
-        this._metrics.recordRateLimits(readings, this._metrics.baseAttributes(call.start, { requestModel }, extra));
-      }
-    }
+    this._metrics?.recordFinished(finished, outcome, this._userHooks().metricAttributes(call.start, requestModel, outcome));
   }
 
   /** Content as the `gen_ai.client.inference.operation.details` event, in the span's context (src/telemetry/content-event.ts). */

@@ -4,12 +4,13 @@
  */
 import { ValueType } from '@opentelemetry/api';
 import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
-import type { CallOutcome, CallStart } from '../call/call';
+import type { CallOutcome, CallStart, FinishedCall } from '../call/call';
 import { CardinalityGuard } from './cardinality-guard';
 import { rateLimitGaugesFor } from './rate-limit-gauges';
 import { TokenDetailCounters } from './token-detail-metrics';
 import { counter, durationHistogram, histogram, observableCounter } from './instruments';
 import type { RateLimitGauges } from './rate-limit-gauges';
+import { parseRateLimitHeaders } from '../http/rate-limit-headers';
 import type { RateLimitReading } from '../http/rate-limit-headers';
 import {
   ATTR_ERROR_TYPE,
@@ -118,6 +119,20 @@ export class LlmMetrics {
     if (models.responseModel) attributes[ATTR_GEN_AI_RESPONSE_MODEL] = this._models.admit(models.responseModel);
     if (start.probe) attributes[ATTR_LLM_RELAY_PROBE] = start.probe;
     return attributes;
+  }
+
+  /**
+   * Everything a finished call records: its metrics on the call's labels (`extra`: the
+   * metricAttributesHook's), its last chunk gaps, and the rate-limit headroom its answer reported.
+   */
+  recordFinished(finished: FinishedCall, outcome: CallOutcome, extra: Attributes | undefined): void {
+    const requestModel = outcome.request.model;
+    const base = this.baseAttributes(finished.start, { requestModel, responseModel: outcome.response?.responseModel }, extra);
+    this.recordCall(outcome, (finished.endedAt - finished.startedAt) / 1000, base);
+    if (finished.chunkGaps) this.recordChunkGaps(finished.chunkGaps, finished.chunkGaps.length, base);
+    const readings = parseRateLimitHeaders(finished.headers);
+    // Headroom is a property of the relay and the requested model, whatever model answered.
+    if (readings.length > 0) this.recordRateLimits(readings, this.baseAttributes(finished.start, { requestModel }, extra));
   }
 
   recordCall(outcome: CallOutcome, durationSeconds: number, base: Attributes): void {
