@@ -304,6 +304,9 @@ async function count(job: Job, relay: Relay, openaiDir: string): Promise<Counted
       '--dump-after=v8::internal::GCExtension::GC*',
       process.execPath,
       '--predictable',
+      // A fixed heap-growing schedule and no memory reducer: without it, whether a major GC falls in
+      // the measured segment depends on wall time (seen: the same build at +0.8 M or +2.2 M per chat call).
+      '--predictable-gc-schedule',
       '--expose-gc',
       ...preload,
       'bench/instructions/client.cjs',
@@ -481,7 +484,9 @@ async function main(): Promise<void> {
     log(`\nwrote ${join(outDir, 'RESULTS.md')} (Instructions section) and results-instructions.json (${Math.round(doc.durationSeconds)} s)`);
   } finally {
     for (const relay of relays) relay.stop();
-    rmSync(work, { recursive: true, force: true });
+    // BENCH_KEEP_DUMPS=1 keeps callgrind's per-segment dumps (callgrind_annotate reads them).
+    if (process.env.BENCH_KEEP_DUMPS === '1') log(`callgrind dumps kept in ${work}`);
+    else rmSync(work, { recursive: true, force: true });
   }
 }
 
