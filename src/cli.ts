@@ -127,7 +127,7 @@ async function runProbe(args: string[]): Promise<number | undefined> {
   diag.setLogger(new DiagConsoleLogger(), envLogLevel(process.env, DiagLogLevel.INFO));
   // Loaded only now: the SDK takes a second or two to load, which --help and usage errors need not wait for.
   // (A dynamic import keeps its .js extension: Node resolves it at run time, from dist/.)
-  const { runProbeExporter } = await import('./probe/probe-exporter.js');
+  const { runProbeExporter } = await import('./sdk/probe-exporter.js');
   return runProbeExporter(config, { port: command.port, host: command.host }, process.env);
 }
 

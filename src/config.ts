@@ -5,12 +5,13 @@
 import { envText } from './config/env';
 import type { Env, Warn } from './config/env';
 import type { LlmRelayInstrumentationConfig } from './types';
+import type { RelayHostPattern } from './hook/relay-matcher';
 import { SPAN_USAGE_MODES } from './telemetry/span-usage';
 import type { SpanUsageMode } from './telemetry/span-usage';
+import { DEFAULT_MAX_CONTENT_ATTRIBUTE_LENGTH } from './telemetry/span-attributes';
 
 export const DEFAULT_MAX_CONTENT_LENGTH = 4096;
-/** Well under OTLP message limits (gRPC: 4 MiB per export request) even in UTF-8. */
-export const DEFAULT_MAX_CONTENT_ATTRIBUTE_LENGTH = 128 * 1024;
+export { DEFAULT_MAX_CONTENT_ATTRIBUTE_LENGTH };
 /** Smaller bounds would leave room for little but the truncation note. */
 export const MIN_MAX_CONTENT_ATTRIBUTE_LENGTH = 1024;
 export const DEFAULT_MAX_MODELS_PER_METRIC = 100;
@@ -35,15 +36,6 @@ export interface ResolvedConfig {
   maxModelsPerMetric: number;
   propagateContext: boolean;
   idleTimeoutMs: number;
-}
-
-export interface RelayHostPattern {
-  /** Lower-case host name, without brackets for IPv6. */
-  host: string;
-  /** Only this port (as a string) when given. */
-  port?: string;
-  /** Only this scheme (`http:`/`https:`) when given. */
-  protocol?: string;
 }
 
 export interface ContentCapture {

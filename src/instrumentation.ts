@@ -1,40 +1,38 @@
 import * as diagnosticsChannel from 'node:diagnostics_channel';
-import { context, propagation, SeverityNumber, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { Attributes, Context, Span, SpanContext } from '@opentelemetry/api';
+import { context, propagation, SeverityNumber, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { Context, Span } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
-import { InstrumentationBase, safeExecuteInTheMiddle } from '@opentelemetry/instrumentation';
+import { InstrumentationBase } from '@opentelemetry/instrumentation';
 import { resolveConfig } from './config';
+import { loadPriceBook } from './config/load-pricing-file';
 import type { ResolvedConfig } from './config';
+import { callStart } from './call/call';
+import type { CallOutcome, FinishedCall } from './call/call';
+import { CallPricer } from './call/call-pricing';
+import { callOutcome } from './call/outcome';
+import { screenEchoes } from './call/screen-echoes';
 import { LlmCall } from './hook/llm-call';
-import type { FinishedCall, LlmCallListener } from './hook/llm-call';
-import { RelayMatcher } from './hook/relay-matcher';
+import type { LlmCallListener } from './hook/llm-call';
+import { IdleSweeper } from './hook/idle-sweeper';
+import { RelayMatcher, requestTarget } from './hook/relay-matcher';
 import { beforeRequestStart, subscribeToUndici } from './hook/undici-channels';
 import type { RequestObserver, UndiciRequest } from './hook/undici-channels';
-import { echoesCredential, headerValue, redactUrl, requestCredentials, requestStartHeaders, resendCountOf } from './http/headers';
-import { resolveCallCost } from './pricing/cost';
-import { loadPricingFile } from './pricing/load-pricing-file';
-import { isSubstitution } from './pricing/model-names';
+import { headerValue, requestStartHeaders, resendCountOf } from './http/headers';
+import { lastTraceparent } from './http/traceparent';
+import { SubstitutionCheck } from './pricing/model-names';
 import { PriceBook } from './pricing/price-book';
-import {
-  outcomeAttributes,
-  requestAttributes,
-  spanName,
-  startAttributes,
-  withoutEchoes,
-} from './telemetry/call-outcome';
-import type { CallOutcome, CallStart } from './telemetry/call-outcome';
+import { outcomeAttributes, requestAttributes, spanName } from './telemetry/span-attributes';
+import { callParentContext, startCallSpan } from './telemetry/call-span';
 import { LlmMetrics } from './telemetry/metrics';
 import { ATTR_HTTP_REQUEST_RESEND_COUNT } from './telemetry/semconv';
-import { parseRateLimitHeaders } from './telemetry/rate-limit-headers';
 import { UnknownRouteLog } from './telemetry/unknown-routes';
-import { HookAttributeGuard } from './telemetry/hook-attribute-guard';
 import { insideSdkGenAiSpan, withoutUsage } from './telemetry/span-usage';
 import { EVENT_GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS, inferenceDetailsAttributes } from './telemetry/content-event';
-import type { LlmCallInfo, LlmRelayInstrumentationConfig } from './types';
+import type { LlmRelayInstrumentationConfig } from './types';
+import { UserHooks } from './user-hooks';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
-import { providerName } from './wire/provider';
 import { matchRoute } from './wire/routes';
-import type { RequestInfo, ResponseInfo } from './wire/types';
+import type { RequestInfo } from './wire/types';
 import { PROBE_CONTEXT_KEY } from './probe/probe-context';
 import { createRelayProbe } from './probe/relay-probe';
 import type { RelayProbe } from './probe/relay-probe';
@@ -73,14 +71,15 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
   declare private _matcher: RelayMatcher | undefined;
   declare private _priceBook: PriceBook | undefined;
   declare private _calls: Map<LlmCall, CallState> | undefined;
-  declare private _sweeper: NodeJS.Timeout | undefined;
+  declare private _sweeper: IdleSweeper | undefined;
   declare private _internalErrors: number | undefined;
-  declare private _unpricedLogged: Set<string> | undefined;
+  declare private _pricer: CallPricer | undefined;
+  declare private _substitutions: SubstitutionCheck | undefined;
   declare private _listener: LlmCallListener | undefined;
   declare private _probe: RelayProbe | undefined;
   declare private _unknownRoutes: UnknownRouteLog | undefined;
   declare private _notPropagatedLogged: boolean | undefined;
-  declare private _hookAttributeGuard: HookAttributeGuard | undefined;
+  declare private _userHookRunner: UserHooks | undefined;
   /** False after disable(): no new calls are followed, but calls in flight still end their spans. */
   declare private _accepting: boolean | undefined;
 
@@ -98,13 +97,12 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     this._resolved = undefined;
     this._priceBook = undefined;
     this._matcher = undefined;
-    this._hookAttributeGuard = undefined;
+    this._userHookRunner = undefined;
     // The metric instruments' model cap (maxModelsPerMetric); the base constructor calls setConfig before it has a meter.
     if (this._metrics) this._updateMetricInstruments();
     // The sweeper's period and threshold come from idleTimeoutMs.
-    if (this._sweeper) {
-      clearInterval(this._sweeper);
-      this._sweeper = undefined;
+    if (this._sweeper?.running) {
+      this._sweeper.stop();
       this._ensureSweeper();
     }
     if (this._accepting) this._prices();
@@ -139,8 +137,7 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     if (this._accepting || (this._calls?.size ?? 0) > 0) return;
     this._unsubscribe?.();
     this._unsubscribe = undefined;
-    if (this._sweeper) clearInterval(this._sweeper);
-    this._sweeper = undefined;
+    this._sweeper?.stop();
   }
 
   private _startProbe(): void {
@@ -159,23 +156,16 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     );
   }
 
-  /** Bounds the metricAttributesHook's labels like model names (src/telemetry/hook-attribute-guard.ts). */
-  private _hookGuard(): HookAttributeGuard {
-    const max = this._settings().maxModelsPerMetric;
-    this._hookAttributeGuard ??= new HookAttributeGuard(max, (what, value) =>
-      this._diag.warn(
-        `more than ${max} distinct ${what} values: "${value}" and later new ones are recorded as _OTHER ` +
-          '(or, for keys, left out) in metrics; keep metricAttributesHook values low-cardinality'
-      )
-    );
-    return this._hookAttributeGuard;
-  }
-
   /** One diag line per unknown route shape on a configured relay host (src/telemetry/unknown-routes.ts). */
   private _noteUnknownRoute(host: string, path: string): void {
     this._unknownRoutes ??= new UnknownRouteLog();
     const line = this._unknownRoutes.note('POST', host, path);
     if (line !== undefined) this._diag.warn(line);
+  }
+
+  private _userHooks(): UserHooks {
+    this._userHookRunner ??= new UserHooks(this.getConfig(), this._settings().maxModelsPerMetric, this._diag);
+    return this._userHookRunner;
   }
 
   private _settings(): ResolvedConfig {
@@ -184,19 +174,7 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
   }
 
   private _prices(): PriceBook {
-    if (!this._priceBook) {
-      const config = this.getConfig();
-      const pricingFile = this._settings().pricingFile;
-      let fileConfig;
-      if (pricingFile) {
-        const loaded = loadPricingFile(pricingFile);
-        for (const error of loaded.errors) this._diag.error(`pricing file ${pricingFile}: ${error}`);
-        for (const warning of loaded.warnings) this._diag.warn(`pricing file ${pricingFile}: ${warning}`);
-        fileConfig = loaded.file;
-      }
-      this._priceBook = PriceBook.create({ pricingFile: fileConfig, overrides: config.pricing });
-      for (const problem of this._priceBook.problems) this._diag.warn(`pricing: ${problem}`);
-    }
+    this._priceBook ??= loadPriceBook(this._settings().pricingFile, this.getConfig().pricing, this._diag);
     return this._priceBook;
   }
 
@@ -206,7 +184,8 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
       onChunkGaps: (call, gaps, count) => {
         if (!this._metrics) return;
         const models = { requestModel: this._requestModel(call), responseModel: call.responseModel };
-        this._metrics.recordChunkGaps(gaps, count, this._metrics.baseAttributes(call.start, models, this._hookAttributes(call)));
+        const extra = this._userHooks().metricAttributes(call.start, models.requestModel);
+        this._metrics.recordChunkGaps(gaps, count, this._metrics.baseAttributes(call.start, models, extra));
       },
       onFinished: (call, finished) => this._onFinished(call, finished),
       onInternalError: (call, error) => this._onInternalError(error, call),
@@ -219,41 +198,20 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     // LLM API calls are POSTs; this keeps every other request at one comparison.
     if (request.method !== 'POST' || !this._accepting) return undefined;
     const config = this._settings();
-    let origin = String(request.origin ?? '');
-    let path = typeof request.path === 'string' ? request.path : '';
-    if (path.startsWith('http://') || path.startsWith('https://')) {
-      // Through an HTTP proxy the path is the absolute target URL.
-      try {
-        const target = new URL(path);
-        origin = target.origin;
-        path = target.pathname + target.search;
-      } catch {
-        return undefined;
-      }
-    }
+    const target = requestTarget(request.origin, request.path);
+    if (!target) return undefined;
     this._matcher ??= new RelayMatcher(config.relayHosts);
-    const server = this._matcher.match(origin);
+    const server = this._matcher.match(target.origin);
     if (!server) return undefined;
-    const route = matchRoute('POST', path);
+    const route = matchRoute('POST', target.path);
     if (!route) {
       // Only hosts the user named: by default every host is a candidate and the route decides.
-      if (config.relayHosts) this._noteUnknownRoute(server.address, path);
+      if (config.relayHosts) this._noteUnknownRoute(server.address, target.path);
       return undefined;
     }
     const activeContext = context.active();
     if (isTracingSuppressed(activeContext)) return undefined;
-
-    const probeKind = activeContext.getValue(PROBE_CONTEXT_KEY);
-    const start: CallStart = {
-      method: 'POST',
-      url: redactUrl(origin + path),
-      route,
-      provider: providerName(server.address, route.format),
-      serverAddress: server.address,
-      serverPort: server.port,
-      probe: typeof probeKind === 'string' ? probeKind : undefined,
-    };
-
+    const start = callStart(target.origin + target.path, server, route, activeContext.getValue(PROBE_CONTEXT_KEY));
     const call = new LlmCall(
       start,
       performance.now(),
@@ -325,26 +283,11 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
   /** The call's span, started on first use (see CallState.span). */
   private _spanOf(call: LlmCall, state: CallState): Span {
     if (state.span) return state.span;
-    // A traceparent injected before us (an HTTP instrumentation, or an SDK tracing its own call such
-    // as @anthropic-ai/sdk) names the span closest to the wire: nest under it, in the same trace.
+    // Under a traceparent injected before us, when there is one (src/telemetry/call-span.ts).
     const startHeaders = requestStartHeaders(state.request.headers);
     state.traceparent = startHeaders.traceparent;
     const injected = lastTraceparent(state.traceparent);
-    const active = trace.getSpanContext(state.activeContext);
-    const parentContext =
-      injected && (!active || active.traceId === injected.traceId)
-        ? trace.setSpanContext(state.activeContext, injected)
-        : state.activeContext;
-    const route = call.start.route;
-    const span = this.tracer.startSpan(
-      spanName(route.operation, route.urlModel),
-      {
-        kind: SpanKind.CLIENT,
-        startTime: performance.timeOrigin + call.startedAt,
-        attributes: startAttributes(call.start, route.urlModel),
-      },
-      parentContext
-    );
+    const span = startCallSpan(this.tracer, call.start, call.startedAt, callParentContext(state.activeContext, injected));
     state.span = span;
     if (this._settings().spanUsage === 'unless-sdk-span') {
       state.insideSdkSpan = insideSdkGenAiSpan(
@@ -356,7 +299,7 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     // An SDK's retry: its attempt number on the span (HTTP semconv), and the call counts in llm_relay.retries.
     state.resendCount = resendCountOf(startHeaders.retryCount);
     if (state.resendCount !== undefined) span.setAttribute(ATTR_HTTP_REQUEST_RESEND_COUNT, state.resendCount);
-    this._runHook('requestHook', span, call);
+    this._userHooks().run('requestHook', span, call.start, this._requestModel(call));
     return span;
   }
 
@@ -381,44 +324,21 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     if (!state) return;
     this._calls!.delete(call);
     const config = this._settings();
-    const requestModel = finished.request.model ?? call.start.route.urlModel;
-    const status = finished.statusCode;
-    const failed =
-      finished.transportError !== undefined ||
-      finished.bodyProblem !== undefined ||
-      (status !== undefined && status >= 400) ||
-      finished.response?.error !== undefined;
-    // A relay may echo the caller's key into an error body; only failed calls pay for the check.
-    const response = failed && finished.response ? screenEchoes(finished.response, state.request) : finished.response;
-    const responseModel = response?.responseModel;
-    // Already a bounded label (src/wire/errors.ts), like every error class the codecs report.
-    const vendorErrorType = response?.error?.type;
-    const errorType =
-      finished.transportError ??
-      (status !== undefined && status >= 400 ? String(status) : undefined) ??
-      vendorErrorType ??
-      finished.bodyProblem;
-
-    const outcome: CallOutcome = {
-      ...finished.start,
-      request: { ...finished.request, model: requestModel },
-      response,
-      statusCode: status,
-      errorType,
-      vendorErrorType,
-      retryAfterHeader: finished.headers.get('retry-after'),
-      timeToFirstChunk:
-        finished.firstChunkAt !== undefined && (finished.request.stream || call.start.route.urlStream)
-          ? (finished.firstChunkAt - finished.startedAt) / 1000
-          : undefined,
-      unpriced: false,
-      substituted: isSubstitution(requestModel, responseModel),
-    };
+    // Started now if not yet (see CallState.span): its start reads the resend count.
     const span = this._spanOf(call, state);
-    if (state.resendCount !== undefined) outcome.resendCount = state.resendCount;
+    const request = state.request;
+    this._substitutions ??= new SubstitutionCheck();
+    const outcome = callOutcome(finished, {
+      screen: response => screenEchoes(response, request.headers, requestUrl(request)),
+      substitutions: this._substitutions,
+      resendCount: state.resendCount,
+    });
+    const { errorType } = outcome;
+    const requestModel = outcome.request.model;
     try {
       try {
-        this._price(outcome);
+        this._pricer ??= new CallPricer(() => this._prices(), message => this._diag.warn(message));
+        this._pricer.price(outcome);
       } catch (err) {
         this._onInternalError(err, undefined);
       }
@@ -427,24 +347,14 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
       span.setAttributes(usageElsewhere ? withoutUsage(attributes) : attributes);
       if (config.contentOnEvents) this._emitDetailsEvent(outcome, span, state, finished.endedAt);
       if (errorType !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: errorType });
-      this._runHook('responseHook', span, call, outcome);
+      this._userHooks().run('responseHook', span, call.start, requestModel, outcome);
     } finally {
       // Whatever failed above, the span ends and the call is released (the caller never sees it).
       span.end(performance.timeOrigin + finished.endedAt);
       this._releaseWhenIdle();
     }
 
-    if (this._metrics) {
-      const extra = this._hookAttributes(call, outcome);
-      const base = this._metrics.baseAttributes(call.start, { requestModel, responseModel }, extra);
-      this._metrics.recordCall(outcome, (finished.endedAt - finished.startedAt) / 1000, base);
-      if (finished.chunkGaps) this._metrics.recordChunkGaps(finished.chunkGaps, finished.chunkGaps.length, base);
-      const readings = parseRateLimitHeaders(finished.headers);
-      // Headroom is a property of the relay and the requested model, whatever model answered.
-      if (readings.length > 0) {
-        this._metrics.recordRateLimits(readings, this._metrics.baseAttributes(call.start, { requestModel }, extra));
-      }
-    }
+    this._metrics?.recordFinished(finished, outcome, this._userHooks().metricAttributes(call.start, requestModel, outcome));
   }
 
   /** Content as the `gen_ai.client.inference.operation.details` event, in the span's context (src/telemetry/content-event.ts). */
@@ -460,68 +370,6 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     } catch (err) {
       this._onInternalError(err, undefined);
     }
-  }
-
-  /** The metricAttributesHook's extra attributes for a call's metric points (undefined when none or it threw). */
-  private _hookAttributes(call: LlmCall, outcome?: CallOutcome): Attributes | undefined {
-    const hook = this.getConfig().metricAttributesHook;
-    if (!hook) return undefined;
-    const info = this._callInfo(call, outcome);
-    const attributes =
-      safeExecuteInTheMiddle(
-        () => hook(info),
-        e => e && this._diag.error('metricAttributesHook threw:', e),
-        true
-      ) ?? undefined;
-    return this._hookGuard().cap(attributes);
-  }
-
-  /** Cost: what the relay reported wins; else the price table; else the call counts as unpriced. */
-  private _price(outcome: CallOutcome): void {
-    const response = outcome.response;
-    if (!response) return;
-    const usage = response.usage;
-    const hasUsage = usage.inputTokens !== undefined || usage.outputTokens !== undefined;
-    if (!hasUsage && response.reportedCostUsd === undefined) return;
-    const host = `${outcome.serverAddress}:${outcome.serverPort}`;
-    const prices = this._prices();
-    // The answering model is what was billed; the requested one is the fallback (e.g. an Azure deployment name).
-    const found = prices.lookup(response.responseModel, host) ?? prices.lookup(outcome.request.model, host);
-    outcome.cost = resolveCallCost(usage, found?.price, response.reportedCostUsd);
-    if (outcome.cost || found) return;
-    outcome.unpriced = true;
-    const model = response.responseModel ?? outcome.request.model ?? '(none)';
-    this._unpricedLogged ??= new Set();
-    if (!this._unpricedLogged.has(model) && this._unpricedLogged.size < 100) {
-      this._unpricedLogged.add(model);
-      this._diag.warn(
-        `no price for model "${model}": its calls are counted in llm_relay.cost.unpriced; ` +
-          'add it with a pricing file (OTEL_LLM_RELAY_PRICING)'
-      );
-    }
-  }
-
-  private _callInfo(call: LlmCall, outcome?: CallOutcome): LlmCallInfo {
-    return {
-      method: call.start.method,
-      url: call.start.url,
-      operation: call.start.route.operation,
-      requestModel: outcome?.request.model ?? this._requestModel(call),
-      responseModel: outcome?.response?.responseModel,
-      statusCode: outcome?.statusCode,
-      errorType: outcome?.errorType,
-      probe: call.start.probe,
-    };
-  }
-
-  private _runHook(name: 'requestHook' | 'responseHook', span: Span, call: LlmCall, outcome?: CallOutcome): void {
-    const hook = this.getConfig()[name];
-    if (!hook) return;
-    safeExecuteInTheMiddle(
-      () => hook(span, this._callInfo(call, outcome)),
-      e => e && this._diag.error(`${name} threw:`, e),
-      true
-    );
   }
 
   private _onInternalError(error: unknown, call: LlmCall | undefined): void {
@@ -554,49 +402,14 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     }
   }
 
-  /** One unref'd timer ends calls whose body made no progress for idleTimeoutMs (e.g. never read). */
+  /** Ends calls whose body made no progress for idleTimeoutMs (src/hook/idle-sweeper.ts). */
   private _ensureSweeper(): void {
-    if (this._sweeper) return;
-    const idle = this._settings().idleTimeoutMs;
-    this._sweeper = setInterval(
-      () => {
-        try {
-          const now = performance.now();
-          for (const call of [...this._calls!.keys()]) {
-            if (now - call.lastActivityAt > idle) call.abandon('timeout');
-          }
-          if (this._calls!.size === 0 && this._sweeper) {
-            clearInterval(this._sweeper);
-            this._sweeper = undefined;
-          }
-        } catch (err) {
-          this._onInternalError(err, undefined);
-        }
-      },
-      Math.max(10, Math.min(idle / 4, 30_000))
-    );
-    this._sweeper.unref();
+    this._sweeper ??= new IdleSweeper(this._calls!, err => this._onInternalError(err, undefined));
+    this._sweeper.ensure(this._settings().idleTimeoutMs);
   }
 }
 
-/** The response without what echoes the credentials the request carried (see withoutEchoes). */
-function screenEchoes(response: ResponseInfo, request: UndiciRequest): ResponseInfo {
-  const url = String(request.origin ?? '') + (typeof request.path === 'string' ? request.path : '');
-  const credentials = requestCredentials(request.headers, url);
-  return credentials.length === 0 ? response : withoutEchoes(response, text => echoesCredential(text, credentials));
-}
-
-const TRACEPARENT = /00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})/g;
-const INVALID_TRACE_ID = '0'.repeat(32);
-const INVALID_SPAN_ID = '0'.repeat(16);
-
-/** The last valid W3C traceparent in a traceparent header value (repeated headers are joined with ", "). */
-function lastTraceparent(value: string | undefined): SpanContext | undefined {
-  if (value === undefined) return undefined;
-  let found: SpanContext | undefined;
-  for (const [, traceId, spanId, flags] of value.toLowerCase().matchAll(TRACEPARENT)) {
-    if (traceId === INVALID_TRACE_ID || spanId === INVALID_SPAN_ID) continue;
-    found = { traceId: traceId!, spanId: spanId!, traceFlags: parseInt(flags!, 16), isRemote: false };
-  }
-  return found;
+/** The request's URL as undici holds it (origin and path), credentials and all: for screening only. */
+function requestUrl(request: UndiciRequest): string {
+  return String(request.origin ?? '') + (typeof request.path === 'string' ? request.path : '');
 }

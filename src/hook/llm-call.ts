@@ -11,10 +11,10 @@ import { mediaType, pickHeaders } from '../http/headers';
 import { Utf8Text } from '../http/utf8-text';
 import { codecFor } from '../wire/index';
 import { isTerminalStreamEvent } from '../wire/stream-end';
-import type { CodecOptions, RequestInfo, ResponseAccumulator, ResponseInfo } from '../wire/types';
-import type { CallStart } from '../telemetry/call-outcome';
-import { transportErrorType } from '../telemetry/call-outcome';
-import { RATE_LIMIT_HEADER_NAMES } from '../telemetry/rate-limit-headers';
+import type { CodecOptions, RequestInfo, ResponseAccumulator } from '../wire/types';
+import type { CallStart, FinishedCall } from '../call/call';
+import { transportErrorType } from '../call/error-type';
+import { RATE_LIMIT_HEADER_NAMES } from '../http/rate-limit-headers';
 
 /** Largest request body we parse for model and parameters; larger ones are read up to this size. */
 const MAX_REQUEST_BODY_BYTES = 8 * 1024 * 1024;
@@ -34,23 +34,6 @@ const RESPONSE_HEADERS_WANTED: ReadonlySet<string> = new Set([
   'content-encoding',
   ...RATE_LIMIT_HEADER_NAMES,
 ]);
-
-export interface FinishedCall {
-  start: CallStart;
-  request: RequestInfo;
-  response?: ResponseInfo;
-  statusCode?: number;
-  headers: ReadonlyMap<string, string>;
-  /** Transport failure (reset, abort, timeout), if any. */
-  transportError?: string;
-  /** What was wrong with the body itself (unparseable, empty, cut), if anything. */
-  bodyProblem?: 'invalid_response' | 'empty_response' | 'incomplete_response' | 'decode_error';
-  startedAt: number;
-  endedAt: number;
-  firstChunkAt?: number;
-  /** Seconds between consecutive output chunks not yet handed over through `onChunkGaps`. */
-  chunkGaps?: Float64Array;
-}
 
 export interface LlmCallListener {
   /** The request body was read: model and parameters are known. */

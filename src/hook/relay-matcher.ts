@@ -2,7 +2,14 @@
  * Decides from a request's origin whether it goes to a relay. Runs for every request undici
  * makes, so verdicts are cached per origin string (a Map lookup on the hot path).
  */
-import type { RelayHostPattern } from '../config';
+export interface RelayHostPattern {
+  /** Lower-case host name, without brackets for IPv6. */
+  host: string;
+  /** Only this port (as a string) when given. */
+  port?: string;
+  /** Only this scheme (`http:`/`https:`) when given. */
+  protocol?: string;
+}
 
 export interface RelayServer {
   address: string;
@@ -10,6 +17,22 @@ export interface RelayServer {
 }
 
 const MAX_CACHED_ORIGINS = 1024;
+
+/**
+ * The origin and path a request goes to, from undici's `origin` and `path`; through an HTTP proxy
+ * the path is the absolute target URL. Undefined when that URL does not parse.
+ */
+export function requestTarget(requestOrigin: unknown, requestPath: unknown): { origin: string; path: string } | undefined {
+  const origin = String(requestOrigin ?? '');
+  const path = typeof requestPath === 'string' ? requestPath : '';
+  if (!path.startsWith('http://') && !path.startsWith('https://')) return { origin, path };
+  try {
+    const target = new URL(path);
+    return { origin: target.origin, path: target.pathname + target.search };
+  } catch {
+    return undefined;
+  }
+}
 
 function defaultPort(protocol: string): number {
   return protocol === 'https:' ? 443 : 80;

@@ -156,15 +156,29 @@ export function isKnownModel(name: string | undefined): boolean {
 export function isSubstitution(requested: string | undefined, responded: string | undefined): boolean {
   if (!requested || !responded || responded.length > MAX_MODEL_NAME_LENGTH) return false;
   if (requested.length > MAX_MODEL_NAME_LENGTH) return false;
-  // Every call asks this of the same few pairs: remember the verdicts (bounded, names can be anything).
-  const key = `${requested}\n${responded}`;
-  const known = substitutionVerdicts.get(key);
-  if (known !== undefined) return known;
-  const verdict = isKnownModel(requested) && modelFamily(requested) !== modelFamily(responded);
-  if (substitutionVerdicts.size >= MAX_REMEMBERED_VERDICTS) substitutionVerdicts.clear();
-  substitutionVerdicts.set(key, verdict);
-  return verdict;
+  return isKnownModel(requested) && modelFamily(requested) !== modelFamily(responded);
 }
 
-const MAX_REMEMBERED_VERDICTS = 1000;
-const substitutionVerdicts = new Map<string, boolean>();
+/** Most verdicts a SubstitutionCheck remembers; then it starts afresh (names can be anything). */
+export const MAX_REMEMBERED_VERDICTS = 1000;
+
+/** {@link isSubstitution} with its verdicts remembered: every call asks it of the same few pairs. */
+export class SubstitutionCheck {
+  readonly #verdicts = new Map<string, boolean>();
+
+  isSubstitution(requested: string | undefined, responded: string | undefined): boolean {
+    if (!requested || !responded) return false;
+    const key = `${requested}\n${responded}`;
+    const known = this.#verdicts.get(key);
+    if (known !== undefined) return known;
+    const verdict = isSubstitution(requested, responded);
+    if (this.#verdicts.size >= MAX_REMEMBERED_VERDICTS) this.#verdicts.clear();
+    this.#verdicts.set(key, verdict);
+    return verdict;
+  }
+
+  /** Number of remembered verdicts (never above {@link MAX_REMEMBERED_VERDICTS}). */
+  get size(): number {
+    return this.#verdicts.size;
+  }
+}

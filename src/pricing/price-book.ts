@@ -7,9 +7,6 @@ import { MAX_MODEL_NAME_LENGTH, ModelNameIndex } from './model-names';
 import { normalizeHostKey, validatePricingFile, type PricingFile } from './pricing-file';
 import { BUILT_IN_PRICES, type ModelPrice } from './price-table';
 
-// The instrumentation loads the file and builds the book in one place; the loader itself lives apart (it does I/O).
-export { loadPricingFile } from './load-pricing-file';
-
 /** Most (model, host) lookups remembered; the oldest is forgotten first. */
 export const PRICE_MEMO_LIMIT = 1000;
 

@@ -1,7 +1,7 @@
 /*
  * error.type of a failed probe request: the HTTP status, or what the transport said. Pure.
  */
-import { transportErrorType } from '../telemetry/call-outcome';
+import { transportErrorType } from '../call/error-type';
 import { OTHER_ERROR_TYPE, sanitizeErrorLabel } from '../wire/errors';
 
 /** undici's own deadlines count as timeouts, like the probe's. */

@@ -6,14 +6,14 @@
 import type { Attributes, Gauge, Histogram, Meter } from '@opentelemetry/api';
 import { rateLimitGaugesFor } from '../telemetry/rate-limit-gauges';
 import type { RateLimitGauges } from '../telemetry/rate-limit-gauges';
-import type { RateLimitReading } from '../telemetry/rate-limit-headers';
+import { durationHistogram, gauge } from '../telemetry/instruments';
+import type { RateLimitReading } from '../http/rate-limit-headers';
 import {
   ATTR_ERROR_TYPE,
   ATTR_LLM_RELAY_PROBE,
   ATTR_LLM_RELAY_PROBE_KIND,
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
-  DURATION_BUCKETS,
   METRIC_LLM_RELAY_BALANCE_LIMIT,
   METRIC_LLM_RELAY_BALANCE_REMAINING,
   METRIC_LLM_RELAY_PROBE_DURATION,
@@ -46,30 +46,24 @@ export class ProbeMetrics {
   private readonly _balanceLimit: Gauge;
 
   constructor(meter: Meter) {
-    this._up = meter.createGauge(METRIC_LLM_RELAY_PROBE_UP, {
-      description: 'Whether the last health probe of the relay succeeded (1) or failed (0).',
-      unit: '1',
-    });
-    this._duration = meter.createHistogram(METRIC_LLM_RELAY_PROBE_DURATION, {
-      description: 'Duration of relay health probes, the response body included.',
-      unit: 's',
-      advice: { explicitBucketBoundaries: DURATION_BUCKETS },
-    });
-    this._lastSuccess = meter.createGauge(METRIC_LLM_RELAY_PROBE_LAST_SUCCESS, {
-      description: 'Unix time of the last successful health probe of the relay.',
-      unit: 's',
-    });
+    this._up = gauge(meter, METRIC_LLM_RELAY_PROBE_UP, 'Whether the last health probe of the relay succeeded (1) or failed (0).', '1');
+    this._duration = durationHistogram(meter, METRIC_LLM_RELAY_PROBE_DURATION, 'Duration of relay health probes, the response body included.');
+    this._lastSuccess = gauge(meter, METRIC_LLM_RELAY_PROBE_LAST_SUCCESS, 'Unix time of the last successful health probe of the relay.', 's');
     // The same instruments the instrumentation records relay responses on.
     this._rateLimits = rateLimitGaugesFor(meter);
     // USD in the name and a unit in braces, like llm_relay.cost.usd: one Prometheus name on every export path.
-    this._balanceRemaining = meter.createGauge(METRIC_LLM_RELAY_BALANCE_REMAINING, {
-      description: 'What is left of the relay key\'s balance, as the relay reports it (legacy OpenAI billing routes).',
-      unit: '{USD}',
-    });
-    this._balanceLimit = meter.createGauge(METRIC_LLM_RELAY_BALANCE_LIMIT, {
-      description: 'The relay key\'s whole quota (spent and left), as the relay reports it (legacy OpenAI billing routes).',
-      unit: '{USD}',
-    });
+    this._balanceRemaining = gauge(
+      meter,
+      METRIC_LLM_RELAY_BALANCE_REMAINING,
+      'What is left of the relay key\'s balance, as the relay reports it (legacy OpenAI billing routes).',
+      '{USD}'
+    );
+    this._balanceLimit = gauge(
+      meter,
+      METRIC_LLM_RELAY_BALANCE_LIMIT,
+      'The relay key\'s whole quota (spent and left), as the relay reports it (legacy OpenAI billing routes).',
+      '{USD}'
+    );
   }
 
   recordBalance(target: ProbeTarget, balance: { remainingUsd: number; limitUsd: number }): void {

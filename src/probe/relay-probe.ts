@@ -8,7 +8,7 @@
 import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { Context, DiagLogger, Meter } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
-import { parseRateLimitHeaders, parseRetryAfter } from '../telemetry/rate-limit-headers';
+import { parseRateLimitHeaders, parseRetryAfter } from '../http/rate-limit-headers';
 import { PACKAGE_VERSION } from '../version';
 import { parseSubscription, readBalance, usageQuery } from './balance-answers';
 import type { BalanceReading } from './balance-answers';

@@ -7,8 +7,8 @@
  */
 import type { Attributes } from '@opentelemetry/api';
 import { contentAttributeJson } from '../wire/content';
-import type { CallOutcome } from './call-outcome';
-import { outcomeAttributes, requestAttributes, startAttributes } from './call-outcome';
+import type { CallOutcome } from '../call/call';
+import { outcomeAttributes, requestAttributes, startAttributes } from './span-attributes';
 import {
   ATTR_GEN_AI_INPUT_MESSAGES,
   ATTR_GEN_AI_OUTPUT_MESSAGES,

@@ -4,12 +4,14 @@
  */
 import { ValueType } from '@opentelemetry/api';
 import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
-import type { CallOutcome, CallStart } from './call-outcome';
+import type { CallOutcome, CallStart, FinishedCall } from '../call/call';
 import { CardinalityGuard } from './cardinality-guard';
 import { rateLimitGaugesFor } from './rate-limit-gauges';
 import { TokenDetailCounters } from './token-detail-metrics';
+import { counter, durationHistogram, histogram, observableCounter } from './instruments';
 import type { RateLimitGauges } from './rate-limit-gauges';
-import type { RateLimitReading } from './rate-limit-headers';
+import { parseRateLimitHeaders } from '../http/rate-limit-headers';
+import type { RateLimitReading } from '../http/rate-limit-headers';
 import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_OPERATION_NAME,
@@ -21,7 +23,6 @@ import {
   ATTR_LLM_RELAY_PROBE,
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
-  DURATION_BUCKETS,
   GEN_AI_TOKEN_TYPE_VALUE_INPUT,
   GEN_AI_TOKEN_TYPE_VALUE_OUTPUT,
   METRIC_GEN_AI_CLIENT_OPERATION_DURATION,
@@ -60,58 +61,49 @@ export class LlmMetrics {
   constructor(meter: Meter, maxModelsPerMetric: number, onOverflow: (what: string, value: string) => void) {
     this._models = new CardinalityGuard(maxModelsPerMetric, v => onOverflow('model', v));
     this._errorTypes = new CardinalityGuard(64, v => onOverflow('error.type', v));
-    this._duration = meter.createHistogram(METRIC_GEN_AI_CLIENT_OPERATION_DURATION, {
-      description: 'GenAI operation duration.',
-      unit: 's',
-      advice: { explicitBucketBoundaries: DURATION_BUCKETS },
-    });
-    this._tokenUsage = meter.createHistogram(METRIC_GEN_AI_CLIENT_TOKEN_USAGE, {
-      description: 'Number of input and output tokens used.',
-      unit: '{token}',
+    this._duration = durationHistogram(meter, METRIC_GEN_AI_CLIENT_OPERATION_DURATION, 'GenAI operation duration.');
+    this._tokenUsage = histogram(meter, METRIC_GEN_AI_CLIENT_TOKEN_USAGE, 'Number of input and output tokens used.', '{token}', TOKEN_BUCKETS, {
       valueType: ValueType.INT,
-      advice: { explicitBucketBoundaries: TOKEN_BUCKETS },
     });
-    this._timeToFirstChunk = meter.createHistogram(METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK, {
-      description: 'Time from the request to the first output chunk of a streamed response.',
-      unit: 's',
-      advice: { explicitBucketBoundaries: DURATION_BUCKETS },
-    });
-    this._timePerOutputChunk = meter.createHistogram(METRIC_GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK, {
-      description: 'Time between consecutive output chunks of a streamed response.',
-      unit: 's',
-      advice: { explicitBucketBoundaries: DURATION_BUCKETS },
-    });
+    this._timeToFirstChunk = durationHistogram(
+      meter,
+      METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
+      'Time from the request to the first output chunk of a streamed response.'
+    );
+    this._timePerOutputChunk = durationHistogram(
+      meter,
+      METRIC_GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK,
+      'Time between consecutive output chunks of a streamed response.'
+    );
     // Summed here and observed at collection, as output characters below: same counter, one SDK record fewer per call.
-    meter
-      .createObservableCounter(METRIC_LLM_RELAY_COST, {
-        description: 'Cost of LLM calls in US dollars, from the price table or as reported by the relay.',
-        unit: '{USD}',
-      })
-      .addCallback(result => this._cost.observe(result));
-    this._unpriced = meter.createCounter(METRIC_LLM_RELAY_COST_UNPRICED, {
-      description: 'LLM calls with token usage whose model has no known price.',
-      unit: '{call}',
-    });
-    this._substitutions = meter.createCounter(METRIC_LLM_RELAY_MODEL_SUBSTITUTIONS, {
-      description: 'Calls the relay answered with a different model family than requested.',
-      unit: '{call}',
-    });
+    const costDescription = 'Cost of LLM calls in US dollars, from the price table or as reported by the relay.';
+    observableCounter(meter, METRIC_LLM_RELAY_COST, costDescription, '{USD}', result => this._cost.observe(result));
+    this._unpriced = counter(meter, METRIC_LLM_RELAY_COST_UNPRICED, 'LLM calls with token usage whose model has no known price.', '{call}');
+    this._substitutions = counter(
+      meter,
+      METRIC_LLM_RELAY_MODEL_SUBSTITUTIONS,
+      'Calls the relay answered with a different model family than requested.',
+      '{call}'
+    );
     this._rateLimits = rateLimitGaugesFor(meter);
     this._tokenDetails = new TokenDetailCounters(meter);
     // Relay integrity: tokens per character (drift) and retried calls.
     // Summed on the call's path and observed at collection: a counter point of the SDK would cost
     // the call some 30,000 instructions, this some 2,000 (see TotalsByAttributes).
-    meter
-      .createObservableCounter(METRIC_LLM_RELAY_OUTPUT_CHARACTERS, {
-        description: 'Characters of generated output (text, reasoning, refusals, tool-call arguments) of the calls that reported their output tokens.',
-        unit: '{character}',
-        valueType: ValueType.INT,
-      })
-      .addCallback(result => this._outputCharacters.observe(result));
-    this._retries = meter.createCounter(METRIC_LLM_RELAY_RETRIES, {
-      description: 'Calls an SDK sent again after a failed attempt (its retry count header above 0).',
-      unit: '{call}',
-    });
+    observableCounter(
+      meter,
+      METRIC_LLM_RELAY_OUTPUT_CHARACTERS,
+      'Characters of generated output (text, reasoning, refusals, tool-call arguments) of the calls that reported their output tokens.',
+      '{character}',
+      result => this._outputCharacters.observe(result),
+      { valueType: ValueType.INT }
+    );
+    this._retries = counter(
+      meter,
+      METRIC_LLM_RELAY_RETRIES,
+      'Calls an SDK sent again after a failed attempt (its retry count header above 0).',
+      '{call}'
+    );
   }
 
   /** The attributes every GenAI metric point of a call carries. */
@@ -127,6 +119,20 @@ export class LlmMetrics {
     if (models.responseModel) attributes[ATTR_GEN_AI_RESPONSE_MODEL] = this._models.admit(models.responseModel);
     if (start.probe) attributes[ATTR_LLM_RELAY_PROBE] = start.probe;
     return attributes;
+  }
+
+  /**
+   * Everything a finished call records: its metrics on the call's labels (`extra`: the
+   * metricAttributesHook's), its last chunk gaps, and the rate-limit headroom its answer reported.
+   */
+  recordFinished(finished: FinishedCall, outcome: CallOutcome, extra: Attributes | undefined): void {
+    const requestModel = outcome.request.model;
+    const base = this.baseAttributes(finished.start, { requestModel, responseModel: outcome.response?.responseModel }, extra);
+    this.recordCall(outcome, (finished.endedAt - finished.startedAt) / 1000, base);
+    if (finished.chunkGaps) this.recordChunkGaps(finished.chunkGaps, finished.chunkGaps.length, base);
+    const readings = parseRateLimitHeaders(finished.headers);
+    // Headroom is a property of the relay and the requested model, whatever model answered.
+    if (readings.length > 0) this.recordRateLimits(readings, this.baseAttributes(finished.start, { requestModel }, extra));
   }
 
   recordCall(outcome: CallOutcome, durationSeconds: number, base: Attributes): void {

@@ -7,7 +7,7 @@
  */
 import { diag } from '@opentelemetry/api';
 import type { Attributes, Meter, ObservableResult } from '@opentelemetry/api';
-import type { RateLimitReading } from './rate-limit-headers';
+import type { RateLimitReading } from '../http/rate-limit-headers';
 import { ATTR_LLM_RELAY_RATE_LIMIT_KIND, METRIC_LLM_RELAY_RATE_LIMIT_LIMIT, METRIC_LLM_RELAY_RATE_LIMIT_REMAINING } from './semconv';
 
 /** Distinct attribute sets kept, as the SDK's default cardinality limit; later new ones are dropped. */

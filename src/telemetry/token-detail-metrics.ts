@@ -10,6 +10,7 @@
  */
 import type { Attributes, Counter, Meter } from '@opentelemetry/api';
 import type { Usage } from '../wire/types';
+import { counter } from './instruments';
 import {
   ATTR_GEN_AI_TOKEN_MODALITY,
   GEN_AI_TOKEN_MODALITY_VALUE_UNKNOWN,
@@ -24,18 +25,12 @@ export class TokenDetailCounters {
   private readonly _reasoning: Counter;
 
   constructor(meter: Meter) {
-    this._cacheRead = meter.createCounter(METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_READ, {
-      description: 'Input tokens served from a provider-managed cache (included in the input tokens).',
-      unit: '{token}',
-    });
-    this._cacheWrite = meter.createCounter(METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_WRITE, {
-      description: 'Input tokens written to a provider-managed cache (included in the input tokens).',
-      unit: '{token}',
-    });
-    this._reasoning = meter.createCounter(METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_REASONING, {
-      description: 'Output tokens used for reasoning (included in the output tokens).',
-      unit: '{token}',
-    });
+    const cacheRead = 'Input tokens served from a provider-managed cache (included in the input tokens).';
+    const cacheWrite = 'Input tokens written to a provider-managed cache (included in the input tokens).';
+    const reasoning = 'Output tokens used for reasoning (included in the output tokens).';
+    this._cacheRead = counter(meter, METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_READ, cacheRead, '{token}');
+    this._cacheWrite = counter(meter, METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_WRITE, cacheWrite, '{token}');
+    this._reasoning = counter(meter, METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_REASONING, reasoning, '{token}');
   }
 
   /** Adds the call's cache and reasoning counts, when it reported any above zero. */

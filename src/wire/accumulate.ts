@@ -1,10 +1,10 @@
 /*
- * Small building blocks every response accumulator shares. They hold scalars only:
- * the first non-empty id/model, finish reasons per choice index, the latest token counts,
- * and a character counter for the output-token estimate.
+ * What every response accumulator shares: small building blocks that hold scalars only (the
+ * first non-empty id/model, finish reasons per choice index, the latest token counts), and
+ * ResponseAccumulatorBase, the state every dialect opens with and the ResponseInfo it ends in.
  */
-import { MAX_CHOICES, isChoiceIndex } from './content';
-import type { ResponseError, ResponseInfo, Usage } from './types';
+import { MAX_CHOICES, OutputCollector, isChoiceIndex } from './content';
+import type { CodecOptions, ResponseAccumulator, ResponseError, ResponseInfo, Usage } from './types';
 import { asScalarString, compact } from './values';
 
 /** Finish reasons per choice/candidate index: the last non-null value wins, listed in index order. */
@@ -93,4 +93,59 @@ export function toResponseInfo(parts: ResponseParts): ResponseInfo {
     systemFingerprint: parts.systemFingerprint,
     outputMessages: parts.outputMessages !== undefined && parts.outputMessages.length > 0 ? parts.outputMessages : undefined,
   });
+}
+
+/**
+ * The state every response accumulator opens with: id, model, finish reasons, usage, the first
+ * error, the reported cost, generated characters and (when capture is on) the output messages.
+ * A codec's accumulator reads its dialect into these; `finish` makes the ResponseInfo of them.
+ */
+export abstract class ResponseAccumulatorBase implements ResponseAccumulator {
+  protected readonly id = new FirstValue();
+  protected readonly model = new FirstValue();
+  protected readonly finishReasons = new FinishReasons();
+  protected readonly usage = new UsageTracker();
+  protected readonly output: OutputCollector | undefined;
+  /** The first error the answer reported (later ones follow from it). */
+  protected error: ResponseError | undefined;
+  /** What the relay said the call cost, in USD. */
+  protected costUsd: number | undefined;
+  /** Characters of generated output seen, for the output-token estimate. */
+  protected outputChars = 0;
+
+  /** Without options (or with capture off) no output is collected. */
+  constructor(options?: CodecOptions) {
+    this.output = options?.captureContent ? new OutputCollector(options.maxContentLength) : undefined;
+  }
+
+  get responseModel(): string | undefined {
+    return this.model.value;
+  }
+
+  abstract onJson(body: unknown): void;
+  abstract onEvent(eventName: string | undefined, data: unknown): boolean;
+
+  finish(): ResponseInfo {
+    return toResponseInfo({
+      responseModel: this.model.value,
+      responseId: this.id.value,
+      finishReasons: this.finishReasons.list(),
+      usage: this.finalUsage(),
+      error: this.error,
+      outputChars: this.outputChars,
+      reportedCostUsd: this.costUsd,
+      outputMessages: this.output?.messages((index) => this.finishReasons.get(index)),
+      ...this.extraParts(),
+    });
+  }
+
+  /** The token counts at the end; a dialect that reports them piecemeal overrides this. */
+  protected finalUsage(): Usage {
+    return this.usage.usage;
+  }
+
+  /** What a dialect reports besides (service tier, system fingerprint). */
+  protected extraParts(): Partial<ResponseParts> {
+    return {};
+  }
 }

@@ -9,10 +9,9 @@
  * Anthropic's `input_tokens` EXCLUDES cache reads and writes; semconv input tokens include them,
  * so `inputTokens = input_tokens + cache_read_input_tokens + cache_creation_input_tokens`.
  */
-import { FirstValue, toResponseInfo } from './accumulate';
+import { ResponseAccumulatorBase } from './accumulate';
 import { anthropicToolDefinitions } from './tool-definitions';
 import {
-  OutputCollector,
   blobPart,
   capValue,
   genericPart,
@@ -28,7 +27,7 @@ import {
   type MessagePart,
 } from './content';
 import { OTHER_ERROR_TYPE, errorFromBody } from './errors';
-import type { CodecOptions, RequestInfo, ResponseAccumulator, ResponseError, ResponseInfo, RouteMatch, WireCodec } from './types';
+import type { CodecOptions, RequestInfo, RouteMatch, Usage, WireCodec } from './types';
 import {
   asArray,
   asCount,
@@ -159,32 +158,23 @@ function textDelta(data: string): { thinking: boolean; text: string } | undefine
   }
 }
 
-class MessagesAccumulator implements ResponseAccumulator {
-  readonly #id = new FirstValue();
-  readonly #model = new FirstValue();
-  readonly #output: OutputCollector | undefined;
-  #stopReason: string | undefined;
+class MessagesAccumulator extends ResponseAccumulatorBase {
+  // Usage comes in pieces (message_start, message_delta): summed up at the end (finalUsage).
   #inputTokens: number | undefined;
   #cacheReadTokens: number | undefined;
   #cacheWriteTokens: number | undefined;
   #outputTokens: number | undefined;
   /** message_start's output count: a placeholder (usually 1) until message_delta reports the real one. */
   #provisionalOutputTokens: number | undefined;
-  #error: ResponseError | undefined;
-  #outputChars = 0;
   readonly #maxContent: number;
 
-  get responseModel(): string | undefined {
-    return this.#model.value;
-  }
-
   constructor(options: CodecOptions) {
-    this.#output = options.captureContent ? new OutputCollector(options.maxContentLength) : undefined;
+    super(options);
     this.#maxContent = options.maxContentLength;
   }
 
   onJson(body: unknown): void {
-    this.#error ??= errorFromBody(body);
+    this.error ??= errorFromBody(body);
     const message = asRecord(body);
     if (message === undefined || message['type'] === 'error') return;
     this.#message(message, false);
@@ -195,7 +185,7 @@ class MessagesAccumulator implements ResponseAccumulator {
     const event = asRecord(data);
     const type = asString(event?.['type']) ?? eventName;
     if (type === 'error' || eventName === 'error') {
-      this.#error ??= errorFromBody(data) ?? { type: OTHER_ERROR_TYPE };
+      this.error ??= errorFromBody(data) ?? { type: OTHER_ERROR_TYPE };
       return false;
     }
     if (event === undefined) return false;
@@ -224,41 +214,33 @@ class MessagesAccumulator implements ResponseAccumulator {
     const delta = textDelta(data);
     if (delta === undefined) return undefined;
     // What #blockDelta does for `text_delta` and `thinking_delta`.
-    this.#outputChars += delta.text.length;
-    if (delta.thinking) this.#output?.appendReasoning(0, delta.text);
-    else this.#output?.appendText(0, delta.text);
+    this.outputChars += delta.text.length;
+    if (delta.thinking) this.output?.appendReasoning(0, delta.text);
+    else this.output?.appendText(0, delta.text);
     return true;
   }
 
-  finish(): ResponseInfo {
-    return toResponseInfo({
-      responseModel: this.#model.value,
-      responseId: this.#id.value,
-      finishReasons: this.#stopReason !== undefined ? [this.#stopReason] : [],
-      usage: {
-        inputTokens: sumDefined(this.#inputTokens, this.#cacheReadTokens, this.#cacheWriteTokens),
-        // A stream cut before message_delta: the placeholder count would hide the text seen, so the
-        // estimate from that text is used instead; with no text the placeholder is all there is.
-        outputTokens: this.#outputTokens ?? (this.#outputChars > 0 ? undefined : this.#provisionalOutputTokens),
-        cacheReadInputTokens: this.#cacheReadTokens,
-        cacheWriteInputTokens: this.#cacheWriteTokens,
-      },
-      error: this.#error,
-      outputChars: this.#outputChars,
-      outputMessages: this.#output?.messages(() => this.#stopReason),
-    });
+  protected override finalUsage(): Usage {
+    return {
+      inputTokens: sumDefined(this.#inputTokens, this.#cacheReadTokens, this.#cacheWriteTokens),
+      // A stream cut before message_delta: the placeholder count would hide the text seen, so the
+      // estimate from that text is used instead; with no text the placeholder is all there is.
+      outputTokens: this.#outputTokens ?? (this.outputChars > 0 ? undefined : this.#provisionalOutputTokens),
+      cacheReadInputTokens: this.#cacheReadTokens,
+      cacheWriteInputTokens: this.#cacheWriteTokens,
+    };
   }
 
   #message(message: JsonRecord, streamStart: boolean): void {
-    this.#id.offer(message['id']);
-    this.#model.offer(message['model']);
+    this.id.offer(message['id']);
+    this.model.offer(message['model']);
     this.#stopReasonFrom(message['stop_reason']);
     this.#usageFrom(message['usage'], streamStart);
   }
 
+  /** The message's one stop reason: the output's one choice (index 0). */
   #stopReasonFrom(value: unknown): void {
-    const reason = asScalarString(value);
-    if (reason !== undefined) this.#stopReason = reason;
+    this.finishReasons.set(0, value);
   }
 
   #usageFrom(value: unknown, streamStart: boolean): void {
@@ -277,34 +259,34 @@ class MessagesAccumulator implements ResponseAccumulator {
     if (block === undefined) return;
     const text = asString(block['text']);
     const thinking = asString(block['thinking']);
-    this.#outputChars += (text?.length ?? 0) + (thinking?.length ?? 0);
-    if (this.#output === undefined) return;
+    this.outputChars += (text?.length ?? 0) + (thinking?.length ?? 0);
+    if (this.output === undefined) return;
     if (block['type'] === 'tool_use' || block['type'] === 'server_tool_use') {
-      this.#output.toolCall(0, index, { id: block['id'], name: block['name'], value: block['input'], server: block['type'] === 'server_tool_use' });
+      this.output.toolCall(0, index, { id: block['id'], name: block['name'], value: block['input'], server: block['type'] === 'server_tool_use' });
     } else if (isServerToolResult(block['type'])) {
-      this.#output.addPart(0, serverToolResult(block, block['type'], this.#maxContent));
+      this.output.addPart(0, serverToolResult(block, block['type'], this.#maxContent));
     }
-    this.#output.appendText(0, text);
-    this.#output.appendReasoning(0, thinking);
+    this.output.appendText(0, text);
+    this.output.appendReasoning(0, thinking);
   }
 
   #blockStart(block: JsonRecord | undefined, index: number): boolean {
     if (block === undefined) return false;
     if (block['type'] === 'tool_use' || block['type'] === 'server_tool_use') {
-      this.#output?.toolCall(0, index, { id: block['id'], name: block['name'], server: block['type'] === 'server_tool_use' });
+      this.output?.toolCall(0, index, { id: block['id'], name: block['name'], server: block['type'] === 'server_tool_use' });
       return false;
     }
     if (isServerToolResult(block['type'])) {
       // A server tool's result arrives whole in its block start.
-      this.#output?.addPart(0, serverToolResult(block, block['type'], this.#maxContent));
+      this.output?.addPart(0, serverToolResult(block, block['type'], this.#maxContent));
       return false;
     }
     // The opening text/thinking is normally empty; when a relay puts text there, it is output.
     const text = asString(block['text']) ?? asString(block['thinking']) ?? '';
     if (text.length === 0) return false;
-    this.#outputChars += text.length;
-    if (block['type'] === 'thinking') this.#output?.appendReasoning(0, text);
-    else this.#output?.appendText(0, text);
+    this.outputChars += text.length;
+    if (block['type'] === 'thinking') this.output?.appendReasoning(0, text);
+    else this.output?.appendText(0, text);
     return true;
   }
 
@@ -312,20 +294,20 @@ class MessagesAccumulator implements ResponseAccumulator {
     switch (delta?.['type']) {
       case 'text_delta': {
         const text = asString(delta['text']) ?? '';
-        this.#outputChars += text.length;
-        this.#output?.appendText(0, text);
+        this.outputChars += text.length;
+        this.output?.appendText(0, text);
         return true;
       }
       case 'thinking_delta': {
         const thinking = asString(delta['thinking']) ?? '';
-        this.#outputChars += thinking.length;
-        this.#output?.appendReasoning(0, thinking);
+        this.outputChars += thinking.length;
+        this.output?.appendReasoning(0, thinking);
         return true;
       }
       case 'input_json_delta': {
         const json = asString(delta['partial_json']) ?? '';
-        this.#outputChars += json.length;
-        this.#output?.toolCall(0, index, { argsDelta: json });
+        this.outputChars += json.length;
+        this.output?.toolCall(0, index, { argsDelta: json });
         return true;
       }
       case 'citations_delta':
@@ -341,4 +323,5 @@ export const anthropicMessagesCodec: WireCodec = {
   format: 'anthropic.messages',
   parseRequest: parseMessagesRequest,
   createResponseAccumulator: (_request, options) => new MessagesAccumulator(options),
+  isStreamEnd: (eventName, data) => eventName === 'message_stop' || asRecord(data)?.['type'] === 'message_stop',
 };

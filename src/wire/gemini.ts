@@ -9,10 +9,9 @@
  * cumulative usage; Vertex sends `{trafficType}` only until the last chunk, so the last
  * usageMetadata that carries counts wins.
  */
-import { FinishReasons, FirstValue, toResponseInfo } from './accumulate';
+import { ResponseAccumulatorBase } from './accumulate';
 import { geminiToolDefinitions } from './tool-definitions';
 import {
-  OutputCollector,
   blobPart,
   capValue,
   genericPart,
@@ -26,7 +25,7 @@ import {
   type MessagePart,
 } from './content';
 import { OTHER_ERROR_TYPE, errorFromBody } from './errors';
-import type { CodecOptions, RequestInfo, RequestParams, ResponseAccumulator, ResponseError, ResponseInfo, RouteMatch, Usage, WireCodec } from './types';
+import type { CodecOptions, RequestInfo, RequestParams, RouteMatch, Usage, WireCodec } from './types';
 import {
   asArray,
   asCount,
@@ -166,25 +165,9 @@ export function readGeminiUsage(value: unknown): Usage | undefined {
   });
 }
 
-class GenerateContentAccumulator implements ResponseAccumulator {
-  readonly #id = new FirstValue();
-  readonly #model = new FirstValue();
-  readonly #finishReasons = new FinishReasons();
-  readonly #output: OutputCollector | undefined;
-  #usage: Usage = {};
-  #error: ResponseError | undefined;
-  #outputChars = 0;
-
-  get responseModel(): string | undefined {
-    return this.#model.value;
-  }
-
-  constructor(options: CodecOptions) {
-    this.#output = options.captureContent ? new OutputCollector(options.maxContentLength) : undefined;
-  }
-
+class GenerateContentAccumulator extends ResponseAccumulatorBase {
   onJson(body: unknown): void {
-    this.#error ??= errorFromBody(body);
+    this.error ??= errorFromBody(body);
     // streamGenerateContent without `alt=sse` answers with a JSON array of responses.
     const chunks = asArray(body) ?? [body];
     for (const chunk of chunks) {
@@ -196,38 +179,26 @@ class GenerateContentAccumulator implements ResponseAccumulator {
   onEvent(eventName: string | undefined, data: unknown): boolean {
     const chunk = asRecord(data);
     if (eventName === 'error' || chunk?.['error'] !== undefined) {
-      this.#error ??= errorFromBody(data) ?? { type: OTHER_ERROR_TYPE };
+      this.error ??= errorFromBody(data) ?? { type: OTHER_ERROR_TYPE };
       return false;
     }
     return chunk !== undefined ? this.#chunk(chunk) : false;
   }
 
-  finish(): ResponseInfo {
-    return toResponseInfo({
-      responseModel: this.#model.value,
-      responseId: this.#id.value,
-      finishReasons: this.#finishReasons.list(),
-      usage: this.#usage,
-      error: this.#error,
-      outputChars: this.#outputChars,
-      outputMessages: this.#output?.messages((index) => this.#finishReasons.get(index)),
-    });
-  }
-
   /** One GenerateContentResponse; true when it carried generated content. */
   #chunk(chunk: JsonRecord): boolean {
-    this.#id.offer(field(chunk, 'responseId', 'response_id'));
-    this.#model.offer(field(chunk, 'modelVersion', 'model_version'));
+    this.id.offer(field(chunk, 'responseId', 'response_id'));
+    this.model.offer(field(chunk, 'modelVersion', 'model_version'));
     const usage = readGeminiUsage(field(chunk, 'usageMetadata', 'usage_metadata'));
-    if (usage !== undefined) this.#usage = usage;
+    if (usage !== undefined) this.usage.replace(usage);
     let output = false;
     asArray(chunk['candidates'])?.forEach((value, position) => {
       const candidate = asRecord(value);
       if (candidate === undefined) return;
       const index = asInteger(candidate['index']) ?? position;
-      this.#finishReasons.set(index, field(candidate, 'finishReason', 'finish_reason'));
+      this.finishReasons.set(index, field(candidate, 'finishReason', 'finish_reason'));
       const content = asRecord(candidate['content']);
-      this.#output?.setRole(index, content?.['role']);
+      this.output?.setRole(index, content?.['role']);
       for (const partValue of asArray(content?.['parts']) ?? []) {
         if (this.#part(index, asRecord(partValue))) output = true;
       }
@@ -239,15 +210,15 @@ class GenerateContentAccumulator implements ResponseAccumulator {
     if (part === undefined) return false;
     const text = asString(part['text']);
     if (text !== undefined) {
-      this.#outputChars += text.length;
-      if (part['thought'] === true) this.#output?.appendReasoning(index, text);
-      else this.#output?.appendText(index, text);
+      this.outputChars += text.length;
+      if (part['thought'] === true) this.output?.appendReasoning(index, text);
+      else this.output?.appendText(index, text);
       return text.length > 0;
     }
     const call = asRecord(field(part, 'functionCall', 'function_call'));
     if (call !== undefined) {
-      if (this.#output !== undefined) {
-        this.#output.toolCall(index, this.#output.toolCallCount(index), { id: call['id'], name: call['name'], value: call['args'] ?? {} });
+      if (this.output !== undefined) {
+        this.output.toolCall(index, this.output.toolCallCount(index), { id: call['id'], name: call['name'], value: call['args'] ?? {} });
       }
       return true;
     }
@@ -263,27 +234,18 @@ function parseEmbedContentRequest(body: unknown, route: RouteMatch, _options: Co
   return compact({ model: geminiModel(request, route), stream: false, params: compact({ embeddingDimensions: dimensions }) });
 }
 
-class EmbedContentAccumulator implements ResponseAccumulator {
-  #usage: Usage = {};
-  #error: ResponseError | undefined;
-
-  /** embedContent answers carry no model. */
-  readonly responseModel = undefined;
-
+class EmbedContentAccumulator extends ResponseAccumulatorBase {
+  // embedContent answers carry no model, id or finish reason: only usage and errors are read.
   onJson(body: unknown): void {
-    this.#error ??= errorFromBody(body);
+    this.error ??= errorFromBody(body);
     const meta = asRecord(field(asRecord(body), 'usageMetadata', 'usage_metadata'));
     const input = firstDefined(asCount(meta?.['promptTokenCount']), asCount(meta?.['totalTokenCount']));
-    if (input !== undefined) this.#usage = { inputTokens: input };
+    if (input !== undefined) this.usage.replace({ inputTokens: input });
   }
 
   onEvent(_eventName: string | undefined, data: unknown): boolean {
     this.onJson(data);
     return false;
-  }
-
-  finish(): ResponseInfo {
-    return toResponseInfo({ finishReasons: [], usage: this.#usage, error: this.#error, outputChars: 0 });
   }
 }
 

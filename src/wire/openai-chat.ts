@@ -10,9 +10,8 @@
  * - in-band errors in a 200 stream: a chunk with `error` (OpenRouter) or `event: error` (Groq);
  * - chunks without `choices` and SSE comments never break anything.
  */
-import { FinishReasons, FirstValue, UsageTracker, toResponseInfo } from './accumulate';
+import { FirstValue, ResponseAccumulatorBase, type ResponseParts } from './accumulate';
 import {
-  OutputCollector,
   genericPart,
   mediaPart,
   normaliseRole,
@@ -27,15 +26,7 @@ import {
 } from './content';
 import { OTHER_ERROR_TYPE, errorFromBody } from './errors';
 import { openAiIncludeUsage, openAiOutputType, openAiSamplingParams, readOpenAiUsage } from './openai-common';
-import type {
-  CodecOptions,
-  RequestInfo,
-  ResponseAccumulator,
-  ResponseError,
-  ResponseInfo,
-  RouteMatch,
-  WireCodec,
-} from './types';
+import type { CodecOptions, RequestInfo, RouteMatch, WireCodec } from './types';
 import { asArray, asCount, asInteger, asRecord, asScalarString, asString, compact, firstDefined, getPath, type JsonRecord } from './values';
 import { openAiToolDefinitions } from './tool-definitions';
 import { JSON_STRING_BODY, decodeJsonStringBody, matchJsonEvent } from './json-text';
@@ -177,29 +168,13 @@ class ContentOnlyDeltas {
   }
 }
 
-class ChatCompletionAccumulator implements ResponseAccumulator {
-  readonly #id = new FirstValue();
-  readonly #model = new FirstValue();
-  readonly #finishReasons = new FinishReasons();
-  readonly #usage = new UsageTracker();
-  readonly #output: OutputCollector | undefined;
+class ChatCompletionAccumulator extends ResponseAccumulatorBase {
   readonly #serviceTier = new FirstValue();
   readonly #fingerprint = new FirstValue();
-  #costUsd: number | undefined;
-  #error: ResponseError | undefined;
-  #outputChars = 0;
   readonly #contentOnly = new ContentOnlyDeltas();
 
-  get responseModel(): string | undefined {
-    return this.#model.value;
-  }
-
-  constructor(options: CodecOptions) {
-    this.#output = options.captureContent ? new OutputCollector(options.maxContentLength) : undefined;
-  }
-
   onJson(body: unknown): void {
-    this.#error ??= errorFromBody(body);
+    this.error ??= errorFromBody(body);
     const response = asRecord(body);
     if (response === undefined) return;
     this.#identity(response);
@@ -207,7 +182,7 @@ class ChatCompletionAccumulator implements ResponseAccumulator {
       const choice = asRecord(value);
       if (choice === undefined) return;
       const index = asInteger(choice['index']) ?? position;
-      this.#finishReasons.set(index, choice['finish_reason']);
+      this.finishReasons.set(index, choice['finish_reason']);
       const message = asRecord(choice['message']);
       if (message !== undefined) this.#message(index, message, false);
     });
@@ -216,19 +191,19 @@ class ChatCompletionAccumulator implements ResponseAccumulator {
 
   onEvent(eventName: string | undefined, data: unknown): boolean {
     if (eventName === 'error') {
-      this.#error ??= errorFromBody(data) ?? { type: OTHER_ERROR_TYPE };
+      this.error ??= errorFromBody(data) ?? { type: OTHER_ERROR_TYPE };
       return false;
     }
     const chunk = asRecord(data);
     if (chunk === undefined) return false; // `[DONE]`, keep-alives, junk
-    this.#error ??= errorFromBody(chunk);
+    this.error ??= errorFromBody(chunk);
     this.#identity(chunk);
     let output = false;
     asArray(chunk['choices'])?.forEach((value, position) => {
       const choice = asRecord(value);
       if (choice === undefined) return;
       const index = asInteger(choice['index']) ?? position;
-      this.#finishReasons.set(index, choice['finish_reason']);
+      this.finishReasons.set(index, choice['finish_reason']);
       const delta = asRecord(choice['delta']);
       if (delta !== undefined && this.#message(index, delta, true)) output = true;
     });
@@ -238,46 +213,35 @@ class ChatCompletionAccumulator implements ResponseAccumulator {
 
   onEventText(eventName: string | undefined, data: string): boolean | undefined {
     // Until id and model are known, a chunk's own could still be the first ones: parse it.
-    if (eventName === 'error' || this.#id.value === undefined || this.#model.value === undefined) return undefined;
+    if (eventName === 'error' || this.id.value === undefined || this.model.value === undefined) return undefined;
     const delta = this.#contentOnly.read(data);
     if (delta === undefined) return undefined;
     // What #message does for a delta that is only `content`.
-    this.#outputChars += delta.text.length;
-    this.#output?.appendText(delta.index, delta.text);
+    this.outputChars += delta.text.length;
+    this.output?.appendText(delta.index, delta.text);
     return delta.text.length > 0;
   }
 
-  finish(): ResponseInfo {
-    return toResponseInfo({
-      responseModel: this.#model.value,
-      responseId: this.#id.value,
-      finishReasons: this.#finishReasons.list(),
-      usage: this.#usage.usage,
-      error: this.#error,
-      outputChars: this.#outputChars,
-      reportedCostUsd: this.#costUsd,
-      outputMessages: this.#output?.messages((index) => this.#finishReasons.get(index)),
-      serviceTier: this.#serviceTier.value,
-      systemFingerprint: this.#fingerprint.value,
-    });
+  protected override extraParts(): Partial<ResponseParts> {
+    return { serviceTier: this.#serviceTier.value, systemFingerprint: this.#fingerprint.value };
   }
 
   #identity(record: JsonRecord): void {
     // Read until the id is known: every chunk repeats them, the first one (or the whole body) suffices.
-    if (this.#id.value === undefined) {
+    if (this.id.value === undefined) {
       this.#serviceTier.offer(record['service_tier']);
       this.#fingerprint.offer(record['system_fingerprint']);
     }
-    this.#id.offer(record['id']);
-    this.#model.offer(record['model']);
+    this.id.offer(record['id']);
+    this.model.offer(record['model']);
   }
 
   #usageFrom(record: JsonRecord): void {
     for (const source of [record['usage'], getPath(record, 'x_groq', 'usage')]) {
       const read = readOpenAiUsage(source);
       if (read === undefined) continue;
-      this.#usage.merge(read.usage);
-      if (read.costUsd !== undefined) this.#costUsd = read.costUsd;
+      this.usage.merge(read.usage);
+      if (read.costUsd !== undefined) this.costUsd = read.costUsd;
     }
   }
 
@@ -296,16 +260,16 @@ class ChatCompletionAccumulator implements ResponseAccumulator {
     toolCalls.forEach((value, position) => {
       const fn = asRecord(getPath(value, 'function'));
       chars += textLength(fn?.['arguments']);
-      if (this.#output === undefined) return;
+      if (this.output === undefined) return;
       const toolIndex = streamed ? (asInteger(getPath(value, 'index')) ?? position) : position;
-      this.#output.toolCall(index, toolIndex, { id: getPath(value, 'id'), name: fn?.['name'], argsDelta: fn?.['arguments'] });
+      this.output.toolCall(index, toolIndex, { id: getPath(value, 'id'), name: fn?.['name'], argsDelta: fn?.['arguments'] });
     });
-    this.#outputChars += chars;
-    if (this.#output !== undefined) {
-      this.#output.setRole(index, message['role']);
-      this.#output.appendReasoning(index, reasoning);
-      this.#output.appendText(index, text);
-      if (refusal !== undefined) this.#output.appendText(index, refusal);
+    this.outputChars += chars;
+    if (this.output !== undefined) {
+      this.output.setRole(index, message['role']);
+      this.output.appendReasoning(index, reasoning);
+      this.output.appendText(index, text);
+      if (refusal !== undefined) this.output.appendText(index, refusal);
     }
     return chars > 0 || toolCalls.length > 0;
   }

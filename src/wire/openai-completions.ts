@@ -2,11 +2,11 @@
  * Legacy OpenAI Completions (`POST …/completions`, object `text_completion`): a `prompt` in,
  * `choices[].text` out, as one JSON body or SSE chunks of the same shape.
  */
-import { FinishReasons, FirstValue, UsageTracker, toResponseInfo } from './accumulate';
-import { OutputCollector, textPart, type InputMessage } from './content';
+import { ResponseAccumulatorBase } from './accumulate';
+import { textPart, type InputMessage } from './content';
 import { OTHER_ERROR_TYPE, errorFromBody } from './errors';
 import { openAiIncludeUsage, openAiSamplingParams, readOpenAiUsage } from './openai-common';
-import type { CodecOptions, RequestInfo, ResponseAccumulator, ResponseError, ResponseInfo, RouteMatch, WireCodec } from './types';
+import type { CodecOptions, RequestInfo, RouteMatch, WireCodec } from './types';
 import { asArray, asCount, asInteger, asRecord, asScalarString, asString, compact, type JsonRecord } from './values';
 
 function parseCompletionRequest(body: unknown, route: RouteMatch, options: CodecOptions): RequestInfo {
@@ -29,75 +29,45 @@ function parseCompletionRequest(body: unknown, route: RouteMatch, options: Codec
   return compact(info);
 }
 
-class CompletionAccumulator implements ResponseAccumulator {
-  readonly #id = new FirstValue();
-  readonly #model = new FirstValue();
-  readonly #finishReasons = new FinishReasons();
-  readonly #usage = new UsageTracker();
-  readonly #output: OutputCollector | undefined;
-  #error: ResponseError | undefined;
-  #costUsd: number | undefined;
-  #outputChars = 0;
-
-  get responseModel(): string | undefined {
-    return this.#model.value;
-  }
-
-  constructor(options: CodecOptions) {
-    this.#output = options.captureContent ? new OutputCollector(options.maxContentLength) : undefined;
-  }
-
+class CompletionAccumulator extends ResponseAccumulatorBase {
   onJson(body: unknown): void {
-    this.#error ??= errorFromBody(body);
+    this.error ??= errorFromBody(body);
     const response = asRecord(body);
     if (response !== undefined) this.#chunk(response);
   }
 
   onEvent(eventName: string | undefined, data: unknown): boolean {
     if (eventName === 'error') {
-      this.#error ??= errorFromBody(data) ?? { type: OTHER_ERROR_TYPE };
+      this.error ??= errorFromBody(data) ?? { type: OTHER_ERROR_TYPE };
       return false;
     }
     const chunk = asRecord(data);
     if (chunk === undefined) return false;
-    this.#error ??= errorFromBody(chunk);
+    this.error ??= errorFromBody(chunk);
     return this.#chunk(chunk);
-  }
-
-  finish(): ResponseInfo {
-    return toResponseInfo({
-      responseModel: this.#model.value,
-      responseId: this.#id.value,
-      finishReasons: this.#finishReasons.list(),
-      usage: this.#usage.usage,
-      error: this.#error,
-      outputChars: this.#outputChars,
-      reportedCostUsd: this.#costUsd,
-      outputMessages: this.#output?.messages((index) => this.#finishReasons.get(index)),
-    });
   }
 
   /** A whole response or one chunk; true when it carried generated text. */
   #chunk(record: JsonRecord): boolean {
-    this.#id.offer(record['id']);
-    this.#model.offer(record['model']);
+    this.id.offer(record['id']);
+    this.model.offer(record['model']);
     let output = false;
     asArray(record['choices'])?.forEach((value, position) => {
       const choice = asRecord(value);
       if (choice === undefined) return;
       const index = asInteger(choice['index']) ?? position;
-      this.#finishReasons.set(index, choice['finish_reason']);
+      this.finishReasons.set(index, choice['finish_reason']);
       const text = asString(choice['text']);
       if (text !== undefined && text.length > 0) {
         output = true;
-        this.#outputChars += text.length;
-        this.#output?.appendText(index, text);
+        this.outputChars += text.length;
+        this.output?.appendText(index, text);
       }
     });
     const usage = readOpenAiUsage(record['usage']);
     if (usage !== undefined) {
-      this.#usage.merge(usage.usage);
-      if (usage.costUsd !== undefined) this.#costUsd = usage.costUsd;
+      this.usage.merge(usage.usage);
+      if (usage.costUsd !== undefined) this.costUsd = usage.costUsd;
     }
     return output;
   }

@@ -2,9 +2,9 @@
  * OpenAI-style embeddings (`POST …/embeddings`): only input tokens exist. Output tokens stay
  * undefined even when a vendor sends `completion_tokens: 0` (Mistral), and there is no finish reason.
  */
-import { FirstValue, toResponseInfo } from './accumulate';
+import { ResponseAccumulatorBase } from './accumulate';
 import { errorFromBody } from './errors';
-import type { CodecOptions, RequestInfo, ResponseAccumulator, ResponseError, ResponseInfo, RouteMatch, WireCodec, Usage } from './types';
+import type { CodecOptions, RequestInfo, RouteMatch, WireCodec } from './types';
 import { asCount, asRecord, asScalarString, asString, compact, firstDefined, getPath } from './values';
 
 function parseEmbeddingsRequest(body: unknown, route: RouteMatch, _options: CodecOptions): RequestInfo {
@@ -20,41 +20,21 @@ function parseEmbeddingsRequest(body: unknown, route: RouteMatch, _options: Code
   });
 }
 
-class EmbeddingsAccumulator implements ResponseAccumulator {
-  readonly #id = new FirstValue();
-  readonly #model = new FirstValue();
-  #usage: Usage = {};
-  #error: ResponseError | undefined;
-
-  get responseModel(): string | undefined {
-    return this.#model.value;
-  }
-
+class EmbeddingsAccumulator extends ResponseAccumulatorBase {
   onJson(body: unknown): void {
-    this.#error ??= errorFromBody(body);
+    this.error ??= errorFromBody(body);
     const response = asRecord(body);
     if (response === undefined) return;
-    this.#id.offer(response['id']);
-    this.#model.offer(response['model']);
+    this.id.offer(response['id']);
+    this.model.offer(response['model']);
     const input = firstDefined(asCount(getPath(response, 'usage', 'prompt_tokens')), asCount(getPath(response, 'usage', 'total_tokens')));
-    if (input !== undefined) this.#usage = { inputTokens: input };
+    if (input !== undefined) this.usage.replace({ inputTokens: input });
   }
 
   onEvent(_eventName: string | undefined, data: unknown): boolean {
     // Embeddings do not stream; a relay that frames the body as one SSE event is still read.
     this.onJson(data);
     return false;
-  }
-
-  finish(): ResponseInfo {
-    return toResponseInfo({
-      responseModel: this.#model.value,
-      responseId: this.#id.value,
-      finishReasons: [],
-      usage: this.#usage,
-      error: this.#error,
-      outputChars: 0,
-    });
   }
 }
 

@@ -6,10 +6,9 @@
  * The API has no finish reason; like the fixtures' oracle, the final response `status`
  * (`completed`, `incomplete`, `failed`, `cancelled`) is reported as the finish reason.
  */
-import { FirstValue, UsageTracker, toResponseInfo } from './accumulate';
+import { FirstValue, ResponseAccumulatorBase, type ResponseParts } from './accumulate';
 import { openAiToolDefinitions } from './tool-definitions';
 import {
-  OutputCollector,
   capValue,
   genericPart,
   mediaPart,
@@ -24,8 +23,11 @@ import {
 } from './content';
 import { OTHER_ERROR_TYPE, errorFromBody, errorFromObject } from './errors';
 import { readOpenAiUsage } from './openai-common';
-import type { CodecOptions, RequestInfo, ResponseAccumulator, ResponseError, ResponseInfo, RouteMatch, Usage, WireCodec } from './types';
+import type { CodecOptions, RequestInfo, RouteMatch, Usage, WireCodec } from './types';
 import { asArray, asCount, asInteger, asNumber, asRecord, asScalarString, asString, compact, getPath, type JsonRecord } from './values';
+
+/** The events that end a stream (see stream-end.ts). */
+const TERMINAL_EVENT_TYPES: ReadonlySet<string> = new Set(['response.completed', 'response.failed', 'response.incomplete']);
 
 /** Statuses that are not an outcome yet (a cut stream must not report them as the finish reason). */
 const PENDING_STATUSES = new Set(['in_progress', 'queued']);
@@ -130,28 +132,13 @@ function isResponseObject(record: JsonRecord): boolean {
   return record['object'] === 'response' || typeof record['status'] === 'string' || Array.isArray(record['output']);
 }
 
-class ResponsesAccumulator implements ResponseAccumulator {
-  readonly #id = new FirstValue();
-  readonly #model = new FirstValue();
-  readonly #usage = new UsageTracker();
-  readonly #output: OutputCollector | undefined;
+class ResponsesAccumulator extends ResponseAccumulatorBase {
   readonly #serviceTier = new FirstValue();
-  #status: string | undefined;
-  #error: ResponseError | undefined;
-  #outputChars = 0;
-
-  get responseModel(): string | undefined {
-    return this.#model.value;
-  }
-
-  constructor(options: CodecOptions) {
-    this.#output = options.captureContent ? new OutputCollector(options.maxContentLength) : undefined;
-  }
 
   onJson(body: unknown): void {
     const response = asRecord(body);
     if (response === undefined || !isResponseObject(response)) {
-      this.#error ??= errorFromBody(body);
+      this.error ??= errorFromBody(body);
       return;
     }
     this.#response(response);
@@ -161,12 +148,12 @@ class ResponsesAccumulator implements ResponseAccumulator {
   onEvent(eventName: string | undefined, data: unknown): boolean {
     const event = asRecord(data);
     if (event === undefined) {
-      if (eventName === 'error') this.#error ??= { type: OTHER_ERROR_TYPE };
+      if (eventName === 'error') this.error ??= { type: OTHER_ERROR_TYPE };
       return false;
     }
     const type = asString(event['type']) ?? eventName ?? '';
     if (type === 'error' || eventName === 'error') {
-      this.#error ??= errorFromBody(event) ?? { type: OTHER_ERROR_TYPE };
+      this.error ??= errorFromBody(event) ?? { type: OTHER_ERROR_TYPE };
       return false;
     }
     const response = asRecord(event['response']);
@@ -178,49 +165,40 @@ class ResponsesAccumulator implements ResponseAccumulator {
     if (type === 'response.output_item.added') {
       const item = asRecord(event['item']);
       if (item?.['type'] === 'function_call') {
-        this.#output?.toolCall(0, asInteger(event['output_index']) ?? 0, { id: item['call_id'], name: item['name'] });
+        this.output?.toolCall(0, asInteger(event['output_index']) ?? 0, { id: item['call_id'], name: item['name'] });
       }
       return false;
     }
     if (!type.endsWith('.delta')) return false;
     const delta = asString(event['delta']);
     if (delta !== undefined && !type.includes('audio')) {
-      this.#outputChars += delta.length;
-      if (type === 'response.output_text.delta' || type === 'response.refusal.delta') this.#output?.appendText(0, delta);
-      else if (type.startsWith('response.reasoning')) this.#output?.appendReasoning(0, delta);
+      this.outputChars += delta.length;
+      if (type === 'response.output_text.delta' || type === 'response.refusal.delta') this.output?.appendText(0, delta);
+      else if (type.startsWith('response.reasoning')) this.output?.appendReasoning(0, delta);
       else if (type === 'response.function_call_arguments.delta') {
-        this.#output?.toolCall(0, asInteger(event['output_index']) ?? 0, { argsDelta: delta });
+        this.output?.toolCall(0, asInteger(event['output_index']) ?? 0, { argsDelta: delta });
       }
     }
     return true;
   }
 
-  finish(): ResponseInfo {
-    return toResponseInfo({
-      responseModel: this.#model.value,
-      responseId: this.#id.value,
-      finishReasons: this.#status !== undefined ? [this.#status] : [],
-      usage: this.#usage.usage,
-      error: this.#error,
-      outputChars: this.#outputChars,
-      outputMessages: this.#output?.messages(() => this.#status),
-      serviceTier: this.#serviceTier.value,
-    });
+  protected override extraParts(): Partial<ResponseParts> {
+    return { serviceTier: this.#serviceTier.value };
   }
 
   #response(response: JsonRecord): void {
-    this.#id.offer(response['id']);
-    this.#model.offer(response['model']);
+    this.id.offer(response['id']);
+    this.model.offer(response['model']);
     // `response.created` says `auto`; the final response names the tier that served it.
     const tier = asScalarString(response['service_tier']);
     if (tier !== undefined && tier !== 'auto') this.#serviceTier.offer(tier);
     const status = asScalarString(response['status']);
-    if (status !== undefined && !PENDING_STATUSES.has(status)) this.#status = status;
+    if (status !== undefined && !PENDING_STATUSES.has(status)) this.finishReasons.set(0, status);
     const usage = readResponsesUsage(response['usage']);
-    if (usage !== undefined) this.#usage.merge(usage);
+    if (usage !== undefined) this.usage.merge(usage);
     const error = asRecord(response['error']);
-    if (error !== undefined) this.#error ??= errorFromObject(error);
-    else if (status === 'failed') this.#error ??= { type: OTHER_ERROR_TYPE };
+    if (error !== undefined) this.error ??= errorFromObject(error);
+    else if (status === 'failed') this.error ??= { type: OTHER_ERROR_TYPE };
   }
 
   /** One output item of a whole (non-streamed) response. */
@@ -232,19 +210,19 @@ class ResponsesAccumulator implements ResponseAccumulator {
         const part = asRecord(value);
         const text = asString(part?.['text']) ?? asString(part?.['refusal']);
         if (text === undefined) continue;
-        this.#outputChars += text.length;
-        this.#output?.appendText(0, text);
+        this.outputChars += text.length;
+        this.output?.appendText(0, text);
       }
     } else if (type === 'function_call') {
       const args = asString(item['arguments']);
-      this.#outputChars += args?.length ?? 0;
-      this.#output?.toolCall(0, this.#output.toolCallCount(0), { id: item['call_id'], name: item['name'], argsDelta: args });
+      this.outputChars += args?.length ?? 0;
+      this.output?.toolCall(0, this.output.toolCallCount(0), { id: item['call_id'], name: item['name'], argsDelta: args });
     } else if (type === 'reasoning') {
       for (const entry of asArray(item['summary']) ?? []) {
         const text = asString(getPath(entry, 'text'));
         if (text === undefined) continue;
-        this.#outputChars += text.length;
-        this.#output?.appendReasoning(0, text);
+        this.outputChars += text.length;
+        this.output?.appendReasoning(0, text);
       }
     }
   }
@@ -255,6 +233,10 @@ export const openAiResponsesCodec: WireCodec = {
   format: 'openai.responses',
   parseRequest: parseResponsesRequest,
   createResponseAccumulator: (_request, options) => new ResponsesAccumulator(options),
+  isStreamEnd: (eventName, data) => {
+    const type = eventName ?? asRecord(data)?.['type'];
+    return typeof type === 'string' && TERMINAL_EVENT_TYPES.has(type);
+  },
   // `output[].content[].logprobs`: never read; captured content is strings (texts, arguments).
   responseSkipKeys: new Set(['logprobs']),
 };

@@ -158,4 +158,9 @@ export interface WireCodec {
    * anything the codec reads anywhere in the body, nor a member of data it captures whole.
    */
   responseSkipKeys?: ReadonlySet<string>;
+  /**
+   * Whether an SSE event is the stream's last: after it an SDK may cancel the response as its
+   * normal clean-up (see stream-end.ts). `[DONE]` ends every dialect's stream and is not asked here.
+   */
+  isStreamEnd?(eventName: string | undefined, data: unknown): boolean;
 }

@@ -6,8 +6,8 @@
 import * as zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { LlmCall } from '../../src/hook/llm-call';
-import type { FinishedCall } from '../../src/hook/llm-call';
-import type { CallStart } from '../../src/telemetry/call-outcome';
+import type { FinishedCall } from '../../src/call/call';
+import type { CallStart } from '../../src/call/call';
 import { matchRoute, providerName } from '../../src/wire/index';
 import { delay, eventually } from './hardening-kit';
 

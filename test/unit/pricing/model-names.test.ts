@@ -5,8 +5,10 @@ import {
   canonicalModelName,
   isKnownModel,
   isSubstitution,
+  MAX_REMEMBERED_VERDICTS,
   modelFamily,
   normalizeModelForLookup,
+  SubstitutionCheck,
 } from '../../../src/pricing/model-names';
 import { PriceBook } from '../../../src/pricing/price-book';
 import { FIXTURES_DIR } from '../../support/llm-wire-fixtures';
@@ -163,5 +165,20 @@ describe('isSubstitution', () => {
     }
     // Most recordings name a model the table knows, so the verdicts above were real ones.
     expect(judged).toBeGreaterThan(30);
+  });
+});
+
+describe('SubstitutionCheck', () => {
+  it('gives the verdicts of isSubstitution, remembered per instance within a bound', () => {
+    const check = new SubstitutionCheck();
+    expect(check.isSubstitution('gpt-4.1', 'gpt-4.1-mini')).toBe(true);
+    expect(check.isSubstitution('gpt-4.1', 'gpt-4.1-mini')).toBe(true);
+    expect(check.isSubstitution('gpt-4.1', 'gpt-4.1-2025-04-14')).toBe(false);
+    expect(check.isSubstitution(undefined, 'gpt-4.1')).toBe(false);
+    expect(check.size).toBe(2);
+    expect(new SubstitutionCheck().size).toBe(0);
+    for (let i = 0; i < MAX_REMEMBERED_VERDICTS + 10; i++) check.isSubstitution('gpt-4o', `model-${i}`);
+    expect(check.size).toBeLessThanOrEqual(MAX_REMEMBERED_VERDICTS);
+    expect(check.isSubstitution('gpt-4o', 'gpt-4o-mini')).toBe(true);
   });
 });

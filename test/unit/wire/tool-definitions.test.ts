@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { requestAttributes } from '../../../src/telemetry/call-outcome';
+import { requestAttributes } from '../../../src/telemetry/span-attributes';
 import { schemaErrors } from '../../support/genai-schema';
 import { CAPTURE, NO_CAPTURE, parseRequest } from './codec-harness';
 

@@ -1,14 +1,11 @@
 /*
- * What one finished relay call amounted to, and its mapping to span attributes and metric
- * attributes. Pure: no OpenTelemetry runtime values.
+ * A call's start, request and outcome (src/call) as span attributes. Pure: no OpenTelemetry
+ * runtime values.
  */
 import type { Attributes } from '@opentelemetry/api';
-import type { CallCost } from '../pricing/cost';
-import { DEFAULT_MAX_CONTENT_ATTRIBUTE_LENGTH } from '../config';
+import type { CallOutcome, CallStart } from '../call/call';
 import { contentAttributeJson } from '../wire/content';
-import { OTHER_ERROR_TYPE, sanitizeErrorLabel } from '../wire/errors';
-import type { RequestInfo, ResponseError, ResponseInfo, RouteMatch } from '../wire/types';
-import { compact } from '../wire/values';
+import type { RequestInfo } from '../wire/types';
 import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_EMBEDDINGS_DIMENSION_COUNT,
@@ -61,37 +58,8 @@ import {
   ATTR_URL_FULL,
 } from './semconv';
 
-/** What is known about a call when its request line is seen. */
-export interface CallStart {
-  method: string;
-  /** Redacted URL. */
-  url: string;
-  route: RouteMatch;
-  provider: string;
-  serverAddress: string;
-  serverPort: number;
-  /** Set when the relay probe made this call. */
-  probe?: string;
-}
-
-export interface CallOutcome extends CallStart {
-  request: RequestInfo;
-  response?: ResponseInfo;
-  statusCode?: number;
-  /** Low-cardinality failure class, or undefined for a successful call. */
-  errorType?: string;
-  /** The vendor's error class from the body, when there was one. */
-  vendorErrorType?: string;
-  retryAfterHeader?: string;
-  /** Seconds from request start to the first output chunk (streaming calls only). */
-  timeToFirstChunk?: number;
-  cost?: CallCost;
-  /** The model has no price (and the relay reported none). */
-  unpriced: boolean;
-  substituted: boolean;
-  /** The SDK's retry count of this attempt (`x-stainless-retry-count`), when > 0. */
-  resendCount?: number;
-}
+/** `maxContentAttributeLength` by default: well under OTLP message limits (gRPC: 4 MiB per export request) even in UTF-8. */
+export const DEFAULT_MAX_CONTENT_ATTRIBUTE_LENGTH = 128 * 1024;
 
 /** `{operation} {model}` per the conventions; just the operation when no model is known. */
 export function spanName(operation: string, model: string | undefined): string {
@@ -223,43 +191,4 @@ export function outcomeAttributes(
   if (outcome.substituted) attributes[ATTR_LLM_RELAY_MODEL_SUBSTITUTED] = true;
   if (outcome.provider === 'openai') Object.assign(attributes, openAiAttributes(outcome));
   return attributes;
-}
-
-/**
- * The response without any string from its body that `echoes` (a piece of the request's own
- * credentials, see echoesCredential): such a response model, id or finish reason is dropped, and
- * such an error class becomes `_OTHER`. Returns the response itself when nothing echoes.
- */
-export function withoutEchoes(response: ResponseInfo, echoes: (text: string) => boolean): ResponseInfo {
-  const echoed = (value: string | undefined) => value !== undefined && echoes(value);
-  const error = response.error;
-  const errorEchoes = error !== undefined && (echoed(error.type) || echoed(error.code));
-  if (!errorEchoes && !echoed(response.responseModel) && !echoed(response.responseId) && !response.finishReasons.some(echoes)) {
-    return response;
-  }
-  let screenedError: ResponseError | undefined;
-  if (error !== undefined) {
-    screenedError = { type: echoed(error.type) ? OTHER_ERROR_TYPE : error.type };
-    if (error.code !== undefined && !echoed(error.code)) screenedError.code = error.code;
-  }
-  return compact({
-    ...response,
-    responseModel: echoed(response.responseModel) ? undefined : response.responseModel,
-    responseId: echoed(response.responseId) ? undefined : response.responseId,
-    finishReasons: response.finishReasons.filter(reason => !echoes(reason)),
-    error: screenedError,
-  });
-}
-
-/**
- * error.type for a transport failure: the error's code or name (`UND_ERR_SOCKET`, `ECONNREFUSED`,
- * `AbortError`), never its message; `_OTHER` when that is not code-shaped (see sanitizeErrorLabel).
- */
-export function transportErrorType(error: unknown): string {
-  const e = error as { code?: unknown; name?: unknown } | undefined;
-  const raw =
-    (typeof e?.code === 'string' && e.code) ||
-    (typeof e?.name === 'string' && e.name !== 'Error' && e.name) ||
-    (error instanceof Error ? error.constructor.name : '');
-  return sanitizeErrorLabel(raw) ?? OTHER_ERROR_TYPE;
 }

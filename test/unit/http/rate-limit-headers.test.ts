@@ -3,7 +3,7 @@
  * send, and retry-after in both of its forms.
  */
 import { describe, expect, it } from 'vitest';
-import { parseRateLimitHeaders, parseRetryAfter, RATE_LIMIT_HEADER_NAMES } from '../../../src/telemetry/rate-limit-headers';
+import { parseRateLimitHeaders, parseRetryAfter, RATE_LIMIT_HEADER_NAMES } from '../../../src/http/rate-limit-headers';
 
 const headers = (entries: Record<string, string>) => new Map(Object.entries(entries));
 

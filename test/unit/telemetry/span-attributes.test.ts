@@ -1,5 +1,5 @@
 /*
- * What a finished call becomes on its span: names, attributes, error classes. Metric labels are
+ * What a call becomes on its span: names and attributes. Metric labels are
  * built elsewhere (metrics.ts); here only the span side.
  */
 import { describe, expect, it } from 'vitest';
@@ -8,19 +8,11 @@ import {
   requestAttributes,
   spanName,
   startAttributes,
-  transportErrorType,
-  withoutEchoes,
-} from '../../../src/telemetry/call-outcome';
-import type { CallOutcome, CallStart } from '../../../src/telemetry/call-outcome';
+} from '../../../src/telemetry/span-attributes';
+import type { CallOutcome, CallStart } from '../../../src/call/call';
+import { CHAT_CALL_START } from '../../support/calls';
 
-const start: CallStart = {
-  method: 'POST',
-  url: 'https://relay.example.com/v1/chat/completions',
-  route: { format: 'openai.chat_completions', operation: 'chat' },
-  provider: 'openai',
-  serverAddress: 'relay.example.com',
-  serverPort: 443,
-};
+const start: CallStart = CHAT_CALL_START;
 
 function outcome(overrides: Partial<CallOutcome> = {}): CallOutcome {
   return {
@@ -197,48 +189,6 @@ describe('outcomeAttributes', () => {
     expect(outcomeAttributes(outcome({ response: undefined, statusCode: undefined, errorType: 'timeout' }), false)).toEqual({
       'error.type': 'timeout',
     });
-  });
-});
-
-describe('withoutEchoes', () => {
-  const key = 'sk-proj-Q7vX2mN9pL4tR8wZ1cK6bH3jYf5';
-  const echoes = (text: string) => text.includes(key.slice(9, 17));
-
-  it('drops every body-given string that echoes a credential; the error keeps a class', () => {
-    const response = {
-      responseModel: `model-${key.slice(9, 17)}`,
-      responseId: key,
-      finishReasons: ['stop', key],
-      usage: { inputTokens: 3 },
-      error: { type: key.slice(8, 20), code: key.slice(9, 20) },
-    };
-    expect(withoutEchoes(response, echoes)).toEqual({ finishReasons: ['stop'], usage: { inputTokens: 3 }, error: { type: '_OTHER' } });
-  });
-
-  it('leaves a response without echoes as it is', () => {
-    const response = { responseModel: 'gpt-4.1', responseId: 'c1', finishReasons: ['stop'], usage: {}, error: { type: 'invalid_request_error', code: 'invalid_api_key' } };
-    expect(withoutEchoes(response, echoes)).toBe(response);
-  });
-});
-
-describe('transportErrorType', () => {
-  it('prefers the code, then a specific name, then the class name; never the message', () => {
-    expect(transportErrorType(Object.assign(new Error('socket hang up at 10.0.0.1'), { code: 'UND_ERR_SOCKET' }))).toBe('UND_ERR_SOCKET');
-    expect(transportErrorType(new DOMException('The operation was aborted', 'AbortError'))).toBe('AbortError');
-    expect(transportErrorType(new TypeError('fetch failed'))).toBe('TypeError');
-    class RelayGoneError extends Error {}
-    expect(transportErrorType(new RelayGoneError('gone'))).toBe('RelayGoneError');
-    expect(transportErrorType(new Error('plain'))).toBe('Error');
-  });
-
-  it('odd values still give a bounded, safe label', () => {
-    expect(transportErrorType(undefined)).toBe('_OTHER');
-    expect(transportErrorType('a string')).toBe('_OTHER');
-    expect(transportErrorType({ code: 'E CONN/RESET' })).toBe('E_CONN_RESET');
-    // Not code-shaped (too long, odd characters, a key where a code belongs): the semconv fallback.
-    expect(transportErrorType({ code: 'X'.repeat(500) })).toBe('_OTHER');
-    expect(transportErrorType({ code: 'bad type: "x"\n' })).toBe('_OTHER');
-    expect(transportErrorType({ code: 'sk-proj-4fT9qLm2Xc8Rv1Zb' })).toBe('_OTHER');
   });
 });
 

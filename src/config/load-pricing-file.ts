@@ -1,9 +1,11 @@
 /*
- * Reads a pricing file from disk. The one module under src/pricing that does I/O, kept apart so
- * the rest stays pure; it runs once at start-up, never on a request path.
+ * Reads the pricing file from disk and builds the price book from it: the only file I/O of the
+ * instrumentation, kept out of src/pricing so that pricing stays pure. It runs at start-up (and
+ * on setConfig), never on a request path.
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { parsePricingFile, type PricingFileResult } from './pricing-file';
+import { PriceBook } from '../pricing/price-book';
+import { parsePricingFile, type PricingFile, type PricingFileResult } from '../pricing/pricing-file';
 
 /** A pricing file larger than this is refused rather than read (the built-in table is ~30 KiB as JSON). */
 export const MAX_PRICING_FILE_BYTES = 1024 * 1024;
@@ -64,4 +66,27 @@ export function loadPricingFile(path: string): PricingFileResult {
       }
     }
   }
+}
+
+/** Where the price book's problems are said (the instrumentation's diag logger). */
+export interface PricingLog {
+  error(message: string): void;
+  warn(message: string): void;
+}
+
+/**
+ * The prices in force: the built-in table, the pricing file at `path` (when given), then `overrides`
+ * (prices given in code). What the file or the overrides get wrong is logged, prefixed with where it is.
+ */
+export function loadPriceBook(path: string | undefined, overrides: PricingFile | undefined, log: PricingLog): PriceBook {
+  let fileConfig: PricingFile | undefined;
+  if (path) {
+    const loaded = loadPricingFile(path);
+    for (const error of loaded.errors) log.error(`pricing file ${path}: ${error}`);
+    for (const warning of loaded.warnings) log.warn(`pricing file ${path}: ${warning}`);
+    fileConfig = loaded.file;
+  }
+  const book = PriceBook.create({ pricingFile: fileConfig, overrides });
+  for (const problem of book.problems) log.warn(`pricing: ${problem}`);
+  return book;
 }

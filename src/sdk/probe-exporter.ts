@@ -6,10 +6,10 @@ import { diag, metrics } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { LlmRelayInstrumentation } from '../instrumentation';
-import { resourceDetectorsFromEnv, settleResource } from '../sdk/resource-detectors';
+import { resourceDetectorsFromEnv, settleResource } from './resource-detectors';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version';
-import type { ResolvedProbeConfig } from './probe-config';
-import { RelayProbe } from './relay-probe';
+import type { ResolvedProbeConfig } from '../probe/probe-config';
+import { RelayProbe } from '../probe/relay-probe';
 import { envText } from '../config/env';
 
 export interface MetricsEndpoint {
