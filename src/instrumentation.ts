@@ -1,6 +1,5 @@
 import * as diagnosticsChannel from 'node:diagnostics_channel';
-import { context, propagation, SeverityNumber, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { Context, Span } from '@opentelemetry/api';
+import { context } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import { InstrumentationBase } from '@opentelemetry/instrumentation';
 import { resolveConfig } from './config';
@@ -9,54 +8,28 @@ import type { ResolvedConfig } from './config';
 import { callStart } from './call/call';
 import type { CallOutcome, FinishedCall } from './call/call';
 import { CallPricer } from './call/call-pricing';
-import { callOutcome } from './call/outcome';
-import { screenEchoes } from './call/screen-echoes';
 import { LlmCall } from './hook/llm-call';
 import type { LlmCallListener } from './hook/llm-call';
 import { IdleSweeper } from './hook/idle-sweeper';
 import { RelayMatcher, requestTarget } from './hook/relay-matcher';
 import { beforeRequestStart, subscribeToUndici } from './hook/undici-channels';
 import type { RequestObserver, UndiciRequest } from './hook/undici-channels';
-import { headerValue, requestStartHeaders, resendCountOf } from './http/headers';
-import { lastTraceparent } from './http/traceparent';
 import { SubstitutionCheck } from './pricing/model-names';
 import { PriceBook } from './pricing/price-book';
-import { outcomeAttributes, requestAttributes, spanName } from './telemetry/span-attributes';
-import { callParentContext, startCallSpan } from './telemetry/call-span';
+import { CallSpan } from './telemetry/call-span';
+import type { CallSpanHost } from './telemetry/call-span';
 import { LlmMetrics } from './telemetry/metrics';
-import { ATTR_HTTP_REQUEST_RESEND_COUNT } from './telemetry/semconv';
 import { UnknownRouteLog } from './telemetry/unknown-routes';
-import { insideSdkGenAiSpan, withoutUsage } from './telemetry/span-usage';
-import { EVENT_GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS, inferenceDetailsAttributes } from './telemetry/content-event';
 import type { LlmRelayInstrumentationConfig } from './types';
 import { UserHooks } from './user-hooks';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 import { matchRoute } from './wire/routes';
-import type { RequestInfo } from './wire/types';
 import { PROBE_CONTEXT_KEY } from './probe/probe-context';
 import { createRelayProbe } from './probe/relay-probe';
 import type { RelayProbe } from './probe/relay-probe';
 
 /** At most this many internal errors are written to the diag log; then one line says the rest are muted. */
 const MAX_LOGGED_INTERNAL_ERRORS = 10;
-/** The status description of a span whose call our own code failed on (the diag log has the error). */
-const INTERNAL_ERROR_STATUS = 'otel-llm-relay internal error: this span is incomplete (the call itself was unaffected)';
-
-interface CallState {
-  /**
-   * Started at `create`, or at the call's next event when an HTTP instrumentation that subscribed
-   * after us has yet to inject its traceparent: then our span nests under its HTTP span.
-   */
-  span: Span | undefined;
-  request: UndiciRequest;
-  activeContext: Context;
-  /** The request's traceparent header as read when the span started (undefined: none). */
-  traceparent?: string;
-  /** The call runs inside another layer's GenAI span (see spanUsage); only read when the option asks. */
-  insideSdkSpan?: boolean;
-  /** The SDK's retry count of this attempt, when above 0 (read with the traceparent). */
-  resendCount?: number;
-}
 
 /**
  * Observes every HTTP request undici makes (Node's `fetch` and the `undici` package) to an LLM API
@@ -70,11 +43,11 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
   declare private _resolved: ResolvedConfig | undefined;
   declare private _matcher: RelayMatcher | undefined;
   declare private _priceBook: PriceBook | undefined;
-  declare private _calls: Map<LlmCall, CallState> | undefined;
+  declare private _calls: Map<LlmCall, CallSpan> | undefined;
   declare private _sweeper: IdleSweeper | undefined;
   declare private _internalErrors: number | undefined;
   declare private _pricer: CallPricer | undefined;
-  declare private _substitutions: SubstitutionCheck | undefined;
+  declare private _spanHost: CallSpanHost | undefined;
   declare private _listener: LlmCallListener | undefined;
   declare private _probe: RelayProbe | undefined;
   declare private _unknownRoutes: UnknownRouteLog | undefined;
@@ -180,10 +153,10 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
 
   private _callListener(): LlmCallListener {
     this._listener ??= {
-      onRequestParsed: (call, request) => this._onRequestParsed(call, request),
+      onRequestParsed: (call, request) => this._calls?.get(call)?.requestParsed(request),
       onChunkGaps: (call, gaps, count) => {
         if (!this._metrics) return;
-        const models = { requestModel: this._requestModel(call), responseModel: call.responseModel };
+        const models = { requestModel: call.request?.model ?? call.start.route.urlModel, responseModel: call.responseModel };
         const extra = this._userHooks().metricAttributes(call.start, models.requestModel);
         this._metrics.recordChunkGaps(gaps, count, this._metrics.baseAttributes(call.start, models, extra));
       },
@@ -218,8 +191,8 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
       { captureContent: config.captureMessageContent, maxContentLength: config.maxContentLength },
       this._callListener()
     );
-    const state: CallState = { span: undefined, request, activeContext };
-    this._calls!.set(call, state);
+    const callSpan = new CallSpan(this._callSpanHost(), call, request, activeContext);
+    this._calls!.set(call, callSpan);
     this._ensureSweeper();
     // Another HTTP instrumentation (e.g. @opentelemetry/instrumentation-undici) subscribes to
     // sendHeaders; if it subscribed after us, it injects its traceparent only after this returns.
@@ -227,46 +200,26 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     // may also inject nothing (undici's debug logger under NODE_DEBUG=undici or fetch): so the span
     // starts, and ours is injected if still none is there, when undici starts writing the request.
     if (diagnosticsChannel.hasSubscribers('undici:client:sendHeaders')) {
-      if (config.propagateContext && !beforeRequestStart(request, () => this._startAndPropagate(call, state))) {
+      if (config.propagateContext && !beforeRequestStart(request, () => this._startDeferred(call))) {
         this._noteNotPropagated();
       }
       return call;
     }
-    let span: Span;
     try {
-      span = this._spanOf(call, state);
+      callSpan.start(config.propagateContext);
     } catch (err) {
       this._calls!.delete(call);
       throw err;
     }
-    if (config.propagateContext) this._propagate(span, state);
     return call;
   }
 
   /** The deferred start (see _onRequestCreated): runs inside undici's own call, so nothing may throw. */
-  private _startAndPropagate(call: LlmCall, state: CallState): void {
-    if (!this._calls?.has(call)) return;
-    let span: Span;
+  private _startDeferred(call: LlmCall): void {
     try {
-      span = this._spanOf(call, state);
+      this._calls?.get(call)?.start(true);
     } catch (err) {
       this._onInternalError(err, call);
-      return;
-    }
-    this._propagate(span, state);
-  }
-
-  /** Injects the span's context into the request, unless a traceparent was there when the span started. */
-  private _propagate(span: Span, state: CallState): void {
-    const request = state.request;
-    if (state.traceparent !== undefined || typeof request.addHeader !== 'function') return;
-    try {
-      const carrier: Record<string, string> = {};
-      propagation.inject(trace.setSpan(state.activeContext, span), carrier);
-      for (const [name, value] of Object.entries(carrier)) request.addHeader.call(request, name, value);
-    } catch (err) {
-      // E.g. a propagator value undici refuses as a header: the call is still followed, just not propagated.
-      this._onInternalError(err, undefined);
     }
   }
 
@@ -280,96 +233,37 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     );
   }
 
-  /** The call's span, started on first use (see CallState.span). */
-  private _spanOf(call: LlmCall, state: CallState): Span {
-    if (state.span) return state.span;
-    // Under a traceparent injected before us, when there is one (src/telemetry/call-span.ts).
-    const startHeaders = requestStartHeaders(state.request.headers);
-    state.traceparent = startHeaders.traceparent;
-    const injected = lastTraceparent(state.traceparent);
-    const span = startCallSpan(this.tracer, call.start, call.startedAt, callParentContext(state.activeContext, injected));
-    state.span = span;
-    if (this._settings().spanUsage === 'unless-sdk-span') {
-      state.insideSdkSpan = insideSdkGenAiSpan(
-        trace.getSpan(state.activeContext),
-        injected !== undefined,
-        headerValue(state.request.headers, 'user-agent')
-      );
-    }
-    // An SDK's retry: its attempt number on the span (HTTP semconv), and the call counts in llm_relay.retries.
-    state.resendCount = resendCountOf(startHeaders.retryCount);
-    if (state.resendCount !== undefined) span.setAttribute(ATTR_HTTP_REQUEST_RESEND_COUNT, state.resendCount);
-    this._userHooks().run('requestHook', span, call.start, this._requestModel(call));
-    return span;
-  }
-
-  private _onRequestParsed(call: LlmCall, request: RequestInfo): void {
-    const state = this._calls?.get(call);
-    if (!state) return;
-    const span = this._spanOf(call, state);
-    const model = request.model ?? call.start.route.urlModel;
-    span.updateName(spanName(call.start.route.operation, model));
-    const settings = this._settings();
-    span.setAttributes(
-      requestAttributes({ ...request, model }, settings.contentOnSpans, settings.maxContentAttributeLength)
-    );
-  }
-
-  private _requestModel(call: LlmCall): string | undefined {
-    return call.request?.model ?? call.start.route.urlModel;
+  /** What the calls' spans read from here: each asks on use, so a new config or provider applies. */
+  private _callSpanHost(): CallSpanHost {
+    this._spanHost ??= {
+      tracer: () => this.tracer,
+      logger: () => this.logger,
+      settings: () => this._settings(),
+      substitutions: new SubstitutionCheck(),
+      requestHook: (span, start, requestModel) => this._userHooks().run('requestHook', span, start, requestModel),
+      responseHook: (span, start, requestModel, outcome) =>
+        this._userHooks().run('responseHook', span, start, requestModel, outcome),
+      price: outcome => {
+        this._pricer ??= new CallPricer(() => this._prices(), message => this._diag.warn(message));
+        this._pricer.price(outcome);
+      },
+      onInternalError: error => this._onInternalError(error, undefined),
+    };
+    return this._spanHost;
   }
 
   private _onFinished(call: LlmCall, finished: FinishedCall): void {
-    const state = this._calls?.get(call);
-    if (!state) return;
+    const callSpan = this._calls?.get(call);
+    if (!callSpan) return;
     this._calls!.delete(call);
-    const config = this._settings();
-    // Started now if not yet (see CallState.span): its start reads the resend count.
-    const span = this._spanOf(call, state);
-    const request = state.request;
-    this._substitutions ??= new SubstitutionCheck();
-    const outcome = callOutcome(finished, {
-      screen: response => screenEchoes(response, request.headers, requestUrl(request)),
-      substitutions: this._substitutions,
-      resendCount: state.resendCount,
-    });
-    const { errorType } = outcome;
-    const requestModel = outcome.request.model;
+    let outcome: CallOutcome;
     try {
-      try {
-        this._pricer ??= new CallPricer(() => this._prices(), message => this._diag.warn(message));
-        this._pricer.price(outcome);
-      } catch (err) {
-        this._onInternalError(err, undefined);
-      }
-      const attributes = outcomeAttributes(outcome, config.contentOnSpans, config.maxContentAttributeLength);
-      const usageElsewhere = config.spanUsage === 'never' || (config.spanUsage === 'unless-sdk-span' && state.insideSdkSpan === true);
-      span.setAttributes(usageElsewhere ? withoutUsage(attributes) : attributes);
-      if (config.contentOnEvents) this._emitDetailsEvent(outcome, span, state, finished.endedAt);
-      if (errorType !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: errorType });
-      this._userHooks().run('responseHook', span, call.start, requestModel, outcome);
+      outcome = callSpan.finish(finished);
     } finally {
-      // Whatever failed above, the span ends and the call is released (the caller never sees it).
-      span.end(performance.timeOrigin + finished.endedAt);
+      // Whatever failed, the call is released (the caller never sees it).
       this._releaseWhenIdle();
     }
-
-    this._metrics?.recordFinished(finished, outcome, this._userHooks().metricAttributes(call.start, requestModel, outcome));
-  }
-
-  /** Content as the `gen_ai.client.inference.operation.details` event, in the span's context (src/telemetry/content-event.ts). */
-  private _emitDetailsEvent(outcome: CallOutcome, span: Span, state: CallState, endedAt: number): void {
-    try {
-      this.logger.emit({
-        eventName: EVENT_GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS,
-        timestamp: performance.timeOrigin + endedAt,
-        severityNumber: SeverityNumber.INFO,
-        context: trace.setSpan(state.activeContext, span),
-        attributes: inferenceDetailsAttributes(outcome, this._settings().maxContentAttributeLength),
-      });
-    } catch (err) {
-      this._onInternalError(err, undefined);
-    }
+    this._metrics?.recordFinished(finished, outcome, this._userHooks().metricAttributes(call.start, outcome.request.model, outcome));
   }
 
   private _onInternalError(error: unknown, call: LlmCall | undefined): void {
@@ -382,24 +276,10 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     }
     if (!call) return;
     call.drop();
-    const state = this._calls?.get(call);
+    const callSpan = this._calls?.get(call);
     this._calls?.delete(call);
     this._releaseWhenIdle();
-    if (!state) return;
-    try {
-      // Not yet started (see CallState.span): start it, so the failed call still shows.
-      const span = state.span ?? this._spanOf(call, state);
-      // Without a status the span would read as a success; its attributes are only what was read so far.
-      span.setStatus({ code: SpanStatusCode.ERROR, message: INTERNAL_ERROR_STATUS });
-      span.end();
-    } catch {
-      // a broken tracer must not hurt the app either
-      try {
-        state.span?.end();
-      } catch {
-        // see above
-      }
-    }
+    callSpan?.failInternally();
   }
 
   /** Ends calls whose body made no progress for idleTimeoutMs (src/hook/idle-sweeper.ts). */
@@ -407,9 +287,4 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     this._sweeper ??= new IdleSweeper(this._calls!, err => this._onInternalError(err, undefined));
     this._sweeper.ensure(this._settings().idleTimeoutMs);
   }
-}
-
-/** The request's URL as undici holds it (origin and path), credentials and all: for screening only. */
-function requestUrl(request: UndiciRequest): string {
-  return String(request.origin ?? '') + (typeof request.path === 'string' ? request.path : '');
 }
