@@ -44,30 +44,32 @@ export function layerRules() {
   return LAYERS.flatMap((layer, rank) => {
     const higher = LAYERS.slice(rank + 1).flatMap(l => l.modules);
     const below = LAYERS.slice(0, rank).flatMap(l => l.name);
-    return layer.modules.map(module => {
-      const siblings = layer.apart ? layer.modules.filter(m => m !== module) : [];
-      const forbidden = [...higher, ...siblings];
-      const own = siblings.length > 0 ? `itself (not ${siblings.map(m => `src/${m}`).join(', ')})` : 'its own layer';
-      /** @type {import('eslint').Linter.Config} */
-      const entry = {
-        files: filesOf(module),
-        rules: {
-          'no-restricted-imports': [
-            'error',
-            {
-              patterns: [
-                {
-                  regex: `^(?:${forbidden.map(to => specifierPattern(module, to)).join('|')})$`,
-                  message:
-                    `src/${module} is in layer "${layer.name}": it imports only ${own} and lower layers ` +
-                    `(${below.join(', ') || 'none'}); dependencies point down (docs/ARCHITECTURE.md, "Layers").`,
-                },
-              ],
-            },
-          ],
-        },
-      };
-      return forbidden.length > 0 ? [entry] : [];
-    }).flat();
+    return layer.modules
+      .map(module => {
+        const siblings = layer.apart ? layer.modules.filter(m => m !== module) : [];
+        const forbidden = [...higher, ...siblings];
+        const own = siblings.length > 0 ? `itself (not ${siblings.map(m => `src/${m}`).join(', ')})` : 'its own layer';
+        /** @type {import('eslint').Linter.Config} */
+        const entry = {
+          files: filesOf(module),
+          rules: {
+            'no-restricted-imports': [
+              'error',
+              {
+                patterns: [
+                  {
+                    regex: `^(?:${forbidden.map(to => specifierPattern(module, to)).join('|')})$`,
+                    message:
+                      `src/${module} is in layer "${layer.name}": it imports only ${own} and lower layers ` +
+                      `(${below.join(', ') || 'none'}); dependencies point down (docs/ARCHITECTURE.md, "Layers").`,
+                  },
+                ],
+              },
+            ],
+          },
+        };
+        return forbidden.length > 0 ? [entry] : [];
+      })
+      .flat();
   });
 }

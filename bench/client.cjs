@@ -29,14 +29,17 @@ const client = new OpenAI({ apiKey: 'sk-bench', baseURL: `${job.url}/v1`, maxRet
 
 const PROMPT = [{ role: 'user', content: 'Say hello to the benchmark in a few words.' }];
 /** 80 inputs × 3072 dimensions (text-embedding-3-large) as JSON floats: a ~5.2 MB response. */
-const EMBEDDING_INPUTS = Array.from({ length: 80 }, (_, i) => `document ${i}: the quick brown fox jumps over the lazy dog`);
+const EMBEDDING_INPUTS = Array.from(
+  { length: 80 },
+  (_, i) => `document ${i}: the quick brown fox jumps over the lazy dog`,
+);
 
 /** A streamed chat answer of 200 output chunks (plus the role chunk and the usage chunk), read to the end. */
 async function stream200() {
   // `await`, not `.then`: a patched `create` may return a plain promise or another thenable.
   const stream = await client.chat.completions.create(
     { model: 'gpt-4.1-mini', messages: PROMPT, stream: true, stream_options: { include_usage: true } },
-    { headers: { 'x-sim-output-tokens': '200' } }
+    { headers: { 'x-sim-output-tokens': '200' } },
   );
   let chunks = 0;
   for await (const chunk of stream) if (chunk) chunks++;
@@ -50,7 +53,7 @@ const CALLS = {
   'gzip-json': () =>
     client.chat.completions.create(
       { model: 'gpt-4.1-mini', messages: PROMPT },
-      { headers: { 'x-sim-output-tokens': '1000', 'x-sim-encoding': 'gzip' } }
+      { headers: { 'x-sim-output-tokens': '1000', 'x-sim-encoding': 'gzip' } },
     ),
   'embeddings-5mb': () =>
     client.embeddings.create({ model: 'text-embedding-3-large', input: EMBEDDING_INPUTS, encoding_format: 'float' }),
@@ -134,5 +137,5 @@ main().then(
   err => {
     console.error(err);
     process.exit(1);
-  }
+  },
 );

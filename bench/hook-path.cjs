@@ -47,40 +47,120 @@ const trailers = channel('trailers');
 const MODEL = 'gpt-4.1-mini';
 // What the openai SDK sends, as undici >= 6.7 hands it to `create` (a flat array).
 const REQUEST_HEADERS = [
-  'content-type', 'application/json', 'accept', 'application/json', 'authorization', 'Bearer sk-bench',
-  'user-agent', 'OpenAI/JS 6.49.0', 'x-stainless-arch', 'x64', 'x-stainless-lang', 'js',
-  'x-stainless-os', 'Linux', 'x-stainless-package-version', '6.49.0', 'x-stainless-retry-count', '0',
-  'x-stainless-runtime', 'node', 'x-stainless-runtime-version', process.version, 'x-stainless-timeout', '120',
+  'content-type',
+  'application/json',
+  'accept',
+  'application/json',
+  'authorization',
+  'Bearer sk-bench',
+  'user-agent',
+  'OpenAI/JS 6.49.0',
+  'x-stainless-arch',
+  'x64',
+  'x-stainless-lang',
+  'js',
+  'x-stainless-os',
+  'Linux',
+  'x-stainless-package-version',
+  '6.49.0',
+  'x-stainless-retry-count',
+  '0',
+  'x-stainless-runtime',
+  'node',
+  'x-stainless-runtime-version',
+  process.version,
+  'x-stainless-timeout',
+  '120',
 ];
 const rateLimitHeaders = {
-  'x-ratelimit-limit-requests': '10000', 'x-ratelimit-limit-tokens': '2000000',
-  'x-ratelimit-remaining-requests': '9999', 'x-ratelimit-remaining-tokens': '1999000',
-  'x-ratelimit-reset-requests': '6ms', 'x-ratelimit-reset-tokens': '30ms',
+  'x-ratelimit-limit-requests': '10000',
+  'x-ratelimit-limit-tokens': '2000000',
+  'x-ratelimit-remaining-requests': '9999',
+  'x-ratelimit-remaining-tokens': '1999000',
+  'x-ratelimit-reset-requests': '6ms',
+  'x-ratelimit-reset-tokens': '30ms',
 };
 function responseHeaders(contentType, extra = {}) {
-  const all = { 'content-type': contentType, date: new Date().toUTCString(), connection: 'keep-alive', 'keep-alive': 'timeout=5', ...rateLimitHeaders, 'x-request-id': 'req_bench', ...extra };
+  const all = {
+    'content-type': contentType,
+    date: new Date().toUTCString(),
+    connection: 'keep-alive',
+    'keep-alive': 'timeout=5',
+    ...rateLimitHeaders,
+    'x-request-id': 'req_bench',
+    ...extra,
+  };
   return Object.entries(all).flatMap(([k, v]) => [Buffer.from(k), Buffer.from(v)]);
 }
 
 const PROMPT = [{ role: 'user', content: 'Say hello to the benchmark in a few words.' }];
 const usage = (input, output) => ({
-  prompt_tokens: input, completion_tokens: output, total_tokens: input + output,
+  prompt_tokens: input,
+  completion_tokens: output,
+  total_tokens: input + output,
   prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-  completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+  completion_tokens_details: {
+    reasoning_tokens: 0,
+    audio_tokens: 0,
+    accepted_prediction_tokens: 0,
+    rejected_prediction_tokens: 0,
+  },
 });
 function completion(words) {
   return {
-    id: 'chatcmpl-bench', object: 'chat.completion', created: 1731000000, model: `${MODEL}-2025-04-14`,
-    choices: [{ index: 0, message: { role: 'assistant', content: Array.from({ length: words }, (_, i) => `word${i}`).join(' '), refusal: null, annotations: [] }, logprobs: null, finish_reason: 'stop' }],
-    usage: usage(19, words), service_tier: 'default', system_fingerprint: 'fp_bench',
+    id: 'chatcmpl-bench',
+    object: 'chat.completion',
+    created: 1731000000,
+    model: `${MODEL}-2025-04-14`,
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: 'assistant',
+          content: Array.from({ length: words }, (_, i) => `word${i}`).join(' '),
+          refusal: null,
+          annotations: [],
+        },
+        logprobs: null,
+        finish_reason: 'stop',
+      },
+    ],
+    usage: usage(19, words),
+    service_tier: 'default',
+    system_fingerprint: 'fp_bench',
   };
 }
 function sseChunks(n) {
-  const base = { id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 1731000000, model: `${MODEL}-2025-04-14`, service_tier: 'default', system_fingerprint: 'fp_bench' };
+  const base = {
+    id: 'chatcmpl-bench',
+    object: 'chat.completion.chunk',
+    created: 1731000000,
+    model: `${MODEL}-2025-04-14`,
+    service_tier: 'default',
+    system_fingerprint: 'fp_bench',
+  };
   const event = body => Buffer.from(`data: ${JSON.stringify(body)}\n\n`);
-  const chunks = [event({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null }], usage: null })];
-  for (let i = 0; i < n; i++) chunks.push(event({ ...base, choices: [{ index: 0, delta: { content: ` word${i}` }, logprobs: null, finish_reason: null }], usage: null, obfuscation: 'abc' }));
-  chunks.push(event({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }], usage: null }));
+  const chunks = [
+    event({
+      ...base,
+      choices: [
+        { index: 0, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null },
+      ],
+      usage: null,
+    }),
+  ];
+  for (let i = 0; i < n; i++)
+    chunks.push(
+      event({
+        ...base,
+        choices: [{ index: 0, delta: { content: ` word${i}` }, logprobs: null, finish_reason: null }],
+        usage: null,
+        obfuscation: 'abc',
+      }),
+    );
+  chunks.push(
+    event({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }], usage: null }),
+  );
   chunks.push(event({ ...base, choices: [], usage: usage(19, n) }));
   chunks.push(Buffer.from('data: [DONE]\n\n'));
   return chunks;
@@ -161,7 +241,13 @@ async function prometheusMode() {
     const text = await telemetry.prometheusText();
     if (round < 2) continue;
     const timing = /duration|time_to_first|time_per_output/;
-    console.log(text.split('\n').filter(line => line && !timing.test(line)).sort().join('\n'));
+    console.log(
+      text
+        .split('\n')
+        .filter(line => line && !timing.test(line))
+        .sort()
+        .join('\n'),
+    );
   }
 }
 
@@ -176,7 +262,7 @@ async function main() {
   const last = spans[0]?.lastAttributes ?? {};
   console.log(
     `${workload} on ${process.version}: ${results[3].toFixed(1)} µs per call (batches ${results[0].toFixed(1)}…${results[6].toFixed(1)}); ` +
-      `last span: output_tokens=${last['gen_ai.usage.output_tokens']} cost=${last['llm_relay.cost.usd']}`
+      `last span: output_tokens=${last['gen_ai.usage.output_tokens']} cost=${last['llm_relay.cost.usd']}`,
   );
 }
 

@@ -109,7 +109,7 @@ async function main() {
       afterBytes: end - before,
       maxRssKiB: process.resourceUsage().maxRSS,
       spans,
-    })
+    }),
   );
 }
 
@@ -118,5 +118,5 @@ main().then(
   err => {
     console.error(err);
     process.exit(1);
-  }
+  },
 );

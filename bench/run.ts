@@ -15,7 +15,17 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -55,9 +65,13 @@ const { values: args } = parseArgs({
 
 function pick<T extends { name: string }>(all: readonly T[], list: string | undefined, what: string): T[] {
   if (!list) return [...all];
-  const names = list.split(',').map(s => s.trim()).filter(Boolean);
+  const names = list
+    .split(',')
+    .map(s => s.trim())
+    .filter(Boolean);
   const unknown = names.filter(n => !all.some(x => x.name === n));
-  if (unknown.length) throw new Error(`unknown ${what}: ${unknown.join(', ')} (known: ${all.map(x => x.name).join(', ')})`);
+  if (unknown.length)
+    throw new Error(`unknown ${what}: ${unknown.join(', ')} (known: ${all.map(x => x.name).join(', ')})`);
   return all.filter(x => names.includes(x.name));
 }
 
@@ -71,7 +85,9 @@ if (!variants.some(v => v.name === 'bare')) variants.unshift(VARIANTS.find(v => 
 const workloads = memoryOnly ? [] : pick(WORKLOADS, args.workloads, 'workloads');
 const profiled = memoryOnly || args.profile === 'none' ? [] : pick(WORKLOADS, args.profile, 'workloads to profile');
 const memoryRepetitions = Number(args['memory-repetitions'] ?? (quick ? 1 : 3));
-const outDir = resolve(args.out ?? (quick || memoryOnly ? mkdtempSync(join(os.tmpdir(), 'otel-llm-relay-bench-')) : join(root, 'bench')));
+const outDir = resolve(
+  args.out ?? (quick || memoryOnly ? mkdtempSync(join(os.tmpdir(), 'otel-llm-relay-bench-')) : join(root, 'bench')),
+);
 /** Scratch directory of the children's result files and profiles (set by main, removed at the end). */
 let work = '';
 
@@ -84,12 +100,22 @@ function log(line: string): void {
 
 /** The openai SDK every variant uses, unpacked from the registry into node_modules/.cache (once). */
 function provisionOpenAi(version: string): string {
-  const dir = join(root, 'node_modules', '.cache', 'otel-llm-relay-bench', `openai-${version}`, 'node_modules', 'openai');
+  const dir = join(
+    root,
+    'node_modules',
+    '.cache',
+    'otel-llm-relay-bench',
+    `openai-${version}`,
+    'node_modules',
+    'openai',
+  );
   if (existsSync(join(dir, 'package.json'))) return dir;
   log(`fetching openai@${version} (the SDK both SDK-patching peers support) ...`);
   const tmp = mkdtempSync(join(os.tmpdir(), 'openai-pack-'));
   try {
-    execFileSync('npm', ['pack', `openai@${version}`, '--pack-destination', tmp, '--silent'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('npm', ['pack', `openai@${version}`, '--pack-destination', tmp, '--silent'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     const tarball = readdirSync(tmp).find(f => f.endsWith('.tgz'));
     if (!tarball) throw new Error(`npm pack openai@${version} produced no tarball`);
     execFileSync('tar', ['-xzf', join(tmp, tarball), '-C', tmp]);
@@ -103,7 +129,8 @@ function provisionOpenAi(version: string): string {
 }
 
 function packageVersion(name: string): string {
-  const file = name === 'otel-llm-relay' ? join(root, 'package.json') : join(root, 'node_modules', name, 'package.json');
+  const file =
+    name === 'otel-llm-relay' ? join(root, 'package.json') : join(root, 'node_modules', name, 'package.json');
   return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
 }
 
@@ -150,7 +177,9 @@ function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -224,7 +253,11 @@ interface Context {
 function variantEnv(variant: Variant, ctx: Context): NodeJS.ProcessEnv {
   const env = { BENCH_DIST: ctx.dist };
   return variant.name === 'ours-register'
-    ? childEnv({ ...env, OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1', OTEL_EXPORTER_PROMETHEUS_PORT: String(ctx.registerPort) })
+    ? childEnv({
+        ...env,
+        OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+        OTEL_EXPORTER_PROMETHEUS_PORT: String(ctx.registerPort),
+      })
     : childEnv(env);
 }
 
@@ -235,7 +268,12 @@ function preload(variant: Variant, ctx: Context): string[] {
 
 let jobCounter = 0;
 
-async function runClient(variant: Variant, workload: Workload, ctx: Context, extraArgs: readonly string[] = []): Promise<RunResult> {
+async function runClient(
+  variant: Variant,
+  workload: Workload,
+  ctx: Context,
+  extraArgs: readonly string[] = [],
+): Promise<RunResult> {
   const out = join(work, `run-${++jobCounter}.json`);
   const job = {
     url: ctx.relayUrl,
@@ -246,7 +284,10 @@ async function runClient(variant: Variant, workload: Workload, ctx: Context, ext
     concurrency: workload.concurrency,
     out,
   };
-  await runNode(['--expose-gc', ...extraArgs, ...preload(variant, ctx), 'bench/client.cjs', JSON.stringify(job)], variantEnv(variant, ctx));
+  await runNode(
+    ['--expose-gc', ...extraArgs, ...preload(variant, ctx), 'bench/client.cjs', JSON.stringify(job)],
+    variantEnv(variant, ctx),
+  );
   return JSON.parse(readFileSync(out, 'utf8')) as RunResult;
 }
 
@@ -269,7 +310,10 @@ async function runMemory(variant: Variant, memoryCase: MemoryCase, ctx: Context)
     samples: 10,
     out,
   };
-  await runNode(['--expose-gc', ...preload(variant, ctx), 'bench/memory.cjs', JSON.stringify(job)], variantEnv(variant, ctx));
+  await runNode(
+    ['--expose-gc', ...preload(variant, ctx), 'bench/memory.cjs', JSON.stringify(job)],
+    variantEnv(variant, ctx),
+  );
   return JSON.parse(readFileSync(out, 'utf8')) as MemoryRun;
 }
 
@@ -296,7 +340,7 @@ async function measureWorkloads(ctx: Context): Promise<WorkloadResults> {
         log(
           `round ${round + 1}/${rounds}  ${workload.name.padEnd(14)} ${variant.name.padEnd(13)} ` +
             `${f.callsPerSecond.toFixed(1).padStart(8)} calls/s  ${f.cpuUsPerCall.toFixed(0).padStart(7)} µs CPU/call  ` +
-            `p50 ${f.p50Ms.toFixed(2)} ms  spans/call ${f.spansPerCall === undefined ? '-' : f.spansPerCall.toFixed(2)}`
+            `p50 ${f.p50Ms.toFixed(2)} ms  spans/call ${f.spansPerCall === undefined ? '-' : f.spansPerCall.toFixed(2)}`,
         );
       }
     }
@@ -310,7 +354,10 @@ async function measureWorkloads(ctx: Context): Promise<WorkloadResults> {
       const variantRuns = byVariant.get(variant.name)!;
       const figures = compareWithBare(bare, variantRuns.map(runFigures));
       const last = variantRuns.at(-1)!;
-      results[workload.name]![variant.name] = { ...figures, recorded: recordedFeatures(last.spans, last.metrics, figures.spansPerCall) };
+      results[workload.name]![variant.name] = {
+        ...figures,
+        recorded: recordedFeatures(last.spans, last.metrics, figures.spansPerCall),
+      };
     }
   }
   return results;
@@ -319,7 +366,9 @@ async function measureWorkloads(ctx: Context): Promise<WorkloadResults> {
 function usageOf(run: MemoryRun): Record<string, number> {
   const attributes = run.spans.find(s => s.scope === 'otel-llm-relay')?.lastAttributes ?? {};
   return Object.fromEntries(
-    Object.entries(attributes).filter((e): e is [string, number] => e[0].startsWith('gen_ai.usage.') && typeof e[1] === 'number')
+    Object.entries(attributes).filter(
+      (e): e is [string, number] => e[0].startsWith('gen_ai.usage.') && typeof e[1] === 'number',
+    ),
   );
 }
 
@@ -336,16 +385,21 @@ async function measureMemory(ctx: Context): Promise<MemoryResult[]> {
     for (let rep = 0; rep < memoryRepetitions; rep++) {
       const byVariant: Record<string, MemoryRun> = {};
       for (const variant of roundOrder(pair, rep)) {
-        byVariant[variant.name] = await withOneRetry(`memory ${variant.name}`, () => runMemory(variant, memoryCase, ctx));
+        byVariant[variant.name] = await withOneRetry(`memory ${variant.name}`, () =>
+          runMemory(variant, memoryCase, ctx),
+        );
       }
       reps.push(byVariant);
       log(
         `memory ${memoryCase.body} ${formatSize(quick ? memoryCase.quickTargetBytes : memoryCase.targetBytes).padEnd(7)} ` +
           `rep ${rep + 1}/${memoryRepetitions}  in flight KiB: bare ${inFlightKiB(byVariant.bare!).toFixed(0)}, ` +
-          `ours ${inFlightKiB(byVariant.ours!).toFixed(0)}; wall ms: bare ${byVariant.bare!.wallMs.toFixed(0)}, ours ${byVariant.ours!.wallMs.toFixed(0)}`
+          `ours ${inFlightKiB(byVariant.ours!).toFixed(0)}; wall ms: bare ${byVariant.bare!.wallMs.toFixed(0)}, ours ${byVariant.ours!.wallMs.toFixed(0)}`,
       );
     }
-    const per = (f: (r: MemoryRun) => number) => ({ bare: median(reps.map(r => f(r.bare!))), ours: median(reps.map(r => f(r.ours!))) });
+    const per = (f: (r: MemoryRun) => number) => ({
+      bare: median(reps.map(r => f(r.bare!))),
+      ours: median(reps.map(r => f(r.ours!))),
+    });
     results.push({
       body: memoryCase.body,
       targetBytes: quick ? memoryCase.quickTargetBytes : memoryCase.targetBytes,
@@ -410,7 +464,8 @@ function previousRun(codeFingerprint: string): PreviousRun | undefined {
 }
 
 async function main(): Promise<void> {
-  if (!existsSync(join(root, 'dist', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` (npm run bench does it)');
+  if (!existsSync(join(root, 'dist', 'index.js')))
+    throw new Error('dist/ is missing: run `npm run build` (npm run bench does it)');
   work = mkdtempSync(join(os.tmpdir(), 'otel-llm-relay-bench-work-'));
   const openaiDir = memoryOnly ? '' : provisionOpenAi(OPENAI_VERSION); // the memory test calls fetch, not the SDK
   const dist = snapshotDist();
@@ -421,7 +476,7 @@ async function main(): Promise<void> {
   const ctx: Context = { relayUrl: relay.url, openaiDir, registerPort: await freePort(), dist };
   log(
     `relay ${relay.url}; Node ${process.version}; ${rounds} round(s); variants ${variants.map(v => v.name).join(', ')}; ` +
-      `load average ${loadStart.toFixed(2)}`
+      `load average ${loadStart.toFixed(2)}`,
   );
   try {
     const results = await measureWorkloads(ctx);
@@ -456,10 +511,16 @@ async function main(): Promise<void> {
           '@opentelemetry/sdk-metrics',
           '@opentelemetry/exporter-prometheus',
           '@opentelemetry/sdk-node',
-        ].map(name => [name, packageVersion(name)])
+        ].map(name => [name, packageVersion(name)]),
       ),
       variants: variants.map(v => ({ name: v.name, title: v.title, patchesSdk: v.patchesSdk })),
-      workloads: workloads.map(w => ({ name: w.name, title: w.title, calls: calls(w), warmup: warmup(w), concurrency: w.concurrency })),
+      workloads: workloads.map(w => ({
+        name: w.name,
+        title: w.title,
+        calls: calls(w),
+        warmup: warmup(w),
+        concurrency: w.concurrency,
+      })),
       results,
       memory,
       targets: evaluateTargets(results, memory, new Set(variants.filter(v => v.patchesSdk).map(v => v.name))),
@@ -470,7 +531,8 @@ async function main(): Promise<void> {
     writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(doc, null, 2)}\n`);
     writeResults(renderResults(doc));
     log('');
-    for (const t of doc.targets) log(`${t.met === undefined ? 'n/a   ' : t.met ? 'met   ' : 'MISSED'} ${t.target}: ${t.measured}`);
+    for (const t of doc.targets)
+      log(`${t.met === undefined ? 'n/a   ' : t.met ? 'met   ' : 'MISSED'} ${t.target}: ${t.measured}`);
     log(`\nwrote ${join(outDir, 'RESULTS.md')} and results.json (${Math.round(doc.durationSeconds)} s)`);
   } finally {
     relay.stop();

@@ -26,7 +26,9 @@ setupTelemetry('ours', () => {
 });
 const [instrumentation] = globalThis.__benchTelemetry.instrumentations;
 const root = join(__dirname, '..');
-const { OpenAI } = createRequire(join(root, 'node_modules/.cache/otel-llm-relay-bench/openai-6.49.0/package.json'))('openai');
+const { OpenAI } = createRequire(join(root, 'node_modules/.cache/otel-llm-relay-bench/openai-6.49.0/package.json'))(
+  'openai',
+);
 const PROMPT = [{ role: 'user', content: 'Say hello to the benchmark in a few words.' }];
 
 async function main() {
@@ -39,14 +41,14 @@ async function main() {
     'stream-200': async () => {
       const stream = await client.chat.completions.create(
         { model: 'gpt-4.1-mini', messages: PROMPT, stream: true, stream_options: { include_usage: true } },
-        { headers: { 'x-sim-output-tokens': '200' } }
+        { headers: { 'x-sim-output-tokens': '200' } },
       );
       for await (const chunk of stream) void chunk;
     },
     'gzip-json': () =>
       client.chat.completions.create(
         { model: 'gpt-4.1-mini', messages: PROMPT },
-        { headers: { 'x-sim-output-tokens': '1000', 'x-sim-encoding': 'gzip' } }
+        { headers: { 'x-sim-output-tokens': '1000', 'x-sim-encoding': 'gzip' } },
       ),
   };
   const call = calls[workload];
@@ -72,7 +74,7 @@ async function main() {
   console.log(
     `${workload} on ${process.version}: on ${on.toFixed(0)} µs/call, off ${off.toFixed(0)} µs/call, ` +
       `added (median of paired batches) ${median(diffs).toFixed(0)} µs/call ` +
-      `[${Math.min(...diffs).toFixed(0)}…${Math.max(...diffs).toFixed(0)}]`
+      `[${Math.min(...diffs).toFixed(0)}…${Math.max(...diffs).toFixed(0)}]`,
   );
   process.exit(0);
 }

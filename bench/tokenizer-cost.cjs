@@ -29,11 +29,11 @@ if (which === 'js-tiktoken') {
   const { Tiktoken } = require('js-tiktoken/lite');
   const o200k = require('js-tiktoken/ranks/o200k_base');
   const encoding = new Tiktoken(o200k.default ?? o200k);
-  count = (text) => encoding.encode(text).length;
+  count = text => encoding.encode(text).length;
 } else if (which === 'gpt-tokenizer') {
   count = require('gpt-tokenizer/cjs/encoding/o200k_base').countTokens;
 } else {
-  count = (text) => text.length;
+  count = text => text.length;
 }
 count('warm up');
 const loadMs = Number(process.hrtime.bigint() - started) / 1e6;
@@ -45,5 +45,13 @@ started = process.hrtime.bigint();
 for (let i = 0; i < n; i++) sink += count(answer + i);
 const usPerAnswer = n > 0 ? Number(process.hrtime.bigint() - started) / n / 1e3 : 0;
 console.log(
-  JSON.stringify({ which, characters: answer.length, tokens: count(answer), loadMs: +loadMs.toFixed(1), heapMiB: +heapMiB.toFixed(1), usPerAnswer: +usPerAnswer.toFixed(1), sink }),
+  JSON.stringify({
+    which,
+    characters: answer.length,
+    tokens: count(answer),
+    loadMs: +loadMs.toFixed(1),
+    heapMiB: +heapMiB.toFixed(1),
+    usPerAnswer: +usPerAnswer.toFixed(1),
+    sink,
+  }),
 );

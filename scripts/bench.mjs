@@ -44,7 +44,11 @@ function newest(dir) {
 const built = resolve(root, 'dist/index.js');
 if (!existsSync(built) || statSync(built).mtimeMs < newest(resolve(root, 'src'))) {
   console.log('building dist/ (tsc -p tsconfig.build.json)');
-  const build = spawnSync(node, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit', env });
+  const build = spawnSync(node, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
+    cwd: root,
+    stdio: 'inherit',
+    env,
+  });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 if (instructions && spawnSync('valgrind', ['--version'], { stdio: 'ignore' }).status !== 0) {

@@ -43,6 +43,10 @@ if (!quick) {
   step('build (tsc -p tsconfig.build.json)', primary, 'node_modules/typescript/bin/tsc', ['-p', 'tsconfig.build.json']);
   step('typecheck (tsc --noEmit)', primary, 'node_modules/typescript/bin/tsc', ['-p', 'tsconfig.json']);
   step('lint (eslint)', primary, 'node_modules/eslint/bin/eslint.js', ['.']);
+  step('format (prettier --check; `npm run format` fixes it)', primary, 'node_modules/prettier/bin/prettier.cjs', [
+    '--check',
+    '.',
+  ]);
 }
 
 let passed = 0;
@@ -55,8 +59,15 @@ for (const { version, bin } of nodes) {
   const report = join(reportDir, `${version}.json`);
   const result = spawnSync(
     bin,
-    ['node_modules/vitest/vitest.mjs', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...vitestArgs],
-    { cwd: root, stdio: 'inherit', env: withNode(bin) }
+    [
+      'node_modules/vitest/vitest.mjs',
+      'run',
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${report}`,
+      ...vitestArgs,
+    ],
+    { cwd: root, stdio: 'inherit', env: withNode(bin) },
   );
   try {
     const summary = JSON.parse(readFileSync(report, 'utf8'));

@@ -59,7 +59,8 @@ function numberArg(name: string, value: string | undefined): number | undefined 
 function portArg(name: string, value: string | undefined): number | undefined {
   if (value === undefined || value.trim() === '') return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`${name}: expected a port number, got "${value}"`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new UsageError(`${name}: expected a port number, got "${value}"`);
   return n;
 }
 
@@ -90,13 +91,15 @@ export function parseProbeCommand(args: string[], env: NodeJS.ProcessEnv): Probe
   const v = parsed.values;
   const authHeader = v['auth-header']?.trim().toLowerCase();
   if (authHeader !== undefined && !['authorization', 'x-api-key', 'x-goog-api-key'].includes(authHeader)) {
-    throw new UsageError(`--auth-header: expected authorization, x-api-key or x-goog-api-key, got "${v['auth-header']}"`);
+    throw new UsageError(
+      `--auth-header: expected authorization, x-api-key or x-goog-api-key, got "${v['auth-header']}"`,
+    );
   }
   const apiKeyEnv = v['api-key-env']?.trim();
   if (apiKeyEnv !== undefined && !isVariableName(apiKeyEnv)) {
     // `--api-key-env "$KEY"` puts the key where its variable's name belongs: never print it.
     throw new UsageError(
-      '--api-key-env: the value given to --api-key-env is not a valid variable name (not shown: it may be a key); give the name of the variable that holds the key'
+      '--api-key-env: the value given to --api-key-env is not a valid variable name (not shown: it may be a key); give the name of the variable that holds the key',
     );
   }
   const baseUrl = v['base-url'];
@@ -113,7 +116,10 @@ export function parseProbeCommand(args: string[], env: NodeJS.ProcessEnv): Probe
           modelsPath: v['models-path'],
           balance: v.balance,
         };
-  const port = portArg('--port', v.port) ?? portArg('OTEL_EXPORTER_PROMETHEUS_PORT', envText(env, 'OTEL_EXPORTER_PROMETHEUS_PORT')) ?? 9464;
+  const port =
+    portArg('--port', v.port) ??
+    portArg('OTEL_EXPORTER_PROMETHEUS_PORT', envText(env, 'OTEL_EXPORTER_PROMETHEUS_PORT')) ??
+    9464;
   const host = v.host?.trim() || envText(env, 'OTEL_EXPORTER_PROMETHEUS_HOST');
   return host === undefined ? { options, port } : { options, port, host };
 }
@@ -174,6 +180,6 @@ if (typeof require !== 'undefined' && require.main === module) {
     error => {
       console.error('otel-llm-relay:', error);
       process.exitCode = 1;
-    }
+    },
   );
 }

@@ -57,18 +57,26 @@ const CAPTURE_MODES: Readonly<Record<string, ContentCapture>> = {
  * (`NO_CONTENT`, `SPAN_ONLY`, `EVENT_ONLY`, `SPAN_AND_EVENT`; any case). `true` means spans only.
  * undefined when unset or empty; warns and returns undefined for anything else.
  */
-export function parseContentCapture(name: string, value: string | boolean | undefined, warn: Warn): ContentCapture | undefined {
+export function parseContentCapture(
+  name: string,
+  value: string | boolean | undefined,
+  warn: Warn,
+): ContentCapture | undefined {
   if (value === undefined) return undefined;
   if (typeof value === 'boolean') return CAPTURE_MODES[String(value)];
   const v = value.trim().toLowerCase();
   if (v === '') return undefined;
   const mode = Object.hasOwn(CAPTURE_MODES, v) ? CAPTURE_MODES[v] : undefined;
-  if (mode === undefined) warn(`${name}: ignoring "${value}", expected true, false, NO_CONTENT, SPAN_ONLY, EVENT_ONLY or SPAN_AND_EVENT`);
+  if (mode === undefined)
+    warn(`${name}: ignoring "${value}", expected true, false, NO_CONTENT, SPAN_ONLY, EVENT_ONLY or SPAN_AND_EVENT`);
   return mode;
 }
 
 function spanUsageMode(option: string | undefined, envValue: string | undefined, warn: Warn): SpanUsageMode {
-  for (const [name, value] of [['spanUsage', option], ['OTEL_LLM_RELAY_SPAN_USAGE', envValue]] as const) {
+  for (const [name, value] of [
+    ['spanUsage', option],
+    ['OTEL_LLM_RELAY_SPAN_USAGE', envValue],
+  ] as const) {
     const v = value?.trim().toLowerCase();
     if (v === undefined || v === '') continue;
     const mode = SPAN_USAGE_MODES.find(m => m === v);
@@ -115,7 +123,9 @@ export function parseRelayHosts(list: readonly string[], warn: Warn): RelayHostP
 function positiveInteger(name: string, value: number | undefined, fallback: number, warn: Warn, min = 1): number {
   if (value === undefined) return fallback;
   if (Number.isInteger(value) && value >= min) return value;
-  warn(`${name}: ignoring ${String(value)}, expected ${min === 1 ? 'a positive integer' : `an integer of at least ${min}`}`);
+  warn(
+    `${name}: ignoring ${String(value)}, expected ${min === 1 ? 'a positive integer' : `an integer of at least ${min}`}`,
+  );
   return fallback;
 }
 
@@ -125,11 +135,7 @@ function atMost(name: string, value: number, max: number, warn: Warn): number {
   return max;
 }
 
-export function resolveConfig(
-  options: LlmRelayInstrumentationConfig,
-  env: Env,
-  warn: Warn
-): ResolvedConfig {
+export function resolveConfig(options: LlmRelayInstrumentationConfig, env: Env, warn: Warn): ResolvedConfig {
   const hostList = options.relayHosts ?? envText(env, 'OTEL_LLM_RELAY_HOSTS')?.split(',');
   const relayHosts = hostList ? parseRelayHosts(hostList, warn) : undefined;
   const capture =
@@ -137,7 +143,7 @@ export function resolveConfig(
     parseContentCapture(
       'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT',
       envText(env, 'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT'),
-      warn
+      warn,
     ) ??
     CAPTURE_MODES['false']!;
   return {
@@ -154,20 +160,20 @@ export function resolveConfig(
       options.maxContentAttributeLength,
       DEFAULT_MAX_CONTENT_ATTRIBUTE_LENGTH,
       warn,
-      MIN_MAX_CONTENT_ATTRIBUTE_LENGTH
+      MIN_MAX_CONTENT_ATTRIBUTE_LENGTH,
     ),
     maxModelsPerMetric: positiveInteger(
       'maxModelsPerMetric',
       options.maxModelsPerMetric,
       DEFAULT_MAX_MODELS_PER_METRIC,
-      warn
+      warn,
     ),
     propagateContext: options.propagateContext ?? true,
     idleTimeoutMs: atMost(
       'idleTimeoutMs',
       positiveInteger('idleTimeoutMs', options.idleTimeoutMs, DEFAULT_IDLE_TIMEOUT_MS, warn),
       MAX_IDLE_TIMEOUT_MS,
-      warn
+      warn,
     ),
   };
 }

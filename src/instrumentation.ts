@@ -124,8 +124,8 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     this._metrics = new LlmMetrics(this.meter, this._settings().maxModelsPerMetric, (what, value) =>
       this._diag.warn(
         `more than ${this._settings().maxModelsPerMetric} distinct ${what} values: "${value}" and later new ones ` +
-          'are recorded as _OTHER in metrics (raise maxModelsPerMetric if this is expected)'
-      )
+          'are recorded as _OTHER in metrics (raise maxModelsPerMetric if this is expected)',
+      ),
     );
   }
 
@@ -156,7 +156,10 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
       onRequestParsed: (call, request) => this._calls?.get(call)?.requestParsed(request),
       onChunkGaps: (call, gaps, count) => {
         if (!this._metrics) return;
-        const models = { requestModel: call.request?.model ?? call.start.route.urlModel, responseModel: call.responseModel };
+        const models = {
+          requestModel: call.request?.model ?? call.start.route.urlModel,
+          responseModel: call.responseModel,
+        };
         const extra = this._userHooks().metricAttributes(call.start, models.requestModel);
         this._metrics.recordChunkGaps(gaps, count, this._metrics.baseAttributes(call.start, models, extra));
       },
@@ -189,7 +192,7 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
       start,
       performance.now(),
       { captureContent: config.captureMessageContent, maxContentLength: config.maxContentLength },
-      this._callListener()
+      this._callListener(),
     );
     const callSpan = new CallSpan(this._callSpanHost(), call, request, activeContext);
     this._calls!.set(call, callSpan);
@@ -229,7 +232,7 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     this._notPropagatedLogged = true;
     this._diag.warn(
       'propagateContext: this undici version offers no point to inject a traceparent after other ' +
-        'undici:client:sendHeaders subscribers (e.g. NODE_DEBUG=undici); relay calls carry none unless another instrumentation injects it'
+        'undici:client:sendHeaders subscribers (e.g. NODE_DEBUG=undici); relay calls carry none unless another instrumentation injects it',
     );
   }
 
@@ -244,7 +247,10 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
       responseHook: (span, start, requestModel, outcome) =>
         this._userHooks().run('responseHook', span, start, requestModel, outcome),
       price: outcome => {
-        this._pricer ??= new CallPricer(() => this._prices(), message => this._diag.warn(message));
+        this._pricer ??= new CallPricer(
+          () => this._prices(),
+          message => this._diag.warn(message),
+        );
         this._pricer.price(outcome);
       },
       onInternalError: error => this._onInternalError(error, undefined),
@@ -263,7 +269,11 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
       // Whatever failed, the call is released (the caller never sees it).
       this._releaseWhenIdle();
     }
-    this._metrics?.recordFinished(finished, outcome, this._userHooks().metricAttributes(call.start, outcome.request.model, outcome));
+    this._metrics?.recordFinished(
+      finished,
+      outcome,
+      this._userHooks().metricAttributes(call.start, outcome.request.model, outcome),
+    );
   }
 
   private _onInternalError(error: unknown, call: LlmCall | undefined): void {

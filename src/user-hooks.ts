@@ -35,19 +35,25 @@ export class UserHooks {
     this.#guard = new HookAttributeGuard(maxValues, (what, value) =>
       diag.warn(
         `more than ${maxValues} distinct ${what} values: "${value}" and later new ones are recorded as _OTHER ` +
-          '(or, for keys, left out) in metrics; keep metricAttributesHook values low-cardinality'
-      )
+          '(or, for keys, left out) in metrics; keep metricAttributesHook values low-cardinality',
+      ),
     );
   }
 
   /** Runs requestHook or responseHook, when set, with the call's info (see callInfo). */
-  run(name: 'requestHook' | 'responseHook', span: Span, start: CallStart, requestModel: string | undefined, outcome?: CallOutcome): void {
+  run(
+    name: 'requestHook' | 'responseHook',
+    span: Span,
+    start: CallStart,
+    requestModel: string | undefined,
+    outcome?: CallOutcome,
+  ): void {
     const hook = this.#config[name];
     if (!hook) return;
     safeExecuteInTheMiddle(
       () => hook(span, callInfo(start, requestModel, outcome)),
       e => e && this.#diag.error(`${name} threw:`, e),
-      true
+      true,
     );
   }
 
@@ -59,7 +65,7 @@ export class UserHooks {
       safeExecuteInTheMiddle(
         () => hook(callInfo(start, requestModel, outcome)),
         e => e && this.#diag.error('metricAttributesHook threw:', e),
-        true
+        true,
       ) ?? undefined;
     return this.#guard.cap(attributes);
   }

@@ -32,7 +32,10 @@ const { OpenAI } = createRequire(join(job.openai, 'package.json'))('openai');
 
 const PROMPT = 'Say hello to the benchmark in a few words.';
 const MESSAGES = [{ role: 'user', content: PROMPT }];
-const EMBEDDING_INPUTS = Array.from({ length: 80 }, (_, i) => `document ${i}: the quick brown fox jumps over the lazy dog`);
+const EMBEDDING_INPUTS = Array.from(
+  { length: 80 },
+  (_, i) => `document ${i}: the quick brown fox jumps over the lazy dog`,
+);
 const STREAM_HEADERS = { 'x-sim-output-tokens': '200' };
 const ACK = Buffer.from([1]);
 
@@ -60,14 +63,18 @@ function workloads() {
     case 'embeddings-5mb': {
       const client = openai();
       return () =>
-        client.embeddings.create({ model: 'text-embedding-3-large', input: EMBEDDING_INPUTS, encoding_format: 'float' });
+        client.embeddings.create({
+          model: 'text-embedding-3-large',
+          input: EMBEDDING_INPUTS,
+          encoding_format: 'float',
+        });
     }
     case 'stream-200': {
       const client = openai();
       return async () => {
         const stream = await client.chat.completions.create(
           { model: 'gpt-4.1-mini', messages: MESSAGES, stream: true, stream_options: { include_usage: true } },
-          { headers: STREAM_HEADERS }
+          { headers: STREAM_HEADERS },
         );
         for await (const chunk of stream) if (chunk) handed();
       };
@@ -78,14 +85,17 @@ function workloads() {
       return async () => {
         const stream = await client.messages.create(
           { model: 'claude-sonnet-4-6', max_tokens: 1024, messages: MESSAGES, stream: true },
-          { headers: STREAM_HEADERS }
+          { headers: STREAM_HEADERS },
         );
         for await (const event of stream) if (event) handed();
       };
     }
     case 'gemini-stream': {
       const { GoogleGenAI } = require('@google/genai');
-      const client = new GoogleGenAI({ apiKey: 'gemini-bench', httpOptions: { baseUrl: job.url, headers: STREAM_HEADERS } });
+      const client = new GoogleGenAI({
+        apiKey: 'gemini-bench',
+        httpOptions: { baseUrl: job.url, headers: STREAM_HEADERS },
+      });
       return async () => {
         const stream = await client.models.generateContentStream({ model: 'gemini-2.5-flash', contents: PROMPT });
         for await (const chunk of stream) if (chunk) handed();
@@ -128,7 +138,9 @@ async function main() {
     // Spans exported per call, warm-up included (undefined: the variant cannot count them).
     spansPerCall: spanCount === undefined ? undefined : spanCount / (job.warmup + n1 + n2),
     // Spans per call by instrumentation scope (an SDK tracing itself, e.g. @anthropic-ai/sdk, has its own).
-    spansByScope: telemetry ? Object.fromEntries(telemetry.spans().map(s => [s.scope, s.spans / (job.warmup + n1 + n2)])) : {},
+    spansByScope: telemetry
+      ? Object.fromEntries(telemetry.spans().map(s => [s.scope, s.spans / (job.warmup + n1 + n2)]))
+      : {},
     metrics: telemetry ? await telemetry.scrape() : {},
   };
   writeFileSync(job.out, JSON.stringify(result));
@@ -140,5 +152,5 @@ main().then(
   err => {
     console.error(err);
     process.exit(1);
-  }
+  },
 );

@@ -58,7 +58,10 @@ export function parseDumpTotal(text: string): number {
 }
 
 /** The marginal cost of one call: what the longer run executed more, per extra call. */
-export function perCallInstructions(a: Pick<CountedRun, 'calls' | 'instructions'>, b: Pick<CountedRun, 'calls' | 'instructions'>): number {
+export function perCallInstructions(
+  a: Pick<CountedRun, 'calls' | 'instructions'>,
+  b: Pick<CountedRun, 'calls' | 'instructions'>,
+): number {
   if (a.calls === b.calls) throw new Error(`two runs with the same call count (${a.calls}) cannot be differenced`);
   return (b.instructions - a.instructions) / (b.calls - a.calls);
 }
@@ -72,7 +75,8 @@ export const REFERENCE_VARIANTS: ReadonlySet<string> = new Set(['bare', 'sdk-onl
 /** Whether a run's variant recorded its calls: spans of its own, or GenAI metrics where spans cannot be counted. */
 export function recordsCalls(run: CountedRun): boolean | undefined {
   if (REFERENCE_VARIANTS.has(run.label)) return undefined;
-  if (run.spansByScope === undefined) return run.metricFamilies.some(f => f.startsWith('gen_ai_client_operation_duration'));
+  if (run.spansByScope === undefined)
+    return run.metricFamilies.some(f => f.startsWith('gen_ai_client_operation_duration'));
   return Object.entries(run.spansByScope).some(([scope, perCall]) => !SDK_OWN_SCOPES.test(scope) && perCall > 0);
 }
 
@@ -85,7 +89,8 @@ export function cellsOf(runs: readonly CountedRun[]): Cell[] {
   }
   const cells: Cell[] = [];
   for (const group of groups.values()) {
-    if (group.length !== 2) throw new Error(`${group[0]!.label} on ${group[0]!.workload}: ${group.length} segments, expected 2`);
+    if (group.length !== 2)
+      throw new Error(`${group[0]!.label} on ${group[0]!.workload}: ${group.length} segments, expected 2`);
     const [a, b] = [...group].sort((x, y) => x.calls - y.calls) as [CountedRun, CountedRun];
     cells.push({
       label: a.label,
@@ -292,7 +297,8 @@ export function spliceSection(markdown: string, section: string): string {
   const block = `${SECTION_START}\n${section.trimEnd()}\n${SECTION_END}\n`;
   const start = markdown.indexOf(SECTION_START);
   const end = markdown.indexOf(SECTION_END);
-  if (start >= 0 && end > start) return markdown.slice(0, start) + block + markdown.slice(end + SECTION_END.length).replace(/^\n/, '');
+  if (start >= 0 && end > start)
+    return markdown.slice(0, start) + block + markdown.slice(end + SECTION_END.length).replace(/^\n/, '');
   return `${markdown.trimEnd()}\n\n${block}`;
 }
 
@@ -323,7 +329,7 @@ export function renderInstructions(doc: InstructionsDocument): string {
       'each figure the difference of two measured segments of N1 and N2 calls (each with a gc() after it, callgrind dumping its count after each gc()) ' +
       'after the warm-up, divided by N2 − N1: start-up, module loading and warm-up are left out. ' +
       'How it measures and how to read it: [README.md](README.md#instruction-counts).' +
-      (doc.quick ? ' **Quick run: too few calls for the figures to mean much.**' : '')
+      (doc.quick ? ' **Quick run: too few calls for the figures to mean much.**' : ''),
   );
   out.push('');
   out.push(
@@ -333,10 +339,13 @@ export function renderInstructions(doc: InstructionsDocument): string {
         ['commit', `${doc.commit}${doc.dirty ? ' + uncommitted changes in src/' : ''}`],
         ['Node.js', doc.node],
         ['valgrind', doc.valgrind],
-        ['calls (warm-up; N1, N2)', workloads.map(w => `${w.name} ${w.warmup}; ${w.calls[0]}, ${w.calls[1]}`).join(' · ')],
+        [
+          'calls (warm-up; N1, N2)',
+          workloads.map(w => `${w.name} ${w.warmup}; ${w.calls[0]}, ${w.calls[1]}`).join(' · '),
+        ],
       ],
-      [':---', ':---']
-    )
+      [':---', ':---'],
+    ),
   );
   out.push('');
 
@@ -347,8 +356,8 @@ export function renderInstructions(doc: InstructionsDocument): string {
       table(
         ['target', 'measured', ''],
         doc.targets.map(t => [t.target, t.measured, t.met === undefined ? 'n/a' : t.met ? 'met' : '**missed**']),
-        [':---', '---:', '---:']
-      )
+        [':---', '---:', '---:'],
+      ),
     );
     out.push('');
   }
@@ -358,7 +367,7 @@ export function renderInstructions(doc: InstructionsDocument): string {
   out.push(
     'Millions of instructions per call; bare is the absolute figure, every other cell what the variant adds to it. ' +
       '"records nothing": the variant made no span of its own on that workload (an SDK-patching peer on an SDK it does not patch); ' +
-      'it is not a peer to beat there.'
+      'it is not a peer to beat there.',
   );
   out.push('');
   out.push(
@@ -373,8 +382,8 @@ export function renderInstructions(doc: InstructionsDocument): string {
           return cell.records === false ? `${figure} (records nothing)` : figure;
         }),
       ]),
-      [':---', ...workloads.map(() => '---:')]
-    )
+      [':---', ...workloads.map(() => '---:')],
+    ),
   );
   out.push('');
 
@@ -382,11 +391,16 @@ export function renderInstructions(doc: InstructionsDocument): string {
   if (streamed.length) {
     out.push('### Per streamed chunk');
     out.push('');
-    out.push('Instructions per event the SDK handed to the app (added figures over bare, divided by the events per call).');
+    out.push(
+      'Instructions per event the SDK handed to the app (added figures over bare, divided by the events per call).',
+    );
     out.push('');
     out.push(
       table(
-        ['variant', ...streamed.map(w => `${w.name} (${doc.cells.find(c => c.workload === w.name)!.eventsPerCall} events)`)],
+        [
+          'variant',
+          ...streamed.map(w => `${w.name} (${doc.cells.find(c => c.workload === w.name)!.eventsPerCall} events)`),
+        ],
         labels.map(label => [
           label === 'bare' ? 'bare (absolute)' : label,
           ...streamed.map(w => {
@@ -396,25 +410,36 @@ export function renderInstructions(doc: InstructionsDocument): string {
             return `${label === 'bare' ? '' : figure >= 0 ? '+' : ''}${formatCount(figure)}${cell.records === false ? ' (records nothing)' : ''}`;
           }),
         ]),
-        [':---', ...streamed.map(() => '---:')]
-      )
+        [':---', ...streamed.map(() => '---:')],
+      ),
     );
     out.push('');
   }
 
   if (doc.splits.length) {
-    out.push('### Where ours\' instructions go');
+    out.push("### Where ours' instructions go");
     out.push('');
     out.push(
       'setup = sdk-only − bare (the OpenTelemetry setup every instrumented variant has); Node/undici = ours-channels − sdk-only ' +
-        '(subscribers to the same diagnostics channels that do nothing: what publishing costs, and Node 22\'s tap); ' +
+        "(subscribers to the same diagnostics channels that do nothing: what publishing costs, and Node 22's tap); " +
         'own = ours-noop − ours-channels (our code with no-op tracer and meter providers); ' +
-        'SDK = ours − ours-noop (the OpenTelemetry SDK recording our span and metric points). Per call, and per chunk for streams.'
+        'SDK = ours − ours-noop (the OpenTelemetry SDK recording our span and metric points). Per call, and per chunk for streams.',
     );
     out.push('');
     out.push(
       table(
-        ['workload', 'setup', 'Node/undici', 'own code', 'SDK recording', 'total over bare', 'per chunk: Node/undici', 'own', 'SDK', 'total'],
+        [
+          'workload',
+          'setup',
+          'Node/undici',
+          'own code',
+          'SDK recording',
+          'total over bare',
+          'per chunk: Node/undici',
+          'own',
+          'SDK',
+          'total',
+        ],
         doc.splits.map(s => {
           const chunk = (n: number) => (s.eventsPerCall > 0 ? formatCount(n / s.eventsPerCall) : '');
           return [
@@ -430,8 +455,8 @@ export function renderInstructions(doc: InstructionsDocument): string {
             chunk(s.total),
           ];
         }),
-        [':---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']
-      )
+        [':---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:'],
+      ),
     );
     out.push('');
   }
@@ -440,7 +465,7 @@ export function renderInstructions(doc: InstructionsDocument): string {
     out.push('### Before and after, per commit');
     out.push('');
     out.push(
-      'Ours built from each commit (`--at`), measured in the same run against the same bare; the last column is the step from the row above.'
+      'Ours built from each commit (`--at`), measured in the same run against the same bare; the last column is the step from the row above.',
     );
     out.push('');
     const atWorkloads = workloads.filter(w => doc.atCommits.some(a => a.added[w.name] !== undefined));
@@ -448,7 +473,9 @@ export function renderInstructions(doc: InstructionsDocument): string {
       const previous = doc.atCommits[i - 1];
       return [
         `\`${at.commit}\` ${at.subject}`,
-        ...atWorkloads.map(w => (at.added[w.name] === undefined ? (at.error ? 'failed' : '') : formatMillions(at.added[w.name]!))),
+        ...atWorkloads.map(w =>
+          at.added[w.name] === undefined ? (at.error ? 'failed' : '') : formatMillions(at.added[w.name]!),
+        ),
         ...atWorkloads.map(w => {
           const now = at.added[w.name];
           const before = previous?.added[w.name];
@@ -457,11 +484,11 @@ export function renderInstructions(doc: InstructionsDocument): string {
       ];
     });
     out.push(
-      table(
-        ['commit', ...atWorkloads.map(w => `${w.name} added`), ...atWorkloads.map(w => `${w.name} step`)],
-        rows,
-        [':---', ...atWorkloads.map(() => '---:'), ...atWorkloads.map(() => '---:')]
-      )
+      table(['commit', ...atWorkloads.map(w => `${w.name} added`), ...atWorkloads.map(w => `${w.name} step`)], rows, [
+        ':---',
+        ...atWorkloads.map(() => '---:'),
+        ...atWorkloads.map(() => '---:'),
+      ]),
     );
     const failed = doc.atCommits.filter(a => a.error);
     for (const at of failed) out.push(`\n\`${at.commit}\`: ${at.error}`);
@@ -482,8 +509,8 @@ export function renderInstructions(doc: InstructionsDocument): string {
           formatCount(r.second),
           `${formatSigned(r.second - r.first)} (${(((r.second - r.first) / r.first) * 100).toFixed(2)} %)`,
         ]),
-        [':---', '---:', '---:', '---:']
-      )
+        [':---', '---:', '---:', '---:'],
+      ),
     );
     out.push('');
   }
@@ -495,12 +522,18 @@ export function renderInstructions(doc: InstructionsDocument): string {
     out.push(
       `The wall-clock run above (commit ${wall.commit}, Node ${wall.node}) gives CPU µs added per call over bare, the median over rounds ` +
         'with the lowest and highest round. A figure is **noise** when that range includes zero or is wider than the figure: ' +
-        'read the instruction counts instead (this run; other commit and Node version, so compare orders of magnitude and rankings, not values).'
+        'read the instruction counts instead (this run; other commit and Node version, so compare orders of magnitude and rankings, not values).',
     );
     out.push('');
     out.push(
       table(
-        ['workload', 'variant', 'CPU added µs (lowest … highest)', 'wall-clock figure', 'instructions added (this run)'],
+        [
+          'workload',
+          'variant',
+          'CPU added µs (lowest … highest)',
+          'wall-clock figure',
+          'instructions added (this run)',
+        ],
         wall.figures.map(f => [
           f.workload,
           f.variant,
@@ -508,8 +541,8 @@ export function renderInstructions(doc: InstructionsDocument): string {
           f.noise ? `**noise**: ${f.noise}` : 'stands',
           f.instructionsAdded === undefined ? '' : formatMillions(f.instructionsAdded),
         ]),
-        [':---', ':---', '---:', ':---', '---:']
-      )
+        [':---', ':---', '---:', ':---', '---:'],
+      ),
     );
     out.push('');
   }
@@ -519,23 +552,25 @@ export function renderInstructions(doc: InstructionsDocument): string {
   out.push(
     table(
       ['workload', 'variant', 'N1', 'I(N1)', 'N2', 'I(N2)', 'per call', 'events/call', 'spans/call by scope'],
-      [...doc.cells].sort((a, b) => rank(a.label) - rank(b.label)).map(c => [
-        c.workload,
-        c.label,
-        String(c.runs[0].calls),
-        formatCount(c.runs[0].instructions),
-        String(c.runs[1].calls),
-        formatCount(c.runs[1].instructions),
-        formatCount(c.perCall),
-        String(c.eventsPerCall),
-        c.runs[1].spansByScope === undefined
-          ? 'not countable'
-          : Object.entries(c.runs[1].spansByScope)
-              .map(([scope, n]) => `${scope} ${n.toFixed(2)}`)
-              .join(', ') || '0',
-      ]),
-      [':---', ':---', '---:', '---:', '---:', '---:', '---:', '---:', ':---']
-    )
+      [...doc.cells]
+        .sort((a, b) => rank(a.label) - rank(b.label))
+        .map(c => [
+          c.workload,
+          c.label,
+          String(c.runs[0].calls),
+          formatCount(c.runs[0].instructions),
+          String(c.runs[1].calls),
+          formatCount(c.runs[1].instructions),
+          formatCount(c.perCall),
+          String(c.eventsPerCall),
+          c.runs[1].spansByScope === undefined
+            ? 'not countable'
+            : Object.entries(c.runs[1].spansByScope)
+                .map(([scope, n]) => `${scope} ${n.toFixed(2)}`)
+                .join(', ') || '0',
+        ]),
+      [':---', ':---', '---:', '---:', '---:', '---:', '---:', '---:', ':---'],
+    ),
   );
   out.push('');
   return `${out.join('\n')}\n`;

@@ -18,7 +18,17 @@
  * wall-clock sections are left as they are). --quick writes to a temporary directory unless --out.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -55,7 +65,14 @@ interface InstructionWorkload {
  * the noise (a few M instructions of GC scheduling), so it is as large as the run time allows.
  */
 const WORKLOADS: readonly InstructionWorkload[] = [
-  { name: 'chat', title: 'small chat completion, not streamed (~700 B JSON)', warmup: 50, calls: [0, 150], quickWarmup: 10, quickCalls: [0, 10] },
+  {
+    name: 'chat',
+    title: 'small chat completion, not streamed (~700 B JSON)',
+    warmup: 50,
+    calls: [0, 150],
+    quickWarmup: 10,
+    quickCalls: [0, 10],
+  },
   {
     name: 'stream-200',
     title: 'openai stream of 200 chunks (+ role, finish and usage chunks), one acknowledged event at a time',
@@ -134,9 +151,13 @@ const { values: args } = parseArgs({
 
 function pick<T extends { name: string }>(all: readonly T[], list: string | undefined, what: string): T[] {
   if (!list) return [...all];
-  const names = list.split(',').map(s => s.trim()).filter(Boolean);
+  const names = list
+    .split(',')
+    .map(s => s.trim())
+    .filter(Boolean);
   const unknown = names.filter(n => !all.some(x => x.name === n));
-  if (unknown.length) throw new Error(`unknown ${what}: ${unknown.join(', ')} (known: ${all.map(x => x.name).join(', ')})`);
+  if (unknown.length)
+    throw new Error(`unknown ${what}: ${unknown.join(', ')} (known: ${all.map(x => x.name).join(', ')})`);
   return all.filter(x => names.includes(x.name));
 }
 
@@ -155,10 +176,15 @@ const workloads = pick(WORKLOADS, args.workloads, 'workloads').map(w => {
   const warmup = args.warmup !== undefined ? Number(args.warmup) : quick ? w.quickWarmup : w.warmup;
   return { ...w, calls, warmup };
 });
-const atCommits = (args.at ?? '').split(',').map(s => s.trim()).filter(Boolean);
+const atCommits = (args.at ?? '')
+  .split(',')
+  .map(s => s.trim())
+  .filter(Boolean);
 const atWorkloads = args['at-workloads'] ? args['at-workloads'].split(',') : workloads.map(w => w.name);
 const jobs = Math.max(1, Number(args.jobs));
-const outDir = resolve(args.out ?? (quick ? mkdtempSync(join(os.tmpdir(), 'otel-llm-relay-ibench-')) : join(root, 'bench')));
+const outDir = resolve(
+  args.out ?? (quick ? mkdtempSync(join(os.tmpdir(), 'otel-llm-relay-ibench-')) : join(root, 'bench')),
+);
 const cacheDir = join(root, 'node_modules', '.cache', 'otel-llm-relay-bench');
 let work = '';
 
@@ -176,7 +202,9 @@ function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -191,7 +219,10 @@ interface Relay {
 
 function startRelay(): Promise<Relay> {
   return new Promise((resolveRelay, reject) => {
-    const child = spawn(process.execPath, ['bench/relay.ts', '--ack'], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['bench/relay.ts', '--ack'], {
+      cwd: root,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     const lines: string[] = [];
     let buffered = '';
     let relay: Relay | undefined;
@@ -236,7 +267,12 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 /** Runs `command` and resolves with its stderr; rejects with its output when it fails. */
-function runProcess(command: string, commandArgs: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 60 * 60_000): Promise<string> {
+function runProcess(
+  command: string,
+  commandArgs: readonly string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 60 * 60_000,
+): Promise<string> {
   return new Promise((resolveRun, reject) => {
     const child = spawn(command, commandArgs, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
@@ -252,7 +288,12 @@ function runProcess(command: string, commandArgs: readonly string[], env: NodeJS
     child.once('close', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) resolveRun(stderr);
-      else reject(new Error(`${command} ${commandArgs.join(' ').slice(0, 300)} exited with ${code ?? signal}\n${stdout}\n${stderr}`));
+      else
+        reject(
+          new Error(
+            `${command} ${commandArgs.join(' ').slice(0, 300)} exited with ${code ?? signal}\n${stdout}\n${stderr}`,
+          ),
+        );
     });
   });
 }
@@ -290,7 +331,10 @@ async function count(job: Job, relay: Relay, openaiDir: string): Promise<Counted
   };
   const extra: Record<string, string> = { BENCH_DIST: job.dist, BENCH_SPAN_PROCESSOR: 'batch' };
   if (job.label === 'ours-register') {
-    Object.assign(extra, { OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1', OTEL_EXPORTER_PROMETHEUS_PORT: String(await freePort()) });
+    Object.assign(extra, {
+      OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+      OTEL_EXPORTER_PROMETHEUS_PORT: String(await freePort()),
+    });
   }
   const preload = job.preload.map(arg => arg.replaceAll('{dist}', job.dist));
   const timeoutsBefore = relay.ackTimeouts;
@@ -312,11 +356,13 @@ async function count(job: Job, relay: Relay, openaiDir: string): Promise<Counted
       'bench/instructions/client.cjs',
       JSON.stringify(clientJob),
     ],
-    childEnv(extra)
+    childEnv(extra),
   );
-  if (relay.ackTimeouts !== timeoutsBefore) throw new Error(`${job.label} ${job.workload.name}: a streamed event was never acknowledged`);
+  if (relay.ackTimeouts !== timeoutsBefore)
+    throw new Error(`${job.label} ${job.workload.name}: a streamed event was never acknowledged`);
   const totals = dumpTotals(dumps);
-  if (totals.length !== 3) throw new Error(`${job.label} ${job.workload.name}: ${totals.length} callgrind dumps, expected 3 (one per gc())`);
+  if (totals.length !== 3)
+    throw new Error(`${job.label} ${job.workload.name}: ${totals.length} callgrind dumps, expected 3 (one per gc())`);
   const total = parseInstructionCount(stderr);
   const result = JSON.parse(readFileSync(out, 'utf8')) as {
     eventsPerCall: number;
@@ -347,7 +393,9 @@ function provisionOpenAi(): string {
   log(`fetching openai@${OPENAI_VERSION} ...`);
   const tmp = mkdtempSync(join(os.tmpdir(), 'openai-pack-'));
   try {
-    execFileSync('npm', ['pack', `openai@${OPENAI_VERSION}`, '--pack-destination', tmp, '--silent'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('npm', ['pack', `openai@${OPENAI_VERSION}`, '--pack-destination', tmp, '--silent'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     execFileSync('sh', ['-c', `tar -xzf "${tmp}"/*.tgz -C "${tmp}"`]);
     mkdirSync(dirname(dir), { recursive: true });
     cpSync(join(tmp, 'package'), dir, { recursive: true });
@@ -371,7 +419,11 @@ function snapshotDist(): string {
  */
 function buildAt(commit: string): string {
   const dir = mkdtempSync(join(work, `at-${commit.replace(/\W/g, '_')}-`));
-  execFileSync('sh', ['-c', `git archive "${commit}" src tsconfig.json tsconfig.build.json package.json | tar -x -C "${dir}"`], { cwd: root });
+  execFileSync(
+    'sh',
+    ['-c', `git archive "${commit}" src tsconfig.json tsconfig.build.json package.json | tar -x -C "${dir}"`],
+    { cwd: root },
+  );
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
   execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
     cwd: dir,
@@ -402,7 +454,7 @@ async function runAll(list: Job[], relays: Relay[], openaiDir: string): Promise<
         `[${done}/${list.length}] ${job.workload.name.padEnd(16)} ${job.label.padEnd(16)} ` +
           `${((b.instructions - a.instructions) / (b.calls - a.calls)).toLocaleString('en-US', { maximumFractionDigits: 0 }).padStart(12)} per call ` +
           `(N ${a.calls}: ${a.instructions.toLocaleString('en-US')}, N ${b.calls}: ${b.instructions.toLocaleString('en-US')}; ` +
-          `process ${(b.processInstructions ?? 0).toLocaleString('en-US')})  ${b.wallSeconds.toFixed(0)} s`
+          `process ${(b.processInstructions ?? 0).toLocaleString('en-US')})  ${b.wallSeconds.toFixed(0)} s`,
       );
     }
   };
@@ -411,7 +463,8 @@ async function runAll(list: Job[], relays: Relay[], openaiDir: string): Promise<
 }
 
 async function main(): Promise<void> {
-  if (!existsSync(join(root, 'dist', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` (npm run bench does it)');
+  if (!existsSync(join(root, 'dist', 'index.js')))
+    throw new Error('dist/ is missing: run `npm run build` (npm run bench does it)');
   const valgrind = execFileSync('valgrind', ['--version'], { encoding: 'utf8' }).trim();
   work = mkdtempSync(join(os.tmpdir(), 'otel-llm-relay-ibench-work-'));
   const openaiDir = provisionOpenAi();
@@ -434,7 +487,11 @@ async function main(): Promise<void> {
         }
         ats.push({ commit: short, subject, added: {} });
       } catch (err) {
-        const message = String((err as { stderr?: Buffer }).stderr ?? err).trim().split('\n').slice(0, 5).join(' ');
+        const message = String((err as { stderr?: Buffer }).stderr ?? err)
+          .trim()
+          .split('\n')
+          .slice(0, 5)
+          .join(' ');
         log(`${short} did not build: ${message}`);
         ats.push({ commit: short, subject, added: {}, error: `did not build: ${message.slice(0, 300)}` });
       }
@@ -446,7 +503,7 @@ async function main(): Promise<void> {
     list.sort((a, b) => Number(b.workload.name.includes('stream')) - Number(a.workload.name.includes('stream')));
     log(
       `Node ${process.version}; ${valgrind}; ${list.length} processes under callgrind, ${jobs} at a time; ` +
-        `workloads ${workloads.map(w => `${w.name} (${w.warmup}; ${w.calls.join(', ')})`).join(', ')}`
+        `workloads ${workloads.map(w => `${w.name} (${w.warmup}; ${w.calls.join(', ')})`).join(', ')}`,
     );
     const runs = await runAll(list, relays, openaiDir);
     const cells = cellsOf(runs);
@@ -459,7 +516,12 @@ async function main(): Promise<void> {
       if (dirty || at.error || git('rev-parse', `${at.commit}:src`) !== git('rev-parse', 'HEAD:src')) continue;
       for (const cell of cells.filter(c => c.label === `ours@${at.commit}`)) {
         const ours = cells.find(c => c.label === 'ours' && c.workload === cell.workload);
-        if (ours) repeats.push({ what: `${cell.workload}: ours per call (working tree, and built from ${at.commit})`, first: ours.perCall, second: cell.perCall });
+        if (ours)
+          repeats.push({
+            what: `${cell.workload}: ours per call (working tree, and built from ${at.commit})`,
+            first: ours.perCall,
+            second: cell.perCall,
+          });
       }
     }
     const doc: InstructionsDocument = {
@@ -480,8 +542,11 @@ async function main(): Promise<void> {
     };
     write(doc);
     log('');
-    for (const t of doc.targets) log(`${t.met === undefined ? 'n/a   ' : t.met ? 'met   ' : 'MISSED'} ${t.target}: ${t.measured}`);
-    log(`\nwrote ${join(outDir, 'RESULTS.md')} (Instructions section) and results-instructions.json (${Math.round(doc.durationSeconds)} s)`);
+    for (const t of doc.targets)
+      log(`${t.met === undefined ? 'n/a   ' : t.met ? 'met   ' : 'MISSED'} ${t.target}: ${t.measured}`);
+    log(
+      `\nwrote ${join(outDir, 'RESULTS.md')} (Instructions section) and results-instructions.json (${Math.round(doc.durationSeconds)} s)`,
+    );
   } finally {
     for (const relay of relays) relay.stop();
     // BENCH_KEEP_DUMPS=1 keeps callgrind's per-segment dumps (callgrind_annotate reads them).

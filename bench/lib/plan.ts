@@ -75,7 +75,12 @@ export interface Variant {
 }
 
 export const VARIANTS: readonly Variant[] = [
-  { name: 'bare', title: 'bare: no OpenTelemetry', preload: ['--require', './bench/variants/bare.cjs'], patchesSdk: false },
+  {
+    name: 'bare',
+    title: 'bare: no OpenTelemetry',
+    preload: ['--require', './bench/variants/bare.cjs'],
+    patchesSdk: false,
+  },
   {
     name: 'sdk-only',
     title: 'the shared OpenTelemetry setup with no instrumentation (context manager, providers): the floor',

@@ -31,7 +31,7 @@ const TOKEN_ATTRIBUTE = /^gen_ai\.usage\.(input|output|prompt|completion)_tokens
 export function recordedFeatures(
   spans: readonly SpanSummary[],
   metrics: Readonly<Record<string, unknown>>,
-  spansPerCall: number | undefined
+  spansPerCall: number | undefined,
 ): Recorded {
   const attributes = new Set(spans.flatMap(s => s.attributes));
   const families = Object.keys(metrics).sort();

@@ -136,7 +136,7 @@ function workloadSection(doc: BenchDocument, workload: BenchDocument['workloads'
         'spans/call',
         'recorded',
       ],
-      rows
+      rows,
     ),
     '',
   ].join('\n');
@@ -167,7 +167,7 @@ function memorySection(memory: readonly MemoryResult[]): string {
     'instrumentation keep. The heap (object spaces only: code and bytecode grow as V8 compiles hot',
     'functions) is read after a full GC before the request, ten times while the body passes, and once',
     'the response has ended. "In flight" is the largest sample minus the heap after the end: what the',
-    'open request held (bare: undici\'s own state). "Ours keeps" is ours\' in-flight figure minus bare\'s.',
+    "open request held (bare: undici's own state). \"Ours keeps\" is ours' in-flight figure minus bare's.",
     '"After" is the heap after the end minus before the request. Medians of ' +
       `${memory[0]!.repetitions} repetitions. The last column is what ours' span recorded for the body.`,
     '',
@@ -186,7 +186,7 @@ function memorySection(memory: readonly MemoryResult[]): string {
         'RSS MiB (ours)',
         'ours recorded',
       ],
-      rows
+      rows,
     ),
     '',
   ].join('\n');
@@ -200,7 +200,7 @@ function profileSection(profiles: readonly ProfileSummary[]): string {
     'One extra run of `ours` per workload below under `--cpu-prof` (the profiler slows everything down;',
     'read the shares, not the absolute times). Shares are of the sampled CPU time, idle excluded. In the',
     'first table each sample is charged to the innermost function of `dist/` on its stack, so a',
-    'function\'s figure includes what it called (JSON.parse, the OpenTelemetry SDK); µs/call divides',
+    "function's figure includes what it called (JSON.parse, the OpenTelemetry SDK); µs/call divides",
     'by the calls the profiled process made. The profiles are kept in `profiles/` (open them in',
     'Chrome DevTools; git-ignored).',
     '',
@@ -214,20 +214,20 @@ function profileSection(profiles: readonly ProfileSummary[]): string {
           `${perCall(p.split.ownUs)} µs, the OpenTelemetry SDK and API it calls (span start and end, metric ` +
           `records, context) ${perCall(p.split.openTelemetryUs)} µs, module loading on first use ` +
           `${perCall(p.split.loadingUs)} µs (profiler-inflated figures: compare them with each other).`,
-        ''
+        '',
       );
     }
     parts.push(
       markdownTable(
         ['our function (callees included)', 'share', 'µs/call'],
-        p.ours.map(t => [t.function, `${(t.share * 100).toFixed(1)}%`, fixed((t.selfMs * 1000) / p.calls, 1)])
+        p.ours.map(t => [t.function, `${(t.share * 100).toFixed(1)}%`, fixed((t.selfMs * 1000) / p.calls, 1)]),
       ),
       '',
       markdownTable(
         ['whole process (self time)', 'share'],
-        p.top.map(t => [t.function, `${(t.share * 100).toFixed(1)}%`])
+        p.top.map(t => [t.function, `${(t.share * 100).toFixed(1)}%`]),
       ),
-      ''
+      '',
     );
   }
   return parts.join('\n');
@@ -261,7 +261,9 @@ function previousSection(doc: BenchDocument): string {
 }
 
 function hasSpread(doc: BenchDocument): boolean {
-  return Object.values(doc.results).some(byVariant => Object.values(byVariant).some(r => r.throughputRatioRange !== undefined));
+  return Object.values(doc.results).some(byVariant =>
+    Object.values(byVariant).some(r => r.throughputRatioRange !== undefined),
+  );
 }
 
 /** The whole of bench/RESULTS.md. */
@@ -283,18 +285,21 @@ export function renderResults(doc: BenchDocument): string {
         ['machine', `${m.cpu}, ${m.cores} cores, ${fixed(m.memoryGiB, 1)} GiB, ${m.os}`],
         ['load average (1 min) at start / end', `${fixed(m.loadStart, 2)} / ${fixed(m.loadEnd, 2)}`],
         ['Node.js (client and relay)', doc.node],
-        ['commit', `${doc.commit}${doc.dirty ? ' (with uncommitted changes under src/)' : ''}; dist/ measured: ${doc.codeFingerprint}`],
+        [
+          'commit',
+          `${doc.commit}${doc.dirty ? ' (with uncommitted changes under src/)' : ''}; dist/ measured: ${doc.codeFingerprint}`,
+        ],
         ['rounds', `${doc.rounds} (variants alternated, rotated each round; figures are medians over rounds)`],
         ['SDK', `\`openai@${doc.openaiVersion}\` for every variant`],
         ['packages', packages],
-      ]
+      ],
     ),
     '',
     '## Targets',
     '',
     markdownTable(
       ['target', 'measured', ''],
-      doc.targets.map(t => [t.target, t.measured, check(t.met)])
+      doc.targets.map(t => [t.target, t.measured, check(t.met)]),
     ),
     '',
     previousSection(doc),
@@ -305,9 +310,9 @@ export function renderResults(doc: BenchDocument): string {
       ? [
           'same round. Both are medians over rounds; in brackets, the lowest and highest round (how much the',
           'rounds disagreed: the machine is shared, so read differences smaller than that spread as noise).',
-          'CPU is the client process\'s user + system time (all threads) over the measured calls.',
+          "CPU is the client process's user + system time (all threads) over the measured calls.",
         ]
-      : ['same round. CPU is the client process\'s user + system time (all threads) over the measured calls.']),
+      : ["same round. CPU is the client process's user + system time (all threads) over the measured calls."]),
     'Peak RSS and heap (after GC) are read at the end of the run. "recorded": the GenAI data found on',
     'the spans and metrics the run produced.',
     '',

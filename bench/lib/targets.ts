@@ -60,7 +60,7 @@ function fmt(n: number, digits: number): string {
 export function evaluateTargets(
   workloads: WorkloadResults,
   memory: readonly MemoryResult[],
-  sdkPatching: ReadonlySet<string>
+  sdkPatching: ReadonlySet<string>,
 ): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const ours = (w: string) => workloads[w]?.ours;
@@ -90,7 +90,11 @@ export function evaluateTargets(
     const silent = Object.keys(results).filter(v => sdkPatching.has(v) && !peers.includes(v));
     const note = silent.length ? ` (${silent.join(', ')}: no spans, not compared)` : '';
     if (peers.length === 0) {
-      checks.push({ target: `${workload}: ours CPU added ≤ every SDK-patching peer's`, measured: `no peer recorded${note}`, met: undefined });
+      checks.push({
+        target: `${workload}: ours CPU added ≤ every SDK-patching peer's`,
+        measured: `no peer recorded${note}`,
+        met: undefined,
+      });
       continue;
     }
     const best = Math.min(...peers.map(p => results[p]!.cpuAddedUsPerCall));

@@ -17,5 +17,5 @@ setupTelemetry(
     return [new LlmRelayInstrumentation()];
   },
   // A ProxyTracerProvider with no delegate hands out no-op tracers.
-  { tracerProvider: new ProxyTracerProvider(), meterProvider: { getMeter: () => noopMeter } }
+  { tracerProvider: new ProxyTracerProvider(), meterProvider: { getMeter: () => noopMeter } },
 );

@@ -16,7 +16,8 @@ function summarizeExposition(text) {
     if (family === 'target_info') continue;
     const entry = families.get(family) ?? { series: 0 };
     entry.series++;
-    if (name.endsWith('_count')) entry.observations = (entry.observations ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (name.endsWith('_count'))
+      entry.observations = (entry.observations ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
     families.set(family, entry);
   }
   return Object.fromEntries([...families].sort(([a], [b]) => (a < b ? -1 : 1)));

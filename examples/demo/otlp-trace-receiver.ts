@@ -95,7 +95,8 @@ export async function startTraceReceiver(): Promise<TraceReceiver> {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       try {
-        if (req.url === '/v1/traces') spans.push(...spansOf(JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}')));
+        if (req.url === '/v1/traces')
+          spans.push(...spansOf(JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}')));
         res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
       } catch {
         res.writeHead(400).end();

@@ -31,13 +31,19 @@ export function sum(samples: Sample[], name: string, where: Record<string, strin
   let total = 0;
   for (const s of samples) {
     if (s.name !== name) continue;
-    if (Object.entries(where).every(([k, v]) => (v === undefined ? !(k in s.labels) : s.labels[k] === v))) total += s.value;
+    if (Object.entries(where).every(([k, v]) => (v === undefined ? !(k in s.labels) : s.labels[k] === v)))
+      total += s.value;
   }
   return total;
 }
 
 /** The q-quantile of a histogram over the samples whose labels include `where`; undefined when empty. */
-export function histogramQuantile(q: number, samples: Sample[], name: string, where: Record<string, string> = {}): number | undefined {
+export function histogramQuantile(
+  q: number,
+  samples: Sample[],
+  name: string,
+  where: Record<string, string> = {},
+): number | undefined {
   const buckets = new Map<number, number>();
   for (const s of samples) {
     if (s.name !== `${name}_bucket`) continue;

@@ -78,7 +78,9 @@ function summary(samples: Sample[]): string {
     ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map(r => r[i]!.length)));
-  return rows.map(r => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')).join('\n');
+  return rows
+    .map(r => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '))
+    .join('\n');
 }
 
 /** Where the same data goes outside the demo (ports of examples/monitoring/docker-compose.yml). */
@@ -96,16 +98,19 @@ function traceSection(spans: ReceivedSpan[], endpoint: string, requests: Recorde
   const parts = [
     `Traces: ${ours.length} spans, one per HTTP call to the relay${others ? ` (and ${others} that Anthropic's SDK opens around its calls)` : ''},`,
     `exported by the app over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT=${endpoint}).`,
-    ...(picked.length ? [`${['', 'One', 'Two', 'Three'][picked.length]} of them, as a trace view such as Jaeger shows them:`] : []),
+    ...(picked.length
+      ? [`${['', 'One', 'Two', 'Three'][picked.length]} of them, as a trace view such as Jaeger shows them:`]
+      : []),
   ].join('\n');
   const blocks = picked.map(p => renderSpan(p, spans));
   // The relay got the trace context too (as the simulator recorded it), so the trace goes on past the app.
   const root = picked.find(p => p.span.parentSpanId === undefined);
   const traceparent = root && `00-${root.span.traceId}-${root.span.spanId}-01`;
-  const propagated = traceparent && requests.some(r => r.headers['traceparent'] === traceparent)
-    ? `The relay received the trace context too: ${root.title.replace(/^The/, 'the')} came with\n` +
-      `traceparent ${traceparent}, so a relay that traces itself\nadds its own spans to that trace.`
-    : undefined;
+  const propagated =
+    traceparent && requests.some(r => r.headers['traceparent'] === traceparent)
+      ? `The relay received the trace context too: ${root.title.replace(/^The/, 'the')} came with\n` +
+        `traceparent ${traceparent}, so a relay that traces itself\nadds its own spans to that trace.`
+      : undefined;
   return [parts, ...blocks, propagated].filter(Boolean).join('\n\n');
 }
 
@@ -145,12 +150,16 @@ const app = spawn(process.execPath, ['--import', 'otel-llm-relay/register', 'exa
 const appExited = new Promise<number | null>(done => app.once('exit', code => done(code)));
 
 const phase = durationMs / 3;
-console.log(`[0s] normal traffic: DeepSeek for routine questions, Gemini Flash at peaks, GPT-4.1 for hard cases, Claude at night`);
+console.log(
+  `[0s] normal traffic: DeepSeek for routine questions, Gemini Flash at peaks, GPT-4.1 for hard cases, Claude at night`,
+);
 await sleep(phase);
 const nowNs = () => BigInt(Date.now()) * 1_000_000n;
 const spike: Window = { fromNs: nowNs(), toNs: nowNs() };
 relay.setScenario(PEAK);
-console.log(`[${(phase / 1000).toFixed(0)}s] sales peak: GPT-4.1 latency 0.4s -> 4s, Gemini Flash hits its rate limit (429s)`);
+console.log(
+  `[${(phase / 1000).toFixed(0)}s] sales peak: GPT-4.1 latency 0.4s -> 4s, Gemini Flash hits its rate limit (429s)`,
+);
 await sleep(phase);
 relay.setScenario(NORMAL);
 spike.toNs = nowNs();
@@ -169,7 +178,7 @@ try {
     console.log(
       `\nRelay balance (the probe's balance check, read at start; every 5 minutes after): ` +
         `${left.value.toFixed(2)} USD left of ${limit.value.toFixed(2)} USD. The relay has booked ` +
-        `${(relay.spentUsd - (limit.value - left.value)).toFixed(4)} USD more since.`
+        `${(relay.spentUsd - (limit.value - left.value)).toFixed(4)} USD more since.`,
     );
   }
   if (sum(samples, 'gen_ai_client_operation_duration_count') === 0) {

@@ -26,7 +26,10 @@ export interface Window {
 }
 
 function slowestOf(spans: ReceivedSpan[]): ReceivedSpan | undefined {
-  return spans.reduce<ReceivedSpan | undefined>((a, b) => (a && durationSeconds(a) >= durationSeconds(b) ? a : b), undefined);
+  return spans.reduce<ReceivedSpan | undefined>(
+    (a, b) => (a && durationSeconds(a) >= durationSeconds(b) ? a : b),
+    undefined,
+  );
 }
 
 /**
@@ -39,7 +42,11 @@ export function tellingSpans(spans: ReceivedSpan[], spike?: Window): TellingSpan
   const picked: TellingSpan[] = [];
   const inSpike = spike ? slowestOf(calls.filter(s => s.startNs >= spike.fromNs && s.startNs < spike.toNs)) : undefined;
   const slowest = inSpike ?? slowestOf(calls);
-  if (slowest) picked.push({ title: inSpike ? 'The slowest call of the latency spike' : 'The slowest call of the run', span: slowest });
+  if (slowest)
+    picked.push({
+      title: inSpike ? 'The slowest call of the latency spike' : 'The slowest call of the run',
+      span: slowest,
+    });
   const limited = calls.find(s => s.attributes['error.type'] === '429');
   if (limited) picked.push({ title: 'A rate-limited call (429)', span: limited });
   const streams = calls.filter(s => s.attributes['gen_ai.request.stream'] === true && !failed(s) && s !== slowest);
@@ -70,7 +77,8 @@ function cells(span: ReceivedSpan, keys: string[]): string[][] {
     .filter(key => span.attributes[key] !== undefined)
     .map(key => {
       let value = text(span.attributes[key]);
-      if (key === 'server.address' && span.attributes['server.port'] !== undefined) value += `:${text(span.attributes['server.port'])}`;
+      if (key === 'server.address' && span.attributes['server.port'] !== undefined)
+        value += `:${text(span.attributes['server.port'])}`;
       if (key === 'gen_ai.response.time_to_first_chunk') value = `${Number(span.attributes[key]).toFixed(3)}s`;
       return [key, value];
     });
@@ -80,9 +88,10 @@ const STATUS = ['unset', 'ok', 'ERROR'];
 
 export function renderSpan({ title, span }: TellingSpan, all: ReceivedSpan[]): string {
   const parent = span.parentSpanId === undefined ? undefined : all.find(s => s.spanId === span.parentSpanId);
-  const place = span.parentSpanId === undefined
-    ? 'parent: none (a root span)'
-    : `parent: ${parent?.name ?? '(not received)'} ${span.parentSpanId}`;
+  const place =
+    span.parentSpanId === undefined
+      ? 'parent: none (a root span)'
+      : `parent: ${parent?.name ?? '(not received)'} ${span.parentSpanId}`;
   const lines = [
     `${title}: ${span.name}, ${durationSeconds(span).toFixed(2)}s, status ${STATUS[span.statusCode] ?? span.statusCode}`,
     `  trace ${span.traceId}  span ${span.spanId}  ${place}`,

@@ -28,7 +28,7 @@ const baseUrl = (process.env.RELAY_BASE_URL ?? 'http://localhost:8080/v1').repla
 const apiKey = process.env.RELAY_API_KEY ?? 'sk-simulated';
 const models = (process.env.LOAD_MODELS ?? 'gpt-4.1,claude-sonnet-4-5,gemini-2.5-flash,deepseek-v3.2')
   .split(',')
-  .map((m) => m.trim())
+  .map(m => m.trim())
   .filter(Boolean);
 const intervalMs = Math.max(1, Number(process.env.LOAD_INTERVAL_MS ?? 2000) || 2000);
 const maxInFlight = Math.max(1, Number(process.env.LOAD_MAX_IN_FLIGHT ?? 20) || 20);
@@ -86,7 +86,9 @@ async function callOnce(i) {
       if (attempt >= 2 || (res.status !== 429 && res.status < 500) || stopping) break;
       await sleep(250 * 2 ** attempt);
     }
-    console.log(`${model}${stream ? ' (stream)' : ''}: HTTP ${res.status} in ${Math.round(performance.now() - started)} ms`);
+    console.log(
+      `${model}${stream ? ' (stream)' : ''}: HTTP ${res.status} in ${Math.round(performance.now() - started)} ms`,
+    );
   } catch (err) {
     if (!stopping) console.log(`${model}: ${err instanceof Error ? err.message : String(err)}`);
   } finally {
@@ -95,7 +97,7 @@ async function callOnce(i) {
   }
 }
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
 
 for (let i = 0; !stopping; i++) {
   while (inFlight.size >= maxInFlight && !stopping) await sleep(Math.min(intervalMs, 100));

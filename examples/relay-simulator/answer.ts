@@ -3,7 +3,12 @@
  * request into `AnswerInputs` and renders the `Answer` in its own shapes.
  */
 import {
-  answerWords, chooseToolCall, countTokens, isReasoningModel, type ToolCall, type ToolSpec,
+  answerWords,
+  chooseToolCall,
+  countTokens,
+  isReasoningModel,
+  type ToolCall,
+  type ToolSpec,
 } from './generation.ts';
 
 export interface AnswerInputs {
@@ -85,7 +90,8 @@ export function planAnswer(inputs: AnswerInputs, settings: AnswerSettings): Answ
   const limited = inputs.maxTokens !== undefined && inputs.maxTokens <= natural;
   const perChoice = limited ? inputs.maxTokens! : natural;
   const choices = Array.from({ length: inputs.choiceCount }, (_, index) =>
-    answerWords(`${inputs.requestModel}\n${index}\n${inputs.prompt}`, perChoice));
+    answerWords(`${inputs.requestModel}\n${index}\n${inputs.prompt}`, perChoice),
+  );
   return {
     ...base,
     choices,

@@ -28,7 +28,8 @@ export function messagesInputs(body: JsonRecord, model: string): AnswerInputs {
   for (const tool of asArray(body['tools'])) {
     const record = asRecord(tool);
     const name = asString(record?.['name']);
-    if (name !== undefined && record?.['input_schema'] !== undefined) tools.push({ name, schema: record['input_schema'] });
+    if (name !== undefined && record?.['input_schema'] !== undefined)
+      tools.push({ name, schema: record['input_schema'] });
   }
   const choice = asRecord(body['tool_choice']);
   const choiceType = asString(choice?.['type']);
@@ -67,13 +68,26 @@ export function renderMessages(answer: Answer, flags: StreamFlags): RenderedAnsw
   const text = answer.choices[0]?.join('') ?? '';
   const stopReason = STOP_REASONS[answer.finishReason];
   const content = answer.toolCall
-    ? [{ type: 'tool_use', id: toolUseId, name: answer.toolCall.name, input: JSON.parse(answer.toolCall.arguments) as unknown }]
+    ? [
+        {
+          type: 'tool_use',
+          id: toolUseId,
+          name: answer.toolCall.name,
+          input: JSON.parse(answer.toolCall.arguments) as unknown,
+        },
+      ]
     : [{ type: 'text', text }];
 
   if (!flags.stream) {
     const value = {
-      id, type: 'message', role: 'assistant', model: answer.responseModel, content,
-      stop_reason: stopReason, stop_sequence: null, usage: usage(answer, answer.outputTokens),
+      id,
+      type: 'message',
+      role: 'assistant',
+      model: answer.responseModel,
+      content,
+      stop_reason: stopReason,
+      stop_sequence: null,
+      usage: usage(answer, answer.outputTokens),
     };
     return { contentType: ANTHROPIC_JSON, body: { kind: 'json', value }, responseId: id };
   }
@@ -84,12 +98,21 @@ export function renderMessages(answer: Answer, flags: StreamFlags): RenderedAnsw
   };
   event('meta', 'message_start', {
     message: {
-      id, type: 'message', role: 'assistant', model: answer.responseModel, content: [],
-      stop_reason: null, stop_sequence: null, usage: usage(answer, 1),
+      id,
+      type: 'message',
+      role: 'assistant',
+      model: answer.responseModel,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: usage(answer, 1),
     },
   });
   if (answer.toolCall) {
-    event('meta', 'content_block_start', { index: 0, content_block: { type: 'tool_use', id: toolUseId, name: answer.toolCall.name, input: {} } });
+    event('meta', 'content_block_start', {
+      index: 0,
+      content_block: { type: 'tool_use', id: toolUseId, name: answer.toolCall.name, input: {} },
+    });
     event('meta', 'ping');
     for (const piece of argumentPieces(answer.toolCall.arguments)) {
       event('output', 'content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: piece } });
@@ -110,11 +133,19 @@ export function renderMessages(answer: Answer, flags: StreamFlags): RenderedAnsw
 }
 
 function displayName(model: string): string {
-  return model.split('-').map(w => (w.length > 0 ? w[0]!.toUpperCase() + w.slice(1) : w)).join(' ');
+  return model
+    .split('-')
+    .map(w => (w.length > 0 ? w[0]!.toUpperCase() + w.slice(1) : w))
+    .join(' ');
 }
 
 /** `GET /v1/models` as Anthropic answers it (chosen when the request carries `anthropic-version`). */
 export function renderAnthropicModelList(models: string[]): JsonRecord {
-  const data = models.map(id => ({ type: 'model', id, display_name: displayName(id), created_at: '2025-09-29T00:00:00Z' }));
+  const data = models.map(id => ({
+    type: 'model',
+    id,
+    display_name: displayName(id),
+    created_at: '2025-09-29T00:00:00Z',
+  }));
   return { data, has_more: false, first_id: data[0]?.id ?? null, last_id: data[data.length - 1]?.id ?? null };
 }

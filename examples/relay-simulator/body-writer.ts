@@ -44,23 +44,34 @@ export function negotiateCoding(acceptEncoding: string | undefined): ContentCodi
   return 'identity';
 }
 
-function createCompressor(coding: Exclude<ContentCoding, 'identity'>): zlib.Gzip | zlib.Deflate | zlib.BrotliCompress | zlib.ZstdCompress {
+function createCompressor(
+  coding: Exclude<ContentCoding, 'identity'>,
+): zlib.Gzip | zlib.Deflate | zlib.BrotliCompress | zlib.ZstdCompress {
   switch (coding) {
-    case 'gzip': return zlib.createGzip();
-    case 'deflate': return zlib.createDeflate();
-    case 'br': return zlib.createBrotliCompress({ params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } });
-    case 'zstd': return zlib.createZstdCompress();
+    case 'gzip':
+      return zlib.createGzip();
+    case 'deflate':
+      return zlib.createDeflate();
+    case 'br':
+      return zlib.createBrotliCompress({ params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } });
+    case 'zstd':
+      return zlib.createZstdCompress();
   }
 }
 
 /** Whole-body compression (for bodies sent with a content-length). */
 export function compressSync(bytes: Buffer, coding: ContentCoding): Buffer {
   switch (coding) {
-    case 'identity': return bytes;
-    case 'gzip': return zlib.gzipSync(bytes);
-    case 'deflate': return zlib.deflateSync(bytes);
-    case 'br': return zlib.brotliCompressSync(bytes, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } });
-    case 'zstd': return zlib.zstdCompressSync(bytes);
+    case 'identity':
+      return bytes;
+    case 'gzip':
+      return zlib.gzipSync(bytes);
+    case 'deflate':
+      return zlib.deflateSync(bytes);
+    case 'br':
+      return zlib.brotliCompressSync(bytes, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } });
+    case 'zstd':
+      return zlib.zstdCompressSync(bytes);
   }
 }
 
@@ -78,8 +89,14 @@ export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promi
     const onAbort = (): void => reject(signal.reason as Error);
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(
-      value => { signal.removeEventListener('abort', onAbort); resolve(value); },
-      (error: unknown) => { signal.removeEventListener('abort', onAbort); reject(error as Error); },
+      value => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error as Error);
+      },
     );
   });
 }
@@ -106,10 +123,13 @@ export function createBodyWriter(res: ServerResponse, coding: ContentCoding, sig
   return {
     async write(chunk) {
       compressor.write(chunk);
-      await untilAborted(new Promise<void>(resolve => {
-        if (flushKind === undefined) compressor.flush(() => resolve());
-        else compressor.flush(flushKind, () => resolve());
-      }), signal);
+      await untilAborted(
+        new Promise<void>(resolve => {
+          if (flushKind === undefined) compressor.flush(() => resolve());
+          else compressor.flush(flushKind, () => resolve());
+        }),
+        signal,
+      );
     },
     async end() {
       compressor.end();

@@ -25,9 +25,11 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  process.stdout.write('usage: node examples/relay-simulator/cli.ts [--port N] [--host H] [--latency-ms N] '
-    + '[--first-chunk-ms N] [--chunk-delay-ms N] [--output-tokens N] [--require-key KEY] '
-    + '[--balance-usd N] [--usd-per-million-tokens N] [--verbose]\n');
+  process.stdout.write(
+    'usage: node examples/relay-simulator/cli.ts [--port N] [--host H] [--latency-ms N] ' +
+      '[--first-chunk-ms N] [--chunk-delay-ms N] [--output-tokens N] [--require-key KEY] ' +
+      '[--balance-usd N] [--usd-per-million-tokens N] [--verbose]\n',
+  );
   process.exit(0);
 }
 
@@ -44,8 +46,13 @@ function numberOption(name: string, value: string | undefined): number | undefin
 /** One line per request: method, path, status, models, fault. Headers (and so API keys) are never printed. */
 function logLine(request: RecordedRequest): void {
   const r = request.response;
-  const models = r?.requestModel === undefined ? '' : ` ${r.requestModel}${r.responseModel && r.responseModel !== r.requestModel ? `→${r.responseModel}` : ''}`;
-  process.stdout.write(`${request.method} ${request.path} ${r?.status ?? '-'}${models}${r?.fault ? ` fault=${r.fault}` : ''}\n`);
+  const models =
+    r?.requestModel === undefined
+      ? ''
+      : ` ${r.requestModel}${r.responseModel && r.responseModel !== r.requestModel ? `→${r.responseModel}` : ''}`;
+  process.stdout.write(
+    `${request.method} ${request.path} ${r?.status ?? '-'}${models}${r?.fault ? ` fault=${r.fault}` : ''}\n`,
+  );
 }
 
 const options: RelaySimulatorOptions = {
@@ -56,13 +63,18 @@ const options: RelaySimulatorOptions = {
   chunkDelayMs: numberOption('chunk-delay-ms', values['chunk-delay-ms']),
   outputTokens: numberOption('output-tokens', values['output-tokens']),
   requireKey: values['require-key'],
-  billing: { limitUsd: numberOption('balance-usd', values['balance-usd']), usdPerMillionTokens: numberOption('usd-per-million-tokens', values['usd-per-million-tokens']) },
+  billing: {
+    limitUsd: numberOption('balance-usd', values['balance-usd']),
+    usdPerMillionTokens: numberOption('usd-per-million-tokens', values['usd-per-million-tokens']),
+  },
   onRequest: values.verbose ? logLine : undefined,
 };
 
 const simulator = await startRelaySimulator(options);
 process.stdout.write(`${simulator.url}\n`);
-process.stderr.write(`relay simulator listening on ${simulator.url} (OpenAI base URL: ${simulator.url}/v1); Ctrl-C to stop\n`);
+process.stderr.write(
+  `relay simulator listening on ${simulator.url} (OpenAI base URL: ${simulator.url}/v1); Ctrl-C to stop\n`,
+);
 
 const stop = (): void => {
   void simulator.close().then(() => process.exit(0));

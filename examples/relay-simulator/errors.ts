@@ -39,17 +39,26 @@ export interface ErrorContext {
   retryAfterSeconds: number;
 }
 
-interface OpenAIError { message: string; type: string; code: string | null }
+interface OpenAIError {
+  message: string;
+  type: string;
+  code: string | null;
+}
 
 function openaiError(kind: ErrorKind, ctx: ErrorContext): OpenAIError {
   switch (kind) {
     case 'bad_request':
       return { message: 'Invalid request (simulated fault).', type: 'invalid_request_error', code: null };
     case 'invalid_json':
-      return { message: 'We could not parse the JSON body of your request.', type: 'invalid_request_error', code: null };
+      return {
+        message: 'We could not parse the JSON body of your request.',
+        type: 'invalid_request_error',
+        code: null,
+      };
     case 'unauthorized':
       return {
-        message: 'Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.',
+        message:
+          'Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.',
         type: 'invalid_request_error',
         code: 'invalid_api_key',
       };
@@ -65,18 +74,27 @@ function openaiError(kind: ErrorKind, ctx: ErrorContext): OpenAIError {
       return { message: 'Request body too large.', type: 'invalid_request_error', code: null };
     case 'rate_limited':
       return {
-        message: `Rate limit reached for ${ctx.model ?? 'requests'} in organization org-simulated on requests per min (RPM): `
-          + `Limit 5000, Used 5000, Requested 1. Please try again in ${ctx.retryAfterSeconds}s. `
-          + 'Visit https://platform.openai.com/account/rate-limits to learn more.',
+        message:
+          `Rate limit reached for ${ctx.model ?? 'requests'} in organization org-simulated on requests per min (RPM): ` +
+          `Limit 5000, Used 5000, Requested 1. Please try again in ${ctx.retryAfterSeconds}s. ` +
+          'Visit https://platform.openai.com/account/rate-limits to learn more.',
         type: 'requests',
         code: 'rate_limit_exceeded',
       };
     case 'server_error':
-      return { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', code: null };
+      return {
+        message: 'The server had an error while processing your request. Sorry about that!',
+        type: 'server_error',
+        code: null,
+      };
     case 'unavailable':
       return { message: 'The server is overloaded or not ready yet.', type: 'server_error', code: null };
     case 'overloaded':
-      return { message: 'The engine is currently overloaded, please try again later.', type: 'server_error', code: 'overloaded' };
+      return {
+        message: 'The engine is currently overloaded, please try again later.',
+        type: 'server_error',
+        code: 'overloaded',
+      };
   }
 }
 
@@ -109,7 +127,8 @@ const GOOGLE_STATUS: Record<ErrorKind, string> = {
 /** Messages that differ from OpenAI's wording in the other dialects. */
 const ANTHROPIC_MESSAGES: Partial<Record<ErrorKind, string>> = {
   unauthorized: 'invalid x-api-key',
-  rate_limited: 'This request would exceed the rate limit for your organization of 5000 requests per minute. Please try again later.',
+  rate_limited:
+    'This request would exceed the rate limit for your organization of 5000 requests per minute. Please try again later.',
   server_error: 'Internal server error',
   overloaded: 'Overloaded',
 };
@@ -117,7 +136,8 @@ const ANTHROPIC_MESSAGES: Partial<Record<ErrorKind, string>> = {
 const GOOGLE_MESSAGES: Partial<Record<ErrorKind, string>> = {
   unauthorized: 'API key not valid. Please pass a valid API key.',
   rate_limited: 'Resource has been exhausted (e.g. check quota).',
-  server_error: 'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting',
+  server_error:
+    'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting',
   unavailable: 'The model is overloaded. Please try again later.',
 };
 
@@ -144,7 +164,14 @@ export function streamErrorPayload(dialect: Dialect): { event?: string; data: Js
     case 'openai':
       return {
         event: 'error',
-        data: { error: { message: 'The upstream model stopped responding mid-stream.', type: 'server_error', param: null, code: 'stream_interrupted' } },
+        data: {
+          error: {
+            message: 'The upstream model stopped responding mid-stream.',
+            type: 'server_error',
+            param: null,
+            code: 'stream_interrupted',
+          },
+        },
       };
     case 'anthropic':
       return { event: 'error', data: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } } };

@@ -6,7 +6,13 @@ import type { ServedFixture, ServeFixtureOptions, WireFixture } from './types.ts
 
 /** Recorded headers that describe the recording's own framing, not the replay's. */
 const FRAMING_HEADERS = new Set([
-  'content-length', 'transfer-encoding', 'content-encoding', 'connection', 'keep-alive', 'set-cookie', 'date',
+  'content-length',
+  'transfer-encoding',
+  'content-encoding',
+  'connection',
+  'keep-alive',
+  'set-cookie',
+  'date',
 ]);
 
 export interface RegisteredFixture {
@@ -42,15 +48,19 @@ export class FixtureRegistry {
     });
     const urlPath = path === '*' ? '/' : path;
     // Keep the recorded query (e.g. Gemini's `?alt=sse`) but never a recorded API key.
-    const query = options.path === undefined && recorded ? recorded.search.replace(/([?&]key=)[^&]*/i, '$1REDACTED') : '';
+    const query =
+      options.path === undefined && recorded ? recorded.search.replace(/([?&]key=)[^&]*/i, '$1REDACTED') : '';
     return { url: `${origin}${urlPath}${query}`, path: urlPath };
   }
 
   /** The first registration matching the request, counted as used. */
   take(method: string, pathname: string): RegisteredFixture | undefined {
     const decoded = decodePath(pathname);
-    const index = this.queue.findIndex(entry =>
-      (entry.path === '*' || entry.path === decoded) && (entry.method === undefined || entry.method === method.toUpperCase()));
+    const index = this.queue.findIndex(
+      entry =>
+        (entry.path === '*' || entry.path === decoded) &&
+        (entry.method === undefined || entry.method === method.toUpperCase()),
+    );
     if (index < 0) return undefined;
     const entry = this.queue[index]!;
     entry.remaining--;
@@ -85,7 +95,8 @@ function eventBoundaries(bytes: Buffer): number[] {
   const text = bytes.toString('latin1'); // one char per byte keeps offsets in bytes
   const offsets: number[] = [];
   const separator = /\r\n\r\n|\n\n|\r\r/g;
-  for (let match = separator.exec(text); match; match = separator.exec(text)) offsets.push(match.index + match[0].length);
+  for (let match = separator.exec(text); match; match = separator.exec(text))
+    offsets.push(match.index + match[0].length);
   return offsets;
 }
 

@@ -78,7 +78,11 @@ export function renderGenerateContent(answer: Answer, options: { stream: boolean
 
   if (!options.stream) {
     const parts = functionPart ? [functionPart] : [{ text: answer.choices[0]?.join('') ?? '' }];
-    return { contentType: GEMINI_JSON, body: { kind: 'json', value: envelope(parts, visibleTokens, true) }, responseId };
+    return {
+      contentType: GEMINI_JSON,
+      body: { kind: 'json', value: envelope(parts, visibleTokens, true) },
+      responseId,
+    };
   }
 
   // Usage is cumulative in every chunk, as the live API sends it.
@@ -100,15 +104,25 @@ export function renderGenerateContent(answer: Answer, options: { stream: boolean
   };
 }
 
-function embedOne(request: JsonRecord, model: string, fallbackDimensions: number): { values: number[]; tokens: number } {
-  const text = asArray(asRecord(request['content'])?.['parts']).map(p => asString(asRecord(p)?.['text']) ?? '').join('\n');
+function embedOne(
+  request: JsonRecord,
+  model: string,
+  fallbackDimensions: number,
+): { values: number[]; tokens: number } {
+  const text = asArray(asRecord(request['content'])?.['parts'])
+    .map(p => asString(asRecord(p)?.['text']) ?? '')
+    .join('\n');
   const dimensions = embeddingDimensions(model, asCount(request['outputDimensionality']), fallbackDimensions);
   return { values: embeddingVector(text, model, dimensions), tokens: countTokens(text) };
 }
 
 /** `:embedContent` and `:batchEmbedContents`. Gemini reports no usage on these. */
-export function renderEmbedContent(body: JsonRecord, model: string, batch: boolean, fallbackDimensions: number)
-  : { value: JsonRecord; inputTokens: number } {
+export function renderEmbedContent(
+  body: JsonRecord,
+  model: string,
+  batch: boolean,
+  fallbackDimensions: number,
+): { value: JsonRecord; inputTokens: number } {
   if (!batch) {
     const { values, tokens } = embedOne(body, model, fallbackDimensions);
     return { value: { embedding: { values } }, inputTokens: tokens };

@@ -34,7 +34,9 @@ function lastMessageUserText(messages: unknown[]): string | undefined {
   if (last?.['role'] !== 'user') return undefined;
   const content = last['content'];
   if (typeof content === 'string') return content;
-  const texts = asArray(content).map(p => asString(asRecord(p)?.['text'])).filter((t): t is string => t !== undefined);
+  const texts = asArray(content)
+    .map(p => asString(asRecord(p)?.['text']))
+    .filter((t): t is string => t !== undefined);
   return texts.length > 0 ? texts.join('\n') : undefined;
 }
 
@@ -47,8 +49,11 @@ function forcedToolOf(choice: unknown): boolean | string | 'none' {
   return name ?? false;
 }
 
-function toolInputs(tools: ToolSpec[], choice: unknown, lastUserText: string | undefined)
-  : Pick<AnswerInputs, 'tools' | 'forcedTool' | 'lastUserText'> {
+function toolInputs(
+  tools: ToolSpec[],
+  choice: unknown,
+  lastUserText: string | undefined,
+): Pick<AnswerInputs, 'tools' | 'forcedTool' | 'lastUserText'> {
   const forced = forcedToolOf(choice);
   if (forced === 'none') return { tools: [], forcedTool: false, lastUserText };
   return { tools, forcedTool: forced, lastUserText };
@@ -139,7 +144,13 @@ export function renderChat(answer: Answer, flags: StreamFlags): RenderedAnswer {
   const id = `chatcmpl-${randomId(29)}`;
   const systemFingerprint = fingerprint();
   const toolCalls = answer.toolCall
-    ? [{ id: `call_${randomId(24)}`, type: 'function', function: { name: answer.toolCall.name, arguments: answer.toolCall.arguments } }]
+    ? [
+        {
+          id: `call_${randomId(24)}`,
+          type: 'function',
+          function: { name: answer.toolCall.name, arguments: answer.toolCall.arguments },
+        },
+      ]
     : undefined;
 
   if (!flags.stream) {
@@ -181,30 +192,49 @@ export function renderChat(answer: Answer, flags: StreamFlags): RenderedAnswer {
     if (flags.includeUsage) value['usage'] = usage ?? null;
     return sseFrame(JSON.stringify(value));
   };
-  const choice = (index: number, delta: JsonRecord, finishReason: string | null = null): JsonRecord =>
-    ({ index, delta, logprobs: null, finish_reason: finishReason });
+  const choice = (index: number, delta: JsonRecord, finishReason: string | null = null): JsonRecord => ({
+    index,
+    delta,
+    logprobs: null,
+    finish_reason: finishReason,
+  });
 
   const frames: StreamFrame[] = [];
-  answer.choices.forEach((_, index) => frames.push({
-    kind: 'meta',
-    text: chunk([choice(index, { role: 'assistant', content: toolCalls ? null : '', refusal: null })]),
-  }));
+  answer.choices.forEach((_, index) =>
+    frames.push({
+      kind: 'meta',
+      text: chunk([choice(index, { role: 'assistant', content: toolCalls ? null : '', refusal: null })]),
+    }),
+  );
   if (toolCalls) {
     const call = toolCalls[0]!;
     frames.push({
       kind: 'output',
-      text: chunk([choice(0, { tool_calls: [{ index: 0, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] })]),
+      text: chunk([
+        choice(0, {
+          tool_calls: [
+            { index: 0, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } },
+          ],
+        }),
+      ]),
     });
     for (const piece of argumentPieces(call.function.arguments)) {
-      frames.push({ kind: 'output', text: chunk([choice(0, { tool_calls: [{ index: 0, function: { arguments: piece } }] })]) });
+      frames.push({
+        kind: 'output',
+        text: chunk([choice(0, { tool_calls: [{ index: 0, function: { arguments: piece } }] })]),
+      });
     }
   } else {
     const length = answer.choices[0]?.length ?? 0;
     for (let w = 0; w < length; w++) {
-      answer.choices.forEach((words, index) => frames.push({ kind: 'output', text: chunk([choice(index, { content: words[w] })]) }));
+      answer.choices.forEach((words, index) =>
+        frames.push({ kind: 'output', text: chunk([choice(index, { content: words[w] })]) }),
+      );
     }
   }
-  answer.choices.forEach((_, index) => frames.push({ kind: 'tail', text: chunk([choice(index, {}, answer.finishReason)]) }));
+  answer.choices.forEach((_, index) =>
+    frames.push({ kind: 'tail', text: chunk([choice(index, {}, answer.finishReason)]) }),
+  );
   if (flags.includeUsage) frames.push({ kind: 'tail', text: chunk([], chatUsage(answer)) });
   frames.push({ kind: 'tail', text: sseFrame('[DONE]') });
   return { contentType: OPENAI_SSE, body: { kind: 'stream', frames }, responseId: id };
@@ -224,28 +254,43 @@ export function renderCompletions(answer: Answer, flags: StreamFlags): RenderedA
       object: 'text_completion',
       created: answer.created,
       model: answer.responseModel,
-      choices: answer.choices.map((words, index) => ({ text: words.join(''), index, logprobs: null, finish_reason: finishReason })),
+      choices: answer.choices.map((words, index) => ({
+        text: words.join(''),
+        index,
+        logprobs: null,
+        finish_reason: finishReason,
+      })),
       usage,
     };
     return { contentType: OPENAI_JSON, body: { kind: 'json', value }, responseId: id };
   }
   const chunk = (choices: unknown[], withUsage?: JsonRecord): string => {
-    const value: JsonRecord = { id, object: 'text_completion', created: answer.created, choices, model: answer.responseModel };
+    const value: JsonRecord = {
+      id,
+      object: 'text_completion',
+      created: answer.created,
+      choices,
+      model: answer.responseModel,
+    };
     if (flags.includeUsage) value['usage'] = withUsage ?? null;
     return sseFrame(JSON.stringify(value));
   };
   const frames: StreamFrame[] = [];
   const length = answer.choices[0]?.length ?? 0;
   for (let w = 0; w < length; w++) {
-    answer.choices.forEach((words, index) => frames.push({
-      kind: 'output',
-      text: chunk([{ text: words[w], index, logprobs: null, finish_reason: null }]),
-    }));
+    answer.choices.forEach((words, index) =>
+      frames.push({
+        kind: 'output',
+        text: chunk([{ text: words[w], index, logprobs: null, finish_reason: null }]),
+      }),
+    );
   }
-  answer.choices.forEach((_, index) => frames.push({
-    kind: 'tail',
-    text: chunk([{ text: '', index, logprobs: null, finish_reason: finishReason }]),
-  }));
+  answer.choices.forEach((_, index) =>
+    frames.push({
+      kind: 'tail',
+      text: chunk([{ text: '', index, logprobs: null, finish_reason: finishReason }]),
+    }),
+  );
   if (flags.includeUsage) frames.push({ kind: 'tail', text: chunk([], usage) });
   frames.push({ kind: 'tail', text: sseFrame('[DONE]') });
   return { contentType: OPENAI_SSE, body: { kind: 'stream', frames }, responseId: id };
@@ -292,15 +337,26 @@ export function renderResponses(answer: Answer, body: JsonRecord, flags: StreamF
     output_tokens_details: { reasoning_tokens: answer.reasoningTokens },
     total_tokens: answer.inputTokens + answer.outputTokens,
   };
-  const reasoningItem = answer.reasoningTokens > 0 ? { id: `rs_${randomHex(50)}`, type: 'reasoning', summary: [] } : undefined;
+  const reasoningItem =
+    answer.reasoningTokens > 0 ? { id: `rs_${randomHex(50)}`, type: 'reasoning', summary: [] } : undefined;
   const messageId = `msg_${randomHex(50)}`;
   const textPart = (t: string): JsonRecord => ({ type: 'output_text', annotations: [], logprobs: [], text: t });
   const mainItem: JsonRecord = answer.toolCall
     ? {
-        id: `fc_${randomHex(50)}`, type: 'function_call', status: 'completed',
-        arguments: answer.toolCall.arguments, call_id: `call_${randomId(24)}`, name: answer.toolCall.name,
+        id: `fc_${randomHex(50)}`,
+        type: 'function_call',
+        status: 'completed',
+        arguments: answer.toolCall.arguments,
+        call_id: `call_${randomId(24)}`,
+        name: answer.toolCall.name,
       }
-    : { id: messageId, type: 'message', status: incomplete ? 'incomplete' : 'completed', content: [textPart(text)], role: 'assistant' };
+    : {
+        id: messageId,
+        type: 'message',
+        status: incomplete ? 'incomplete' : 'completed',
+        content: [textPart(text)],
+        role: 'assistant',
+      };
   const output = reasoningItem ? [reasoningItem, mainItem] : [mainItem];
   const status = incomplete ? 'incomplete' : 'completed';
   const finalResponse = (): JsonRecord => ({
@@ -316,16 +372,27 @@ export function renderResponses(answer: Answer, body: JsonRecord, flags: StreamF
     usage,
   });
 
-  if (!flags.stream) return { contentType: OPENAI_JSON, body: { kind: 'json', value: finalResponse() }, responseId: id };
+  if (!flags.stream)
+    return { contentType: OPENAI_JSON, body: { kind: 'json', value: finalResponse() }, responseId: id };
 
   let sequence = 0;
   const frames: StreamFrame[] = [];
   const event = (kind: StreamFrame['kind'], type: string, fields: JsonRecord): void => {
-    frames.push({ kind, text: sseFrame(JSON.stringify({ type, ...fields, sequence_number: sequence++ }), { event: type }) });
+    frames.push({
+      kind,
+      text: sseFrame(JSON.stringify({ type, ...fields, sequence_number: sequence++ }), { event: type }),
+    });
   };
   const inProgress = {
-    id, object: 'response', created_at: answer.created, status: 'in_progress', completed_at: null,
-    ...responseSettings(body), model: answer.responseModel, output: [], usage: null,
+    id,
+    object: 'response',
+    created_at: answer.created,
+    status: 'in_progress',
+    completed_at: null,
+    ...responseSettings(body),
+    model: answer.responseModel,
+    output: [],
+    usage: null,
   };
   event('meta', 'response.created', { response: inProgress });
   event('meta', 'response.in_progress', { response: inProgress });
@@ -337,21 +404,55 @@ export function renderResponses(answer: Answer, body: JsonRecord, flags: StreamF
   }
   if (answer.toolCall) {
     const itemId = asString(mainItem['id'])!;
-    event('meta', 'response.output_item.added', { item: { ...mainItem, status: 'in_progress', arguments: '' }, output_index: outputIndex });
+    event('meta', 'response.output_item.added', {
+      item: { ...mainItem, status: 'in_progress', arguments: '' },
+      output_index: outputIndex,
+    });
     for (const piece of argumentPieces(answer.toolCall.arguments)) {
-      event('output', 'response.function_call_arguments.delta', { delta: piece, item_id: itemId, output_index: outputIndex });
+      event('output', 'response.function_call_arguments.delta', {
+        delta: piece,
+        item_id: itemId,
+        output_index: outputIndex,
+      });
     }
-    event('tail', 'response.function_call_arguments.done', { arguments: answer.toolCall.arguments, item_id: itemId, output_index: outputIndex });
+    event('tail', 'response.function_call_arguments.done', {
+      arguments: answer.toolCall.arguments,
+      item_id: itemId,
+      output_index: outputIndex,
+    });
   } else {
     event('meta', 'response.output_item.added', {
-      item: { id: messageId, type: 'message', status: 'in_progress', content: [], role: 'assistant' }, output_index: outputIndex,
+      item: { id: messageId, type: 'message', status: 'in_progress', content: [], role: 'assistant' },
+      output_index: outputIndex,
     });
-    event('meta', 'response.content_part.added', { content_index: 0, item_id: messageId, output_index: outputIndex, part: textPart('') });
+    event('meta', 'response.content_part.added', {
+      content_index: 0,
+      item_id: messageId,
+      output_index: outputIndex,
+      part: textPart(''),
+    });
     for (const word of answer.choices[0] ?? []) {
-      event('output', 'response.output_text.delta', { content_index: 0, delta: word, item_id: messageId, logprobs: [], output_index: outputIndex });
+      event('output', 'response.output_text.delta', {
+        content_index: 0,
+        delta: word,
+        item_id: messageId,
+        logprobs: [],
+        output_index: outputIndex,
+      });
     }
-    event('tail', 'response.output_text.done', { content_index: 0, item_id: messageId, logprobs: [], output_index: outputIndex, text });
-    event('tail', 'response.content_part.done', { content_index: 0, item_id: messageId, output_index: outputIndex, part: textPart(text) });
+    event('tail', 'response.output_text.done', {
+      content_index: 0,
+      item_id: messageId,
+      logprobs: [],
+      output_index: outputIndex,
+      text,
+    });
+    event('tail', 'response.content_part.done', {
+      content_index: 0,
+      item_id: messageId,
+      output_index: outputIndex,
+      part: textPart(text),
+    });
   }
   event('tail', 'response.output_item.done', { item: mainItem, output_index: outputIndex });
   event('tail', incomplete ? 'response.incomplete' : 'response.completed', { response: finalResponse() });
@@ -376,7 +477,12 @@ export interface EmbeddingsResult {
  * Input tokens: `countTokens` of each text (token-id arrays count their length), summed.
  * `encoding_format: "base64"` (the openai SDK's default) gives little-endian float32 bytes.
  */
-export function renderEmbeddings(body: JsonRecord, model: string, responseModel: string, fallbackDimensions: number): EmbeddingsResult {
+export function renderEmbeddings(
+  body: JsonRecord,
+  model: string,
+  responseModel: string,
+  fallbackDimensions: number,
+): EmbeddingsResult {
   const dimensions = embeddingDimensions(model, asCount(body['dimensions']), fallbackDimensions);
   const base64 = body['encoding_format'] === 'base64';
   let inputTokens = 0;
@@ -388,17 +494,33 @@ export function renderEmbeddings(body: JsonRecord, model: string, responseModel:
     return { object: 'embedding', index, embedding };
   });
   return {
-    body: { object: 'list', data, model: responseModel, usage: { prompt_tokens: inputTokens, total_tokens: inputTokens } },
+    body: {
+      object: 'list',
+      data,
+      model: responseModel,
+      usage: { prompt_tokens: inputTokens, total_tokens: inputTokens },
+    },
     inputTokens,
   };
 }
 
 export const DEFAULT_MODELS = [
-  'gpt-4.1', 'gpt-4.1-mini', 'gpt-4o', 'gpt-4o-mini', 'gpt-5', 'o4-mini',
-  'claude-sonnet-4.5', 'claude-sonnet-4-5', 'claude-haiku-4-5',
-  'gemini-2.5-flash', 'gemini-2.5-pro',
-  'deepseek-v3.2', 'deepseek-chat', 'deepseek-reasoner',
-  'text-embedding-3-small', 'text-embedding-3-large',
+  'gpt-4.1',
+  'gpt-4.1-mini',
+  'gpt-4o',
+  'gpt-4o-mini',
+  'gpt-5',
+  'o4-mini',
+  'claude-sonnet-4.5',
+  'claude-sonnet-4-5',
+  'claude-haiku-4-5',
+  'gemini-2.5-flash',
+  'gemini-2.5-pro',
+  'deepseek-v3.2',
+  'deepseek-chat',
+  'deepseek-reasoner',
+  'text-embedding-3-small',
+  'text-embedding-3-large',
 ];
 
 export function ownerOf(model: string): string {

@@ -6,13 +6,27 @@ import { planAnswer, type AnswerInputs, type AnswerSettings } from './answer.ts'
 import { messagesInputs, renderAnthropicModelList, renderMessages, ANTHROPIC_JSON } from './anthropic-wire.ts';
 import { errorBody, ERROR_STATUS, streamErrorPayload, type ErrorContext, type ErrorKind } from './errors.ts';
 import {
-  generateContentInputs, renderEmbedContent, renderGeminiModelList, renderGenerateContent, GEMINI_JSON,
+  generateContentInputs,
+  renderEmbedContent,
+  renderGeminiModelList,
+  renderGenerateContent,
+  GEMINI_JSON,
 } from './gemini-wire.ts';
 import { countTokens, promptText } from './generation.ts';
 import { asRecord, type JsonRecord } from './json-values.ts';
 import {
-  chatInputs, completionsInputs, modelObject, renderChat, renderCompletions, renderEmbeddings, renderModelList,
-  renderResponses, responsesInputs, streamFlags, OPENAI_JSON, type RenderedAnswer,
+  chatInputs,
+  completionsInputs,
+  modelObject,
+  renderChat,
+  renderCompletions,
+  renderEmbeddings,
+  renderModelList,
+  renderResponses,
+  responsesInputs,
+  streamFlags,
+  OPENAI_JSON,
+  type RenderedAnswer,
 } from './openai-wire.ts';
 import { sseFrame, type PlannedResponse, type StreamFrame } from './response-plan.ts';
 import type { Route } from './routes.ts';
@@ -41,8 +55,13 @@ export interface PlanContext {
   billing?: { limitUsd: number; spentUsd: number };
 }
 
-export function errorPlan(dialect: Dialect, kind: ErrorKind, ctx: ErrorContext, report: Partial<ReportedResponse> = {}, message?: string)
-  : PlannedResponse {
+export function errorPlan(
+  dialect: Dialect,
+  kind: ErrorKind,
+  ctx: ErrorContext,
+  report: Partial<ReportedResponse> = {},
+  message?: string,
+): PlannedResponse {
   const value = errorBody(dialect, kind, ctx);
   if (message !== undefined) {
     const error = asRecord(value['error']);
@@ -57,8 +76,12 @@ export function errorPlan(dialect: Dialect, kind: ErrorKind, ctx: ErrorContext, 
   };
 }
 
-function answerPlan(ctx: PlanContext, inputs: AnswerInputs, render: (answer: ReturnType<typeof planAnswer>) => RenderedAnswer, stream: boolean)
-  : PlannedResponse {
+function answerPlan(
+  ctx: PlanContext,
+  inputs: AnswerInputs,
+  render: (answer: ReturnType<typeof planAnswer>) => RenderedAnswer,
+  stream: boolean,
+): PlannedResponse {
   const answer = planAnswer(inputs, ctx.settings);
   const rendered = render(answer);
   return {
@@ -94,9 +117,12 @@ function jsonPlan(ctx: PlanContext, value: unknown, report: Partial<ReportedResp
 
 function modelListPlan(ctx: PlanContext): PlannedResponse {
   switch (ctx.route.dialect) {
-    case 'anthropic': return jsonPlan(ctx, renderAnthropicModelList(ctx.models));
-    case 'gemini': return jsonPlan(ctx, renderGeminiModelList(ctx.models));
-    case 'openai': return jsonPlan(ctx, renderModelList(ctx.models));
+    case 'anthropic':
+      return jsonPlan(ctx, renderAnthropicModelList(ctx.models));
+    case 'gemini':
+      return jsonPlan(ctx, renderGeminiModelList(ctx.models));
+    case 'openai':
+      return jsonPlan(ctx, renderModelList(ctx.models));
   }
 }
 
@@ -144,11 +170,20 @@ export function buildPlan(ctx: PlanContext): PlannedResponse {
       const stream = ctx.forceStream === true || ctx.route.name === 'streamGenerateContent';
       // A forced stream (stream-error-event) is always SSE: the in-band error is an SSE event.
       const sse = ctx.sse || ctx.forceStream === true;
-      return answerPlan(ctx, generateContentInputs(body, model), a => renderGenerateContent(a, { stream, sse }), stream);
+      return answerPlan(
+        ctx,
+        generateContentInputs(body, model),
+        a => renderGenerateContent(a, { stream, sse }),
+        stream,
+      );
     }
     case 'embeddings': {
       const result = renderEmbeddings(body, model, ctx.settings.responseModel, ctx.embeddingDimensions);
-      return jsonPlan(ctx, result.body, { requestModel: model, responseModel: ctx.settings.responseModel, inputTokens: result.inputTokens });
+      return jsonPlan(ctx, result.body, {
+        requestModel: model,
+        responseModel: ctx.settings.responseModel,
+        inputTokens: result.inputTokens,
+      });
     }
     case 'embedContent':
     case 'batchEmbedContents': {
@@ -159,7 +194,11 @@ export function buildPlan(ctx: PlanContext): PlannedResponse {
       return jsonPlan(ctx, { input_tokens: countTokens(promptText('messages', body)) }, { requestModel: model });
     case 'countTokens': {
       const total = countTokens(promptText('countTokens', body));
-      return jsonPlan(ctx, { totalTokens: total, promptTokensDetails: [{ modality: 'TEXT', tokenCount: total }] }, { requestModel: model });
+      return jsonPlan(
+        ctx,
+        { totalTokens: total, promptTokensDetails: [{ modality: 'TEXT', tokenCount: total }] },
+        { requestModel: model },
+      );
     }
     case 'models.list':
       return modelListPlan(ctx);
@@ -202,12 +241,26 @@ export function withStreamError(plan: PlannedResponse, dialect: Dialect, routeNa
   if (routeName === 'responses') {
     const created = frameData(frames[0]);
     const sequence = kept.length;
-    const error = { type: 'server_error', code: 'server_error', message: 'The model stopped responding mid-stream.', param: null };
-    kept.push({ kind: 'tail', text: sseFrame(JSON.stringify({ type: 'error', sequence_number: sequence, error }), { event: 'error' }) });
-    const response = { ...asRecord(created?.['response']), status: 'failed', error: { code: error.code, message: error.message } };
+    const error = {
+      type: 'server_error',
+      code: 'server_error',
+      message: 'The model stopped responding mid-stream.',
+      param: null,
+    };
     kept.push({
       kind: 'tail',
-      text: sseFrame(JSON.stringify({ type: 'response.failed', sequence_number: sequence + 1, response }), { event: 'response.failed' }),
+      text: sseFrame(JSON.stringify({ type: 'error', sequence_number: sequence, error }), { event: 'error' }),
+    });
+    const response = {
+      ...asRecord(created?.['response']),
+      status: 'failed',
+      error: { code: error.code, message: error.message },
+    };
+    kept.push({
+      kind: 'tail',
+      text: sseFrame(JSON.stringify({ type: 'response.failed', sequence_number: sequence + 1, response }), {
+        event: 'response.failed',
+      }),
     });
   } else {
     const payload = streamErrorPayload(dialect);

@@ -35,6 +35,11 @@ export function sseFrame(data: string, options: { event?: string; separator?: st
   return `${eventLine}data: ${data}${separator}`;
 }
 
-export function jsonResponse(status: number, value: unknown, contentType: string, report: ReportedResponse): PlannedResponse {
+export function jsonResponse(
+  status: number,
+  value: unknown,
+  contentType: string,
+  report: ReportedResponse,
+): PlannedResponse {
   return { status, headers: { 'content-type': contentType }, body: { kind: 'json', value }, report };
 }

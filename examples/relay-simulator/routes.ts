@@ -28,7 +28,13 @@ export interface Route {
   urlModel?: string;
 }
 
-const GEMINI_METHODS = new Set<RouteName>(['generateContent', 'streamGenerateContent', 'embedContent', 'batchEmbedContents', 'countTokens']);
+const GEMINI_METHODS = new Set<RouteName>([
+  'generateContent',
+  'streamGenerateContent',
+  'embedContent',
+  'batchEmbedContents',
+  'countTokens',
+]);
 
 function safeDecode(text: string): string {
   try {
@@ -73,8 +79,12 @@ export function matchRoute(method: string, pathname: string, clientDialect?: Dia
 }
 
 /** The dialect a request's own headers reveal: `anthropic-version`, or a Google API key / client header. */
-export function clientDialectOf(headers: Record<string, string | string[] | undefined>, query: URLSearchParams): Dialect | undefined {
+export function clientDialectOf(
+  headers: Record<string, string | string[] | undefined>,
+  query: URLSearchParams,
+): Dialect | undefined {
   if (headers['anthropic-version'] !== undefined) return 'anthropic';
-  if (headers['x-goog-api-key'] !== undefined || headers['x-goog-api-client'] !== undefined || query.has('key')) return 'gemini';
+  if (headers['x-goog-api-key'] !== undefined || headers['x-goog-api-client'] !== undefined || query.has('key'))
+    return 'gemini';
   return undefined;
 }

@@ -14,14 +14,28 @@ import { asRecord, asString, type JsonRecord } from './json-values.ts';
 import { readKnobs, type Knobs } from './knobs.ts';
 import { DEFAULT_MODELS } from './openai-wire.ts';
 import { buildPlan, errorPlan, withBrokenJson, withStreamError, type PlanContext } from './plans.ts';
-import { anthropicRateLimitHeaders, openaiRateLimitHeaders, RateLimitLedger, type RateLimitSnapshot } from './rate-limits.ts';
+import {
+  anthropicRateLimitHeaders,
+  openaiRateLimitHeaders,
+  RateLimitLedger,
+  type RateLimitSnapshot,
+} from './rate-limits.ts';
 import { randomHex, randomId } from './randomness.ts';
 import type { PlannedResponse } from './response-plan.ts';
 import { clientDialectOf, matchRoute, type Route } from './routes.ts';
 import { ScenarioState } from './scenario.ts';
 import {
-  FAULT_NAMES, type ContentCoding, type Dialect, type FaultName, type RecordedRequest, type RelaySimulator,
-  type RelaySimulatorOptions, type Scenario, type ServedFixture, type ServeFixtureOptions, type WireFixture,
+  FAULT_NAMES,
+  type ContentCoding,
+  type Dialect,
+  type FaultName,
+  type RecordedRequest,
+  type RelaySimulator,
+  type RelaySimulatorOptions,
+  type Scenario,
+  type ServedFixture,
+  type ServeFixtureOptions,
+  type WireFixture,
 } from './types.ts';
 
 export type * from './types.ts';
@@ -29,7 +43,14 @@ export { FAULT_NAMES } from './types.ts';
 export { countTokens, promptText } from './generation.ts';
 
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
-const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'x-api-key', 'api-key', 'x-goog-api-key', 'cookie']);
+const SECRET_HEADERS = new Set([
+  'authorization',
+  'proxy-authorization',
+  'x-api-key',
+  'api-key',
+  'x-goog-api-key',
+  'cookie',
+]);
 /** Time for bytes already written to reach the client before the socket is cut. */
 const CUT_GRACE_MS = 25;
 
@@ -56,7 +77,9 @@ function presentedKey(req: IncomingMessage, query: URLSearchParams): string | un
     const value = req.headers[name];
     return Array.isArray(value) ? value[0] : value;
   };
-  return bearer ?? header('x-api-key') ?? header('api-key') ?? header('x-goog-api-key') ?? query.get('key') ?? undefined;
+  return (
+    bearer ?? header('x-api-key') ?? header('api-key') ?? header('x-goog-api-key') ?? query.get('key') ?? undefined
+  );
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
@@ -165,7 +188,16 @@ class RelaySimulatorServer implements RelaySimulator {
       // A simulator bug: answer 500 rather than leave the caller hanging.
       if (!res.headersSent) {
         res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { message: `relay simulator error: ${String(error)}`, type: 'server_error', param: null, code: null } }));
+        res.end(
+          JSON.stringify({
+            error: {
+              message: `relay simulator error: ${String(error)}`,
+              type: 'server_error',
+              param: null,
+              code: null,
+            },
+          }),
+        );
       } else {
         res.destroy();
       }
@@ -193,7 +225,16 @@ class RelaySimulatorServer implements RelaySimulator {
       receivedAt: Date.now(),
     };
     this.remember(record);
-    const exchange: Exchange = { req, res, signal, url, record, knobs: readKnobs(req.headers, url.searchParams), started, requestId: '' };
+    const exchange: Exchange = {
+      req,
+      res,
+      signal,
+      url,
+      record,
+      knobs: readKnobs(req.headers, url.searchParams),
+      started,
+      requestId: '',
+    };
     try {
       await this.dispatch(exchange, body);
     } finally {
@@ -210,7 +251,8 @@ class RelaySimulatorServer implements RelaySimulator {
 
     const clientDialect = clientDialectOf(req.headers, url.searchParams);
     const route = matchRoute(method, url.pathname, clientDialect);
-    const dialect: Dialect = route?.dialect ?? clientDialect ?? (url.pathname.includes('/v1beta/') ? 'gemini' : 'openai');
+    const dialect: Dialect =
+      route?.dialect ?? clientDialect ?? (url.pathname.includes('/v1beta/') ? 'gemini' : 'openai');
     ex.requestId = dialect === 'anthropic' ? `req_011C${randomId(20)}` : `req_${randomHex(32)}`;
     const errors: ErrorContext = {
       method,
@@ -242,9 +284,15 @@ class RelaySimulatorServer implements RelaySimulator {
       return this.send(ex, errorPlan(dialect, 'bad_request', errors, { route: route?.name }, message), dialect);
     }
     const isModelCall = route !== undefined && method === 'POST' && model !== undefined;
-    const fault: FaultName | undefined = knobs.fault ?? this.scenario.faultForPath(url.pathname)
-      ?? (isModelCall ? this.scenario.faultFor(model) : undefined);
-    const latency = knobs.latencyMs ?? (model === undefined ? undefined : this.scenario.latencyFor(model)) ?? this.options.latencyMs ?? 0;
+    const fault: FaultName | undefined =
+      knobs.fault ??
+      this.scenario.faultForPath(url.pathname) ??
+      (isModelCall ? this.scenario.faultFor(model) : undefined);
+    const latency =
+      knobs.latencyMs ??
+      (model === undefined ? undefined : this.scenario.latencyFor(model)) ??
+      this.options.latencyMs ??
+      0;
     ex.record.response = { status: 0, dialect, ...(route ? { route: route.name } : {}), ...(fault ? { fault } : {}) };
     await sleep(latency, ex.signal);
 
@@ -252,7 +300,8 @@ class RelaySimulatorServer implements RelaySimulator {
     if (early) return;
     if (fault === 'slow') await sleep(knobs.slowMs ?? this.options.slowMs ?? 1000, ex.signal);
     const errorKind = statusFaultKind(fault);
-    if (errorKind) return this.send(ex, errorPlan(dialect, errorKind, errors, { route: route?.name, fault }), dialect, model);
+    if (errorKind)
+      return this.send(ex, errorPlan(dialect, errorKind, errors, { route: route?.name, fault }), dialect, model);
 
     if (!route) return this.send(ex, errorPlan(dialect, 'route_not_found', errors), dialect);
     if (model === undefined && route.name !== 'models.list' && !route.name.startsWith('billing.')) {
@@ -269,8 +318,11 @@ class RelaySimulatorServer implements RelaySimulator {
       body: json,
       model: requestModel,
       settings: {
-        responseModel: knobs.model ?? this.scenario.substituteFor(requestModel) ?? this.options.substitute?.[requestModel]
-          ?? versionedModel(requestModel, this.options.modelVersions),
+        responseModel:
+          knobs.model ??
+          this.scenario.substituteFor(requestModel) ??
+          this.options.substitute?.[requestModel] ??
+          versionedModel(requestModel, this.options.modelVersions),
         outputTokens: knobs.outputTokens ?? this.options.outputTokens ?? 16,
         reasoningTokens: this.options.reasoningTokens ?? 8,
         cachedTokens: knobs.cachedTokens ?? 0,
@@ -281,7 +333,9 @@ class RelaySimulatorServer implements RelaySimulator {
       embeddingDimensions: this.options.embeddingDimensions ?? 1536,
       forceStream: fault === 'stream-error-event',
       errors,
-      ...(this.options.billing === false ? {} : { billing: { limitUsd: this.options.billing?.limitUsd ?? 100, spentUsd: this.spentUsd } }),
+      ...(this.options.billing === false
+        ? {}
+        : { billing: { limitUsd: this.options.billing?.limitUsd ?? 100, spentUsd: this.spentUsd } }),
     };
     let plan = buildPlan(context);
     if (fault === 'stream-error-event') plan = withStreamError(plan, dialect, route.name);
@@ -315,8 +369,12 @@ class RelaySimulatorServer implements RelaySimulator {
         throw new ClientGone();
       case 'reset': {
         report(200);
-        const stream = asRecord(safeJson(ex.record.body))?.['stream'] === true || route?.name === 'streamGenerateContent';
-        res.writeHead(200, { ...apiHeaders(), 'content-type': stream ? 'text/event-stream; charset=utf-8' : 'application/json' });
+        const stream =
+          asRecord(safeJson(ex.record.body))?.['stream'] === true || route?.name === 'streamGenerateContent';
+        res.writeHead(200, {
+          ...apiHeaders(),
+          'content-type': stream ? 'text/event-stream; charset=utf-8' : 'application/json',
+        });
         res.flushHeaders();
         await sleep(CUT_GRACE_MS, signal);
         res.socket?.resetAndDestroy();
@@ -338,7 +396,11 @@ class RelaySimulatorServer implements RelaySimulator {
         report(200);
         const bytes = garbageBytes();
         // A forced encoding labels the garbage as compressed: a corrupt-stream test for decoders.
-        const headers: Record<string, string | number> = { ...apiHeaders(), 'content-type': 'application/json', 'content-length': bytes.length };
+        const headers: Record<string, string | number> = {
+          ...apiHeaders(),
+          'content-type': 'application/json',
+          'content-length': bytes.length,
+        };
         if (ex.knobs.encoding && ex.knobs.encoding !== 'identity') headers['content-encoding'] = ex.knobs.encoding;
         res.writeHead(200, headers);
         res.end(bytes);
@@ -360,12 +422,15 @@ class RelaySimulatorServer implements RelaySimulator {
    * Rate-limit headers of one response. A successful model call counts against its model's
    * window; other responses only report it, and a 429 reports no request left.
    */
-  private rateLimitHeaders(dialect: Dialect, status: number, model: string | undefined, usage?: { input: number; output: number })
-    : Record<string, string> {
+  private rateLimitHeaders(
+    dialect: Dialect,
+    status: number,
+    model: string | undefined,
+    usage?: { input: number; output: number },
+  ): Record<string, string> {
     const key = model ?? '*';
-    let snapshot: RateLimitSnapshot = usage && model !== undefined
-      ? this.ledger.consume(key, usage.input, usage.output)
-      : this.ledger.peek(key);
+    let snapshot: RateLimitSnapshot =
+      usage && model !== undefined ? this.ledger.consume(key, usage.input, usage.output) : this.ledger.peek(key);
     if (status === 429) snapshot = { ...snapshot, requestsRemaining: 0 };
     return dialect === 'anthropic' ? anthropicRateLimitHeaders(snapshot) : openaiRateLimitHeaders(snapshot, Date.now());
   }
@@ -397,18 +462,29 @@ class RelaySimulatorServer implements RelaySimulator {
     const coding = this.coding(ex);
     const headers: Record<string, string | number> = {
       ...this.dialectHeaders(ex, dialect, plan.status),
-      ...this.rateLimitHeaders(dialect, plan.status, model, plan.status === 200
-        ? { input: plan.report.inputTokens ?? 0, output: plan.report.outputTokens ?? 0 }
-        : undefined),
+      ...this.rateLimitHeaders(
+        dialect,
+        plan.status,
+        model,
+        plan.status === 200
+          ? { input: plan.report.inputTokens ?? 0, output: plan.report.outputTokens ?? 0 }
+          : undefined,
+      ),
       ...plan.headers,
     };
     if (coding !== 'identity') headers['content-encoding'] = coding;
     ex.record.response = { ...ex.record.response, ...plan.report, status: plan.status, contentEncoding: coding };
-    if (plan.status === 200 && model !== undefined) this.charge(plan.report.inputTokens ?? 0, plan.report.outputTokens ?? 0);
+    if (plan.status === 200 && model !== undefined)
+      this.charge(plan.report.inputTokens ?? 0, plan.report.outputTokens ?? 0);
 
     const body = plan.body;
     if (body.kind !== 'stream') {
-      const raw = body.kind === 'json' ? Buffer.from(JSON.stringify(body.value), 'utf8') : body.kind === 'raw' ? body.bytes : Buffer.alloc(0);
+      const raw =
+        body.kind === 'json'
+          ? Buffer.from(JSON.stringify(body.value), 'utf8')
+          : body.kind === 'raw'
+            ? body.bytes
+            : Buffer.alloc(0);
       const bytes = compressSync(raw, coding);
       headers['content-length'] = bytes.length;
       res.writeHead(plan.status, headers);

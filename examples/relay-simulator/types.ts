@@ -25,8 +25,21 @@ export type FaultName =
   | 'garbage';
 
 export const FAULT_NAMES: readonly FaultName[] = [
-  '400', '401', '429', '500', '503', '529', 'html-502', 'invalid-json', 'empty-200',
-  'truncate', 'reset', 'hang', 'slow', 'stream-error-event', 'garbage',
+  '400',
+  '401',
+  '429',
+  '500',
+  '503',
+  '529',
+  'html-502',
+  'invalid-json',
+  'empty-200',
+  'truncate',
+  'reset',
+  'hang',
+  'slow',
+  'stream-error-event',
+  'garbage',
 ];
 
 /** Content codings the simulator can send. `zstd` only where node:zlib has it (Node >= 22.15). */

@@ -2,7 +2,10 @@
 //   RELAY_URL=http://127.0.0.1:8787 node --import otel-llm-relay/register examples/sdk-clients/anthropic-streaming.mjs
 import Anthropic from '@anthropic-ai/sdk';
 
-const client = new Anthropic({ baseURL: process.env.RELAY_URL ?? 'http://127.0.0.1:8787', apiKey: process.env.RELAY_API_KEY ?? 'sk-ant-demo' });
+const client = new Anthropic({
+  baseURL: process.env.RELAY_URL ?? 'http://127.0.0.1:8787',
+  apiKey: process.env.RELAY_API_KEY ?? 'sk-ant-demo',
+});
 const stream = client.messages.stream({
   model: 'claude-sonnet-4.5',
   max_tokens: 64,

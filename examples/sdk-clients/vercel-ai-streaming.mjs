@@ -3,7 +3,10 @@
 import { createOpenAI } from '@ai-sdk/openai';
 import { streamText } from 'ai';
 
-const relay = createOpenAI({ baseURL: `${process.env.RELAY_URL ?? 'http://127.0.0.1:8787'}/v1`, apiKey: process.env.RELAY_API_KEY ?? 'sk-demo' });
+const relay = createOpenAI({
+  baseURL: `${process.env.RELAY_URL ?? 'http://127.0.0.1:8787'}/v1`,
+  apiKey: process.env.RELAY_API_KEY ?? 'sk-demo',
+});
 const result = streamText({
   model: relay.chat('deepseek-v3.2'),
   prompt: 'Do you ship to Hangzhou before the weekend?',

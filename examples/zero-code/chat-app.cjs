@@ -12,7 +12,11 @@ async function main() {
       'x-api-key': process.env.RELAY_API_KEY ?? 'sk-demo',
       'anthropic-version': '2023-06-01',
     },
-    body: JSON.stringify({ model: 'claude-sonnet-4.5', max_tokens: 64, messages: [{ role: 'user', content: 'Hello' }] }),
+    body: JSON.stringify({
+      model: 'claude-sonnet-4.5',
+      max_tokens: 64,
+      messages: [{ role: 'user', content: 'Hello' }],
+    }),
   });
   const message = await body.json();
   console.log('messages:', message.content?.[0]?.text);

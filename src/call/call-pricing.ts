@@ -39,7 +39,7 @@ export class CallPricer {
     this.#unpricedSaid.add(model);
     this.#warn(
       `no price for model "${model}": its calls are counted in llm_relay.cost.unpriced; ` +
-        'add it with a pricing file (OTEL_LLM_RELAY_PRICING)'
+        'add it with a pricing file (OTEL_LLM_RELAY_PRICING)',
     );
   }
 }

@@ -22,7 +22,12 @@ export interface CallStart {
 }
 
 /** The start of a POST to `url` (redacted here) on a relay's `route`; `probe`: the probe kind marking the context, if any. */
-export function callStart(url: string, server: { address: string; port: number }, route: RouteMatch, probe: unknown): CallStart {
+export function callStart(
+  url: string,
+  server: { address: string; port: number },
+  route: RouteMatch,
+  probe: unknown,
+): CallStart {
   return {
     method: 'POST',
     url: redactUrl(url),

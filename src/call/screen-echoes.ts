@@ -23,7 +23,12 @@ export function withoutEchoes(response: ResponseInfo, echoes: (text: string) => 
   const echoed = (value: string | undefined) => value !== undefined && echoes(value);
   const error = response.error;
   const errorEchoes = error !== undefined && (echoed(error.type) || echoed(error.code));
-  if (!errorEchoes && !echoed(response.responseModel) && !echoed(response.responseId) && !response.finishReasons.some(echoes)) {
+  if (
+    !errorEchoes &&
+    !echoed(response.responseModel) &&
+    !echoed(response.responseId) &&
+    !response.finishReasons.some(echoes)
+  ) {
     return response;
   }
   let screenedError: ResponseError | undefined;

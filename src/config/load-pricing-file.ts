@@ -78,7 +78,11 @@ export interface PricingLog {
  * The prices in force: the built-in table, the pricing file at `path` (when given), then `overrides`
  * (prices given in code). What the file or the overrides get wrong is logged, prefixed with where it is.
  */
-export function loadPriceBook(path: string | undefined, overrides: PricingFile | undefined, log: PricingLog): PriceBook {
+export function loadPriceBook(
+  path: string | undefined,
+  overrides: PricingFile | undefined,
+  log: PricingLog,
+): PriceBook {
   let fileConfig: PricingFile | undefined;
   if (path) {
     const loaded = loadPricingFile(path);

@@ -40,7 +40,7 @@ export class IdleSweeper {
           this.#onError(err);
         }
       },
-      Math.max(10, Math.min(idleMs / 4, 30_000))
+      Math.max(10, Math.min(idleMs / 4, 30_000)),
     );
     this.#timer.unref();
   }

@@ -22,7 +22,10 @@ const MAX_CACHED_ORIGINS = 1024;
  * The origin and path a request goes to, from undici's `origin` and `path`; through an HTTP proxy
  * the path is the absolute target URL. Undefined when that URL does not parse.
  */
-export function requestTarget(requestOrigin: unknown, requestPath: unknown): { origin: string; path: string } | undefined {
+export function requestTarget(
+  requestOrigin: unknown,
+  requestPath: unknown,
+): { origin: string; path: string } | undefined {
   const origin = String(requestOrigin ?? '');
   const path = typeof requestPath === 'string' ? requestPath : '';
   if (!path.startsWith('http://') && !path.startsWith('https://')) return { origin, path };

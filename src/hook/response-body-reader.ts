@@ -90,16 +90,20 @@ export class ResponseBodyReader {
     if (kind !== 'sniff') this._createParser(kind);
     const encoding = options.contentEncoding?.trim().toLowerCase();
     if (encoding && encoding !== 'identity') {
-      const decoder = createContentDecoder(encoding, {
-        onData: chunk => this._guard(() => this._decoded(chunk)),
-        // Before end(): the decoder stopped at its limits. The call still ends with the body.
-        onEnd: () => this._guard(() => (this._ended ? this._finish() : void (this._decodeStopped = true))),
-        onError: err =>
-          this._guard(() => {
-            this._decodeError = err.message || 'decode_error';
-            this._finish();
-          }),
-      }, { syncUpTo: options.decodeAtEndUpTo });
+      const decoder = createContentDecoder(
+        encoding,
+        {
+          onData: chunk => this._guard(() => this._decoded(chunk)),
+          // Before end(): the decoder stopped at its limits. The call still ends with the body.
+          onEnd: () => this._guard(() => (this._ended ? this._finish() : void (this._decodeStopped = true))),
+          onError: err =>
+            this._guard(() => {
+              this._decodeError = err.message || 'decode_error';
+              this._finish();
+            }),
+        },
+        { syncUpTo: options.decodeAtEndUpTo },
+      );
       if ('unsupported' in decoder) {
         this._decodeError = `unsupported content-encoding: ${decoder.unsupported}`;
       } else {
@@ -141,7 +145,9 @@ export class ResponseBodyReader {
   private _createParser(kind: Exclude<BodyKind, 'sniff'>): void {
     this._kind = kind;
     if (kind === 'sse') {
-      this._sse = new SseParser(e => this._sink.onEvent({ event: e.event, data: e.data, arrivedAt: this._lastArrival }));
+      this._sse = new SseParser(e =>
+        this._sink.onEvent({ event: e.event, data: e.data, arrivedAt: this._lastArrival }),
+      );
     } else if (kind === 'json-array') {
       this._json = new BoundedJsonParser({
         onRootArrayItem: item => this._sink.onEvent({ data: '', item, arrivedAt: this._lastArrival }),

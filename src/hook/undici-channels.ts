@@ -128,7 +128,7 @@ export function subscribeToUndici(handlers: ChannelHandlers): () => void {
     };
     tap('onBodySent', chunk => entry.observer.onRequestBodyChunk(chunk));
     tap(typeof proto.onResponseData === 'function' ? 'onResponseData' : 'onData', chunk =>
-      entry.observer.onResponseChunk(chunk)
+      entry.observer.onResponseChunk(chunk),
     );
   };
 
@@ -231,7 +231,11 @@ export function subscribeToUndici(handlers: ChannelHandlers): () => void {
 export function beforeRequestStart(request: object, fn: () => void): boolean {
   const proto = Object.getPrototypeOf(request) as Record<string, unknown> | null;
   const method =
-    typeof proto?.onRequestStart === 'function' ? 'onRequestStart' : typeof proto?.onConnect === 'function' ? 'onConnect' : undefined;
+    typeof proto?.onRequestStart === 'function'
+      ? 'onRequestStart'
+      : typeof proto?.onConnect === 'function'
+        ? 'onConnect'
+        : undefined;
   if (!proto || !method) return false;
   const original = proto[method] as (...a: unknown[]) => unknown;
   const target = request as Record<string, unknown>;

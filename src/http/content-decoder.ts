@@ -80,8 +80,8 @@ export function contentCodings(contentEncoding: string | undefined): Coding[] | 
   if (contentEncoding === undefined) return [];
   const tokens = contentEncoding
     .split(',')
-    .map((token) => token.trim().toLowerCase())
-    .filter((token) => token !== '');
+    .map(token => token.trim().toLowerCase())
+    .filter(token => token !== '');
   if (tokens.length > MAX_CONTENT_CODINGS) return { unsupported: `too many content codings (${tokens.length})` };
   const codings: Coding[] = [];
   for (let i = tokens.length - 1; i >= 0; i--) {
@@ -116,7 +116,7 @@ function streamStage(stream: Transform, out: StageOutput): Stage {
   // Stays attached after destroy: an 'error' without a listener would crash the process.
   stream.on('error', out.error);
   return {
-    write: (chunk) => void stream.write(chunk),
+    write: chunk => void stream.write(chunk),
     end: () => void stream.end(),
     destroy: () => void stream.destroy(),
   };
@@ -324,7 +324,7 @@ export function createContentDecoder(
       stages.unshift(stage);
       const target = stage;
       next = {
-        data: (chunk) => {
+        data: chunk => {
           if (!closed) target.write(chunk);
         },
         end: () => {

@@ -153,7 +153,17 @@ const SECRET_HEADERS = new Set([
   'x-goog-user-project',
 ]);
 
-const SECRET_NAME_PARTS = ['token', 'secret', 'key', 'auth', 'cookie', 'password', 'credential', 'signature', 'session'];
+const SECRET_NAME_PARTS = [
+  'token',
+  'secret',
+  'key',
+  'auth',
+  'cookie',
+  'password',
+  'credential',
+  'signature',
+  'session',
+];
 
 /** Names that contain a secret-looking word but carry counts or routing, not credentials. */
 function isKnownPublicHeader(lower: string): boolean {
@@ -172,7 +182,7 @@ export function isSecretHeader(name: string): boolean {
   const lower = name.toLowerCase();
   if (SECRET_HEADERS.has(lower)) return true;
   if (isKnownPublicHeader(lower)) return false;
-  return SECRET_NAME_PARTS.some((part) => lower.includes(part));
+  return SECRET_NAME_PARTS.some(part => lower.includes(part));
 }
 
 /** Query parameter names that carry credentials, compared whole (lowercase). */
@@ -249,7 +259,7 @@ export function redactUrl(url: string): string {
 function forEachQueryParam(
   url: string,
   range: { start: number; end: number },
-  visit: (nameStart: number, valueStart: number, end: number) => void
+  visit: (nameStart: number, valueStart: number, end: number) => void,
 ): void {
   let start = range.start;
   while (start <= range.end) {

@@ -58,8 +58,7 @@ export interface BoundedJsonParserOptions extends JsonLimits {
 }
 
 export type BoundedJsonResult =
-  | { ok: true; value: unknown; pruned: boolean }
-  | { ok: false; error: string; value?: unknown; pruned: boolean };
+  { ok: true; value: unknown; pruned: boolean } | { ok: false; error: string; value?: unknown; pruned: boolean };
 
 const DEFAULTS = {
   maxStringLength: 4096,
@@ -585,7 +584,8 @@ export class BoundedJsonParser {
         this.#strKeep = false;
         this.#escape = E_NONE;
       } else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
-        if (this.#stack.length + closers.length >= MAX_NESTING) return this.#fail(`nesting deeper than ${MAX_NESTING}`, j);
+        if (this.#stack.length + closers.length >= MAX_NESTING)
+          return this.#fail(`nesting deeper than ${MAX_NESTING}`, j);
         closers.push(c + 2);
       } else if (c === closers[closers.length - 1]) {
         closers.pop();

@@ -9,7 +9,8 @@ import { BUILT_IN_PRICES } from './price-table';
 export const MAX_MODEL_NAME_LENGTH = 200;
 
 /** Bedrock-style vendor prefixes (`us.anthropic.`, `meta.`); `/`-prefixes are handled apart. */
-const DOTTED_VENDOR_PREFIX = /^(?:(?:us|eu|apac|au|jp|global)\.)?(?:anthropic|meta|mistral|amazon|cohere|ai21|deepseek|qwen|openai)\./;
+const DOTTED_VENDOR_PREFIX =
+  /^(?:(?:us|eu|apac|au|jp|global)\.)?(?:anthropic|meta|mistral|amazon|cohere|ai21|deepseek|qwen|openai)\./;
 /** Claude 3.x and some relays put the version first: `claude-3-5-sonnet`, `claude-4-5-sonnet`. */
 const CLAUDE_VERSION_FIRST = /^claude-(\d+(?:-\d+)?)-(opus|sonnet|haiku)(?=[-@]|$)/;
 
@@ -29,9 +30,33 @@ const VERSION_SUFFIXES: readonly RegExp[] = [
  * with (`gpt-4o-mini-search`, `gpt-5-pro`, `o4-mini-deep-research`): no price is borrowed across them.
  */
 const DISTINCT_PRODUCT_WORDS = new Set([
-  'mini', 'nano', 'lite', 'small', 'medium', 'large', 'pro', 'max', 'plus', 'turbo', 'flash', 'ultra',
-  'opus', 'sonnet', 'haiku', 'instant', 'realtime', 'audio', 'tts', 'transcribe', 'search', 'image',
-  'live', 'embedding', 'research', 'exp', 'free',
+  'mini',
+  'nano',
+  'lite',
+  'small',
+  'medium',
+  'large',
+  'pro',
+  'max',
+  'plus',
+  'turbo',
+  'flash',
+  'ultra',
+  'opus',
+  'sonnet',
+  'haiku',
+  'instant',
+  'realtime',
+  'audio',
+  'tts',
+  'transcribe',
+  'search',
+  'image',
+  'live',
+  'embedding',
+  'research',
+  'exp',
+  'free',
 ]);
 
 /**
@@ -109,7 +134,7 @@ export class ModelNameIndex<T extends { model: string }> {
   #matchPrefix(normalized: string): readonly T[] | undefined {
     for (let cut = normalized.lastIndexOf('-'); cut > 0; cut = normalized.lastIndexOf('-', cut - 1)) {
       const rest = normalized.slice(cut + 1);
-      if (/^\d/.test(rest) || rest.split('-').some((word) => DISTINCT_PRODUCT_WORDS.has(word))) continue;
+      if (/^\d/.test(rest) || rest.split('-').some(word => DISTINCT_PRODUCT_WORDS.has(word))) continue;
       const entry = this.#byNormalized.get(normalized.slice(0, cut));
       if (entry) return entry.values;
     }

@@ -134,10 +134,10 @@ export class PriceBook {
   #choose(candidates: readonly PricedModel[], raw: string, hostname: string): PricedModel {
     if (candidates.length === 1) return candidates[0];
     if (hostname) {
-      const byHost = candidates.find((c) => c.hosts?.some((h) => hostname === h || hostname.endsWith(`.${h}`)));
+      const byHost = candidates.find(c => c.hosts?.some(h => hostname === h || hostname.endsWith(`.${h}`)));
       if (byHost) return byHost;
     }
-    return candidates.find((c) => raw === c.model || raw.endsWith(`/${c.model}`)) ?? candidates[0];
+    return candidates.find(c => raw === c.model || raw.endsWith(`/${c.model}`)) ?? candidates[0];
   }
 
   #multiplierFor(hostKey: string): number {

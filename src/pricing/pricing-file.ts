@@ -36,7 +36,17 @@ const PRICE_KEYS: readonly (readonly [keyof ModelPrice, readonly string[]])[] = 
   ['cachedInput', ['cachedInput', 'cached_input']],
   ['cacheWrite', ['cacheWrite', 'cache_write']],
 ];
-const KNOWN_MODEL_KEYS = new Set(['input', 'output', 'cachedInput', 'cached_input', 'cacheWrite', 'cache_write', 'source', 'date', 'note']);
+const KNOWN_MODEL_KEYS = new Set([
+  'input',
+  'output',
+  'cachedInput',
+  'cached_input',
+  'cacheWrite',
+  'cache_write',
+  'source',
+  'date',
+  'note',
+]);
 
 function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -91,7 +101,7 @@ function validateModel(name: string, value: unknown, where: string, result: Pric
   const price: Partial<ModelPrice> = {};
   let valid = true;
   for (const [field, spellings] of PRICE_KEYS) {
-    const given = spellings.filter((spelling) => value[spelling] !== undefined);
+    const given = spellings.filter(spelling => value[spelling] !== undefined);
     if (given.length === 0) {
       if (field === 'input' || field === 'output') {
         result.errors.push(`${entry}: "${field}" is required (USD per 1M tokens)`);
@@ -99,7 +109,8 @@ function validateModel(name: string, value: unknown, where: string, result: Pric
       }
       continue;
     }
-    if (given.length > 1) result.warnings.push(`${entry}: both ${given.map((g) => `"${g}"`).join(' and ')} given; using "${given[0]}"`);
+    if (given.length > 1)
+      result.warnings.push(`${entry}: both ${given.map(g => `"${g}"`).join(' and ')} given; using "${given[0]}"`);
     const raw = value[given[0]];
     if (!isPrice(raw)) {
       result.errors.push(`${entry}.${given[0]}: expected a number ≥ 0 (USD per 1M tokens), got ${describe(raw)}`);
@@ -109,12 +120,18 @@ function validateModel(name: string, value: unknown, where: string, result: Pric
     price[field] = raw;
   }
   for (const key of Object.keys(value)) {
-    if (!KNOWN_MODEL_KEYS.has(key) && !isCommentKey(key)) result.warnings.push(`${entry}: unknown key "${key}" ignored`);
+    if (!KNOWN_MODEL_KEYS.has(key) && !isCommentKey(key))
+      result.warnings.push(`${entry}: unknown key "${key}" ignored`);
   }
   return valid ? (price as ModelPrice) : undefined;
 }
 
-function validateHost(key: string, value: unknown, where: string, result: PricingFileResult): [string, HostPricing] | undefined {
+function validateHost(
+  key: string,
+  value: unknown,
+  where: string,
+  result: PricingFileResult,
+): [string, HostPricing] | undefined {
   const entry = at(where, `hosts[${JSON.stringify(key)}]`);
   const host = normalizeHostKey(key);
   if (!host) {
@@ -147,7 +164,8 @@ export function validatePricingFile(value: unknown, where = 'pricing file'): Pri
   }
   const file: PricingFile = {};
   for (const key of Object.keys(value)) {
-    if (key !== 'models' && key !== 'hosts' && !isCommentKey(key)) result.warnings.push(at(where, `unknown key "${key}" ignored`));
+    if (key !== 'models' && key !== 'hosts' && !isCommentKey(key))
+      result.warnings.push(at(where, `unknown key "${key}" ignored`));
   }
   if (value.models !== undefined) {
     if (!isObject(value.models)) {

@@ -38,7 +38,9 @@ function amount(raw: unknown, field: string): Amount {
 }
 
 function objectOf(body: unknown): Record<string, unknown> | undefined {
-  return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+  return typeof body === 'object' && body !== null && !Array.isArray(body)
+    ? (body as Record<string, unknown>)
+    : undefined;
 }
 
 /** The answer is an error object (one-api answers errors with status 200). */
@@ -53,7 +55,8 @@ export function parseSubscription(body: unknown): Amount | { unlimited: true } {
   const error = errorOf(answer);
   if (error) return { problem: error };
   const present = (field: string) => answer[field] !== undefined && answer[field] !== null;
-  const field = !present('hard_limit_usd') && present('system_hard_limit_usd') ? 'system_hard_limit_usd' : 'hard_limit_usd';
+  const field =
+    !present('hard_limit_usd') && present('system_hard_limit_usd') ? 'system_hard_limit_usd' : 'hard_limit_usd';
   const limit = amount(answer[field], field);
   if ('value' in limit && limit.value >= UNLIMITED_LIMIT_USD) return { unlimited: true };
   return limit;

@@ -129,7 +129,9 @@ const VERSION_SEGMENT = /^v\d+[a-z0-9]*$/i;
 function intervalMs(seconds: number | undefined, warn: Warn): number {
   if (seconds === undefined) return DEFAULT_PROBE_INTERVAL_SECONDS * 1000;
   if (!Number.isFinite(seconds) || seconds <= 0) {
-    warn(`probe interval: ignoring ${String(seconds)}, expected seconds >= ${MIN_PROBE_INTERVAL_SECONDS}; using ${DEFAULT_PROBE_INTERVAL_SECONDS}`);
+    warn(
+      `probe interval: ignoring ${String(seconds)}, expected seconds >= ${MIN_PROBE_INTERVAL_SECONDS}; using ${DEFAULT_PROBE_INTERVAL_SECONDS}`,
+    );
     return DEFAULT_PROBE_INTERVAL_SECONDS * 1000;
   }
   if (seconds < MIN_PROBE_INTERVAL_SECONDS) {
@@ -197,7 +199,9 @@ export function joinProbeUrl(base: URL, path: string): string {
 export function apiRoot(base: URL): URL {
   const segments = trimSlashes(base.pathname).split('/').filter(Boolean);
   const root = new URL(base.href);
-  root.pathname = segments.some(s => VERSION_SEGMENT.test(s)) ? `/${segments.join('/')}` : `/${[...segments, 'v1'].join('/')}`;
+  root.pathname = segments.some(s => VERSION_SEGMENT.test(s))
+    ? `/${segments.join('/')}`
+    : `/${[...segments, 'v1'].join('/')}`;
   return root;
 }
 
@@ -221,7 +225,7 @@ function defaultPort(protocol: string): number {
 export function resolveProbeConfig(
   options: RelayProbeOptions | false | undefined,
   env: Env,
-  warn: Warn
+  warn: Warn,
 ): ResolvedProbeConfig | undefined {
   if (options === false) return undefined;
   const rawUrl = options?.baseUrl?.trim() || envText(env, 'OTEL_LLM_RELAY_PROBE_URL');
@@ -240,7 +244,9 @@ export function resolveProbeConfig(
     return undefined;
   }
   if (base.username || base.password) {
-    warn('relay probe: the base URL must not contain credentials (name the variable holding the key with apiKeyEnv); the probe is off');
+    warn(
+      'relay probe: the base URL must not contain credentials (name the variable holding the key with apiKeyEnv); the probe is off',
+    );
     return undefined;
   }
   base.hash = '';
@@ -249,11 +255,15 @@ export function resolveProbeConfig(
   let apiKeyEnv = options?.apiKeyEnv?.trim() || envText(env, 'OTEL_LLM_RELAY_PROBE_API_KEY_ENV');
   if (apiKeyEnv !== undefined && !isVariableName(apiKeyEnv)) {
     // Most likely the key itself: never repeat it.
-    warn(`relay probe: the value given to ${apiKeyEnvSource} is not a valid variable name (not shown: it may be a key); probe requests go without a key`);
+    warn(
+      `relay probe: the value given to ${apiKeyEnvSource} is not a valid variable name (not shown: it may be a key); probe requests go without a key`,
+    );
     apiKeyEnv = undefined;
   } else if (apiKeyEnv !== undefined && !envText(env, apiKeyEnv)) {
     const label = apiKeyVariableLabel(apiKeyEnv);
-    warn(`relay probe: the API key variable ${label === apiKeyEnv ? label : 'named by apiKeyEnv'} is not set; probe requests go without a key`);
+    warn(
+      `relay probe: the API key variable ${label === apiKeyEnv ? label : 'named by apiKeyEnv'} is not set; probe requests go without a key`,
+    );
   }
   const chatModel = options?.chatModel?.trim() || envText(env, 'OTEL_LLM_RELAY_PROBE_CHAT_MODEL');
   const modelsPath = options?.modelsPath?.trim() || envText(env, 'OTEL_LLM_RELAY_PROBE_MODELS_PATH');
@@ -264,10 +274,7 @@ export function resolveProbeConfig(
     displayUrl: displayUrl(base),
     serverAddress: base.hostname.replace(/^\[|\]$/g, '').toLowerCase(),
     serverPort: base.port ? Number(base.port) : defaultPort(base.protocol),
-    intervalMs: intervalMs(
-      options?.intervalSeconds ?? envNumber(env, 'OTEL_LLM_RELAY_PROBE_INTERVAL', warn),
-      warn
-    ),
+    intervalMs: intervalMs(options?.intervalSeconds ?? envNumber(env, 'OTEL_LLM_RELAY_PROBE_INTERVAL', warn), warn),
     timeoutMs: timeoutMs(options?.timeoutMs ?? envNumber(env, 'OTEL_LLM_RELAY_PROBE_TIMEOUT_MS', warn), warn),
     authHeader: authHeader(options?.authHeader ?? envText(env, 'OTEL_LLM_RELAY_PROBE_AUTH_HEADER'), warn),
   };

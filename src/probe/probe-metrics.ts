@@ -46,23 +46,37 @@ export class ProbeMetrics {
   private readonly _balanceLimit: Gauge;
 
   constructor(meter: Meter) {
-    this._up = gauge(meter, METRIC_LLM_RELAY_PROBE_UP, 'Whether the last health probe of the relay succeeded (1) or failed (0).', '1');
-    this._duration = durationHistogram(meter, METRIC_LLM_RELAY_PROBE_DURATION, 'Duration of relay health probes, the response body included.');
-    this._lastSuccess = gauge(meter, METRIC_LLM_RELAY_PROBE_LAST_SUCCESS, 'Unix time of the last successful health probe of the relay.', 's');
+    this._up = gauge(
+      meter,
+      METRIC_LLM_RELAY_PROBE_UP,
+      'Whether the last health probe of the relay succeeded (1) or failed (0).',
+      '1',
+    );
+    this._duration = durationHistogram(
+      meter,
+      METRIC_LLM_RELAY_PROBE_DURATION,
+      'Duration of relay health probes, the response body included.',
+    );
+    this._lastSuccess = gauge(
+      meter,
+      METRIC_LLM_RELAY_PROBE_LAST_SUCCESS,
+      'Unix time of the last successful health probe of the relay.',
+      's',
+    );
     // The same instruments the instrumentation records relay responses on.
     this._rateLimits = rateLimitGaugesFor(meter);
     // USD in the name and a unit in braces, like llm_relay.cost.usd: one Prometheus name on every export path.
     this._balanceRemaining = gauge(
       meter,
       METRIC_LLM_RELAY_BALANCE_REMAINING,
-      'What is left of the relay key\'s balance, as the relay reports it (legacy OpenAI billing routes).',
-      '{USD}'
+      "What is left of the relay key's balance, as the relay reports it (legacy OpenAI billing routes).",
+      '{USD}',
     );
     this._balanceLimit = gauge(
       meter,
       METRIC_LLM_RELAY_BALANCE_LIMIT,
-      'The relay key\'s whole quota (spent and left), as the relay reports it (legacy OpenAI billing routes).',
-      '{USD}'
+      "The relay key's whole quota (spent and left), as the relay reports it (legacy OpenAI billing routes).",
+      '{USD}',
     );
   }
 
@@ -77,7 +91,7 @@ export class ProbeMetrics {
     this._up.record(measurement.up ? 1 : 0, attributes);
     this._duration.record(
       measurement.durationSeconds,
-      measurement.errorType === undefined ? attributes : { ...attributes, [ATTR_ERROR_TYPE]: measurement.errorType }
+      measurement.errorType === undefined ? attributes : { ...attributes, [ATTR_ERROR_TYPE]: measurement.errorType },
     );
     if (measurement.up) this._lastSuccess.record(measurement.endedAtMs / 1000, attributes);
   }

@@ -147,7 +147,8 @@ export class RelayProbe {
     for (const kind of this.kinds) {
       this._schedule(kind, firstProbeDelayMs(this._config.intervalMs, this._random()), generation);
     }
-    if (this._config.balance) this._scheduleBalance(firstProbeDelayMs(this._config.intervalMs, this._random()), generation);
+    if (this._config.balance)
+      this._scheduleBalance(firstProbeDelayMs(this._config.intervalMs, this._random()), generation);
   }
 
   /** Cancels the timers and aborts probes in flight (they record nothing). Idempotent. */
@@ -246,7 +247,9 @@ export class RelayProbe {
         outcome = 'body' in usage ? readBalance(subscription.body, usage.body) : usage;
       }
     } catch (error) {
-      outcome = controller.signal.aborted ? { kind: 'aborted' } : { kind: 'failed', reason: probeErrorType(error), throttled: false };
+      outcome = controller.signal.aborted
+        ? { kind: 'aborted' }
+        : { kind: 'failed', reason: probeErrorType(error), throttled: false };
     } finally {
       this._controllers.delete(controller);
     }
@@ -257,13 +260,13 @@ export class RelayProbe {
   /** GETs one billing route: its parsed JSON body (undefined when not JSON), or why there is none. */
   private async _getBillingAnswer(
     url: string,
-    abort: AbortSignal
+    abort: AbortSignal,
   ): Promise<{ body: unknown } | Extract<BalanceOutcome, { kind: 'failed' }>> {
     const signal = AbortSignal.any([abort, AbortSignal.timeout(this._config.timeoutMs)]);
     const fetchImpl = this._fetch ?? fetch;
     // No LLM call and no app traffic: no span from any HTTP instrumentation, like the model list.
     const response = await context.with(suppressTracing(ROOT_CONTEXT), () =>
-      fetchImpl(url, { method: 'GET', headers: this._headers(), signal })
+      fetchImpl(url, { method: 'GET', headers: this._headers(), signal }),
     );
     const text = await readSmallText(response, MAX_BILLING_BODY_BYTES);
     if (!response.ok) {
@@ -286,7 +289,10 @@ export class RelayProbe {
   private _recordBalance(outcome: Exclude<BalanceOutcome, { kind: 'aborted' }>): void {
     if (outcome.kind === 'balance') {
       try {
-        this._metrics.recordBalance({ serverAddress: this._config.serverAddress, serverPort: this._config.serverPort }, outcome);
+        this._metrics.recordBalance(
+          { serverAddress: this._config.serverAddress, serverPort: this._config.serverPort },
+          outcome,
+        );
       } catch (error) {
         this._diag.error('relay probe: could not record the balance:', error);
       }
@@ -303,13 +309,16 @@ export class RelayProbe {
       // Not a health problem: many relays do not serve these legacy OpenAI routes.
       this._diag.warn(
         `${what} cannot be read (${outcome.reason}); no balance gauges until it can. ` +
-          'Relays built on one-api / new-api answer GET …/dashboard/billing/subscription and …/usage.'
+          'Relays built on one-api / new-api answer GET …/dashboard/billing/subscription and …/usage.',
       );
     }
   }
 
   private _schedule(kind: ProbeKind, delayMs: number, generation: number): void {
-    this._handles.set(kind, this._timers.set(() => this._tick(kind, generation), delayMs));
+    this._handles.set(
+      kind,
+      this._timers.set(() => this._tick(kind, generation), delayMs),
+    );
   }
 
   private _tick(kind: ProbeKind, generation: number): void {
@@ -346,7 +355,8 @@ export class RelayProbe {
     let result: ProbeResult;
     try {
       const request = this._request(kind);
-      if (!request) return { kind, up: false, durationSeconds: 0, errorType: 'not_configured', throttled: false, aborted: false };
+      if (!request)
+        return { kind, up: false, durationSeconds: 0, errorType: 'not_configured', throttled: false, aborted: false };
       const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(this._config.timeoutMs)]);
       const fetchImpl = this._fetch ?? fetch;
       response = await context.with(this._context(kind), () => fetchImpl(request.url, { ...request.init, signal }));
@@ -358,8 +368,18 @@ export class RelayProbe {
       }
       result = response
         ? // The answer was not a success anyway: its status says more than the broken body.
-          { ...this._answered(kind, response, elapsed()), ...(response.ok ? { up: false, errorType: probeErrorType(error) } : {}) }
-        : { kind, up: false, durationSeconds: elapsed(), errorType: probeErrorType(error), throttled: false, aborted: false };
+          {
+            ...this._answered(kind, response, elapsed()),
+            ...(response.ok ? { up: false, errorType: probeErrorType(error) } : {}),
+          }
+        : {
+            kind,
+            up: false,
+            durationSeconds: elapsed(),
+            errorType: probeErrorType(error),
+            throttled: false,
+            aborted: false,
+          };
     } finally {
       this._controllers.delete(controller);
     }
@@ -403,7 +423,14 @@ export class RelayProbe {
   private _answered(kind: ProbeKind, response: Response, durationSeconds: number): ProbeResult {
     const retryAfterMs = retryAfterOf(response.headers, this._now());
     const throttled = response.status === 429 || (!response.ok && retryAfterMs !== undefined);
-    const result: ProbeResult = { kind, up: response.ok, durationSeconds, status: response.status, throttled, aborted: false };
+    const result: ProbeResult = {
+      kind,
+      up: response.ok,
+      durationSeconds,
+      status: response.status,
+      throttled,
+      aborted: false,
+    };
     if (!response.ok) result.errorType = statusErrorType(response.status);
     if (retryAfterMs !== undefined) result.retryAfterMs = retryAfterMs;
     return result;
@@ -460,7 +487,7 @@ export function createRelayProbe(
   options: RelayProbeOptions | false | undefined,
   env: Readonly<Record<string, string | undefined>>,
   meter: Meter,
-  diag: DiagLogger
+  diag: DiagLogger,
 ): RelayProbe | undefined {
   const config = resolveProbeConfig(options, env, message => diag.warn(message));
   return config ? new RelayProbe(config, meter, diag) : undefined;

@@ -23,7 +23,7 @@ function startExporter(endpoint: MetricsEndpoint): Promise<PrometheusExporter> {
   return new Promise((resolve, reject) => {
     const exporter: PrometheusExporter = new PrometheusExporter(
       host === undefined ? { port } : { port, host },
-      error => (error ? reject(error) : resolve(exporter))
+      error => (error ? reject(error) : resolve(exporter)),
     );
   });
 }
@@ -44,7 +44,7 @@ function metricsUrl(endpoint: MetricsEndpoint): string {
 export async function runProbeExporter(
   config: ResolvedProbeConfig,
   endpoint: MetricsEndpoint,
-  env: NodeJS.ProcessEnv
+  env: NodeJS.ProcessEnv,
 ): Promise<number | undefined> {
   // The variables are consumed; the instrumentation must not start a probe of its own from them.
   for (const name of Object.keys(env)) {
@@ -55,7 +55,9 @@ export async function runProbeExporter(
     exporter = await startExporter(endpoint);
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    console.error(`otel-llm-relay probe: cannot serve metrics on port ${endpoint.port}: ${typeof code === 'string' ? code : String(error)}`);
+    console.error(
+      `otel-llm-relay probe: cannot serve metrics on port ${endpoint.port}: ${typeof code === 'string' ? code : String(error)}`,
+    );
     return 1;
   }
   // Sees the chat probe's request: its GenAI metrics and cost, marked llm_relay.probe=chat.
@@ -77,7 +79,7 @@ export async function runProbeExporter(
   const probe = new RelayProbe(
     config,
     metrics.getMeter(PACKAGE_NAME, PACKAGE_VERSION),
-    diag.createComponentLogger({ namespace: 'otel-llm-relay' })
+    diag.createComponentLogger({ namespace: 'otel-llm-relay' }),
   );
   probe.start();
   // The exporter's server and the probe's timers are unref'd: this keeps the process alive until a signal.
@@ -87,7 +89,7 @@ export async function runProbeExporter(
     (config.balance ? `, balance every ${config.balance.intervalMs / 1000} s` : '');
   console.log(
     `otel-llm-relay probe: probing ${config.displayUrl} (${kinds}) every ${config.intervalMs / 1000} s; ` +
-      `metrics at ${metricsUrl(endpoint)}`
+      `metrics at ${metricsUrl(endpoint)}`,
   );
 
   let stopping = false;
@@ -104,7 +106,7 @@ export async function runProbeExporter(
       error => {
         console.error('otel-llm-relay probe: shutdown:', error);
         process.exitCode = 1;
-      }
+      },
     );
   };
   process.on('SIGINT', shutdown);

@@ -5,13 +5,23 @@
  */
 import { diag } from '@opentelemetry/api';
 import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import { envDetector, hostDetector, osDetector, processDetector, serviceInstanceIdDetector } from '@opentelemetry/resources';
+import {
+  envDetector,
+  hostDetector,
+  osDetector,
+  processDetector,
+  serviceInstanceIdDetector,
+} from '@opentelemetry/resources';
 import type { DetectedResource, ResourceDetectionConfig, ResourceDetector } from '@opentelemetry/resources';
 import { envText } from '../config/env';
 import type { Env } from '../config/env';
 
 /** Process attributes that repeat the command line; `process.command_line` is not emitted today but would be. */
-export const COMMAND_LINE_ATTRIBUTES: readonly string[] = ['process.command', 'process.command_line', 'process.command_args'];
+export const COMMAND_LINE_ATTRIBUTES: readonly string[] = [
+  'process.command',
+  'process.command_line',
+  'process.command_args',
+];
 
 /** The process detector's attributes (pid, executable, runtime, owner) without the command line. */
 export const processDetectorWithoutCommandLine: ResourceDetector = {

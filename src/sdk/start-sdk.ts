@@ -21,7 +21,10 @@ function hasOtlpEndpoint(env: Env, signal: 'TRACES' | 'LOGS'): boolean {
  * The NodeSDK options the register hook uses. What the environment names is left to NodeSDK's own
  * env handling; only the defaults that differ (see register.ts) are filled in here.
  */
-export function sdkOptionsFromEnv(env: Env, instrumentation = new LlmRelayInstrumentation()): Partial<NodeSDKConfiguration> {
+export function sdkOptionsFromEnv(
+  env: Env,
+  instrumentation = new LlmRelayInstrumentation(),
+): Partial<NodeSDKConfiguration> {
   const options: Partial<NodeSDKConfiguration> = {
     instrumentations: [instrumentation],
   };
@@ -111,9 +114,12 @@ export function startSdk(env: Env): NodeSDK | undefined {
     instrumentation.disable();
     shuttingDown ??= withinTimeout(
       sdk.shutdown().catch(err => diag.error('otel-llm-relay: shutdown failed:', err)),
-      SHUTDOWN_TIMEOUT_MS
+      SHUTDOWN_TIMEOUT_MS,
     ).then(finished => {
-      if (!finished) diag.warn(`otel-llm-relay: the telemetry flush did not finish within ${SHUTDOWN_TIMEOUT_MS} ms; no longer waiting for it`);
+      if (!finished)
+        diag.warn(
+          `otel-llm-relay: the telemetry flush did not finish within ${SHUTDOWN_TIMEOUT_MS} ms; no longer waiting for it`,
+        );
       return finished;
     });
     return shuttingDown;

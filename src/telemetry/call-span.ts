@@ -21,7 +21,9 @@ import type { SpanUsageMode } from './span-usage';
 /** The parent of the call's span: the injected span context, or the caller's active context. */
 export function callParentContext(activeContext: Context, injected: SpanContext | undefined): Context {
   const active = trace.getSpanContext(activeContext);
-  return injected && (!active || active.traceId === injected.traceId) ? trace.setSpanContext(activeContext, injected) : activeContext;
+  return injected && (!active || active.traceId === injected.traceId)
+    ? trace.setSpanContext(activeContext, injected)
+    : activeContext;
 }
 
 /** The call's span, started at `startedAt` (performance.now() of the request's creation) under `parent`. */
@@ -34,7 +36,7 @@ export function startCallSpan(tracer: Tracer, start: CallStart, startedAt: numbe
       startTime: performance.timeOrigin + startedAt,
       attributes: startAttributes(start, route.urlModel),
     },
-    parent
+    parent,
   );
 }
 
@@ -118,7 +120,9 @@ export class CallSpan {
     const model = request.model ?? this.#call.start.route.urlModel;
     span.updateName(spanName(this.#call.start.route.operation, model));
     const settings = this.#host.settings();
-    span.setAttributes(requestAttributes({ ...request, model }, settings.contentOnSpans, settings.maxContentAttributeLength));
+    span.setAttributes(
+      requestAttributes({ ...request, model }, settings.contentOnSpans, settings.maxContentAttributeLength),
+    );
   }
 
   /** Ends the span with the call's outcome (priced), which the metrics record next. */
@@ -178,13 +182,18 @@ export class CallSpan {
     const startHeaders = requestStartHeaders(this.#request.headers);
     this.#traceparent = startHeaders.traceparent;
     const injected = lastTraceparent(this.#traceparent);
-    const span = startCallSpan(host.tracer(), call.start, call.startedAt, callParentContext(this.#activeContext, injected));
+    const span = startCallSpan(
+      host.tracer(),
+      call.start,
+      call.startedAt,
+      callParentContext(this.#activeContext, injected),
+    );
     this.#span = span;
     if (host.settings().spanUsage === 'unless-sdk-span') {
       this.#insideSdkSpan = insideSdkGenAiSpan(
         trace.getSpan(this.#activeContext),
         injected !== undefined,
-        headerValue(this.#request.headers, 'user-agent')
+        headerValue(this.#request.headers, 'user-agent'),
       );
     }
     // An SDK's retry: its attempt number on the span (HTTP semconv), and the call counts in llm_relay.retries.

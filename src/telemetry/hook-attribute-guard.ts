@@ -40,7 +40,9 @@ export class HookAttributeGuard {
           }
           continue;
         }
-        guard = new CardinalityGuard(this._maxValuesPerKey, overflow => this._onOverflow(`metricAttributesHook "${key}"`, overflow));
+        guard = new CardinalityGuard(this._maxValuesPerKey, overflow =>
+          this._onOverflow(`metricAttributesHook "${key}"`, overflow),
+        );
         this._keys.set(key, guard);
       }
       capped[key] = guard.admit(valueKey(value)) === OVERFLOW_VALUE ? OVERFLOW_VALUE : value;

@@ -5,7 +5,14 @@
 import type { Counter, Gauge, Histogram, Meter, MetricOptions, ObservableResult } from '@opentelemetry/api';
 import { DURATION_BUCKETS } from './semconv';
 
-export function histogram(meter: Meter, name: string, description: string, unit: string, buckets: number[], options?: MetricOptions): Histogram {
+export function histogram(
+  meter: Meter,
+  name: string,
+  description: string,
+  unit: string,
+  buckets: number[],
+  options?: MetricOptions,
+): Histogram {
   return meter.createHistogram(name, { ...options, description, unit, advice: { explicitBucketBoundaries: buckets } });
 }
 
@@ -14,7 +21,13 @@ export function durationHistogram(meter: Meter, name: string, description: strin
   return histogram(meter, name, description, 's', DURATION_BUCKETS);
 }
 
-export function counter(meter: Meter, name: string, description: string, unit: string, options?: MetricOptions): Counter {
+export function counter(
+  meter: Meter,
+  name: string,
+  description: string,
+  unit: string,
+  options?: MetricOptions,
+): Counter {
   return meter.createCounter(name, { ...options, description, unit });
 }
 
@@ -29,7 +42,7 @@ export function observableCounter(
   description: string,
   unit: string,
   observe: (result: ObservableResult) => void,
-  options?: MetricOptions
+  options?: MetricOptions,
 ): void {
   meter.createObservableCounter(name, { ...options, description, unit }).addCallback(observe);
 }

@@ -62,28 +62,40 @@ export class LlmMetrics {
     this._models = new CardinalityGuard(maxModelsPerMetric, v => onOverflow('model', v));
     this._errorTypes = new CardinalityGuard(64, v => onOverflow('error.type', v));
     this._duration = durationHistogram(meter, METRIC_GEN_AI_CLIENT_OPERATION_DURATION, 'GenAI operation duration.');
-    this._tokenUsage = histogram(meter, METRIC_GEN_AI_CLIENT_TOKEN_USAGE, 'Number of input and output tokens used.', '{token}', TOKEN_BUCKETS, {
-      valueType: ValueType.INT,
-    });
+    this._tokenUsage = histogram(
+      meter,
+      METRIC_GEN_AI_CLIENT_TOKEN_USAGE,
+      'Number of input and output tokens used.',
+      '{token}',
+      TOKEN_BUCKETS,
+      {
+        valueType: ValueType.INT,
+      },
+    );
     this._timeToFirstChunk = durationHistogram(
       meter,
       METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
-      'Time from the request to the first output chunk of a streamed response.'
+      'Time from the request to the first output chunk of a streamed response.',
     );
     this._timePerOutputChunk = durationHistogram(
       meter,
       METRIC_GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK,
-      'Time between consecutive output chunks of a streamed response.'
+      'Time between consecutive output chunks of a streamed response.',
     );
     // Summed here and observed at collection, as output characters below: same counter, one SDK record fewer per call.
     const costDescription = 'Cost of LLM calls in US dollars, from the price table or as reported by the relay.';
     observableCounter(meter, METRIC_LLM_RELAY_COST, costDescription, '{USD}', result => this._cost.observe(result));
-    this._unpriced = counter(meter, METRIC_LLM_RELAY_COST_UNPRICED, 'LLM calls with token usage whose model has no known price.', '{call}');
+    this._unpriced = counter(
+      meter,
+      METRIC_LLM_RELAY_COST_UNPRICED,
+      'LLM calls with token usage whose model has no known price.',
+      '{call}',
+    );
     this._substitutions = counter(
       meter,
       METRIC_LLM_RELAY_MODEL_SUBSTITUTIONS,
       'Calls the relay answered with a different model family than requested.',
-      '{call}'
+      '{call}',
     );
     this._rateLimits = rateLimitGaugesFor(meter);
     this._tokenDetails = new TokenDetailCounters(meter);
@@ -96,13 +108,13 @@ export class LlmMetrics {
       'Characters of generated output (text, reasoning, refusals, tool-call arguments) of the calls that reported their output tokens.',
       '{character}',
       result => this._outputCharacters.observe(result),
-      { valueType: ValueType.INT }
+      { valueType: ValueType.INT },
     );
     this._retries = counter(
       meter,
       METRIC_LLM_RELAY_RETRIES,
       'Calls an SDK sent again after a failed attempt (its retry count header above 0).',
-      '{call}'
+      '{call}',
     );
   }
 
@@ -127,12 +139,17 @@ export class LlmMetrics {
    */
   recordFinished(finished: FinishedCall, outcome: CallOutcome, extra: Attributes | undefined): void {
     const requestModel = outcome.request.model;
-    const base = this.baseAttributes(finished.start, { requestModel, responseModel: outcome.response?.responseModel }, extra);
+    const base = this.baseAttributes(
+      finished.start,
+      { requestModel, responseModel: outcome.response?.responseModel },
+      extra,
+    );
     this.recordCall(outcome, (finished.endedAt - finished.startedAt) / 1000, base);
     if (finished.chunkGaps) this.recordChunkGaps(finished.chunkGaps, finished.chunkGaps.length, base);
     const readings = parseRateLimitHeaders(finished.headers);
     // Headroom is a property of the relay and the requested model, whatever model answered.
-    if (readings.length > 0) this.recordRateLimits(readings, this.baseAttributes(finished.start, { requestModel }, extra));
+    if (readings.length > 0)
+      this.recordRateLimits(readings, this.baseAttributes(finished.start, { requestModel }, extra));
   }
 
   recordCall(outcome: CallOutcome, durationSeconds: number, base: Attributes): void {
@@ -146,7 +163,10 @@ export class LlmMetrics {
       this._tokenUsage.record(usage.inputTokens, { ...base, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_VALUE_INPUT });
     }
     if (usage?.outputTokens !== undefined) {
-      this._tokenUsage.record(usage.outputTokens, { ...base, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_VALUE_OUTPUT });
+      this._tokenUsage.record(usage.outputTokens, {
+        ...base,
+        [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_VALUE_OUTPUT,
+      });
     }
     if (outcome.timeToFirstChunk !== undefined) this._timeToFirstChunk.record(outcome.timeToFirstChunk, base);
     if (outcome.cost) this._cost.add({ ...base, [ATTR_LLM_RELAY_COST_SOURCE]: outcome.cost.source }, outcome.cost.usd);
@@ -155,7 +175,8 @@ export class LlmMetrics {
     this._tokenDetails.record(usage, base);
     // Characters only where output tokens were reported, so that tokens / characters compares the same calls.
     const outputCharacters = outcome.response?.outputCharacters;
-    if (outputCharacters !== undefined && usage?.outputTokens !== undefined) this._outputCharacters.add(base, outputCharacters);
+    if (outputCharacters !== undefined && usage?.outputTokens !== undefined)
+      this._outputCharacters.add(base, outputCharacters);
     if (outcome.resendCount !== undefined) this._retries.add(1, durationAttributes);
   }
 
@@ -220,7 +241,11 @@ export class TotalsByAttributes {
       entry.total = total;
       entry.pending = 0;
       const attributes = entry.attributes;
-      const key = JSON.stringify(Object.keys(attributes).sort().map(name => [name, attributes[name]]));
+      const key = JSON.stringify(
+        Object.keys(attributes)
+          .sort()
+          .map(name => [name, attributes[name]]),
+      );
       const seen = merged.get(key);
       if (seen !== undefined) seen.total += total;
       else merged.set(key, { attributes, total });

@@ -8,7 +8,11 @@
 import { diag } from '@opentelemetry/api';
 import type { Attributes, Meter, ObservableResult } from '@opentelemetry/api';
 import type { RateLimitReading } from '../http/rate-limit-headers';
-import { ATTR_LLM_RELAY_RATE_LIMIT_KIND, METRIC_LLM_RELAY_RATE_LIMIT_LIMIT, METRIC_LLM_RELAY_RATE_LIMIT_REMAINING } from './semconv';
+import {
+  ATTR_LLM_RELAY_RATE_LIMIT_KIND,
+  METRIC_LLM_RELAY_RATE_LIMIT_LIMIT,
+  METRIC_LLM_RELAY_RATE_LIMIT_REMAINING,
+} from './semconv';
 
 /** Distinct attribute sets kept, as the SDK's default cardinality limit; later new ones are dropped. */
 export const MAX_RATE_LIMIT_SERIES = 2000;
@@ -70,7 +74,9 @@ export class RateLimitGauges {
         if (this._count >= MAX_RATE_LIMIT_SERIES) {
           if (!this._overflowLogged) {
             this._overflowLogged = true;
-            diag.warn(`llm_relay.rate_limit.*: more than ${MAX_RATE_LIMIT_SERIES} attribute sets; new ones are not recorded`);
+            diag.warn(
+              `llm_relay.rate_limit.*: more than ${MAX_RATE_LIMIT_SERIES} attribute sets; new ones are not recorded`,
+            );
           }
           continue;
         }

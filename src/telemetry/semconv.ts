@@ -76,8 +76,10 @@ export const ATTR_LLM_RELAY_PROBE = 'llm_relay.probe' as const;
 
 export const METRIC_GEN_AI_CLIENT_OPERATION_DURATION = 'gen_ai.client.operation.duration' as const;
 export const METRIC_GEN_AI_CLIENT_TOKEN_USAGE = 'gen_ai.client.token.usage' as const;
-export const METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK = 'gen_ai.client.operation.time_to_first_chunk' as const;
-export const METRIC_GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK = 'gen_ai.client.operation.time_per_output_chunk' as const;
+export const METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK =
+  'gen_ai.client.operation.time_to_first_chunk' as const;
+export const METRIC_GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK =
+  'gen_ai.client.operation.time_per_output_chunk' as const;
 export const METRIC_LLM_RELAY_COST = 'llm_relay.cost.usd' as const;
 export const METRIC_LLM_RELAY_COST_UNPRICED = 'llm_relay.cost.unpriced' as const;
 export const METRIC_LLM_RELAY_RATE_LIMIT_REMAINING = 'llm_relay.rate_limit.remaining' as const;
@@ -91,14 +93,19 @@ export const METRIC_LLM_RELAY_BALANCE_LIMIT = 'llm_relay.balance.limit.usd' as c
 
 // Cache and reasoning token counters: the GenAI conventions repository's draft usage metrics
 // (model/gen-ai/usage-metrics.yaml; unreleased, so the names may still change).
-export const METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_READ = 'gen_ai.client.inference.usage.detailed.cache_read.input_tokens' as const;
-export const METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_WRITE = 'gen_ai.client.inference.usage.detailed.cache_write.input_tokens' as const;
-export const METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_REASONING = 'gen_ai.client.inference.usage.detailed.reasoning.output_tokens' as const;
+export const METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_READ =
+  'gen_ai.client.inference.usage.detailed.cache_read.input_tokens' as const;
+export const METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_CACHE_WRITE =
+  'gen_ai.client.inference.usage.detailed.cache_write.input_tokens' as const;
+export const METRIC_GEN_AI_CLIENT_INFERENCE_USAGE_REASONING =
+  'gen_ai.client.inference.usage.detailed.reasoning.output_tokens' as const;
 export const ATTR_GEN_AI_TOKEN_MODALITY = 'gen_ai.token.modality' as const;
 export const GEN_AI_TOKEN_MODALITY_VALUE_UNKNOWN = 'unknown' as const;
 
 /** Bucket advice from the conventions (gen-ai-metrics.md, v1.41.0). */
-export const DURATION_BUCKETS = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];
+export const DURATION_BUCKETS = [
+  0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
+];
 export const TOKEN_BUCKETS = [
   1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,
 ];

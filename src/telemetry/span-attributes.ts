@@ -114,7 +114,7 @@ function setIfDefined(attributes: Attributes, key: string, value: string | numbe
 export function requestAttributes(
   request: RequestInfo,
   captureContent: boolean,
-  maxContentAttributeLength = DEFAULT_MAX_CONTENT_ATTRIBUTE_LENGTH
+  maxContentAttributeLength = DEFAULT_MAX_CONTENT_ATTRIBUTE_LENGTH,
 ): Attributes {
   const attributes: Attributes = {};
   const p = request.params;
@@ -137,10 +137,16 @@ export function requestAttributes(
       attributes[ATTR_GEN_AI_INPUT_MESSAGES] = contentAttributeJson(request.inputMessages, maxContentAttributeLength);
     }
     if (request.systemInstructions) {
-      attributes[ATTR_GEN_AI_SYSTEM_INSTRUCTIONS] = contentAttributeJson(request.systemInstructions, maxContentAttributeLength);
+      attributes[ATTR_GEN_AI_SYSTEM_INSTRUCTIONS] = contentAttributeJson(
+        request.systemInstructions,
+        maxContentAttributeLength,
+      );
     }
     if (request.toolDefinitions) {
-      attributes[ATTR_GEN_AI_TOOL_DEFINITIONS] = contentAttributeJson(request.toolDefinitions, maxContentAttributeLength);
+      attributes[ATTR_GEN_AI_TOOL_DEFINITIONS] = contentAttributeJson(
+        request.toolDefinitions,
+        maxContentAttributeLength,
+      );
     }
   }
   return attributes;
@@ -150,7 +156,7 @@ export function requestAttributes(
 export function outcomeAttributes(
   outcome: CallOutcome,
   captureContent: boolean,
-  maxContentAttributeLength = DEFAULT_MAX_CONTENT_ATTRIBUTE_LENGTH
+  maxContentAttributeLength = DEFAULT_MAX_CONTENT_ATTRIBUTE_LENGTH,
 ): Attributes {
   const attributes: Attributes = {};
   const response = outcome.response;
@@ -181,7 +187,10 @@ export function outcomeAttributes(
       attributes[ATTR_LLM_RELAY_USAGE_ESTIMATED_OUTPUT_TOKENS] = response.estimatedOutputTokens;
     }
     if (captureContent && response.outputMessages) {
-      attributes[ATTR_GEN_AI_OUTPUT_MESSAGES] = contentAttributeJson(response.outputMessages, maxContentAttributeLength);
+      attributes[ATTR_GEN_AI_OUTPUT_MESSAGES] = contentAttributeJson(
+        response.outputMessages,
+        maxContentAttributeLength,
+      );
     }
   }
   if (outcome.cost) {

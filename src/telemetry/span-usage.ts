@@ -25,9 +25,17 @@ const SELF_TRACING_SDKS: readonly RegExp[] = [/^Anthropic\/JS /];
  * `gen_ai.operation.name`: instrumentation-openai and other instrumentations that make their span
  * active), or a self-tracing SDK injected its traceparent into the request before us.
  */
-export function insideSdkGenAiSpan(activeSpan: unknown, injectedTraceparent: boolean, userAgent: string | undefined): boolean {
+export function insideSdkGenAiSpan(
+  activeSpan: unknown,
+  injectedTraceparent: boolean,
+  userAgent: string | undefined,
+): boolean {
   const attributes = (activeSpan as { attributes?: unknown } | undefined)?.attributes;
-  if (typeof attributes === 'object' && attributes !== null && typeof (attributes as Attributes)['gen_ai.operation.name'] === 'string') {
+  if (
+    typeof attributes === 'object' &&
+    attributes !== null &&
+    typeof (attributes as Attributes)['gen_ai.operation.name'] === 'string'
+  ) {
     return true;
   }
   return injectedTraceparent && userAgent !== undefined && SELF_TRACING_SDKS.some(sdk => sdk.test(userAgent));

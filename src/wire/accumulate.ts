@@ -91,7 +91,8 @@ export function toResponseInfo(parts: ResponseParts): ResponseInfo {
     reportedCostUsd: parts.reportedCostUsd,
     serviceTier: parts.serviceTier,
     systemFingerprint: parts.systemFingerprint,
-    outputMessages: parts.outputMessages !== undefined && parts.outputMessages.length > 0 ? parts.outputMessages : undefined,
+    outputMessages:
+      parts.outputMessages !== undefined && parts.outputMessages.length > 0 ? parts.outputMessages : undefined,
   });
 }
 
@@ -134,7 +135,7 @@ export abstract class ResponseAccumulatorBase implements ResponseAccumulator {
       error: this.error,
       outputChars: this.outputChars,
       reportedCostUsd: this.costUsd,
-      outputMessages: this.output?.messages((index) => this.finishReasons.get(index)),
+      outputMessages: this.output?.messages(index => this.finishReasons.get(index)),
       ...this.extraParts(),
     });
   }

@@ -68,9 +68,13 @@ function parseMessagesRequest(body: unknown, route: RouteMatch, options: CodecOp
     const max = options.maxContentLength;
     const system = request['system'];
     const systemParts =
-      typeof system === 'string' ? [textPart(system, max)] : (asArray(system) ?? []).map((block) => anthropicBlock(block, max)).filter(isPart);
+      typeof system === 'string'
+        ? [textPart(system, max)]
+        : (asArray(system) ?? []).map(block => anthropicBlock(block, max)).filter(isPart);
     if (systemParts.length > 0) info.systemInstructions = systemParts;
-    const messages = (asArray(request['messages']) ?? []).map((message) => anthropicInputMessage(message, max)).filter((m): m is InputMessage => m !== undefined);
+    const messages = (asArray(request['messages']) ?? [])
+      .map(message => anthropicInputMessage(message, max))
+      .filter((m): m is InputMessage => m !== undefined);
     if (messages.length > 0) info.inputMessages = messages;
     info.toolDefinitions = anthropicToolDefinitions(request, max);
   }
@@ -87,9 +91,11 @@ function sourcePart(source: JsonRecord | undefined, modality: string, max: numbe
   if (source['type'] === 'base64' && typeof source['data'] === 'string') {
     return blobPart(modality, mimeType, source['data'].slice(0, max));
   }
-  if (source['type'] === 'url' && typeof source['url'] === 'string') return mediaPart(source['url'], modality, max, mimeType);
+  if (source['type'] === 'url' && typeof source['url'] === 'string')
+    return mediaPart(source['url'], modality, max, mimeType);
   if (source['type'] === 'text' && typeof source['data'] === 'string') return textPart(source['data'], max);
-  if (source['type'] === 'file' && typeof source['file_id'] === 'string') return { type: 'file', modality, file_id: source['file_id'].slice(0, 256) };
+  if (source['type'] === 'file' && typeof source['file_id'] === 'string')
+    return { type: 'file', modality, file_id: source['file_id'].slice(0, 256) };
   return undefined;
 }
 
@@ -110,7 +116,7 @@ function anthropicBlock(value: unknown, max: number): MessagePart | undefined {
       typeof content === 'string'
         ? content
         : (asArray(content) ?? [])
-            .map((entry) => asString(getPath(entry, 'text')))
+            .map(entry => asString(getPath(entry, 'text')))
             .filter((text): text is string => text !== undefined)
             .join('');
     return toolCallResponsePart(block['tool_use_id'], capValue(response, max));
@@ -135,7 +141,10 @@ function anthropicInputMessage(value: unknown, max: number): InputMessage | unde
   const message = asRecord(value);
   if (message === undefined) return undefined;
   const content = message['content'];
-  const parts = typeof content === 'string' ? [textPart(content, max)] : (asArray(content) ?? []).map((block) => anthropicBlock(block, max)).filter(isPart);
+  const parts =
+    typeof content === 'string'
+      ? [textPart(content, max)]
+      : (asArray(content) ?? []).map(block => anthropicBlock(block, max)).filter(isPart);
   return { role: normaliseRole(message['role'], 'user'), parts };
 }
 
@@ -262,7 +271,12 @@ class MessagesAccumulator extends ResponseAccumulatorBase {
     this.outputChars += (text?.length ?? 0) + (thinking?.length ?? 0);
     if (this.output === undefined) return;
     if (block['type'] === 'tool_use' || block['type'] === 'server_tool_use') {
-      this.output.toolCall(0, index, { id: block['id'], name: block['name'], value: block['input'], server: block['type'] === 'server_tool_use' });
+      this.output.toolCall(0, index, {
+        id: block['id'],
+        name: block['name'],
+        value: block['input'],
+        server: block['type'] === 'server_tool_use',
+      });
     } else if (isServerToolResult(block['type'])) {
       this.output.addPart(0, serverToolResult(block, block['type'], this.#maxContent));
     }
@@ -273,7 +287,11 @@ class MessagesAccumulator extends ResponseAccumulatorBase {
   #blockStart(block: JsonRecord | undefined, index: number): boolean {
     if (block === undefined) return false;
     if (block['type'] === 'tool_use' || block['type'] === 'server_tool_use') {
-      this.output?.toolCall(0, index, { id: block['id'], name: block['name'], server: block['type'] === 'server_tool_use' });
+      this.output?.toolCall(0, index, {
+        id: block['id'],
+        name: block['name'],
+        server: block['type'] === 'server_tool_use',
+      });
       return false;
     }
     if (isServerToolResult(block['type'])) {

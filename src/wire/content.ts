@@ -160,7 +160,8 @@ export class OutputCollector {
 
   setRole(index: number, role: unknown): void {
     const choice = this.#choice(index);
-    if (choice !== undefined && typeof role === 'string' && role.length > 0) choice.role = normaliseRole(role, 'assistant');
+    if (choice !== undefined && typeof role === 'string' && role.length > 0)
+      choice.role = normaliseRole(role, 'assistant');
   }
 
   appendText(index: number, text: unknown): void {
@@ -175,7 +176,7 @@ export class OutputCollector {
   toolCall(
     index: number,
     toolIndex: number,
-    piece: { id?: unknown; name?: unknown; argsDelta?: unknown; value?: unknown; server?: boolean }
+    piece: { id?: unknown; name?: unknown; argsDelta?: unknown; value?: unknown; server?: boolean },
   ): void {
     const choice = this.#choice(index);
     if (choice === undefined || !Number.isSafeInteger(toolIndex) || toolIndex < 0) return;
@@ -208,14 +209,19 @@ export class OutputCollector {
    */
   messages(finishReason: (index: number) => string | undefined): OutputMessage[] {
     const indices = [...this.#choices.keys()].sort((a, b) => a - b);
-    return indices.map((index) => {
+    return indices.map(index => {
       const choice = this.#choices.get(index) as ChoiceDraft;
       const parts: MessagePart[] = [];
       if (!choice.reasoning.empty) parts.push({ type: 'reasoning', content: choice.reasoning.text });
       if (!choice.text.empty) parts.push({ type: 'text', content: choice.text.text });
       let clientToolCalls = false;
       for (const call of choice.toolCalls.values()) {
-        const args = call.value !== undefined ? call.value : call.args.truncated ? call.args.text : toolArguments(call.args.text, this.#max);
+        const args =
+          call.value !== undefined
+            ? call.value
+            : call.args.truncated
+              ? call.args.text
+              : toolArguments(call.args.text, this.#max);
         if (call.server === true) {
           parts.push(serverToolCallPart(call.id, call.name, args === '' ? undefined : args));
         } else {
@@ -224,7 +230,11 @@ export class OutputCollector {
         }
       }
       parts.push(...choice.extraParts);
-      return { role: choice.role ?? 'assistant', parts, finish_reason: outputFinishReason(finishReason(index), clientToolCalls) };
+      return {
+        role: choice.role ?? 'assistant',
+        parts,
+        finish_reason: outputFinishReason(finishReason(index), clientToolCalls),
+      };
     });
   }
 }
@@ -298,7 +308,9 @@ export function toolCallResponsePart(id: unknown, response: unknown): MessagePar
 }
 
 export function blobPart(modality: string, mimeType: string | undefined, content: string): MessagePart {
-  return mimeType === undefined ? { type: 'blob', modality, content } : { type: 'blob', modality, mime_type: mimeType, content };
+  return mimeType === undefined
+    ? { type: 'blob', modality, content }
+    : { type: 'blob', modality, mime_type: mimeType, content };
 }
 
 /**

@@ -25,7 +25,8 @@ const WORD_SEPARATORS = /[ _.:/-]+/;
  * `sk_`, Google `AIza`, Groq, xAI, Perplexity, Hugging Face, Replicate, GitHub, GitLab, NVIDIA,
  * AWS access key ids, JWTs, auth schemes), matched at the start of the value or of any of its words.
  */
-const KEY_PREFIXES = /(?:^|[ _.:/-])(?:sk-|sk_|AIza|gsk_|xai-|pplx-|hf_|r8_|gh[pousr]_|github_pat_|glpat-|nvapi-|(?:AKIA|ASIA)[A-Z0-9]{4}|eyJ|(?:[Bb]earer|BEARER|[Bb]asic|BASIC) )/;
+const KEY_PREFIXES =
+  /(?:^|[ _.:/-])(?:sk-|sk_|AIza|gsk_|xai-|pplx-|hf_|r8_|gh[pousr]_|github_pat_|glpat-|nvapi-|(?:AKIA|ASIA)[A-Z0-9]{4}|eyJ|(?:[Bb]earer|BEARER|[Bb]asic|BASIC) )/;
 /** Longest word of letters, digits, or letters and digits mixed, that a code holds. */
 const MAX_LETTER_WORD = 32;
 const MAX_DIGIT_WORD = 6;

@@ -57,7 +57,9 @@ function geminiOutputType(config: JsonRecord | undefined): string | undefined {
   const mime = asString(field(config, 'responseMimeType', 'response_mime_type'));
   if (mime === 'application/json') return 'json';
   if (mime?.startsWith('text/') === true) return 'text';
-  const modalities = asStringList(field(config, 'responseModalities', 'response_modalities'))?.map((m) => m.toUpperCase());
+  const modalities = asStringList(field(config, 'responseModalities', 'response_modalities'))?.map(m =>
+    m.toUpperCase(),
+  );
   if (modalities === undefined) return undefined;
   if (modalities.includes('IMAGE')) return 'image';
   if (modalities.includes('AUDIO')) return 'speech';
@@ -111,12 +113,12 @@ function geminiPart(value: unknown, max: number): MessagePart | undefined {
     // The function's name is no call id: only a real `id` (Gemini 2.5+, Vertex) pairs it with its call.
     return toolCallResponsePart(response['id'], capValue(response['response'], max));
   }
-  return genericPart(Object.keys(part).find((key) => key !== 'thought' && key !== 'thoughtSignature') ?? 'unknown');
+  return genericPart(Object.keys(part).find(key => key !== 'thought' && key !== 'thoughtSignature') ?? 'unknown');
 }
 
 function geminiParts(content: unknown, max: number): MessagePart[] {
   return (asArray(asRecord(content)?.['parts']) ?? [])
-    .map((part) => geminiPart(part, max))
+    .map(part => geminiPart(part, max))
     .filter((part): part is MessagePart => part !== undefined);
 }
 
@@ -137,7 +139,9 @@ function parseGenerateContentRequest(body: unknown, route: RouteMatch, options: 
     const messages = list
       .map((content): InputMessage | undefined => {
         const record = asRecord(content);
-        return record === undefined ? undefined : { role: normaliseRole(record['role'], 'user'), parts: geminiParts(record, max) };
+        return record === undefined
+          ? undefined
+          : { role: normaliseRole(record['role'], 'user'), parts: geminiParts(record, max) };
       })
       .filter((message): message is InputMessage => message !== undefined);
     if (messages.length > 0) info.inputMessages = messages;
@@ -156,7 +160,8 @@ export function readGeminiUsage(value: unknown): Usage | undefined {
   const thoughts = asCount(meta['thoughtsTokenCount']);
   const cached = asCount(meta['cachedContentTokenCount']);
   const total = asCount(meta['totalTokenCount']);
-  if ([prompt, toolUsePrompt, candidates, thoughts, cached, total].every((count) => count === undefined)) return undefined;
+  if ([prompt, toolUsePrompt, candidates, thoughts, cached, total].every(count => count === undefined))
+    return undefined;
   return compact({
     inputTokens: sumDefined(prompt, toolUsePrompt),
     outputTokens: sumDefined(candidates, thoughts),
@@ -218,11 +223,17 @@ class GenerateContentAccumulator extends ResponseAccumulatorBase {
     const call = asRecord(field(part, 'functionCall', 'function_call'));
     if (call !== undefined) {
       if (this.output !== undefined) {
-        this.output.toolCall(index, this.output.toolCallCount(index), { id: call['id'], name: call['name'], value: call['args'] ?? {} });
+        this.output.toolCall(index, this.output.toolCallCount(index), {
+          id: call['id'],
+          name: call['name'],
+          value: call['args'] ?? {},
+        });
       }
       return true;
     }
-    return asRecord(field(part, 'inlineData', 'inline_data')) !== undefined || asRecord(part['executableCode']) !== undefined;
+    return (
+      asRecord(field(part, 'inlineData', 'inline_data')) !== undefined || asRecord(part['executableCode']) !== undefined
+    );
   }
 }
 
@@ -231,7 +242,11 @@ function parseEmbedContentRequest(body: unknown, route: RouteMatch, _options: Co
   // batchEmbedContents: `requests[]`, each with its own; the first one stands for the call.
   const first = asRecord(asArray(request['requests'])?.[0]) ?? request;
   const dimensions = asCount(field(first, 'outputDimensionality', 'output_dimensionality'));
-  return compact({ model: geminiModel(request, route), stream: false, params: compact({ embeddingDimensions: dimensions }) });
+  return compact({
+    model: geminiModel(request, route),
+    stream: false,
+    params: compact({ embeddingDimensions: dimensions }),
+  });
 }
 
 class EmbedContentAccumulator extends ResponseAccumulatorBase {

@@ -25,6 +25,13 @@ export function codecFor(format: WireFormatName): WireCodec {
 }
 
 export { matchRoute } from './routes';
-export { WELL_KNOWN_LLM_HOSTS, isWellKnownLlmHost, knownProviderForHost, normaliseHost, providerForFormat, providerName } from './provider';
+export {
+  WELL_KNOWN_LLM_HOSTS,
+  isWellKnownLlmHost,
+  knownProviderForHost,
+  normaliseHost,
+  providerForFormat,
+  providerName,
+} from './provider';
 export { errorFromBody, errorFromObject, sanitizeErrorLabel, MAX_ERROR_LABEL_LENGTH, OTHER_ERROR_TYPE } from './errors';
 export type * from './types';

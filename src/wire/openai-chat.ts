@@ -27,7 +27,18 @@ import {
 import { OTHER_ERROR_TYPE, errorFromBody } from './errors';
 import { openAiIncludeUsage, openAiOutputType, openAiSamplingParams, readOpenAiUsage } from './openai-common';
 import type { CodecOptions, RequestInfo, RouteMatch, WireCodec } from './types';
-import { asArray, asCount, asInteger, asRecord, asScalarString, asString, compact, firstDefined, getPath, type JsonRecord } from './values';
+import {
+  asArray,
+  asCount,
+  asInteger,
+  asRecord,
+  asScalarString,
+  asString,
+  compact,
+  firstDefined,
+  getPath,
+  type JsonRecord,
+} from './values';
 import { openAiToolDefinitions } from './tool-definitions';
 import { JSON_STRING_BODY, decodeJsonStringBody, matchJsonEvent } from './json-text';
 
@@ -45,7 +56,7 @@ function parseChatRequest(body: unknown, route: RouteMatch, options: CodecOption
   };
   if (options.captureContent) {
     const messages = asArray(request['messages'])
-      ?.map((message) => chatInputMessage(message, options.maxContentLength))
+      ?.map(message => chatInputMessage(message, options.maxContentLength))
       .filter((message): message is InputMessage => message !== undefined);
     if (messages !== undefined && messages.length > 0) info.inputMessages = messages;
     info.toolDefinitions = openAiToolDefinitions(request, options.maxContentLength);
@@ -79,7 +90,8 @@ function chatContentPart(value: unknown, max: number): MessagePart | undefined {
   if (type === 'input_audio') {
     const data = asString(getPath(part, 'input_audio', 'data'));
     const format = asString(getPath(part, 'input_audio', 'format'));
-    if (data !== undefined) return blobPart('audio', format !== undefined ? `audio/${format}` : undefined, data.slice(0, max));
+    if (data !== undefined)
+      return blobPart('audio', format !== undefined ? `audio/${format}` : undefined, data.slice(0, max));
   }
   if (type === 'file') {
     const fileId = asString(getPath(part, 'file', 'file_id'));
@@ -262,7 +274,11 @@ class ChatCompletionAccumulator extends ResponseAccumulatorBase {
       chars += textLength(fn?.['arguments']);
       if (this.output === undefined) return;
       const toolIndex = streamed ? (asInteger(getPath(value, 'index')) ?? position) : position;
-      this.output.toolCall(index, toolIndex, { id: getPath(value, 'id'), name: fn?.['name'], argsDelta: fn?.['arguments'] });
+      this.output.toolCall(index, toolIndex, {
+        id: getPath(value, 'id'),
+        name: fn?.['name'],
+        argsDelta: fn?.['arguments'],
+      });
     });
     this.outputChars += chars;
     if (this.output !== undefined) {

@@ -3,7 +3,17 @@
  * the `usage` object with its vendor extensions, and the common request parameters.
  */
 import type { RequestParams, Usage } from './types';
-import { asBoolean, asCount, asInteger, asNumber, asRecord, asScalarString, asStringList, getPath, type JsonRecord } from './values';
+import {
+  asBoolean,
+  asCount,
+  asInteger,
+  asNumber,
+  asRecord,
+  asScalarString,
+  asStringList,
+  getPath,
+  type JsonRecord,
+} from './values';
 
 export interface OpenAiUsage {
   usage: Usage;
@@ -31,12 +41,18 @@ export function readOpenAiUsage(value: unknown): OpenAiUsage | undefined {
   const result: Usage = {
     inputTokens: asCount(usage['prompt_tokens']),
     outputTokens: asCount(usage['completion_tokens']),
-    cacheReadInputTokens: maxDefined(asCount(promptDetails?.['cached_tokens']), asCount(usage['prompt_cache_hit_tokens'])),
-    cacheWriteInputTokens: maxDefined(asCount(promptDetails?.['cache_write_tokens']), asCount(usage['cache_creation_input_tokens'])),
+    cacheReadInputTokens: maxDefined(
+      asCount(promptDetails?.['cached_tokens']),
+      asCount(usage['prompt_cache_hit_tokens']),
+    ),
+    cacheWriteInputTokens: maxDefined(
+      asCount(promptDetails?.['cache_write_tokens']),
+      asCount(usage['cache_creation_input_tokens']),
+    ),
     reasoningOutputTokens: asCount(completionDetails?.['reasoning_tokens']),
   };
   const costUsd = asCount(usage['cost']);
-  const hasCount = Object.values(result).some((count) => count !== undefined);
+  const hasCount = Object.values(result).some(count => count !== undefined);
   if (!hasCount && costUsd === undefined) return undefined;
   return costUsd === undefined ? { usage: result } : { usage: result, costUsd };
 }

@@ -20,9 +20,15 @@ function parseCompletionRequest(body: unknown, route: RouteMatch, options: Codec
   if (options.captureContent) {
     // `prompt` is a string or a list of strings (token-id arrays carry no text to capture).
     const prompt = request['prompt'];
-    const prompts = typeof prompt === 'string' ? [prompt] : (asArray(prompt)?.filter((item): item is string => typeof item === 'string') ?? []);
+    const prompts =
+      typeof prompt === 'string'
+        ? [prompt]
+        : (asArray(prompt)?.filter((item): item is string => typeof item === 'string') ?? []);
     if (prompts.length > 0) {
-      const message: InputMessage = { role: 'user', parts: prompts.map((text) => textPart(text, options.maxContentLength)) };
+      const message: InputMessage = {
+        role: 'user',
+        parts: prompts.map(text => textPart(text, options.maxContentLength)),
+      };
       info.inputMessages = [message];
     }
   }

@@ -27,7 +27,10 @@ class EmbeddingsAccumulator extends ResponseAccumulatorBase {
     if (response === undefined) return;
     this.id.offer(response['id']);
     this.model.offer(response['model']);
-    const input = firstDefined(asCount(getPath(response, 'usage', 'prompt_tokens')), asCount(getPath(response, 'usage', 'total_tokens')));
+    const input = firstDefined(
+      asCount(getPath(response, 'usage', 'prompt_tokens')),
+      asCount(getPath(response, 'usage', 'total_tokens')),
+    );
     if (input !== undefined) this.usage.replace({ inputTokens: input });
   }
 

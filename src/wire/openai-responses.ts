@@ -24,10 +24,25 @@ import {
 import { OTHER_ERROR_TYPE, errorFromBody, errorFromObject } from './errors';
 import { readOpenAiUsage } from './openai-common';
 import type { CodecOptions, RequestInfo, RouteMatch, Usage, WireCodec } from './types';
-import { asArray, asCount, asInteger, asNumber, asRecord, asScalarString, asString, compact, getPath, type JsonRecord } from './values';
+import {
+  asArray,
+  asCount,
+  asInteger,
+  asNumber,
+  asRecord,
+  asScalarString,
+  asString,
+  compact,
+  getPath,
+  type JsonRecord,
+} from './values';
 
 /** The events that end a stream (see stream-end.ts). */
-const TERMINAL_EVENT_TYPES: ReadonlySet<string> = new Set(['response.completed', 'response.failed', 'response.incomplete']);
+const TERMINAL_EVENT_TYPES: ReadonlySet<string> = new Set([
+  'response.completed',
+  'response.failed',
+  'response.incomplete',
+]);
 
 /** Statuses that are not an outcome yet (a cut stream must not report them as the finish reason). */
 const PENDING_STATUSES = new Set(['in_progress', 'queued']);
@@ -42,7 +57,8 @@ function parseResponsesRequest(body: unknown, route: RouteMatch, options: CodecO
       maxTokens: asCount(request['max_output_tokens']),
       temperature: asNumber(request['temperature']),
       topP: asNumber(request['top_p']),
-      outputType: format === 'json_schema' || format === 'json_object' ? 'json' : format === 'text' ? 'text' : undefined,
+      outputType:
+        format === 'json_schema' || format === 'json_object' ? 'json' : format === 'text' ? 'text' : undefined,
       serviceTier: asScalarString(request['service_tier']),
     }),
   };
@@ -54,7 +70,9 @@ function parseResponsesRequest(body: unknown, route: RouteMatch, options: CodecO
     const messages =
       typeof input === 'string'
         ? [{ role: 'user', parts: [textPart(input, max)] }]
-        : (asArray(input) ?? []).map((item) => responsesInputItem(item, max)).filter((item): item is InputMessage => item !== undefined);
+        : (asArray(input) ?? [])
+            .map(item => responsesInputItem(item, max))
+            .filter((item): item is InputMessage => item !== undefined);
     if (messages.length > 0) info.inputMessages = messages;
     info.toolDefinitions = openAiToolDefinitions(request, max);
   }
@@ -66,7 +84,8 @@ function responsesContentPart(value: unknown, max: number): MessagePart | undefi
   if (part === undefined) return undefined;
   const type = part['type'];
   const text = asString(part['text']);
-  if ((type === 'input_text' || type === 'output_text' || type === 'text') && text !== undefined) return textPart(text, max);
+  if ((type === 'input_text' || type === 'output_text' || type === 'text') && text !== undefined)
+    return textPart(text, max);
   if (type === 'refusal' && typeof part['refusal'] === 'string') return textPart(part['refusal'], max);
   if (type === 'input_image') {
     const url = asString(part['image_url']);
@@ -99,9 +118,9 @@ function responsesInputItem(value: unknown, max: number): InputMessage | undefin
   }
   if (type === 'reasoning') {
     const parts = (asArray(item['summary']) ?? [])
-      .map((entry) => asString(getPath(entry, 'text')))
+      .map(entry => asString(getPath(entry, 'text')))
       .filter((text): text is string => text !== undefined)
-      .map((text) => reasoningPart(text, max));
+      .map(text => reasoningPart(text, max));
     return parts.length > 0 ? { role: 'assistant', parts } : undefined;
   }
   if (type !== undefined && type !== 'message') return undefined;
@@ -109,7 +128,9 @@ function responsesInputItem(value: unknown, max: number): InputMessage | undefin
   const parts =
     typeof content === 'string'
       ? [textPart(content, max)]
-      : (asArray(content) ?? []).map((part) => responsesContentPart(part, max)).filter((part): part is MessagePart => part !== undefined);
+      : (asArray(content) ?? [])
+          .map(part => responsesContentPart(part, max))
+          .filter((part): part is MessagePart => part !== undefined);
   return { role: normaliseRole(item['role'], 'user'), parts };
 }
 
@@ -216,7 +237,11 @@ class ResponsesAccumulator extends ResponseAccumulatorBase {
     } else if (type === 'function_call') {
       const args = asString(item['arguments']);
       this.outputChars += args?.length ?? 0;
-      this.output?.toolCall(0, this.output.toolCallCount(0), { id: item['call_id'], name: item['name'], argsDelta: args });
+      this.output?.toolCall(0, this.output.toolCallCount(0), {
+        id: item['call_id'],
+        name: item['name'],
+        argsDelta: args,
+      });
     } else if (type === 'reasoning') {
       for (const entry of asArray(item['summary']) ?? []) {
         const text = asString(getPath(entry, 'text'));

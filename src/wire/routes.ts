@@ -64,7 +64,8 @@ function matchModelMethod(route: string, colon: number): RouteMatch | undefined 
   if (known === undefined) return undefined;
   const slash = route.lastIndexOf('/', colon);
   const collection = route.slice(route.lastIndexOf('/', slash - 1) + 1, slash);
-  const urlModel = collection === 'models' || collection === 'tunedModels' ? decodeSegment(route.slice(slash + 1, colon)) : undefined;
+  const urlModel =
+    collection === 'models' || collection === 'tunedModels' ? decodeSegment(route.slice(slash + 1, colon)) : undefined;
   const match: RouteMatch = { format: known.format, operation: known.operation };
   if (urlModel !== undefined) match.urlModel = urlModel;
   if (known.stream === true) match.urlStream = true;
@@ -103,6 +104,7 @@ export function matchRoute(method: string, path: string): RouteMatch | undefined
   if (route.endsWith('/responses')) return openAiRoute('openai.responses', 'chat', route);
   if (route.endsWith('/embeddings')) return openAiRoute('openai.embeddings', 'embeddings', route);
   // OpenAI Assistants also has POST `/threads/<id>/messages`: that is not an Anthropic call.
-  if (route.endsWith('/messages') && !route.includes('/threads/')) return { format: 'anthropic.messages', operation: 'chat' };
+  if (route.endsWith('/messages') && !route.includes('/threads/'))
+    return { format: 'anthropic.messages', operation: 'chat' };
   return undefined;
 }

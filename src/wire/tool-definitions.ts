@@ -18,7 +18,8 @@ const NAME_MAX = 256;
 const TYPE_CHARS = /[^A-Za-z0-9_.-]/g;
 
 function definition(type: unknown, name: unknown, description: unknown, max: number): ToolDefinition | undefined {
-  const typeName = typeof type === 'string' && type.length > 0 ? truncateContent(type, 64).replace(TYPE_CHARS, '_') : 'function';
+  const typeName =
+    typeof type === 'string' && type.length > 0 ? truncateContent(type, 64).replace(TYPE_CHARS, '_') : 'function';
   const toolName = typeof name === 'string' && name.length > 0 ? truncateContent(name, NAME_MAX) : typeName;
   const tool: ToolDefinition = { type: typeName, name: toolName };
   if (typeof description === 'string' && description.length > 0) tool.description = truncateContent(description, max);
@@ -36,7 +37,7 @@ function bounded(tools: (ToolDefinition | undefined)[]): ToolDefinition[] | unde
  * description}, {type: 'web_search'}, …]` (built-in tools are named by their type).
  */
 export function openAiToolDefinitions(request: JsonRecord, max: number): ToolDefinition[] | undefined {
-  const tools = (asArray(request['tools']) ?? []).slice(0, MAX_TOOLS).map((value) => {
+  const tools = (asArray(request['tools']) ?? []).slice(0, MAX_TOOLS).map(value => {
     const tool = asRecord(value);
     if (tool === undefined) return undefined;
     const fn = asRecord(tool['function']) ?? tool;
@@ -55,11 +56,16 @@ export function openAiToolDefinitions(request: JsonRecord, max: number): ToolDef
  */
 export function anthropicToolDefinitions(request: JsonRecord, max: number): ToolDefinition[] | undefined {
   return bounded(
-    (asArray(request['tools']) ?? []).slice(0, MAX_TOOLS).map((value) => {
+    (asArray(request['tools']) ?? []).slice(0, MAX_TOOLS).map(value => {
       const tool = asRecord(value);
       if (tool === undefined) return undefined;
       const type = asString(tool['type']);
-      return definition(type === undefined || type === 'custom' ? 'function' : type, tool['name'], tool['description'], max);
+      return definition(
+        type === undefined || type === 'custom' ? 'function' : type,
+        tool['name'],
+        tool['description'],
+        max,
+      );
     }),
   );
 }
@@ -80,7 +86,7 @@ export function geminiToolDefinitions(request: JsonRecord, max: number): ToolDef
           if (fn !== undefined) tools.push(definition('function', fn['name'], fn['description'], max));
         }
       } else {
-        const type = key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+        const type = key.replace(/[A-Z]/g, letter => `_${letter.toLowerCase()}`);
         tools.push(definition(type, type, undefined, max));
       }
       if (tools.length >= MAX_TOOLS) break;

@@ -5,11 +5,7 @@
  */
 
 /** `gen_ai.operation.name` values this package emits. */
-export type OperationName =
-  | 'chat'
-  | 'text_completion'
-  | 'embeddings'
-  | 'generate_content';
+export type OperationName = 'chat' | 'text_completion' | 'embeddings' | 'generate_content';
 
 /** Which API dialect a request speaks. One codec module per format. */
 export type WireFormatName =

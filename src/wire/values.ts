@@ -11,9 +11,7 @@ export type JsonRecord = Record<string, unknown>;
 
 /** The value as a plain object, or undefined for null, arrays and primitives. */
 export function asRecord(value: unknown): JsonRecord | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as JsonRecord)
-    : undefined;
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonRecord) : undefined;
 }
 
 export function asArray(value: unknown): readonly unknown[] | undefined {

@@ -98,7 +98,10 @@ describe('npm run demo', () => {
 
     // Every call the metrics counted has its span (the spans are read after the app flushed them).
     const spanCount = Number(/^Traces: (\d+) spans/m.exec(stdout)?.[1]);
-    const calls = stdout.split('\n').filter(line => MODEL_ROW.test(line)).reduce((n, row) => n + Number(row.trim().split(/\s+/)[1]), 0);
+    const calls = stdout
+      .split('\n')
+      .filter(line => MODEL_ROW.test(line))
+      .reduce((n, row) => n + Number(row.trim().split(/\s+/)[1]), 0);
     expect(calls).toBeGreaterThan(0);
     expect(spanCount).toBeGreaterThanOrEqual(calls);
 

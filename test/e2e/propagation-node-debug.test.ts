@@ -40,7 +40,6 @@ const url = process.env.RELAY_URL + '/v1/chat/completions';
 })();
 `;
 
-
 let relay: RelaySimulator;
 
 beforeAll(async () => {
@@ -58,7 +57,10 @@ describe('trace context propagation under NODE_DEBUG', () => {
     expect(result.code, result.stderr).toBe(0);
     // The debug logger is really on: it wrote to stderr about the requests.
     if (debug) expect(result.stderr).toMatch(/sending request to POST/);
-    const spans = result.stdout.trim().split('\n').map(line => JSON.parse(line) as { traceId: string; spanId: string });
+    const spans = result.stdout
+      .trim()
+      .split('\n')
+      .map(line => JSON.parse(line) as { traceId: string; spanId: string });
     const received = relay.requests.slice(before).map(r => r.headers['traceparent']);
     expect(spans).toHaveLength(2);
     expect(received).toEqual(spans.map(s => `00-${s.traceId}-${s.spanId}-01`));

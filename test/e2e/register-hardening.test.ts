@@ -69,8 +69,11 @@ describe('the app command line', () => {
     await output(child, 'up');
     let text = '';
     // Generous for a loaded machine: the endpoint serves once the resource has settled.
-    for (const deadline = Date.now() + 20_000; Date.now() < deadline && !text.includes('target_info'); ) {
-      text = await fetch(`http://localhost:${port}/metrics`).then(r => r.text(), () => '');
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline && !text.includes('target_info');) {
+      text = await fetch(`http://localhost:${port}/metrics`).then(
+        r => r.text(),
+        () => '',
+      );
       if (!text.includes('target_info')) await new Promise(r => setTimeout(r, 100));
     }
     child.kill('SIGTERM');
@@ -86,16 +89,20 @@ describe('the app command line', () => {
   it('is not in the OTLP resource of exported spans and metrics', async () => {
     const otlp: OtlpReceiver = await startOtlpReceiver();
     try {
-      const child = spawn(process.execPath, ['--import', './dist/register.js', 'examples/zero-code/chat-app.mjs', `--api-key=${KEY}`], {
-        cwd: root,
-        env: {
-          ...process.env,
-          RELAY_URL: relay.url,
-          OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint,
-          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-          OTEL_METRICS_EXPORTER: 'otlp',
+      const child = spawn(
+        process.execPath,
+        ['--import', './dist/register.js', 'examples/zero-code/chat-app.mjs', `--api-key=${KEY}`],
+        {
+          cwd: root,
+          env: {
+            ...process.env,
+            RELAY_URL: relay.url,
+            OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint,
+            OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+            OTEL_METRICS_EXPORTER: 'otlp',
+          },
         },
-      });
+      );
       child.stdout.resume();
       child.stderr.resume();
       expect((await exit(child)).code).toBe(0);
@@ -122,8 +129,11 @@ describe('the app command line', () => {
     await output(child, 'up');
     let text = '';
     // Generous for a loaded machine: the endpoint serves once the resource has settled.
-    for (const deadline = Date.now() + 20_000; Date.now() < deadline && !text.includes('target_info'); ) {
-      text = await fetch(`http://localhost:${port}/metrics`).then(r => r.text(), () => '');
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline && !text.includes('target_info');) {
+      text = await fetch(`http://localhost:${port}/metrics`).then(
+        r => r.text(),
+        () => '',
+      );
       if (!text.includes('target_info')) await new Promise(r => setTimeout(r, 100));
     }
     child.kill('SIGTERM');
@@ -196,7 +206,12 @@ describe.skipIf(process.platform === 'win32')('a pricing file that is no regular
     if (file() === fifo && !existsSync(fifo)) expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
     const child = spawn(process.execPath, ['--import', './dist/register.js', 'examples/zero-code/chat-app.mjs'], {
       cwd: root,
-      env: { ...process.env, RELAY_URL: relay.url, OTEL_LLM_RELAY_PRICING: file(), OTEL_EXPORTER_PROMETHEUS_PORT: String(randomPort()) },
+      env: {
+        ...process.env,
+        RELAY_URL: relay.url,
+        OTEL_LLM_RELAY_PRICING: file(),
+        OTEL_EXPORTER_PROMETHEUS_PORT: String(randomPort()),
+      },
     });
     let stdout = '';
     let stderr = '';

@@ -14,7 +14,6 @@ import type { OtlpReceiver } from '../support/otlp-receiver';
 
 const root = resolve(__dirname, '../..');
 
-
 let relay: RelaySimulator;
 let otlp: OtlpReceiver;
 
@@ -72,7 +71,9 @@ describe('register hook', () => {
     expect(spans.length).toBeGreaterThan(0);
     for (const span of spans) expect(span.attributes['gen_ai.input.messages']).toBeUndefined();
     const events = otlp.logs.slice(logsBefore).filter(l => l.eventName === 'gen_ai.client.inference.operation.details');
-    expect(events.map(e => `${e.traceId} ${e.spanId}`).sort()).toEqual(spans.map(s => `${s.traceId} ${s.spanId}`).sort());
+    expect(events.map(e => `${e.traceId} ${e.spanId}`).sort()).toEqual(
+      spans.map(s => `${s.traceId} ${s.spanId}`).sort(),
+    );
     for (const event of events) {
       expect(Array.isArray(event.attributes['gen_ai.input.messages'])).toBe(true);
       expect(Array.isArray(event.attributes['gen_ai.output.messages'])).toBe(true);
@@ -95,45 +96,67 @@ describe('register hook', () => {
     expect(spans[0]!.attributes['gen_ai.usage.output_tokens']).toBeGreaterThan(0);
   });
 
-  it('the existing-SDK example adds the instrumentation to its own NodeSDK and Prometheus exporter', { timeout: 60_000 }, async () => {
-    const port = 19000 + Math.floor(Math.random() * 2000);
-    const child = spawn(process.execPath, ['--require', './examples/existing-sdk/telemetry.cjs', 'examples/demo/support-bot.mjs'], {
-      cwd: root,
-      env: {
-        ...process.env,
-        RELAY_URL: relay.url,
-        METRICS_PORT: String(port),
-        // Killed as soon as a scrape shows calls; long enough for a slow start on a loaded machine.
-        BOT_DURATION_MS: '30000',
-        BOT_CONCURRENCY: '2',
-        OTEL_TRACES_EXPORTER: 'none',
-        OTEL_LOGS_EXPORTER: 'none',
-      },
-    });
-    const exited = new Promise(done => child.on('exit', done));
-    let text = '';
-    const deadline = Date.now() + 30_000;
-    while (!text.includes('gen_ai_client_operation_duration_count') && Date.now() < deadline && child.exitCode === null) {
-      await new Promise(r => setTimeout(r, 100));
-      text = await fetch(`http://127.0.0.1:${port}/metrics`).then(r => r.text(), () => '');
-    }
-    child.kill('SIGTERM');
-    await exited;
-    expect(text).toMatch(/gen_ai_client_operation_duration_count\{[^}]*app_team="customer-service"/);
-    expect(text).toContain('service_name="support-bot"');
-  });
+  it(
+    'the existing-SDK example adds the instrumentation to its own NodeSDK and Prometheus exporter',
+    { timeout: 60_000 },
+    async () => {
+      const port = 19000 + Math.floor(Math.random() * 2000);
+      const child = spawn(
+        process.execPath,
+        ['--require', './examples/existing-sdk/telemetry.cjs', 'examples/demo/support-bot.mjs'],
+        {
+          cwd: root,
+          env: {
+            ...process.env,
+            RELAY_URL: relay.url,
+            METRICS_PORT: String(port),
+            // Killed as soon as a scrape shows calls; long enough for a slow start on a loaded machine.
+            BOT_DURATION_MS: '30000',
+            BOT_CONCURRENCY: '2',
+            OTEL_TRACES_EXPORTER: 'none',
+            OTEL_LOGS_EXPORTER: 'none',
+          },
+        },
+      );
+      const exited = new Promise(done => child.on('exit', done));
+      let text = '';
+      const deadline = Date.now() + 30_000;
+      while (
+        !text.includes('gen_ai_client_operation_duration_count') &&
+        Date.now() < deadline &&
+        child.exitCode === null
+      ) {
+        await new Promise(r => setTimeout(r, 100));
+        text = await fetch(`http://127.0.0.1:${port}/metrics`).then(
+          r => r.text(),
+          () => '',
+        );
+      }
+      child.kill('SIGTERM');
+      await exited;
+      expect(text).toMatch(/gen_ai_client_operation_duration_count\{[^}]*app_team="customer-service"/);
+      expect(text).toContain('service_name="support-bot"');
+    },
+  );
 
   it('flushes spans and metrics when the app is stopped with SIGTERM', async () => {
     const before = otlp.spans.length;
     const requestsBefore = relay.requests.length;
     const child = spawn(process.execPath, ['--import', 'otel-llm-relay/register', 'examples/demo/support-bot.mjs'], {
       cwd: root,
-      env: { ...process.env, ...appEnv(), OTEL_BSP_SCHEDULE_DELAY: '60000', OTEL_METRIC_EXPORT_INTERVAL: '60000', BOT_CONCURRENCY: '2' },
+      env: {
+        ...process.env,
+        ...appEnv(),
+        OTEL_BSP_SCHEDULE_DELAY: '60000',
+        OTEL_METRIC_EXPORT_INTERVAL: '60000',
+        BOT_CONCURRENCY: '2',
+      },
     });
     const exited = new Promise<number | null>(done => child.on('exit', code => done(code)));
     // Let it make some calls; nothing is exported yet (the export delays are a minute).
     const deadline = Date.now() + 10_000;
-    while (relay.requests.length < requestsBefore + 5 && Date.now() < deadline) await new Promise(r => setTimeout(r, 50));
+    while (relay.requests.length < requestsBefore + 5 && Date.now() < deadline)
+      await new Promise(r => setTimeout(r, 50));
     const metricsBefore = otlp.metrics.length;
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
@@ -142,10 +165,14 @@ describe('register hook', () => {
   });
 
   it('an app without a SIGTERM handler still stops on SIGTERM (after the flush)', async () => {
-    const child = spawn(process.execPath, ['--import', 'otel-llm-relay/register', '-e', 'setInterval(() => {}, 1000); console.log("up")'], {
-      cwd: root,
-      env: { ...process.env, OTEL_EXPORTER_PROMETHEUS_PORT: '0' },
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'otel-llm-relay/register', '-e', 'setInterval(() => {}, 1000); console.log("up")'],
+      {
+        cwd: root,
+        env: { ...process.env, OTEL_EXPORTER_PROMETHEUS_PORT: '0' },
+      },
+    );
     await new Promise<void>(done => child.stdout.once('data', () => done()));
     const exited = new Promise<NodeJS.Signals | null>(done => child.on('exit', (_code, signal) => done(signal)));
     child.kill('SIGTERM');

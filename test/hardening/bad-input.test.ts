@@ -41,7 +41,13 @@ const chunk = (delta: Record<string, unknown>, extra: Record<string, unknown> = 
 const FINISH = `data: ${JSON.stringify({ id: 'chatcmpl-odd', object: 'chat.completion.chunk', model: 'gpt-4.1-2025-04-14', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`;
 const USAGE = `data: ${JSON.stringify({ id: 'chatcmpl-odd', object: 'chat.completion.chunk', model: 'gpt-4.1-2025-04-14', choices: [], usage: { prompt_tokens: 9, completion_tokens: 3, total_tokens: 12 } })}\n\n`;
 const DONE = 'data: [DONE]\n\n';
-const GOOD_STREAM = chunk({ role: 'assistant', content: 'On' }) + chunk({ content: ' its' }) + chunk({ content: ' way' }) + FINISH + USAGE + DONE;
+const GOOD_STREAM =
+  chunk({ role: 'assistant', content: 'On' }) +
+  chunk({ content: ' its' }) +
+  chunk({ content: ' way' }) +
+  FINISH +
+  USAGE +
+  DONE;
 const COMPLETION = JSON.stringify({
   id: 'chatcmpl-odd',
   object: 'chat.completion',
@@ -66,7 +72,15 @@ const ODD_ANSWERS: Record<string, { headers: Record<string, string>; pieces: str
   },
   'event-over-the-cap': {
     headers: { 'content-type': 'text/event-stream' },
-    pieces: [chunk({ role: 'assistant', content: '' }), HUGE_EVENT.slice(0, 700_000), HUGE_EVENT.slice(700_000), chunk({ content: 'done' }), FINISH, USAGE, DONE],
+    pieces: [
+      chunk({ role: 'assistant', content: '' }),
+      HUGE_EVENT.slice(0, 700_000),
+      HUGE_EVENT.slice(700_000),
+      chunk({ content: 'done' }),
+      FINISH,
+      USAGE,
+      DONE,
+    ],
   },
   'stream-ends-cleanly-unfinished': {
     headers: { 'content-type': 'text/event-stream' },
@@ -127,14 +141,16 @@ async function compare(call: () => Promise<AppView>) {
   return { without, withUs, span: span! };
 }
 
-const callOdd = (odd: string, stream = true) => () =>
-  viewOf(
-    fetch(oddUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-odd': odd },
-      body: JSON.stringify({ ...CHAT_REQUEST, stream, ...(stream ? {} : { stream_options: undefined }) }),
-    })
-  );
+const callOdd =
+  (odd: string, stream = true) =>
+  () =>
+    viewOf(
+      fetch(oddUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-odd': odd },
+        body: JSON.stringify({ ...CHAT_REQUEST, stream, ...(stream ? {} : { stream_options: undefined }) }),
+      }),
+    );
 
 describe('odd answers: the app gets the same bytes, the span a meaningful status', () => {
   it.each<[string, boolean, string | undefined, number | undefined]>([
@@ -184,7 +200,7 @@ describe('the simulator faults, for the metrics check', () => {
         headers: { 'content-type': 'application/json', 'x-sim-fault': fault },
         signal,
         body: JSON.stringify({ ...CHAT_REQUEST, stream }),
-      })
+      }),
     );
 
   it.each<[FaultName, boolean, RegExp]>([

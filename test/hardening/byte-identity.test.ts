@@ -9,7 +9,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replayBody } from '../../examples/relay-simulator/fixture-replay.ts';
 import { startRelaySimulator } from '../../examples/relay-simulator/server.ts';
-import type { ContentCoding, RelaySimulator, ServeFixtureOptions, WireFixture } from '../../examples/relay-simulator/server.ts';
+import type {
+  ContentCoding,
+  RelaySimulator,
+  ServeFixtureOptions,
+  WireFixture,
+} from '../../examples/relay-simulator/server.ts';
 import { loadFixtures, semconvExpectation } from '../support/llm-wire-fixtures';
 import type { LoadedFixture } from '../support/llm-wire-fixtures';
 import { callsInFlight, setupOtel } from '../support/otel-harness';
@@ -61,7 +66,8 @@ async function withAndWithout<T>(call: (instrumented: boolean) => Promise<T>) {
   return { without, withUs, span: span! };
 }
 
-const isStream = (f: LoadedFixture) => typeof f.fixture.response.body === 'string' && f.fixture.response.body.includes('\n\n');
+const isStream = (f: LoadedFixture) =>
+  typeof f.fixture.response.body === 'string' && f.fixture.response.body.includes('\n\n');
 const streams = fixtures.filter(f => isStream(f) && f.fixture.response.status === 200);
 
 describe('every recorded exchange, in every content coding: same bytes with and without us', () => {
@@ -106,13 +112,18 @@ describe('how the caller reads does not change what it reads', () => {
     return Buffer.concat(parts);
   }
 
-  it.each(streams.map(f => [f.name, f] as const))('a slow reader of %s (gzip, flushed every KiB)', async (_name, loaded) => {
-    const { without, withUs, span } = await withAndWithout(() => readSlowly(loaded, 'gzip'));
-    expect(sha256(withUs)).toBe(sha256(without));
-    expect(withUs.equals(replayBody(loaded.fixture))).toBe(true);
-    // Reading slowly is not an error, and the pauses stay well under idleTimeoutMs.
-    expect(span.attributes['error.type']).toBe(semconvExpectation(loaded).isError ? span.attributes['error.type'] : undefined);
-  });
+  it.each(streams.map(f => [f.name, f] as const))(
+    'a slow reader of %s (gzip, flushed every KiB)',
+    async (_name, loaded) => {
+      const { without, withUs, span } = await withAndWithout(() => readSlowly(loaded, 'gzip'));
+      expect(sha256(withUs)).toBe(sha256(without));
+      expect(withUs.equals(replayBody(loaded.fixture))).toBe(true);
+      // Reading slowly is not an error, and the pauses stay well under idleTimeoutMs.
+      expect(span.attributes['error.type']).toBe(
+        semconvExpectation(loaded).isError ? span.attributes['error.type'] : undefined,
+      );
+    },
+  );
 
   /** Reads the first chunk, then cancels the body; returns what was read and how the cancel went. */
   async function cancelAfterFirstChunk(loaded: LoadedFixture): Promise<{ read: Buffer; cancel: string }> {
@@ -122,7 +133,7 @@ describe('how the caller reads does not change what it reads', () => {
     const first = await reader.read();
     const cancel = await reader.cancel().then(
       () => 'resolved',
-      (err: Error) => `rejected ${err.name}`
+      (err: Error) => `rejected ${err.name}`,
     );
     return { read: Buffer.from(first.value ?? new Uint8Array()), cancel };
   }
@@ -154,7 +165,7 @@ describe('how the caller reads does not change what it reads', () => {
       expect(sha256(withUs)).toBe(sha256(without));
       expect(withUs.equals(replayBody(loaded.fixture))).toBe(true);
       expect(span.attributes['error.type']).not.toBe('timeout');
-    }
+    },
   );
 
   it(`a large stream nobody reads: the span ends after idleTimeoutMs (${IDLE_TIMEOUT_MS} ms), the caller later reads every byte`, async () => {
@@ -162,7 +173,9 @@ describe('how the caller reads does not change what it reads', () => {
       `data: {"id":"chatcmpl-big","object":"chat.completion.chunk","model":"gpt-4.1","choices":[{"index":0,"delta":{"content":"w${i} ${'x'.repeat(96)}"}}]}\n\n`;
     const events: string[] = [];
     for (let i = 0; i < 20_000; i++) events.push(chunk(i));
-    events.push('data: {"id":"chatcmpl-big","object":"chat.completion.chunk","model":"gpt-4.1","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n');
+    events.push(
+      'data: {"id":"chatcmpl-big","object":"chat.completion.chunk","model":"gpt-4.1","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n',
+    );
     events.push('data: [DONE]\n\n');
     const big: WireFixture = {
       request: { method: 'POST', url: 'https://relay.example/v1/chat/completions' },

@@ -52,14 +52,15 @@ async function runCalls(count: number, parallel: number, call: (i: number) => Pr
   await Promise.all(
     Array.from({ length: parallel }, async () => {
       while (next < count) await call(next++);
-    })
+    }),
   );
 }
 
 /** Distinct values of one attribute over every data point of every metric. */
 function labelValues(metrics: MetricData[], key: string): Set<string> {
   const values = new Set<string>();
-  for (const m of metrics) for (const p of m.dataPoints) if (p.attributes[key] !== undefined) values.add(String(p.attributes[key]));
+  for (const m of metrics)
+    for (const p of m.dataPoints) if (p.attributes[key] !== undefined) values.add(String(p.attributes[key]));
   return values;
 }
 
@@ -89,7 +90,10 @@ describe('metric series stay under the cap', () => {
     expect(await settled(otel.instrumentation)).toBe(true);
 
     const metrics = await otel.metrics();
-    const models = new Set([...labelValues(metrics, 'gen_ai.request.model'), ...labelValues(metrics, 'gen_ai.response.model')]);
+    const models = new Set([
+      ...labelValues(metrics, 'gen_ai.request.model'),
+      ...labelValues(metrics, 'gen_ai.response.model'),
+    ]);
     expect(models.size).toBeLessThanOrEqual(CAP + 1);
     expect(models).toContain(OTHER);
     // Every call is counted, in a bounded number of series.
@@ -105,7 +109,10 @@ describe('metric series stay under the cap', () => {
     await runCalls(CAP, 8, () => chat(randomModel()));
     await otel.waitForRelaySpans(CAP);
     const metrics = await otel.metrics();
-    const models = new Set([...labelValues(metrics, 'gen_ai.request.model'), ...labelValues(metrics, 'gen_ai.response.model')]);
+    const models = new Set([
+      ...labelValues(metrics, 'gen_ai.request.model'),
+      ...labelValues(metrics, 'gen_ai.response.model'),
+    ]);
     expect(models.size).toBeLessThanOrEqual(CAP + 1);
     expect(metricTotal(metrics, 'gen_ai.client.operation.duration', {}, 'count')).toBe(CALLS + CAP);
   });
@@ -132,6 +139,9 @@ describe('metric series stay under the cap', () => {
 
   it('the diag log says once per label that the cap was reached', () => {
     const warnings = diagLog.lines.filter(l => l.level === 'warn' && l.text.includes(OTHER));
-    expect(warnings.map(w => (w.text.includes('error.type') ? 'error.type' : 'model'))).toEqual(['model', 'error.type']);
+    expect(warnings.map(w => (w.text.includes('error.type') ? 'error.type' : 'model'))).toEqual([
+      'model',
+      'error.type',
+    ]);
   });
 });

@@ -15,21 +15,43 @@ const MiB = 1024 * 1024;
 
 function callStart(path: string): CallStart {
   const route = matchRoute('POST', path)!;
-  return { method: 'POST', url: `https://relay.example${path}`, route, provider: providerName('relay.example', route.format), serverAddress: 'relay.example', serverPort: 443 };
+  return {
+    method: 'POST',
+    url: `https://relay.example${path}`,
+    route,
+    provider: providerName('relay.example', route.format),
+    serverAddress: 'relay.example',
+    serverPort: 443,
+  };
 }
 
 function startCall(stream: boolean, contentType: string, coding: string) {
   const finished: FinishedCall[] = [];
   const internalErrors: unknown[] = [];
-  const call = new LlmCall(callStart('/v1/chat/completions'), performance.now(), { captureContent: false, maxContentLength: 0 }, {
-    onRequestParsed: () => {},
-    onChunkGaps: () => {},
-    onFinished: (_c, f) => void finished.push(f),
-    onInternalError: (_c, e) => void internalErrors.push(e),
-  });
-  call.onRequestBodyChunk(Buffer.from(JSON.stringify({ model: 'gpt-4.1', stream, messages: [{ role: 'user', content: 'hi' }] })));
+  const call = new LlmCall(
+    callStart('/v1/chat/completions'),
+    performance.now(),
+    { captureContent: false, maxContentLength: 0 },
+    {
+      onRequestParsed: () => {},
+      onChunkGaps: () => {},
+      onFinished: (_c, f) => void finished.push(f),
+      onInternalError: (_c, e) => void internalErrors.push(e),
+    },
+  );
+  call.onRequestBodyChunk(
+    Buffer.from(JSON.stringify({ model: 'gpt-4.1', stream, messages: [{ role: 'user', content: 'hi' }] })),
+  );
   call.onRequestBodyEnd();
-  call.onResponseHeaders({ statusCode: 200, headers: [Buffer.from('content-type'), Buffer.from(contentType), Buffer.from('content-encoding'), Buffer.from(coding)] });
+  call.onResponseHeaders({
+    statusCode: 200,
+    headers: [
+      Buffer.from('content-type'),
+      Buffer.from(contentType),
+      Buffer.from('content-encoding'),
+      Buffer.from(coding),
+    ],
+  });
   return { call, finished, internalErrors };
 }
 
@@ -38,7 +60,7 @@ const chunk = (content: string) =>
 const answer = (content: string) =>
   `{"id":"chatcmpl-b","object":"chat.completion","model":"gpt-4.1","choices":[{"index":0,"message":{"role":"assistant","content":"${content}"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":7,"total_tokens":10}}`;
 
-describe('a body past the decoder\'s limits', () => {
+describe("a body past the decoder's limits", () => {
   it('a streamed bomb: the events before the limit count, the call ends with the response, incomplete_response', async () => {
     const plain = chunk('Hello') + chunk(' there') + chunk('x').repeat(Math.ceil((50 * MiB) / chunk('x').length));
     const { call, finished, internalErrors } = startCall(true, 'text/event-stream', 'br');

@@ -11,7 +11,17 @@
 import * as diagnosticsChannel from 'node:diagnostics_channel';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { context, createNoopMeter, propagation, SpanStatusCode, TraceFlags } from '@opentelemetry/api';
-import type { Counter, Gauge, Histogram, Meter, MeterProvider as ApiMeterProvider, Span, Tracer, TracerProvider as ApiTracerProvider, UpDownCounter } from '@opentelemetry/api';
+import type {
+  Counter,
+  Gauge,
+  Histogram,
+  Meter,
+  MeterProvider as ApiMeterProvider,
+  Span,
+  Tracer,
+  TracerProvider as ApiTracerProvider,
+  UpDownCounter,
+} from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
@@ -56,7 +66,7 @@ function replay(file: string, options: ServeFixtureOptions = {}): Exchange {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: 'Bearer sk-fault-isolation' },
           body: JSON.stringify(fixture.request.body ?? {}),
-        })
+        }),
       );
     },
   };
@@ -79,7 +89,7 @@ const EXCHANGES: Exchange[] = [
           method: 'POST',
           headers: { 'content-type': 'application/json', 'x-sim-fault': 'reset' },
           body: JSON.stringify({ model: 'gpt-4.1', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
-        })
+        }),
       ),
   },
 ];
@@ -124,7 +134,10 @@ function throwingMeterProvider(): ApiMeterProvider {
 }
 
 /** A tracer whose spans throw from every method but `spanContext`/`isRecording`; counts starts and ends. */
-function throwingTracerProvider(counts: { started: number; endCalls: number }, options: { startThrows?: boolean } = {}): ApiTracerProvider {
+function throwingTracerProvider(
+  counts: { started: number; endCalls: number },
+  options: { startThrows?: boolean } = {},
+): ApiTracerProvider {
   let n = 0;
   const fail = (what: string) => () => {
     throw injected(`span.${what}`);
@@ -167,7 +180,7 @@ interface Rig {
 
 function instrument(
   config: LlmRelayInstrumentationConfig = {},
-  providers: { tracerProvider?: ApiTracerProvider; meterProvider?: ApiMeterProvider } = {}
+  providers: { tracerProvider?: ApiTracerProvider; meterProvider?: ApiMeterProvider } = {},
 ): Rig {
   const ledger = new SpanLedger({ keep: true });
   const instrumentation = new LlmRelayInstrumentation({ ...config, enabled: false });
@@ -262,10 +275,22 @@ const CASES: Case[] = [
   { name: 'the SSE parser throws', inject: () => throwFrom(SseParser.prototype, 'push'), minAffected: 5 },
   // The request body of every call and the JSON response bodies go through it.
   { name: 'the JSON body parser throws', inject: () => throwFrom(JsonBodyCollector.prototype, 'push'), minAffected: 7 },
-  { name: 'the bounded JSON parser throws (JSON-array streams)', inject: () => throwFrom(BoundedJsonParser.prototype, 'push'), minAffected: 1 },
+  {
+    name: 'the bounded JSON parser throws (JSON-array streams)',
+    inject: () => throwFrom(BoundedJsonParser.prototype, 'push'),
+    minAffected: 1,
+  },
   { name: 'the price lookup throws', inject: () => throwFrom(PriceBook.prototype, 'lookup'), minAffected: 5 },
-  { name: 'the codec accumulator throws on events and bodies', inject: () => throwFromAccumulators('onEvent', 'onJson'), minAffected: 6 },
-  { name: 'the codec accumulator throws when it finishes', inject: () => throwFromAccumulators('finish'), minAffected: 7 },
+  {
+    name: 'the codec accumulator throws on events and bodies',
+    inject: () => throwFromAccumulators('onEvent', 'onJson'),
+    minAffected: 6,
+  },
+  {
+    name: 'the codec accumulator throws when it finishes',
+    inject: () => throwFromAccumulators('finish'),
+    minAffected: 7,
+  },
 ];
 
 describe('an exception inside our code never reaches the app', () => {
@@ -298,10 +323,14 @@ describe('an exception inside our code never reaches the app', () => {
       expect(rig.ledger.open).toBe(0);
       const spans = rig.ledger.finished;
       expect(spans).toHaveLength(EXCHANGES.length);
-      const internal = spans.filter(s => s.status.code === SpanStatusCode.ERROR && /internal error/.test(s.status.message ?? ''));
+      const internal = spans.filter(
+        s => s.status.code === SpanStatusCode.ERROR && /internal error/.test(s.status.message ?? ''),
+      );
       expect(internal).toHaveLength(records.filter(r => r.fired > 0).length);
       expect(internal.length).toBeGreaterThanOrEqual(5);
-      expect(internal[0]!.status.message).toBe('otel-llm-relay internal error: this span is incomplete (the call itself was unaffected)');
+      expect(internal[0]!.status.message).toBe(
+        'otel-llm-relay internal error: this span is incomplete (the call itself was unaffected)',
+      );
     } finally {
       rig.instrumentation.disable();
       diagLog.restore();
@@ -316,7 +345,11 @@ describe('an exception inside our code never reaches the app', () => {
     try {
       let fired = 0;
       // Every call records at least its duration: count the diag lines that name the meter.
-      const records = await runAll(rig, diagLog, () => (fired = diagLog.errors().filter(e => e.includes('injected fault: meter')).length));
+      const records = await runAll(
+        rig,
+        diagLog,
+        () => (fired = diagLog.errors().filter(e => e.includes('injected fault: meter')).length),
+      );
       expect(fired).toBe(EXCHANGES.length);
       expectIsolated(records, failures.events);
       expect(rig.ledger.open).toBe(0);
@@ -335,7 +368,11 @@ describe('an exception inside our code never reaches the app', () => {
     const rig = instrument({}, { tracerProvider: throwingTracerProvider(counts) });
     try {
       let spanFaults = 0;
-      const records = await runAll(rig, diagLog, () => (spanFaults = diagLog.errors().filter(e => e.includes('injected fault: span.')).length));
+      const records = await runAll(
+        rig,
+        diagLog,
+        () => (spanFaults = diagLog.errors().filter(e => e.includes('injected fault: span.')).length),
+      );
       expect(spanFaults).toBe(EXCHANGES.length);
       expectIsolated(records, failures.events);
       expect(counts.started).toBe(EXCHANGES.length);
@@ -351,10 +388,17 @@ describe('an exception inside our code never reaches the app', () => {
   it('a tracer that throws from startSpan: the calls go through unobserved', async () => {
     const failures = watchProcessFailures();
     const diagLog = captureDiag();
-    const rig = instrument({}, { tracerProvider: throwingTracerProvider({ started: 0, endCalls: 0 }, { startThrows: true }) });
+    const rig = instrument(
+      {},
+      { tracerProvider: throwingTracerProvider({ started: 0, endCalls: 0 }, { startThrows: true }) },
+    );
     try {
       let fired = 0;
-      const records = await runAll(rig, diagLog, () => (fired = diagLog.errors().filter(e => e.includes('tracer.startSpan')).length));
+      const records = await runAll(
+        rig,
+        diagLog,
+        () => (fired = diagLog.errors().filter(e => e.includes('tracer.startSpan')).length),
+      );
       expect(fired).toBe(EXCHANGES.length);
       expectIsolated(records, failures.events);
     } finally {
@@ -386,7 +430,11 @@ describe('an exception inside our code never reaches the app', () => {
       for (const r of records) {
         expect(r.view).toEqual(baseline.get(r.name));
         // One line per hook that threw, naming it: the three hooks run once per call.
-        expect(r.hookErrors.map(e => /(\w+Hook) threw/.exec(e)?.[1])).toEqual(['requestHook', 'responseHook', 'metricAttributesHook']);
+        expect(r.hookErrors.map(e => /(\w+Hook) threw/.exec(e)?.[1])).toEqual([
+          'requestHook',
+          'responseHook',
+          'metricAttributesHook',
+        ]);
       }
       expect(failures.events).toEqual([]);
       expect(rig.ledger.open).toBe(0);
@@ -468,7 +516,7 @@ describe('every diagnostics-channel subscriber is guarded', () => {
       getPrototypeOf() {
         throw new Error('hostile prototype');
       },
-    }
+    },
   );
   const relayLike = {
     origin: 'http://127.0.0.1:1',

@@ -34,7 +34,7 @@ async function call(name) {
   }
 }
 
-const cpuMs = (since) => {
+const cpuMs = since => {
   const used = process.cpuUsage(since);
   return (used.user + used.system) / 1000;
 };
@@ -61,5 +61,5 @@ loop.disable();
 clearInterval(sampler);
 rssMax = Math.max(rssMax, process.memoryUsage.rss());
 process.stdout.write(
-  `${JSON.stringify({ stallMs: loop.max / 1e6, rssGrowthMiB: (rssMax - rssBefore) / 2 ** 20, cpuMs: cpu })}\n`
+  `${JSON.stringify({ stallMs: loop.max / 1e6, rssGrowthMiB: (rssMax - rssBefore) / 2 ** 20, cpuMs: cpu })}\n`,
 );

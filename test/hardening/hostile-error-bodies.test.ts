@@ -40,7 +40,15 @@ function keyFragmentsIn(text: string): string[] {
 }
 
 const sse = (event: string | undefined, data: string) => `${event ? `event: ${event}\n` : ''}data: ${data}\n\n`;
-const FIRST_CHUNK = sse(undefined, JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', model: 'gpt-4.1', choices: [{ index: 0, delta: { role: 'assistant', content: 'Hi' }, finish_reason: null }] }));
+const FIRST_CHUNK = sse(
+  undefined,
+  JSON.stringify({
+    id: 'c1',
+    object: 'chat.completion.chunk',
+    model: 'gpt-4.1',
+    choices: [{ index: 0, delta: { role: 'assistant', content: 'Hi' }, finish_reason: null }],
+  }),
+);
 const DEEP_ARRAYS = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
 
 interface Answer {
@@ -89,12 +97,23 @@ const ANSWERS: Record<string, Answer> = {
   'model-and-id-are-the-key': {
     status: 401,
     contentType: 'application/json',
-    body: JSON.stringify({ id: PREFIXED_KEY, model: PREFIXED_KEY, error: { type: 'invalid_request_error', code: 'invalid_api_key' } }),
+    body: JSON.stringify({
+      id: PREFIXED_KEY,
+      model: PREFIXED_KEY,
+      error: { type: 'invalid_request_error', code: 'invalid_api_key' },
+    }),
   },
   'openai-masked-key-message': {
     status: 401,
     contentType: 'application/json',
-    body: JSON.stringify({ error: { message: `Incorrect API key provided: sk-proj-****${PREFIXED_KEY.slice(-4)}.`, type: 'invalid_request_error', param: null, code: 'invalid_api_key' } }),
+    body: JSON.stringify({
+      error: {
+        message: `Incorrect API key provided: sk-proj-****${PREFIXED_KEY.slice(-4)}.`,
+        type: 'invalid_request_error',
+        param: null,
+        code: 'invalid_api_key',
+      },
+    }),
   },
   // 8,000 nested arrays: 16 KB, under the size parsed natively.
   'deep-arrays-500': { status: 500, contentType: 'application/json', body: DEEP_ARRAYS(8000) },
@@ -106,14 +125,53 @@ const ANSWERS: Record<string, Answer> = {
   completion: {
     status: 200,
     contentType: 'application/json',
-    body: JSON.stringify({ id: 'c2', object: 'chat.completion', model: 'gpt-4.1', choices: [{ index: 0, message: { role: 'assistant', content: 'On its way.' }, finish_reason: 'stop' }], usage: { prompt_tokens: 9, completion_tokens: 4 } }),
+    body: JSON.stringify({
+      id: 'c2',
+      object: 'chat.completion',
+      model: 'gpt-4.1',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'On its way.' }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 9, completion_tokens: 4 },
+    }),
   },
   'stream-deep-tool-arguments': {
     status: 200,
     contentType: 'text/event-stream',
     body:
-      sse(undefined, JSON.stringify({ id: 'c3', object: 'chat.completion.chunk', model: 'gpt-4.1', choices: [{ index: 0, delta: { role: 'assistant', tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'lookup', arguments: DEEP_ARRAYS(7000) } }] }, finish_reason: null }] })) +
-      sse(undefined, JSON.stringify({ id: 'c3', object: 'chat.completion.chunk', model: 'gpt-4.1', choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }], usage: { prompt_tokens: 9, completion_tokens: 4 } })) +
+      sse(
+        undefined,
+        JSON.stringify({
+          id: 'c3',
+          object: 'chat.completion.chunk',
+          model: 'gpt-4.1',
+          choices: [
+            {
+              index: 0,
+              delta: {
+                role: 'assistant',
+                tool_calls: [
+                  {
+                    index: 0,
+                    id: 'call_1',
+                    type: 'function',
+                    function: { name: 'lookup', arguments: DEEP_ARRAYS(7000) },
+                  },
+                ],
+              },
+              finish_reason: null,
+            },
+          ],
+        }),
+      ) +
+      sse(
+        undefined,
+        JSON.stringify({
+          id: 'c3',
+          object: 'chat.completion.chunk',
+          model: 'gpt-4.1',
+          choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }],
+          usage: { prompt_tokens: 9, completion_tokens: 4 },
+        }),
+      ) +
       sse(undefined, '[DONE]'),
   },
   'stream-error-event-deep-arrays': {
@@ -151,7 +209,12 @@ afterAll(async () => {
 const allSpans: ReadableSpan[] = [];
 
 /** One chat call answered with `name`, the key sent as the SDKs send it; returns the relay span and what the app read. */
-async function call(name: string, credentials: { bearer?: string; apiKey?: string; queryKey?: string }, stream = false, messages: unknown[] = [{ role: 'user', content: 'Where is order 42?' }]) {
+async function call(
+  name: string,
+  credentials: { bearer?: string; apiKey?: string; queryKey?: string },
+  stream = false,
+  messages: unknown[] = [{ role: 'user', content: 'Where is order 42?' }],
+) {
   otel.reset();
   const headers: Record<string, string> = { 'content-type': 'application/json', 'x-answer': name };
   if (credentials.bearer) headers['authorization'] = `Bearer ${credentials.bearer}`;
@@ -189,15 +252,50 @@ const errorOf = (span: ReadableSpan) => ({
 describe('a key echoed where an error class belongs never becomes an attribute, a status or a label', () => {
   it.each<[string, { bearer?: string; apiKey?: string; queryKey?: string }, boolean, ReturnType<typeof errorOf>]>([
     ['status-is-the-key', { bearer: PREFIXED_KEY }, false, { errorType: '401', status: '401', vendorType: '_OTHER' }],
-    ['stream-error-code-is-the-key', { bearer: PREFIXED_KEY }, true, { errorType: '_OTHER', status: '_OTHER', vendorType: '_OTHER' }],
+    [
+      'stream-error-code-is-the-key',
+      { bearer: PREFIXED_KEY },
+      true,
+      { errorType: '_OTHER', status: '_OTHER', vendorType: '_OTHER' },
+    ],
     ['type-is-a-wordy-key', { apiKey: WORDY_KEY }, false, { errorType: '401', status: '401', vendorType: '_OTHER' }],
-    ['stream-error-code-holds-a-fragment', { apiKey: WORDY_KEY }, true, { errorType: '_OTHER', status: '_OTHER', vendorType: '_OTHER' }],
-    ['code-is-the-query-key', { queryKey: QUERY_KEY }, false, { errorType: '429', status: '429', vendorType: '_OTHER' }],
-    ['type-is-a-foreign-key', { bearer: PREFIXED_KEY }, false, { errorType: '403', status: '403', vendorType: '_OTHER' }],
-    ['stream-error-type-is-a-foreign-key', { bearer: PREFIXED_KEY }, true, { errorType: '_OTHER', status: '_OTHER', vendorType: '_OTHER' }],
+    [
+      'stream-error-code-holds-a-fragment',
+      { apiKey: WORDY_KEY },
+      true,
+      { errorType: '_OTHER', status: '_OTHER', vendorType: '_OTHER' },
+    ],
+    [
+      'code-is-the-query-key',
+      { queryKey: QUERY_KEY },
+      false,
+      { errorType: '429', status: '429', vendorType: '_OTHER' },
+    ],
+    [
+      'type-is-a-foreign-key',
+      { bearer: PREFIXED_KEY },
+      false,
+      { errorType: '403', status: '403', vendorType: '_OTHER' },
+    ],
+    [
+      'stream-error-type-is-a-foreign-key',
+      { bearer: PREFIXED_KEY },
+      true,
+      { errorType: '_OTHER', status: '_OTHER', vendorType: '_OTHER' },
+    ],
     // A real class next to the echo is kept.
-    ['model-and-id-are-the-key', { bearer: PREFIXED_KEY }, false, { errorType: '401', status: '401', vendorType: 'invalid_request_error' }],
-    ['openai-masked-key-message', { bearer: PREFIXED_KEY }, false, { errorType: '401', status: '401', vendorType: 'invalid_request_error' }],
+    [
+      'model-and-id-are-the-key',
+      { bearer: PREFIXED_KEY },
+      false,
+      { errorType: '401', status: '401', vendorType: 'invalid_request_error' },
+    ],
+    [
+      'openai-masked-key-message',
+      { bearer: PREFIXED_KEY },
+      false,
+      { errorType: '401', status: '401', vendorType: 'invalid_request_error' },
+    ],
   ])('%s', async (name, credentials, stream, expected) => {
     const { span, text } = await call(name, credentials, stream);
     // The app itself reads the echo: proof that the relay sent it.
@@ -210,7 +308,11 @@ describe('a key echoed where an error class belongs never becomes an attribute, 
     const metrics = await otel.metrics();
     const duration = pointsOf(metrics, 'gen_ai.client.operation.duration');
     expect(duration.length).toBeGreaterThan(0);
-    expect(keyFragmentsIn(JSON.stringify(metrics.map(m => ({ name: m.descriptor.name, points: m.dataPoints.map(p => p.attributes) }))))).toEqual([]);
+    expect(
+      keyFragmentsIn(
+        JSON.stringify(metrics.map(m => ({ name: m.descriptor.name, points: m.dataPoints.map(p => p.attributes) }))),
+      ),
+    ).toEqual([]);
     expect(keyFragmentsIn(diagLog.text())).toEqual([]);
     expect(keyFragmentsIn(JSON.stringify(allSpans.map(spanText)))).toEqual([]);
   });
@@ -218,7 +320,9 @@ describe('a key echoed where an error class belongs never becomes an attribute, 
 
 describe('an error body of any shape still gives one duration point and a span with error.type', () => {
   const durationCount = async (errorType: string) => {
-    const points = pointsOf(await otel.metrics(), 'gen_ai.client.operation.duration').filter(p => p.attributes['error.type'] === errorType);
+    const points = pointsOf(await otel.metrics(), 'gen_ai.client.operation.duration').filter(
+      p => p.attributes['error.type'] === errorType,
+    );
     return points.reduce((sum, p) => sum + (p.value as { count: number }).count, 0);
   };
 
@@ -245,7 +349,11 @@ describe('with content capture on, tool-call arguments nested thousands deep sti
     diagLog.clear();
     const messages = [
       { role: 'user', content: 'Where is order 42?' },
-      { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'lookup', arguments: DEEP_ARRAYS(7000) } }] },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'lookup', arguments: DEEP_ARRAYS(7000) } }],
+      },
       { role: 'tool', tool_call_id: 'call_1', content: 'in transit' },
     ];
     const { span } = await call('completion', {}, false, messages);

@@ -53,7 +53,9 @@ let fastRelayUrl: string;
 
 /** Starts a relay script in a child process; resolves to the URL it prints first. */
 function startRelayProcess(script: string, args: string[] = []): Promise<string> {
-  const child = spawn(process.execPath, [path.resolve(__dirname, script), ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, [path.resolve(__dirname, script), ...args], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   children.push(child);
   return new Promise<string>((resolve, reject) => {
     let out = '';
@@ -67,7 +69,14 @@ function startRelayProcess(script: string, args: string[] = []): Promise<string>
 
 beforeAll(async () => {
   [simulatorUrl, fastRelayUrl] = await Promise.all([
-    startRelayProcess('../../examples/relay-simulator/cli.ts', ['--first-chunk-ms', '1', '--chunk-delay-ms', '1', '--output-tokens', '4']),
+    startRelayProcess('../../examples/relay-simulator/cli.ts', [
+      '--first-chunk-ms',
+      '1',
+      '--chunk-delay-ms',
+      '1',
+      '--output-tokens',
+      '4',
+    ]),
     startRelayProcess('fast-relay.mjs'),
   ]);
 });
@@ -79,7 +88,12 @@ afterAll(() => {
 
 async function durationCount(): Promise<number> {
   const { resourceMetrics } = await metricReader.collect();
-  return metricTotal(resourceMetrics.scopeMetrics.flatMap(s => s.metrics), 'gen_ai.client.operation.duration', {}, 'count');
+  return metricTotal(
+    resourceMetrics.scopeMetrics.flatMap(s => s.metrics),
+    'gen_ai.client.operation.duration',
+    {},
+    'count',
+  );
 }
 
 const BODY = JSON.stringify({
@@ -162,7 +176,9 @@ describe('under load nothing is left behind', () => {
     expect(ledger.ended).toBe(calls);
     expect(await durationCount()).toBe(calls);
     const grown = (await settledHeap()) - baseline;
-    await annotate(`${calls} calls; heap after forced GC: ${(baseline / 2 ** 20).toFixed(1)} MiB after warm-up, ${(grown / 2 ** 10).toFixed(0)} KiB more at the end`);
+    await annotate(
+      `${calls} calls; heap after forced GC: ${(baseline / 2 ** 20).toFixed(1)} MiB after warm-up, ${(grown / 2 ** 10).toFixed(0)} KiB more at the end`,
+    );
     // 21,500 calls: 300 bytes kept per call would already be over the slack.
     expect(grown).toBeLessThan(HEAP_SLACK_BYTES);
     expect(diagLog.errors()).toEqual([]);

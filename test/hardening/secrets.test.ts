@@ -67,11 +67,26 @@ function startEchoingRelay(): Promise<Server> {
       if ((req.url ?? '').includes('stream')) {
         res.writeHead(200, { 'content-type': 'text/event-stream', 'set-cookie': cookie });
         res.write('data: {"id":"c1","model":"gpt-4.1","choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\n');
-        res.end(`event: error\ndata: {"error":{"type":"invalid_request_error","message":"Key ${key} was revoked mid-stream","code":"${key}"}}\n\n`);
+        res.end(
+          `event: error\ndata: {"error":{"type":"invalid_request_error","message":"Key ${key} was revoked mid-stream","code":"${key}"}}\n\n`,
+        );
         return;
       }
-      res.writeHead(401, { 'content-type': 'application/json', 'set-cookie': cookie, 'www-authenticate': `Bearer realm="${key}"` });
-      res.end(JSON.stringify({ error: { message: `Incorrect API key provided: ${key}.`, type: 'invalid_request_error', param: null, code: 'invalid_api_key' } }));
+      res.writeHead(401, {
+        'content-type': 'application/json',
+        'set-cookie': cookie,
+        'www-authenticate': `Bearer realm="${key}"`,
+      });
+      res.end(
+        JSON.stringify({
+          error: {
+            message: `Incorrect API key provided: ${key}.`,
+            type: 'invalid_request_error',
+            param: null,
+            code: 'invalid_api_key',
+          },
+        }),
+      );
     });
   });
   return new Promise(resolve => server.listen(0, '127.0.0.1', () => resolve(server)));
@@ -98,7 +113,12 @@ const SYSTEM = 'SYSTEM-MARKER-9e2a: you are a support agent for a parcel company
 /** Real SDK clients, each sending its credential its own way; cookies ride along as default headers. */
 function sdkCalls(): Array<[string, () => Promise<unknown>]> {
   const extra = { cookie: SECRET_HEADERS['cookie']!, 'x-sim-output-tokens': '24' };
-  const openai = new OpenAI({ apiKey: SECRETS.bearer, baseURL: `${relay.url}/v1`, defaultHeaders: extra, maxRetries: 0 });
+  const openai = new OpenAI({
+    apiKey: SECRETS.bearer,
+    baseURL: `${relay.url}/v1`,
+    defaultHeaders: extra,
+    maxRetries: 0,
+  });
   const azure = new AzureOpenAI({
     apiKey: SECRETS.azureApiKey,
     endpoint: relay.url,
@@ -107,7 +127,12 @@ function sdkCalls(): Array<[string, () => Promise<unknown>]> {
     defaultHeaders: extra,
     maxRetries: 0,
   });
-  const anthropic = new Anthropic({ apiKey: SECRETS.xApiKey, baseURL: relay.url, defaultHeaders: extra, maxRetries: 0 });
+  const anthropic = new Anthropic({
+    apiKey: SECRETS.xApiKey,
+    baseURL: relay.url,
+    defaultHeaders: extra,
+    maxRetries: 0,
+  });
   const gemini = new GoogleGenAI({ apiKey: SECRETS.googApiKey, httpOptions: { baseUrl: relay.url, headers: extra } });
   const messages = [
     { role: 'system' as const, content: SYSTEM },
@@ -115,14 +140,63 @@ function sdkCalls(): Array<[string, () => Promise<unknown>]> {
   ];
   return [
     ['openai chat', () => openai.chat.completions.create({ model: 'gpt-4.1', messages })],
-    ['openai chat stream', async () => drain(await openai.chat.completions.create({ model: 'gpt-4.1', messages, stream: true, stream_options: { include_usage: true } }))],
+    [
+      'openai chat stream',
+      async () =>
+        drain(
+          await openai.chat.completions.create({
+            model: 'gpt-4.1',
+            messages,
+            stream: true,
+            stream_options: { include_usage: true },
+          }),
+        ),
+    ],
     ['openai responses', () => openai.responses.create({ model: 'gpt-4.1', instructions: SYSTEM, input: PROMPT })],
     ['openai embeddings', () => openai.embeddings.create({ model: 'text-embedding-3-small', input: PROMPT })],
     ['azure openai chat', () => azure.chat.completions.create({ model: 'gpt-4.1', messages })],
-    ['anthropic messages', () => anthropic.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 64, system: SYSTEM, messages: [{ role: 'user', content: PROMPT }] })],
-    ['anthropic messages stream', () => anthropic.messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 64, system: SYSTEM, messages: [{ role: 'user', content: PROMPT }] }).finalMessage()],
-    ['gemini generateContent', () => gemini.models.generateContent({ model: 'gemini-2.5-flash', contents: PROMPT, config: { systemInstruction: SYSTEM } })],
-    ['gemini generateContentStream', async () => drain(await gemini.models.generateContentStream({ model: 'gemini-2.5-flash', contents: PROMPT, config: { systemInstruction: SYSTEM } }))],
+    [
+      'anthropic messages',
+      () =>
+        anthropic.messages.create({
+          model: 'claude-sonnet-4-5',
+          max_tokens: 64,
+          system: SYSTEM,
+          messages: [{ role: 'user', content: PROMPT }],
+        }),
+    ],
+    [
+      'anthropic messages stream',
+      () =>
+        anthropic.messages
+          .stream({
+            model: 'claude-sonnet-4-5',
+            max_tokens: 64,
+            system: SYSTEM,
+            messages: [{ role: 'user', content: PROMPT }],
+          })
+          .finalMessage(),
+    ],
+    [
+      'gemini generateContent',
+      () =>
+        gemini.models.generateContent({
+          model: 'gemini-2.5-flash',
+          contents: PROMPT,
+          config: { systemInstruction: SYSTEM },
+        }),
+    ],
+    [
+      'gemini generateContentStream',
+      async () =>
+        drain(
+          await gemini.models.generateContentStream({
+            model: 'gemini-2.5-flash',
+            contents: PROMPT,
+            config: { systemInstruction: SYSTEM },
+          }),
+        ),
+    ],
   ];
 }
 
@@ -173,8 +247,10 @@ async function runSdkCallers(): Promise<ReadableSpan[]> {
 async function runEchoingRelay(): Promise<ReadableSpan[]> {
   const base = `http://127.0.0.1:${(echoing.address() as AddressInfo).port}`;
   const client = new OpenAI({ apiKey: SECRETS.bearer, baseURL: `${base}/v1`, maxRetries: 0 });
-  await expect(client.chat.completions.create({ model: 'gpt-4.1', messages: [{ role: 'user', content: PROMPT }] })).rejects.toThrow(
-    SECRETS.bearer // the app itself does see the echo: proof that the relay sent it
+  await expect(
+    client.chat.completions.create({ model: 'gpt-4.1', messages: [{ role: 'user', content: PROMPT }] }),
+  ).rejects.toThrow(
+    SECRETS.bearer, // the app itself does see the echo: proof that the relay sent it
   );
   const streamed = await fetch(withQueryKey(`${base}/v1/chat/completions?stream=1`), {
     method: 'POST',
@@ -233,8 +309,14 @@ describe('secrets never reach spans, metrics or the diag log', () => {
         const output = contentStrings(parsed('gen_ai.output.messages'));
         for (const s of [...input, ...system, ...output]) expect(s.length).toBeLessThanOrEqual(MAX);
         // The start of the prompt is there, cut exactly at the limit (the prompt is longer than it).
-        expect({ span: span.name, prompt: input.includes(PROMPT.slice(0, MAX)) }).toEqual({ span: span.name, prompt: true });
-        expect({ span: span.name, system: [...input, ...system].includes(SYSTEM.slice(0, MAX)) }).toEqual({ span: span.name, system: true });
+        expect({ span: span.name, prompt: input.includes(PROMPT.slice(0, MAX)) }).toEqual({
+          span: span.name,
+          prompt: true,
+        });
+        expect({ span: span.name, system: [...input, ...system].includes(SYSTEM.slice(0, MAX)) }).toEqual({
+          span: span.name,
+          system: true,
+        });
         expect({ span: span.name, answer: output.some(s => s.length > 0) }).toEqual({ span: span.name, answer: true });
       }
     });

@@ -24,11 +24,22 @@ function wideStream(): string[] {
   const events: string[] = [];
   for (let index = 0; index < CHOICES; index++) {
     for (let tool = 0; tool < TOOL_CALLS; tool++) {
-      const call = { index: tool, id: `call_${index}_${tool}`, type: 'function', function: { name: 'lookup', arguments: ARGUMENTS } };
-      events.push(chunk([{ index, delta: { ...(tool === 0 ? { role: 'assistant' } : {}), tool_calls: [call] }, finish_reason: null }]));
+      const call = {
+        index: tool,
+        id: `call_${index}_${tool}`,
+        type: 'function',
+        function: { name: 'lookup', arguments: ARGUMENTS },
+      };
+      events.push(
+        chunk([
+          { index, delta: { ...(tool === 0 ? { role: 'assistant' } : {}), tool_calls: [call] }, finish_reason: null },
+        ]),
+      );
     }
   }
-  events.push(chunk(Array.from({ length: CHOICES }, (_, index) => ({ index, delta: {}, finish_reason: 'tool_calls' }))));
+  events.push(
+    chunk(Array.from({ length: CHOICES }, (_, index) => ({ index, delta: {}, finish_reason: 'tool_calls' }))),
+  );
   events.push(chunk([], { usage: { prompt_tokens: 9, completion_tokens: 70_000 } }));
   events.push('data: [DONE]\n\n');
   return events;
@@ -62,7 +73,12 @@ async function wideCall(): Promise<{ raw: string; messages: Message[]; bytes: nu
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'gpt-4.1', stream: true, n: CHOICES, messages: [{ role: 'user', content: 'Look everything up.' }] }),
+    body: JSON.stringify({
+      model: 'gpt-4.1',
+      stream: true,
+      n: CHOICES,
+      messages: [{ role: 'user', content: 'Look everything up.' }],
+    }),
   });
   const bytes = (await response.arrayBuffer()).byteLength;
   const [span] = await otel.waitForRelaySpans(1);
@@ -76,7 +92,12 @@ function checkCut(raw: string, messages: Message[], max: number): void {
   // Leading tool calls are whole, with their arguments as the model sent them.
   // The schema's finish reason inside the messages (the raw `tool_calls` stays on gen_ai.response.finish_reasons).
   expect(messages[0]!.finish_reason).toBe('tool_call');
-  expect(messages[0]!.parts[0]).toEqual({ type: 'tool_call', id: 'call_0_0', name: 'lookup', arguments: JSON.parse(ARGUMENTS) });
+  expect(messages[0]!.parts[0]).toEqual({
+    type: 'tool_call',
+    id: 'call_0_0',
+    name: 'lookup',
+    arguments: JSON.parse(ARGUMENTS),
+  });
   // The last part kept says what was left out; kept and left out add up to what was sent.
   const last = messages[messages.length - 1]!;
   const marker = last.parts[last.parts.length - 1]!;
@@ -101,6 +122,12 @@ describe('one content attribute stays under maxContentAttributeLength', () => {
     checkCut(raw, messages, 20_000);
     // 16 calls of 4 KiB do not fit in 20,000 characters: the first choice keeps 4 of them.
     expect(messages).toHaveLength(1);
-    expect(messages[0]!.parts.map(p => p['type'])).toEqual(['tool_call', 'tool_call', 'tool_call', 'tool_call', 'truncated']);
+    expect(messages[0]!.parts.map(p => p['type'])).toEqual([
+      'tool_call',
+      'tool_call',
+      'tool_call',
+      'tool_call',
+      'truncated',
+    ]);
   });
 });

@@ -16,7 +16,12 @@ import type { LlmRelayInstrumentationConfig } from '../../src/index';
 import { contentAttributeErrors } from '../support/genai-schema';
 
 const EVENT = 'gen_ai.client.inference.operation.details';
-const CONTENT_KEYS = ['gen_ai.input.messages', 'gen_ai.output.messages', 'gen_ai.system_instructions', 'gen_ai.tool.definitions'];
+const CONTENT_KEYS = [
+  'gen_ai.input.messages',
+  'gen_ai.output.messages',
+  'gen_ai.system_instructions',
+  'gen_ai.tool.definitions',
+];
 const SYSTEM = 'You are the shipping assistant of ACME.';
 const PROMPT = 'Where is order 42? It was due on Monday.';
 
@@ -37,7 +42,7 @@ async function callWith(
   config: LlmRelayInstrumentationConfig,
   env: Record<string, string> = {},
   body?: unknown,
-  headers: Record<string, string> = {}
+  headers: Record<string, string> = {},
 ): Promise<{ span: ReadableSpan; events: ReadableLogRecord[] }> {
   const saved = Object.fromEntries(Object.keys(env).map(k => [k, process.env[k]]));
   Object.assign(process.env, env);
@@ -51,8 +56,12 @@ async function callWith(
   started.push(instrumentation);
   const spans = new InMemorySpanExporter();
   const logs = new InMemoryLogRecordExporter();
-  instrumentation.setTracerProvider(new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] }));
-  instrumentation.setLoggerProvider(new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: logs })] }));
+  instrumentation.setTracerProvider(
+    new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] }),
+  );
+  instrumentation.setLoggerProvider(
+    new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: logs })] }),
+  );
   Object.assign(process.env, env);
   try {
     const response = await fetch(`${relay.url}/v1/chat/completions`, {
@@ -62,9 +71,17 @@ async function callWith(
         body ?? {
           model: 'gpt-4.1',
           stream: true,
-          messages: [{ role: 'system', content: SYSTEM }, { role: 'user', content: PROMPT }],
-          tools: [{ type: 'function', function: { name: 'track_order', description: 'Where an order is', parameters: { type: 'object' } } }],
-        }
+          messages: [
+            { role: 'system', content: SYSTEM },
+            { role: 'user', content: PROMPT },
+          ],
+          tools: [
+            {
+              type: 'function',
+              function: { name: 'track_order', description: 'Where an order is', parameters: { type: 'object' } },
+            },
+          ],
+        },
       ),
     });
     await response.arrayBuffer().catch(() => undefined);
@@ -82,7 +99,7 @@ async function callWith(
 }
 
 describe('content as the gen_ai.client.inference.operation.details event', () => {
-  it('EVENT_ONLY: one structured event in the span\'s context, schema-valid; no content on the span', async () => {
+  it("EVENT_ONLY: one structured event in the span's context, schema-valid; no content on the span", async () => {
     const { span, events } = await callWith({}, { OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'EVENT_ONLY' });
     for (const key of CONTENT_KEYS) expect(span.attributes[key], key).toBeUndefined();
     expect(events).toHaveLength(1);
@@ -100,7 +117,9 @@ describe('content as the gen_ai.client.inference.operation.details event', () =>
       { role: 'system', parts: [{ type: 'text', content: SYSTEM }] },
       { role: 'user', parts: [{ type: 'text', content: PROMPT }] },
     ]);
-    expect(a['gen_ai.tool.definitions']).toEqual([{ type: 'function', name: 'track_order', description: 'Where an order is' }]);
+    expect(a['gen_ai.tool.definitions']).toEqual([
+      { type: 'function', name: 'track_order', description: 'Where an order is' },
+    ]);
     const output = a['gen_ai.output.messages'] as { role: string; finish_reason: string }[];
     expect(output).toHaveLength(1);
     expect(output[0]).toMatchObject({ role: 'assistant', finish_reason: 'stop' });
@@ -108,12 +127,18 @@ describe('content as the gen_ai.client.inference.operation.details event', () =>
   });
 
   it('SPAN_AND_EVENT: the same content on both', async () => {
-    const { span, events } = await callWith({}, { OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'SPAN_AND_EVENT' });
+    const { span, events } = await callWith(
+      {},
+      { OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'SPAN_AND_EVENT' },
+    );
     expect(events).toHaveLength(1);
     const a = events[0]!.attributes as Record<string, unknown>;
     const onSpan = CONTENT_KEYS.filter(key => span.attributes[key] !== undefined);
     expect(onSpan).toEqual(['gen_ai.input.messages', 'gen_ai.output.messages', 'gen_ai.tool.definitions']);
-    for (const key of CONTENT_KEYS) expect(span.attributes[key] === undefined ? undefined : JSON.parse(span.attributes[key] as string), key).toEqual(a[key]);
+    for (const key of CONTENT_KEYS)
+      expect(span.attributes[key] === undefined ? undefined : JSON.parse(span.attributes[key] as string), key).toEqual(
+        a[key],
+      );
   });
 
   it('the option takes the same modes; SPAN_ONLY, true and the default emit no event', async () => {
@@ -125,15 +150,21 @@ describe('content as the gen_ai.client.inference.operation.details event', () =>
 
   it('is bounded like span content: strings by maxContentLength, each attribute by maxContentAttributeLength', async () => {
     const long = 'x'.repeat(5000);
-    const messages = Array.from({ length: 40 }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: `${i} ${long}` }));
+    const messages = Array.from({ length: 40 }, (_, i) => ({
+      role: i % 2 ? 'assistant' : 'user',
+      content: `${i} ${long}`,
+    }));
     const { events } = await callWith(
       { captureMessageContent: 'EVENT_ONLY', maxContentLength: 1000, maxContentAttributeLength: 4096 },
       {},
-      { model: 'gpt-4.1', messages }
+      { model: 'gpt-4.1', messages },
     );
-    const input = (events[0]!.attributes as Record<string, unknown>)['gen_ai.input.messages'] as { parts: { type: string; content?: string }[] }[];
+    const input = (events[0]!.attributes as Record<string, unknown>)['gen_ai.input.messages'] as {
+      parts: { type: string; content?: string }[];
+    }[];
     expect(JSON.stringify(input).length).toBeLessThanOrEqual(4096);
-    for (const message of input) for (const part of message.parts) expect((part.content ?? '').length).toBeLessThanOrEqual(1000);
+    for (const message of input)
+      for (const part of message.parts) expect((part.content ?? '').length).toBeLessThanOrEqual(1000);
     expect(input.at(-1)!.parts.at(-1)!.type).toBe('truncated');
   });
 
@@ -142,13 +173,15 @@ describe('content as the gen_ai.client.inference.operation.details event', () =>
       { captureMessageContent: 'SPAN_AND_EVENT' },
       {},
       { model: 'gpt-4.1', stream: true, messages: [{ role: 'user', content: PROMPT }] },
-      { 'x-sim-fault': 'truncate' }
+      { 'x-sim-fault': 'truncate' },
     );
     expect(span.attributes['gen_ai.response.finish_reasons']).toBeUndefined();
     expect(span.attributes['error.type']).toBeDefined();
     const onSpan = JSON.parse(span.attributes['gen_ai.output.messages'] as string) as { finish_reason: string }[];
     expect(onSpan.map(m => m.finish_reason)).toEqual(['error']);
-    const onEvent = (events[0]!.attributes as Record<string, unknown>)['gen_ai.output.messages'] as { finish_reason: string }[];
+    const onEvent = (events[0]!.attributes as Record<string, unknown>)['gen_ai.output.messages'] as {
+      finish_reason: string;
+    }[];
     expect(onEvent.map(m => m.finish_reason)).toEqual(['error']);
   });
 });

@@ -79,7 +79,10 @@ function pointCount(metrics: ReceivedMetric[], name: string, match: Record<strin
 }
 
 function pointSum(metrics: ReceivedMetric[], name: string): number {
-  return metrics.filter(m => m.name === name).flatMap(m => m.points).reduce((sum, p) => sum + p.value, 0);
+  return metrics
+    .filter(m => m.name === name)
+    .flatMap(m => m.points)
+    .reduce((sum, p) => sum + p.value, 0);
 }
 
 let plainStdout = '';
@@ -123,7 +126,12 @@ describe.each([
     for (const model of ['gpt-4.1', 'deepseek-v3.2']) {
       expect(pointCount(run.metrics, 'gen_ai.client.operation.duration', { 'gen_ai.request.model': model })).toBe(1);
       for (const type of ['input', 'output']) {
-        expect(pointCount(run.metrics, 'gen_ai.client.token.usage', { 'gen_ai.request.model': model, 'gen_ai.token.type': type })).toBe(1);
+        expect(
+          pointCount(run.metrics, 'gen_ai.client.token.usage', {
+            'gen_ai.request.model': model,
+            'gen_ai.token.type': type,
+          }),
+        ).toBe(1);
       }
     }
     expect(pointCount(run.metrics, 'gen_ai.client.operation.time_to_first_chunk')).toBe(1);

@@ -30,7 +30,7 @@ describe('our instrumentation alone', () => {
       body: JSON.stringify({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'Any news on my parcel?' }] }),
     }).then(r => r.json());
 
-  it('injects exactly one traceparent, naming the relay span (the relay\'s own tracing nests under it)', async () => {
+  it("injects exactly one traceparent, naming the relay span (the relay's own tracing nests under it)", async () => {
     const { app, request, relaySpan } = await callInAppSpan(otel, relay, chat);
     expect(relaySpan.attributes).toEqual(expectedRelaySpanAttributes(relay, request));
     expect(relaySpan.parentSpanContext?.spanId).toBe(app.spanId);

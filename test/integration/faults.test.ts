@@ -29,7 +29,10 @@ interface Seen {
 }
 
 /** What the app observes: status, content type and body length, or the error it got (name and cause code). */
-async function callAsApp(fault: FaultName | undefined, init: { stream?: boolean; encoding?: string; signal?: AbortSignal } = {}): Promise<Seen> {
+async function callAsApp(
+  fault: FaultName | undefined,
+  init: { stream?: boolean; encoding?: string; signal?: AbortSignal } = {},
+): Promise<Seen> {
   const headers: Record<string, string> = { 'content-type': 'application/json', authorization: 'Bearer sk-fault' };
   if (fault) headers['x-sim-fault'] = fault;
   if (init.encoding) headers['x-sim-encoding'] = init.encoding;
@@ -124,7 +127,12 @@ describe('faults end the span with an error and leave the app alone', () => {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         signal: controller.signal,
-        body: JSON.stringify({ model: 'gpt-4.1', stream: true, max_tokens: 200, messages: [{ role: 'user', content: 'long' }] }),
+        body: JSON.stringify({
+          model: 'gpt-4.1',
+          stream: true,
+          max_tokens: 200,
+          messages: [{ role: 'user', content: 'long' }],
+        }),
       });
       const reader = response.body!.getReader();
       await reader.read();
@@ -157,7 +165,9 @@ describe('faults end the span with an error and leave the app alone', () => {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         res.write('data: {"id":"c","model":"gpt-4.1","choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\n');
         res.write('data: {"id":"c","model":"gpt-4.1","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n');
-        res.write('data: {"id":"c","model":"gpt-4.1","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":1}}\n\n');
+        res.write(
+          'data: {"id":"c","model":"gpt-4.1","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":1}}\n\n',
+        );
         res.write('data: [DONE]\n\n');
         setTimeout(() => res.end(), 2000);
       });
@@ -166,12 +176,20 @@ describe('faults end the span with an error and leave the app alone', () => {
     try {
       otel.reset();
       const controller = new AbortController();
-      const response = await fetch(`http://127.0.0.1:${(lingering.address() as AddressInfo).port}/v1/chat/completions`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        signal: controller.signal,
-        body: JSON.stringify({ model: 'gpt-4.1', stream: true, stream_options: { include_usage: true }, messages: [] }),
-      });
+      const response = await fetch(
+        `http://127.0.0.1:${(lingering.address() as AddressInfo).port}/v1/chat/completions`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          signal: controller.signal,
+          body: JSON.stringify({
+            model: 'gpt-4.1',
+            stream: true,
+            stream_options: { include_usage: true },
+            messages: [],
+          }),
+        },
+      );
       const reader = response.body!.getReader();
       let text = '';
       while (!text.includes('[DONE]')) text += Buffer.from((await reader.read()).value!).toString();

@@ -29,11 +29,20 @@ let exposition = '';
 let spans: ReadableSpan[] = [];
 
 beforeAll(async () => {
-  const record = (level: string) => (...args: unknown[]) => void logged.push(`${level} ${args.map(String).join(' ')}`);
+  const record =
+    (level: string) =>
+    (...args: unknown[]) =>
+      void logged.push(`${level} ${args.map(String).join(' ')}`);
   diag.disable();
   diag.setLogger(
-    { error: record('error'), warn: record('warn'), info: record('info'), debug: record('debug'), verbose: record('verbose') },
-    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true }
+    {
+      error: record('error'),
+      warn: record('warn'),
+      info: record('info'),
+      debug: record('debug'),
+      verbose: record('verbose'),
+    },
+    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
   );
   relay = await startRelaySimulator({ outputTokens: 3, firstChunkDelayMs: 2, chunkDelayMs: 1 });
   // The first model again at the end: a name admitted before the cap keeps its own series.
@@ -41,7 +50,12 @@ beforeAll(async () => {
     const response = await fetch(`${relay.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model, stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Hi' }] }),
+      body: JSON.stringify({
+        model,
+        stream: true,
+        stream_options: { include_usage: true },
+        messages: [{ role: 'user', content: 'Hi' }],
+      }),
     });
     await response.text();
   }
@@ -61,7 +75,9 @@ afterAll(async () => {
 const MODEL_LABELS = ['gen_ai.request.model', 'gen_ai.response.model'];
 
 function points(): [string, DataPoint<unknown>][] {
-  return metrics.flatMap(m => m.dataPoints.map(p => [m.descriptor.name, p as DataPoint<unknown>] as [string, DataPoint<unknown>]));
+  return metrics.flatMap(m =>
+    m.dataPoints.map(p => [m.descriptor.name, p as DataPoint<unknown>] as [string, DataPoint<unknown>]),
+  );
 }
 
 describe('maxModelsPerMetric: 3 and 10 model names', () => {
@@ -86,7 +102,7 @@ describe('maxModelsPerMetric: 3 and 10 model names', () => {
   it('the first names keep their own series; later ones share _OTHER', () => {
     const duration = metrics.find(m => m.descriptor.name === 'gen_ai.client.operation.duration')!;
     const counts = Object.fromEntries(
-      duration.dataPoints.map(p => [String(p.attributes['gen_ai.request.model']), (p.value as Histogram).count])
+      duration.dataPoints.map(p => [String(p.attributes['gen_ai.request.model']), (p.value as Histogram).count]),
     );
     expect(counts).toEqual({ [MODELS[0]!]: 2, [MODELS[1]!]: 1, [MODELS[2]!]: 1, _OTHER: 7 });
   });

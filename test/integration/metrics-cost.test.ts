@@ -42,11 +42,20 @@ const warnings: string[] = [];
 
 beforeAll(async () => {
   relay = await startRelaySimulator({ outputTokens: 7, firstChunkDelayMs: 5, chunkDelayMs: 1 });
-  const record = (level: string) => (...args: unknown[]) => void warnings.push(`${level} ${args.map(String).join(' ')}`);
+  const record =
+    (level: string) =>
+    (...args: unknown[]) =>
+      void warnings.push(`${level} ${args.map(String).join(' ')}`);
   diag.disable();
   diag.setLogger(
-    { error: record('error'), warn: record('warn'), info: record('info'), debug: record('debug'), verbose: record('verbose') },
-    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true }
+    {
+      error: record('error'),
+      warn: record('warn'),
+      info: record('info'),
+      debug: record('debug'),
+      verbose: record('verbose'),
+    },
+    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
   );
 });
 afterAll(async () => {
@@ -81,7 +90,11 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
   await response.arrayBuffer();
   const [span] = await otel.waitForRelaySpans(1);
   const { resourceMetrics } = await reader.collect();
-  return { span: span!, truth: relay.requests.at(-1)!.response!, metrics: resourceMetrics.scopeMetrics.flatMap(s => s.metrics) };
+  return {
+    span: span!,
+    truth: relay.requests.at(-1)!.response!,
+    metrics: resourceMetrics.scopeMetrics.flatMap(s => s.metrics),
+  };
 }
 
 function chat(model: string, extra: Record<string, unknown> = {}) {
@@ -129,31 +142,50 @@ function loadFixture(name: string): Fixture {
 
 async function replay(fixture: Fixture): Promise<Observed> {
   const served = relay.serveFixture(fixture as WireFixture);
-  return post(served.url, fixture.request.body, fixture.request.headers?.['anthropic-version'] ? { 'anthropic-version': '2023-06-01' } : {});
+  return post(
+    served.url,
+    fixture.request.body,
+    fixture.request.headers?.['anthropic-version'] ? { 'anthropic-version': '2023-06-01' } : {},
+  );
 }
 
 describe('priced from the built-in table', () => {
-  it.each([false, true])('OpenAI chat with cached prompt tokens (stream: %s): cache reads at the cached price', async stream => {
-    const observed = await post(
-      `${relay.url}/v1/chat/completions`,
-      chat('gpt-4.1', stream ? { stream: true, stream_options: { include_usage: true } } : {}),
-      { 'x-sim-cached-tokens': '24' }
-    );
-    const t = observed.truth;
-    expect(t.cachedInputTokens).toBe(24);
-    expect(t.inputTokens).toBeGreaterThan(24);
-    const expected = usd(builtIn('gpt-4.1'), { input: t.inputTokens!, cacheRead: t.cachedInputTokens, output: t.outputTokens! });
-    expect(costPoint(observed, 'table')).toBeCloseTo(expected, 15);
-  });
+  it.each([false, true])(
+    'OpenAI chat with cached prompt tokens (stream: %s): cache reads at the cached price',
+    async stream => {
+      const observed = await post(
+        `${relay.url}/v1/chat/completions`,
+        chat('gpt-4.1', stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+        { 'x-sim-cached-tokens': '24' },
+      );
+      const t = observed.truth;
+      expect(t.cachedInputTokens).toBe(24);
+      expect(t.inputTokens).toBeGreaterThan(24);
+      const expected = usd(builtIn('gpt-4.1'), {
+        input: t.inputTokens!,
+        cacheRead: t.cachedInputTokens,
+        output: t.outputTokens!,
+      });
+      expect(costPoint(observed, 'table')).toBeCloseTo(expected, 15);
+    },
+  );
 
   it('Anthropic messages, streamed, with cache reads (reported beside input_tokens)', async () => {
-    const observed = await post(`${relay.url}/v1/messages`, chat('claude-sonnet-4-5', { max_tokens: 64, stream: true }), {
-      'anthropic-version': '2023-06-01',
-      'x-sim-cached-tokens': '30',
-    });
+    const observed = await post(
+      `${relay.url}/v1/messages`,
+      chat('claude-sonnet-4-5', { max_tokens: 64, stream: true }),
+      {
+        'anthropic-version': '2023-06-01',
+        'x-sim-cached-tokens': '30',
+      },
+    );
     const t = observed.truth;
     expect(t.cachedInputTokens).toBe(30);
-    const expected = usd(builtIn('claude-sonnet-4-5'), { input: t.inputTokens!, cacheRead: 30, output: t.outputTokens! });
+    const expected = usd(builtIn('claude-sonnet-4-5'), {
+      input: t.inputTokens!,
+      cacheRead: 30,
+      output: t.outputTokens!,
+    });
     expect(costPoint(observed, 'table')).toBeCloseTo(expected, 15);
   });
 
@@ -162,20 +194,30 @@ describe('priced from the built-in table', () => {
       contents: [{ role: 'user', parts: [{ text: LONG_PROMPT }] }],
     });
     const t = observed.truth;
-    expect(costPoint(observed, 'table')).toBeCloseTo(usd(builtIn('gemini-2.0-flash'), { input: t.inputTokens!, output: t.outputTokens! }), 15);
+    expect(costPoint(observed, 'table')).toBeCloseTo(
+      usd(builtIn('gemini-2.0-flash'), { input: t.inputTokens!, output: t.outputTokens! }),
+      15,
+    );
   });
 
   it('embeddings: input tokens only', async () => {
     const observed = await post(`${relay.url}/v1/embeddings`, { model: 'text-embedding-3-small', input: LONG_PROMPT });
     const t = observed.truth;
-    expect(costPoint(observed, 'table')).toBeCloseTo(usd(builtIn('text-embedding-3-small'), { input: t.inputTokens!, output: 0 }), 15);
+    expect(costPoint(observed, 'table')).toBeCloseTo(
+      usd(builtIn('text-embedding-3-small'), { input: t.inputTokens!, output: 0 }),
+      15,
+    );
   });
 
   it('recorded OpenAI answer with 1024 cached tokens (openai/chat-completions-cached-tokens.json)', async () => {
     const fixture = loadFixture('openai/chat-completions-cached-tokens.json');
     const e = fixture.expected;
     const observed = await replay(fixture);
-    const expected = usd(builtIn('gpt-4o-mini'), { input: e.input_tokens!, cacheRead: e.cache_read_input_tokens, output: e.output_tokens! });
+    const expected = usd(builtIn('gpt-4o-mini'), {
+      input: e.input_tokens!,
+      cacheRead: e.cache_read_input_tokens,
+      output: e.output_tokens!,
+    });
     expect(costPoint(observed, 'table')).toBeCloseTo(expected, 15);
   });
 
@@ -188,7 +230,12 @@ describe('priced from the built-in table', () => {
     // Anthropic's input_tokens excludes both cache classes; each is priced at its own rate.
     const cacheRead = e.cache_read_input_tokens!;
     const cacheWrite = e.cache_creation_input_tokens!;
-    const expected = usd(builtIn('claude-sonnet-4-5'), { input: e.input_tokens! + cacheRead + cacheWrite, cacheRead, cacheWrite, output: e.output_tokens! });
+    const expected = usd(builtIn('claude-sonnet-4-5'), {
+      input: e.input_tokens! + cacheRead + cacheWrite,
+      cacheRead,
+      cacheWrite,
+      output: e.output_tokens!,
+    });
     expect(costPoint(observed, 'table')).toBeCloseTo(expected, 15);
   });
 
@@ -198,7 +245,12 @@ describe('priced from the built-in table', () => {
     const observed = await replay(fixture);
     const cacheWrite = e.cache_creation_input_tokens!;
     const cacheRead = e.cache_read_input_tokens ?? 0;
-    const expected = usd(builtIn('claude-3-5-sonnet'), { input: e.input_tokens! + cacheRead + cacheWrite, cacheRead, cacheWrite, output: e.output_tokens! });
+    const expected = usd(builtIn('claude-3-5-sonnet'), {
+      input: e.input_tokens! + cacheRead + cacheWrite,
+      cacheRead,
+      cacheWrite,
+      output: e.output_tokens!,
+    });
     expect(costPoint(observed, 'table')).toBeCloseTo(expected, 15);
   });
 });
@@ -208,18 +260,24 @@ describe('priced from the pricing file', () => {
     const observed = await post(
       `${relay.url}/v1/chat/completions`,
       chat('acme-chat-1', stream ? { stream: true, stream_options: { include_usage: true } } : {}),
-      { 'x-sim-cached-tokens': '10' }
+      { 'x-sim-cached-tokens': '10' },
     );
     const t = observed.truth;
     const price = PRICING_FILE_CONTENT.models['acme-chat-1'];
-    expect(costPoint(observed, 'table')).toBeCloseTo(usd(price, { input: t.inputTokens!, cacheRead: 10, output: t.outputTokens! }), 15);
+    expect(costPoint(observed, 'table')).toBeCloseTo(
+      usd(price, { input: t.inputTokens!, cacheRead: 10, output: t.outputTokens! }),
+      15,
+    );
   });
 
   it('a file entry replaces the built-in price of the same model (a dated answer finds it too)', async () => {
     const observed = await post(`${relay.url}/v1/chat/completions`, chat('gpt-4.1-nano'));
     const t = observed.truth;
     expect(t.responseModel).toBe('gpt-4.1-nano-2025-04-14');
-    const fromFile = usd(PRICING_FILE_CONTENT.models['gpt-4.1-nano'], { input: t.inputTokens!, output: t.outputTokens! });
+    const fromFile = usd(PRICING_FILE_CONTENT.models['gpt-4.1-nano'], {
+      input: t.inputTokens!,
+      output: t.outputTokens!,
+    });
     const fromTable = usd(builtIn('gpt-4.1-nano'), { input: t.inputTokens!, output: t.outputTokens! });
     expect(fromFile).not.toBeCloseTo(fromTable, 12);
     expect(costPoint(observed, 'table')).toBeCloseTo(fromFile, 15);
@@ -251,7 +309,10 @@ describe('cost reported by the relay', () => {
 describe('unpriced calls', () => {
   it('are counted per model, get no cost, and the diag log names the model once', async () => {
     const first = await post(`${relay.url}/v1/chat/completions`, chat('acme-unlisted-9'));
-    const second = await post(`${relay.url}/v1/chat/completions`, chat('acme-unlisted-9', { stream: true, stream_options: { include_usage: true } }));
+    const second = await post(
+      `${relay.url}/v1/chat/completions`,
+      chat('acme-unlisted-9', { stream: true, stream_options: { include_usage: true } }),
+    );
     expect(first.span.attributes['gen_ai.usage.input_tokens']).toBeGreaterThan(0);
     expect(second.span.attributes['llm_relay.cost.usd']).toBeUndefined();
     const [point, ...more] = pointsOf(second.metrics, UNPRICED);

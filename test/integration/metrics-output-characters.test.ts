@@ -61,7 +61,12 @@ function fastPathStream(model: string, withUsage = true): string {
 function parsedStream(model: string): string {
   const chunk = (delta: string, finish = 'null') =>
     `{"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "${model}", "choices": [{"index": 0, "delta": ${delta}, "finish_reason": ${finish}}]}`;
-  return sse([...PIECES.map(piece => chunk(`{"content": "${piece}"}`)), chunk('{}', '"stop"'), usageChunk(model), '[DONE]']);
+  return sse([
+    ...PIECES.map(piece => chunk(`{"content": "${piece}"}`)),
+    chunk('{}', '"stop"'),
+    usageChunk(model),
+    '[DONE]',
+  ]);
 }
 
 function jsonAnswer(model: string): string {
@@ -72,16 +77,29 @@ function jsonAnswer(model: string): string {
 function anthropicStream(model: string): string {
   const event = (name: string, data: string) => `event: ${name}\ndata: ${data}\n\n`;
   return [
-    event('message_start', `{"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","model":"${model}","content":[],"stop_reason":null,"usage":{"input_tokens":9,"output_tokens":1}}}`),
+    event(
+      'message_start',
+      `{"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","model":"${model}","content":[],"stop_reason":null,"usage":{"input_tokens":9,"output_tokens":1}}}`,
+    ),
     event('content_block_start', '{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}'),
-    ...PIECES.map(piece => event('content_block_delta', `{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"${piece}"}}`)),
+    ...PIECES.map(piece =>
+      event(
+        'content_block_delta',
+        `{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"${piece}"}}`,
+      ),
+    ),
     event('content_block_stop', '{"type":"content_block_stop","index":0}'),
     event('message_delta', '{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":11}}'),
     event('message_stop', '{"type":"message_stop"}'),
   ].join('');
 }
 
-async function call(path: string, model: string, answer: { type: string; body: string }, stream: boolean): Promise<string> {
+async function call(
+  path: string,
+  model: string,
+  answer: { type: string; body: string },
+  stream: boolean,
+): Promise<string> {
   answers.set(path, answer);
   const spansBefore = otel.relaySpans().length;
   const response = await fetch(`${base}${path}`, {
@@ -100,7 +118,12 @@ async function characters(model: string): Promise<number> {
 
 describe('llm_relay.output.characters', () => {
   it('counts the decoded text of SSE content deltas read from their raw text: an escape is one character', async () => {
-    await call('/v1/chat/completions', 'fast-path', { type: 'text/event-stream', body: fastPathStream('fast-path') }, true);
+    await call(
+      '/v1/chat/completions',
+      'fast-path',
+      { type: 'text/event-stream', body: fastPathStream('fast-path') },
+      true,
+    );
     expect(await characters('fast-path')).toBe(TEXT.length);
   });
 
@@ -130,7 +153,12 @@ describe('llm_relay.output.characters', () => {
   });
 
   it('records nothing for a call that reported no output tokens (tokens / characters compares the same calls)', async () => {
-    await call('/v1/chat/completions', 'no-usage', { type: 'text/event-stream', body: fastPathStream('no-usage', false) }, true);
+    await call(
+      '/v1/chat/completions',
+      'no-usage',
+      { type: 'text/event-stream', body: fastPathStream('no-usage', false) },
+      true,
+    );
     expect(otel.relaySpans().at(-1)!.attributes['llm_relay.usage.reported']).toBe(false);
     expect(await characters('no-usage')).toBe(0);
     expect(metricTotal(await otel.metrics(), TOKEN_USAGE, { 'gen_ai.request.model': 'no-usage' })).toBe(0);

@@ -77,13 +77,28 @@ function scrape(): Promise<string> {
 beforeAll(async () => {
   relay = await startRelaySimulator({ firstChunkDelayMs: 20, chunkDelayMs: 5, outputTokens: 5 });
   relay.setScenario({ substitute: { 'gpt-4o': 'gpt-4o-mini' } });
-  const chat = (model: string, extra: Record<string, unknown> = {}) => ({ model, messages: [{ role: 'user', content: PROMPT }], ...extra });
+  const chat = (model: string, extra: Record<string, unknown> = {}) => ({
+    model,
+    messages: [{ role: 'user', content: PROMPT }],
+    ...extra,
+  });
   const anthropic = { 'anthropic-version': '2023-06-01' };
 
   await call('gpt plain', `${relay.url}/v1/chat/completions`, chat('gpt-4.1'));
-  await call('gpt streamed', `${relay.url}/v1/chat/completions`, chat('gpt-4.1', { stream: true, stream_options: { include_usage: true } }));
-  await call('claude streamed', `${relay.url}/v1/messages`, chat('claude-sonnet-4-5', { max_tokens: 64, stream: true }), anthropic);
-  await call('gemini', `${relay.url}/v1beta/models/gemini-2.0-flash:generateContent`, { contents: [{ role: 'user', parts: [{ text: PROMPT }] }] });
+  await call(
+    'gpt streamed',
+    `${relay.url}/v1/chat/completions`,
+    chat('gpt-4.1', { stream: true, stream_options: { include_usage: true } }),
+  );
+  await call(
+    'claude streamed',
+    `${relay.url}/v1/messages`,
+    chat('claude-sonnet-4-5', { max_tokens: 64, stream: true }),
+    anthropic,
+  );
+  await call('gemini', `${relay.url}/v1beta/models/gemini-2.0-flash:generateContent`, {
+    contents: [{ role: 'user', parts: [{ text: PROMPT }] }],
+  });
   await call('unpriced', `${relay.url}/v1/chat/completions`, chat('acme-unlisted-9'));
   await call('substituted', `${relay.url}/v1/chat/completions`, chat('gpt-4o'));
   // The last gpt-4.1 call fails: its rate-limit headers are the latest for that model.
@@ -91,7 +106,7 @@ beforeAll(async () => {
 
   // OpenRouter reports each call's cost in `usage.cost`; the recorded value equals the table price, so it is edited.
   const recorded = JSON.parse(
-    readFileSync(path.join(FIXTURES_DIR, 'openrouter/chat-completions-stream-processing-comments.json'), 'utf8')
+    readFileSync(path.join(FIXTURES_DIR, 'openrouter/chat-completions-stream-processing-comments.json'), 'utf8'),
   ) as WireFixture & { request: { url: string; body: unknown } };
   const sse = recorded.response.body as string;
   const edited = sse.replace('"cost":0.00085,', `"cost":${RELAY_REPORTED_COST},`);
@@ -125,7 +140,11 @@ function parseExposition(exposition: string): Sample[] {
       labels[key!] = value!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
     }
     const raw = match[3]!;
-    result.push({ name: match[1]!, labels, value: raw === '+Inf' ? Infinity : raw === '-Inf' ? -Infinity : Number(raw) });
+    result.push({
+      name: match[1]!,
+      labels,
+      value: raw === '+Inf' ? Infinity : raw === '-Inf' ? -Infinity : Number(raw),
+    });
   }
   return result;
 }
@@ -142,7 +161,12 @@ function one(name: string, match: Record<string, string>): Sample {
 }
 
 /** The labels a GenAI series of a call to the simulator carries. */
-function callLabels(operation: string, provider: string, requestModel: string, responseModel?: string): Record<string, string> {
+function callLabels(
+  operation: string,
+  provider: string,
+  requestModel: string,
+  responseModel?: string,
+): Record<string, string> {
   return {
     gen_ai_operation_name: operation,
     gen_ai_provider_name: provider,
@@ -162,14 +186,19 @@ function withoutExporterLabels(labels: Record<string, string>): Record<string, s
 function tableCost(model: string, input: number, output: number, cachedInput = 0): number {
   const entry = BUILT_IN_PRICES.find(e => e.model === model && !e.hosts);
   if (!entry) throw new Error(`no built-in price for ${model}`);
-  return ((input - cachedInput) * entry.input + cachedInput * (entry.cachedInput ?? entry.input) + output * entry.output) / 1e6;
+  return (
+    ((input - cachedInput) * entry.input + cachedInput * (entry.cachedInput ?? entry.input) + output * entry.output) /
+    1e6
+  );
 }
 
 /** Checks a histogram series: le values, cumulative counts, +Inf = _count; returns [count, sum]. */
 function histogram(family: string, labels: Record<string, string>, boundaries: number[]): [number, number] {
   const count = one(`${family}_count`, labels);
   const sum = one(`${family}_sum`, labels);
-  const buckets = find(`${family}_bucket`, labels).filter(b => Object.keys(withoutExporterLabels(b.labels)).length === Object.keys(labels).length);
+  const buckets = find(`${family}_bucket`, labels).filter(
+    b => Object.keys(withoutExporterLabels(b.labels)).length === Object.keys(labels).length,
+  );
   expect(buckets.map(b => b.labels['le'])).toEqual([...boundaries.map(String), '+Inf']);
   for (let i = 1; i < buckets.length; i++) expect(buckets[i]!.value).toBeGreaterThanOrEqual(buckets[i - 1]!.value);
   expect(buckets.at(-1)!.value).toBe(count.value);
@@ -198,7 +227,7 @@ describe('metric families as the contract names them', () => {
     });
   });
 
-  it('sample names are exactly the contract\'s (no unit suffixes on this path)', () => {
+  it("sample names are exactly the contract's (no unit suffixes on this path)", () => {
     expect(new Set(samples.map(s => s.name))).toEqual(
       new Set([
         'target_info',
@@ -220,11 +249,11 @@ describe('metric families as the contract names them', () => {
         'llm_relay_rate_limit_limit',
         'llm_relay_model_substitutions_total',
         'llm_relay_output_characters_total',
-      ])
+      ]),
     );
   });
 
-  it('every series of ours carries only contract labels (plus the exporter\'s scope labels and le)', () => {
+  it("every series of ours carries only contract labels (plus the exporter's scope labels and le)", () => {
     for (const sample of samples.filter(s => s.name !== 'target_info')) {
       expect(sample.labels).toMatchObject(EXPORTER_LABELS);
       for (const key of Object.keys(withoutExporterLabels(sample.labels))) {
@@ -254,7 +283,12 @@ describe('gen_ai_client_operation_duration', () => {
 
     const claude = callLabels('chat', 'anthropic', 'claude-sonnet-4-5', calls['claude streamed']!.truth.responseModel);
     expect(histogram('gen_ai_client_operation_duration', claude, DURATION_BUCKETS)[0]).toBe(1);
-    const gemini = callLabels('generate_content', 'gcp.gen_ai', 'gemini-2.0-flash', calls['gemini']!.truth.responseModel);
+    const gemini = callLabels(
+      'generate_content',
+      'gcp.gen_ai',
+      'gemini-2.0-flash',
+      calls['gemini']!.truth.responseModel,
+    );
     expect(histogram('gen_ai_client_operation_duration', gemini, DURATION_BUCKETS)[0]).toBe(1);
   });
 
@@ -272,19 +306,33 @@ describe('gen_ai_client_operation_duration', () => {
 });
 
 describe('gen_ai_client_token_usage', () => {
-  it('input and output sums are the relay\'s own counts', () => {
+  it("input and output sums are the relay's own counts", () => {
     const plain = calls['gpt plain']!.truth;
     const streamed = calls['gpt streamed']!.truth;
     const gpt = callLabels('chat', 'openai', 'gpt-4.1', plain.responseModel);
-    const [inCount, inSum] = histogram('gen_ai_client_token_usage', { ...gpt, gen_ai_token_type: 'input' }, TOKEN_BUCKETS);
-    const [outCount, outSum] = histogram('gen_ai_client_token_usage', { ...gpt, gen_ai_token_type: 'output' }, TOKEN_BUCKETS);
+    const [inCount, inSum] = histogram(
+      'gen_ai_client_token_usage',
+      { ...gpt, gen_ai_token_type: 'input' },
+      TOKEN_BUCKETS,
+    );
+    const [outCount, outSum] = histogram(
+      'gen_ai_client_token_usage',
+      { ...gpt, gen_ai_token_type: 'output' },
+      TOKEN_BUCKETS,
+    );
     expect([inCount, inSum]).toEqual([2, plain.inputTokens! + streamed.inputTokens!]);
     expect([outCount, outSum]).toEqual([2, plain.outputTokens! + streamed.outputTokens!]);
 
     const claudeTruth = calls['claude streamed']!.truth;
     const claude = callLabels('chat', 'anthropic', 'claude-sonnet-4-5', claudeTruth.responseModel);
-    expect(histogram('gen_ai_client_token_usage', { ...claude, gen_ai_token_type: 'input' }, TOKEN_BUCKETS)).toEqual([1, claudeTruth.inputTokens]);
-    expect(histogram('gen_ai_client_token_usage', { ...claude, gen_ai_token_type: 'output' }, TOKEN_BUCKETS)).toEqual([1, claudeTruth.outputTokens]);
+    expect(histogram('gen_ai_client_token_usage', { ...claude, gen_ai_token_type: 'input' }, TOKEN_BUCKETS)).toEqual([
+      1,
+      claudeTruth.inputTokens,
+    ]);
+    expect(histogram('gen_ai_client_token_usage', { ...claude, gen_ai_token_type: 'output' }, TOKEN_BUCKETS)).toEqual([
+      1,
+      claudeTruth.outputTokens,
+    ]);
   });
 
   it('the failed call recorded no tokens', () => {
@@ -330,18 +378,19 @@ describe('llm_relay_cost_usd_total', () => {
       llm_relay_cost_source: 'table',
     });
     expect(gpt.value).toBeCloseTo(
-      tableCost('gpt-4.1', plain.inputTokens!, plain.outputTokens!) + tableCost('gpt-4.1', streamed.inputTokens!, streamed.outputTokens!),
-      12
+      tableCost('gpt-4.1', plain.inputTokens!, plain.outputTokens!) +
+        tableCost('gpt-4.1', streamed.inputTokens!, streamed.outputTokens!),
+      12,
     );
     const claude = calls['claude streamed']!.truth;
     expect(one('llm_relay_cost_usd_total', { gen_ai_request_model: 'claude-sonnet-4-5' }).value).toBeCloseTo(
       tableCost('claude-sonnet-4-5', claude.inputTokens!, claude.outputTokens!),
-      12
+      12,
     );
     const gemini = calls['gemini']!.truth;
     expect(one('llm_relay_cost_usd_total', { gen_ai_request_model: 'gemini-2.0-flash' }).value).toBeCloseTo(
       tableCost('gemini-2.0-flash', gemini.inputTokens!, gemini.outputTokens!),
-      12
+      12,
     );
   });
 
@@ -357,19 +406,19 @@ describe('llm_relay_cost_usd_total', () => {
     const relayCost = one('llm_relay_cost_usd_total', { llm_relay_cost_source: 'relay' });
     expect(relayCost.value).toBe(RELAY_REPORTED_COST);
     expect(relayCost.labels['gen_ai_request_model']).toBe('openai/o3');
-    expect(find('llm_relay_cost_usd_total', { gen_ai_request_model: 'openai/o3', llm_relay_cost_source: 'table' })).toEqual([]);
+    expect(
+      find('llm_relay_cost_usd_total', { gen_ai_request_model: 'openai/o3', llm_relay_cost_source: 'table' }),
+    ).toEqual([]);
   });
 
   it('no cost series for the unpriced model nor the failed call', () => {
     expect(find('llm_relay_cost_usd_total', { gen_ai_request_model: 'acme-unlisted-9' })).toEqual([]);
     expect(samples.filter(s => s.name === 'llm_relay_cost_usd_total' && s.labels['error_type'])).toEqual([]);
-    expect(find('llm_relay_cost_usd_total').map(s => s.labels['gen_ai_request_model']).sort()).toEqual([
-      'claude-sonnet-4-5',
-      'gemini-2.0-flash',
-      'gpt-4.1',
-      'gpt-4o',
-      'openai/o3',
-    ]);
+    expect(
+      find('llm_relay_cost_usd_total')
+        .map(s => s.labels['gen_ai_request_model'])
+        .sort(),
+    ).toEqual(['claude-sonnet-4-5', 'gemini-2.0-flash', 'gpt-4.1', 'gpt-4o', 'openai/o3']);
   });
 });
 
@@ -378,7 +427,7 @@ describe('llm_relay_cost_unpriced_total', () => {
     const [unpriced, ...more] = find('llm_relay_cost_unpriced_total');
     expect(more).toEqual([]);
     expect(withoutExporterLabels(unpriced!.labels)).toEqual(
-      callLabels('chat', 'openai', 'acme-unlisted-9', calls['unpriced']!.truth.responseModel)
+      callLabels('chat', 'openai', 'acme-unlisted-9', calls['unpriced']!.truth.responseModel),
     );
     expect(unpriced!.value).toBe(1);
   });
@@ -401,13 +450,27 @@ describe('llm_relay_rate_limit_remaining / _limit', () => {
 
   it('Anthropic-shape headers: requests, tokens, input_tokens and output_tokens', () => {
     const headers = calls['claude streamed']!.headers;
-    const header: Record<string, string> = { requests: 'requests', tokens: 'tokens', input_tokens: 'input-tokens', output_tokens: 'output-tokens' };
+    const header: Record<string, string> = {
+      requests: 'requests',
+      tokens: 'tokens',
+      input_tokens: 'input-tokens',
+      output_tokens: 'output-tokens',
+    };
     const series = find('llm_relay_rate_limit_remaining', { gen_ai_request_model: 'claude-sonnet-4-5' });
-    expect(series.map(s => s.labels['llm_relay_rate_limit_kind']).sort()).toEqual(['input_tokens', 'output_tokens', 'requests', 'tokens']);
+    expect(series.map(s => s.labels['llm_relay_rate_limit_kind']).sort()).toEqual([
+      'input_tokens',
+      'output_tokens',
+      'requests',
+      'tokens',
+    ]);
     for (const [kind, name] of Object.entries(header)) {
       const labels = { ...callLabels('chat', 'anthropic', 'claude-sonnet-4-5'), llm_relay_rate_limit_kind: kind };
-      expect(one('llm_relay_rate_limit_remaining', labels).value).toBe(number(headers, `anthropic-ratelimit-${name}-remaining`));
-      expect(one('llm_relay_rate_limit_limit', labels).value).toBe(number(headers, `anthropic-ratelimit-${name}-limit`));
+      expect(one('llm_relay_rate_limit_remaining', labels).value).toBe(
+        number(headers, `anthropic-ratelimit-${name}-remaining`),
+      );
+      expect(one('llm_relay_rate_limit_limit', labels).value).toBe(
+        number(headers, `anthropic-ratelimit-${name}-limit`),
+      );
     }
   });
 
@@ -446,19 +509,138 @@ describe('every wire format, streamed and not, in the exposition text', () => {
   const contents = [{ role: 'user', parts: [{ text: PROMPT }] }];
   const includeUsage = { stream: true, stream_options: { include_usage: true } };
   const FORMATS: FormatCall[] = [
-    { name: 'chat', path: '/v1/chat/completions', body: { model: 'gpt-4.1-mini', messages }, operation: 'chat', provider: 'openai', model: 'gpt-4.1-mini', stream: false, usage: 'input+output' },
-    { name: 'chat, streamed', path: '/v1/chat/completions', body: { model: 'gpt-4.1-nano', messages, ...includeUsage }, operation: 'chat', provider: 'openai', model: 'gpt-4.1-nano', stream: true, usage: 'input+output' },
-    { name: 'responses', path: '/v1/responses', body: { model: 'gpt-4o', input: PROMPT }, operation: 'chat', provider: 'openai', model: 'gpt-4o', stream: false, usage: 'input+output' },
-    { name: 'responses, streamed', path: '/v1/responses', body: { model: 'gpt-4o-mini', input: PROMPT, stream: true }, operation: 'chat', provider: 'openai', model: 'gpt-4o-mini', stream: true, usage: 'input+output' },
-    { name: 'completions', path: '/v1/completions', body: { model: 'gpt-3.5-turbo-instruct', prompt: PROMPT }, operation: 'text_completion', provider: 'openai', model: 'gpt-3.5-turbo-instruct', stream: false, usage: 'input+output' },
-    { name: 'completions, streamed', path: '/v1/completions', body: { model: 'davinci-002', prompt: PROMPT, ...includeUsage }, operation: 'text_completion', provider: 'openai', model: 'davinci-002', stream: true, usage: 'input+output' },
-    { name: 'embeddings', path: '/v1/embeddings', body: { model: 'text-embedding-3-small', input: PROMPT }, operation: 'embeddings', provider: 'openai', model: 'text-embedding-3-small', stream: false, usage: 'input' },
-    { name: 'messages', path: '/v1/messages', headers: { 'anthropic-version': '2023-06-01' }, body: { model: 'claude-haiku-4-5', max_tokens: 64, messages }, operation: 'chat', provider: 'anthropic', model: 'claude-haiku-4-5', stream: false, usage: 'input+output' },
-    { name: 'messages, streamed', path: '/v1/messages', headers: { 'anthropic-version': '2023-06-01' }, body: { model: 'claude-sonnet-4-5', max_tokens: 64, messages, stream: true }, operation: 'chat', provider: 'anthropic', model: 'claude-sonnet-4-5', stream: true, usage: 'input+output' },
-    { name: 'generateContent', path: '/v1beta/models/gemini-2.0-flash:generateContent', body: { contents }, operation: 'generate_content', provider: 'gcp.gen_ai', model: 'gemini-2.0-flash', stream: false, usage: 'input+output' },
-    { name: 'streamGenerateContent?alt=sse', path: '/v1beta/models/gemini-2.0-flash-lite:streamGenerateContent?alt=sse', body: { contents }, operation: 'generate_content', provider: 'gcp.gen_ai', model: 'gemini-2.0-flash-lite', stream: true, usage: 'input+output' },
-    { name: 'streamGenerateContent (JSON array)', path: '/v1beta/models/gemini-1.5-flash:streamGenerateContent', body: { contents }, operation: 'generate_content', provider: 'gcp.gen_ai', model: 'gemini-1.5-flash', stream: true, usage: 'input+output' },
-    { name: 'embedContent', path: '/v1beta/models/gemini-embedding-001:embedContent', body: { content: { parts: [{ text: PROMPT }] } }, operation: 'embeddings', provider: 'gcp.gen_ai', model: 'gemini-embedding-001', stream: false, usage: 'none' },
+    {
+      name: 'chat',
+      path: '/v1/chat/completions',
+      body: { model: 'gpt-4.1-mini', messages },
+      operation: 'chat',
+      provider: 'openai',
+      model: 'gpt-4.1-mini',
+      stream: false,
+      usage: 'input+output',
+    },
+    {
+      name: 'chat, streamed',
+      path: '/v1/chat/completions',
+      body: { model: 'gpt-4.1-nano', messages, ...includeUsage },
+      operation: 'chat',
+      provider: 'openai',
+      model: 'gpt-4.1-nano',
+      stream: true,
+      usage: 'input+output',
+    },
+    {
+      name: 'responses',
+      path: '/v1/responses',
+      body: { model: 'gpt-4o', input: PROMPT },
+      operation: 'chat',
+      provider: 'openai',
+      model: 'gpt-4o',
+      stream: false,
+      usage: 'input+output',
+    },
+    {
+      name: 'responses, streamed',
+      path: '/v1/responses',
+      body: { model: 'gpt-4o-mini', input: PROMPT, stream: true },
+      operation: 'chat',
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      stream: true,
+      usage: 'input+output',
+    },
+    {
+      name: 'completions',
+      path: '/v1/completions',
+      body: { model: 'gpt-3.5-turbo-instruct', prompt: PROMPT },
+      operation: 'text_completion',
+      provider: 'openai',
+      model: 'gpt-3.5-turbo-instruct',
+      stream: false,
+      usage: 'input+output',
+    },
+    {
+      name: 'completions, streamed',
+      path: '/v1/completions',
+      body: { model: 'davinci-002', prompt: PROMPT, ...includeUsage },
+      operation: 'text_completion',
+      provider: 'openai',
+      model: 'davinci-002',
+      stream: true,
+      usage: 'input+output',
+    },
+    {
+      name: 'embeddings',
+      path: '/v1/embeddings',
+      body: { model: 'text-embedding-3-small', input: PROMPT },
+      operation: 'embeddings',
+      provider: 'openai',
+      model: 'text-embedding-3-small',
+      stream: false,
+      usage: 'input',
+    },
+    {
+      name: 'messages',
+      path: '/v1/messages',
+      headers: { 'anthropic-version': '2023-06-01' },
+      body: { model: 'claude-haiku-4-5', max_tokens: 64, messages },
+      operation: 'chat',
+      provider: 'anthropic',
+      model: 'claude-haiku-4-5',
+      stream: false,
+      usage: 'input+output',
+    },
+    {
+      name: 'messages, streamed',
+      path: '/v1/messages',
+      headers: { 'anthropic-version': '2023-06-01' },
+      body: { model: 'claude-sonnet-4-5', max_tokens: 64, messages, stream: true },
+      operation: 'chat',
+      provider: 'anthropic',
+      model: 'claude-sonnet-4-5',
+      stream: true,
+      usage: 'input+output',
+    },
+    {
+      name: 'generateContent',
+      path: '/v1beta/models/gemini-2.0-flash:generateContent',
+      body: { contents },
+      operation: 'generate_content',
+      provider: 'gcp.gen_ai',
+      model: 'gemini-2.0-flash',
+      stream: false,
+      usage: 'input+output',
+    },
+    {
+      name: 'streamGenerateContent?alt=sse',
+      path: '/v1beta/models/gemini-2.0-flash-lite:streamGenerateContent?alt=sse',
+      body: { contents },
+      operation: 'generate_content',
+      provider: 'gcp.gen_ai',
+      model: 'gemini-2.0-flash-lite',
+      stream: true,
+      usage: 'input+output',
+    },
+    {
+      name: 'streamGenerateContent (JSON array)',
+      path: '/v1beta/models/gemini-1.5-flash:streamGenerateContent',
+      body: { contents },
+      operation: 'generate_content',
+      provider: 'gcp.gen_ai',
+      model: 'gemini-1.5-flash',
+      stream: true,
+      usage: 'input+output',
+    },
+    {
+      name: 'embedContent',
+      path: '/v1beta/models/gemini-embedding-001:embedContent',
+      body: { content: { parts: [{ text: PROMPT }] } },
+      operation: 'embeddings',
+      provider: 'gcp.gen_ai',
+      model: 'gemini-embedding-001',
+      stream: false,
+      usage: 'none',
+    },
   ];
   const truths = new Map<string, ReportedResponse>();
 
@@ -491,13 +673,19 @@ describe('every wire format, streamed and not, in the exposition text', () => {
     const labels = callLabels(f.operation, f.provider, f.model, truth.responseModel);
     expect(histogram('gen_ai_client_operation_duration', labels, DURATION_BUCKETS)[0]).toBe(1);
 
-    const tokens = (type: string) => find('gen_ai_client_token_usage_sum', { gen_ai_request_model: f.model, gen_ai_token_type: type });
+    const tokens = (type: string) =>
+      find('gen_ai_client_token_usage_sum', { gen_ai_request_model: f.model, gen_ai_token_type: type });
     if (f.usage === 'none') {
       expect(find('gen_ai_client_token_usage_count', { gen_ai_request_model: f.model })).toEqual([]);
     } else {
-      expect(histogram('gen_ai_client_token_usage', { ...labels, gen_ai_token_type: 'input' }, TOKEN_BUCKETS)).toEqual([1, truth.inputTokens]);
+      expect(histogram('gen_ai_client_token_usage', { ...labels, gen_ai_token_type: 'input' }, TOKEN_BUCKETS)).toEqual([
+        1,
+        truth.inputTokens,
+      ]);
       if (f.usage === 'input+output') {
-        expect(histogram('gen_ai_client_token_usage', { ...labels, gen_ai_token_type: 'output' }, TOKEN_BUCKETS)).toEqual([1, truth.outputTokens]);
+        expect(
+          histogram('gen_ai_client_token_usage', { ...labels, gen_ai_token_type: 'output' }, TOKEN_BUCKETS),
+        ).toEqual([1, truth.outputTokens]);
       } else {
         expect(tokens('output')).toEqual([]);
       }

@@ -57,7 +57,11 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
   return { span: span!, headers: response.headers, truth: relay.requests.at(-1)!.response! };
 }
 
-const chat = (model: string, extra: Record<string, unknown> = {}) => ({ model, messages: [{ role: 'user', content: 'Is order 42 late?' }], ...extra });
+const chat = (model: string, extra: Record<string, unknown> = {}) => ({
+  model,
+  messages: [{ role: 'user', content: 'Is order 42 late?' }],
+  ...extra,
+});
 
 async function metrics(): Promise<MetricData[]> {
   const { resourceMetrics, errors } = await reader.collect();
@@ -97,9 +101,12 @@ const int = (headers: Headers, name: string) => {
 };
 
 describe('rate-limit gauges', () => {
-  it('OpenAI shape: requests and tokens; the gauge holds the latest response\'s values', async () => {
+  it("OpenAI shape: requests and tokens; the gauge holds the latest response's values", async () => {
     await post(`${relay.url}/v1/chat/completions`, chat('gpt-4.1'));
-    const second = await post(`${relay.url}/v1/chat/completions`, chat('gpt-4.1', { stream: true, stream_options: { include_usage: true } }));
+    const second = await post(
+      `${relay.url}/v1/chat/completions`,
+      chat('gpt-4.1', { stream: true, stream_options: { include_usage: true } }),
+    );
     const all = await metrics();
     const labels = requestLabels('chat', 'openai', 'gpt-4.1');
     const h = second.headers;
@@ -116,7 +123,11 @@ describe('rate-limit gauges', () => {
   });
 
   it('Anthropic shape: requests, tokens, input_tokens and output_tokens', async () => {
-    const observed = await post(`${relay.url}/v1/messages`, chat('claude-sonnet-4-5', { max_tokens: 32, stream: true }), ANTHROPIC);
+    const observed = await post(
+      `${relay.url}/v1/messages`,
+      chat('claude-sonnet-4-5', { max_tokens: 32, stream: true }),
+      ANTHROPIC,
+    );
     const all = await metrics();
     const labels = requestLabels('chat', 'anthropic', 'claude-sonnet-4-5');
     const h = observed.headers;
@@ -140,15 +151,20 @@ describe('rate-limit gauges', () => {
     await post(served.url, fixture.request.body, prefix === 'anthropic-ratelimit-' ? ANTHROPIC : {});
     const all = await metrics();
     const header = (kind: string, field: 'remaining' | 'limit') =>
-      prefix === 'x-ratelimit-' ? `x-ratelimit-${field}-${kind}` : `anthropic-ratelimit-${kind.replace('_', '-')}-${field}`;
-    const expected = (field: 'remaining' | 'limit') => Object.fromEntries(kinds.map(k => [k, Number(recorded.get(header(k, field)))]));
+      prefix === 'x-ratelimit-'
+        ? `x-ratelimit-${field}-${kind}`
+        : `anthropic-ratelimit-${kind.replace('_', '-')}-${field}`;
+    const expected = (field: 'remaining' | 'limit') =>
+      Object.fromEntries(kinds.map(k => [k, Number(recorded.get(header(k, field)))]));
     const labels = requestLabels('chat', prefix === 'x-ratelimit-' ? 'openai' : 'anthropic', fixture.expected.model!);
     expect(byKind(pointsOf(all, REMAINING), labels)).toEqual(expected('remaining'));
     expect(byKind(pointsOf(all, LIMIT), labels)).toEqual(expected('limit'));
   });
 
   it('a response without rate-limit headers records no gauge', async () => {
-    const fixture = JSON.parse(readFileSync(path.join(FIXTURES_DIR, 'openrouter/chat-completions-basic.json'), 'utf8')) as Fixture;
+    const fixture = JSON.parse(
+      readFileSync(path.join(FIXTURES_DIR, 'openrouter/chat-completions-basic.json'), 'utf8'),
+    ) as Fixture;
     const served = relay.serveFixture(fixture as WireFixture);
     await post(served.url, fixture.request.body);
     const all = await metrics();
@@ -160,21 +176,44 @@ describe('rate-limit gauges', () => {
 
 describe('429', () => {
   it.each([
-    ['OpenAI shape', '/v1/chat/completions', chat('gpt-4.1'), {}, 'openai', 'gpt-4.1', 'x-ratelimit-remaining-requests'],
-    ['Anthropic shape', '/v1/messages', chat('claude-sonnet-4-5', { max_tokens: 32 }), ANTHROPIC, 'anthropic', 'claude-sonnet-4-5', 'anthropic-ratelimit-requests-remaining'],
-  ] as const)('%s: retry-after on the span, no requests left on the gauge, error.type 429', async (_shape, route, body, headers, provider, model, remainingHeader) => {
-    const observed = await post(`${relay.url}${route}`, body, { ...headers, 'x-sim-fault': '429', 'x-sim-retry-after': '7' });
-    expect(observed.truth.status).toBe(429);
-    expect(observed.span.attributes['http.response.header.retry-after']).toEqual(['7']);
-    expect(observed.span.attributes['error.type']).toBe('429');
-    expect(observed.span.attributes['http.response.status_code']).toBe(429);
-    const all = await metrics();
-    const remaining = byKind(pointsOf(all, REMAINING), requestLabels('chat', provider, model));
-    expect(remaining['requests']).toBe(0);
-    expect(remaining['requests']).toBe(int(observed.headers, remainingHeader));
-    const [duration] = pointsOf(all, DURATION);
-    expect(duration!.attributes['error.type']).toBe('429');
-  });
+    [
+      'OpenAI shape',
+      '/v1/chat/completions',
+      chat('gpt-4.1'),
+      {},
+      'openai',
+      'gpt-4.1',
+      'x-ratelimit-remaining-requests',
+    ],
+    [
+      'Anthropic shape',
+      '/v1/messages',
+      chat('claude-sonnet-4-5', { max_tokens: 32 }),
+      ANTHROPIC,
+      'anthropic',
+      'claude-sonnet-4-5',
+      'anthropic-ratelimit-requests-remaining',
+    ],
+  ] as const)(
+    '%s: retry-after on the span, no requests left on the gauge, error.type 429',
+    async (_shape, route, body, headers, provider, model, remainingHeader) => {
+      const observed = await post(`${relay.url}${route}`, body, {
+        ...headers,
+        'x-sim-fault': '429',
+        'x-sim-retry-after': '7',
+      });
+      expect(observed.truth.status).toBe(429);
+      expect(observed.span.attributes['http.response.header.retry-after']).toEqual(['7']);
+      expect(observed.span.attributes['error.type']).toBe('429');
+      expect(observed.span.attributes['http.response.status_code']).toBe(429);
+      const all = await metrics();
+      const remaining = byKind(pointsOf(all, REMAINING), requestLabels('chat', provider, model));
+      expect(remaining['requests']).toBe(0);
+      expect(remaining['requests']).toBe(int(observed.headers, remainingHeader));
+      const [duration] = pointsOf(all, DURATION);
+      expect(duration!.attributes['error.type']).toBe('429');
+    },
+  );
 
   it('a success has no retry-after attribute', async () => {
     const observed = await post(`${relay.url}/v1/chat/completions`, chat('gpt-4.1'));
@@ -185,19 +224,41 @@ describe('429', () => {
 describe('model substitution', () => {
   it.each([
     ['gpt-4.1', 'gpt-4.1-mini', '/v1/chat/completions', chat('gpt-4.1'), {}, 'chat', 'openai'],
-    ['claude-sonnet-4-5', 'claude-haiku-4-5', '/v1/messages', chat('claude-sonnet-4-5', { max_tokens: 32, stream: true }), ANTHROPIC, 'chat', 'anthropic'],
-    ['gemini-2.0-flash', 'gemini-2.0-flash-lite', '/v1beta/models/gemini-2.0-flash:generateContent', { contents: [{ role: 'user', parts: [{ text: 'Hi' }] }] }, {}, 'generate_content', 'gcp.gen_ai'],
-  ] as const)('%s answered by %s counts once and marks the span', async (requested, answered, route, body, headers, operation, provider) => {
-    relay.setScenario({ substitute: { [requested]: answered } });
-    const observed = await post(`${relay.url}${route}`, body, headers);
-    expect(observed.truth.responseModel).toBe(answered);
-    expect(observed.span.attributes['gen_ai.response.model']).toBe(answered);
-    expect(observed.span.attributes['llm_relay.model.substituted']).toBe(true);
-    const [point, ...more] = pointsOf(await metrics(), SUBSTITUTIONS);
-    expect(more).toEqual([]);
-    expect(point!.value).toBe(1);
-    expect(point!.attributes).toEqual({ ...requestLabels(operation, provider, requested), 'gen_ai.response.model': answered });
-  });
+    [
+      'claude-sonnet-4-5',
+      'claude-haiku-4-5',
+      '/v1/messages',
+      chat('claude-sonnet-4-5', { max_tokens: 32, stream: true }),
+      ANTHROPIC,
+      'chat',
+      'anthropic',
+    ],
+    [
+      'gemini-2.0-flash',
+      'gemini-2.0-flash-lite',
+      '/v1beta/models/gemini-2.0-flash:generateContent',
+      { contents: [{ role: 'user', parts: [{ text: 'Hi' }] }] },
+      {},
+      'generate_content',
+      'gcp.gen_ai',
+    ],
+  ] as const)(
+    '%s answered by %s counts once and marks the span',
+    async (requested, answered, route, body, headers, operation, provider) => {
+      relay.setScenario({ substitute: { [requested]: answered } });
+      const observed = await post(`${relay.url}${route}`, body, headers);
+      expect(observed.truth.responseModel).toBe(answered);
+      expect(observed.span.attributes['gen_ai.response.model']).toBe(answered);
+      expect(observed.span.attributes['llm_relay.model.substituted']).toBe(true);
+      const [point, ...more] = pointsOf(await metrics(), SUBSTITUTIONS);
+      expect(more).toEqual([]);
+      expect(point!.value).toBe(1);
+      expect(point!.attributes).toEqual({
+        ...requestLabels(operation, provider, requested),
+        'gen_ai.response.model': answered,
+      });
+    },
+  );
 
   it.each([
     ['gpt-4.1', '/v1/chat/completions', chat('gpt-4.1'), {}],

@@ -45,7 +45,12 @@ const otel = setupOtel();
 let relay: RelaySimulator;
 
 beforeAll(async () => {
-  relay = await startRelaySimulator({ latencyMs: LATENCY_MS, firstChunkDelayMs: FIRST_CHUNK_MS, chunkDelayMs: CHUNK_MS, outputTokens: 6 });
+  relay = await startRelaySimulator({
+    latencyMs: LATENCY_MS,
+    firstChunkDelayMs: FIRST_CHUNK_MS,
+    chunkDelayMs: CHUNK_MS,
+    outputTokens: 6,
+  });
 });
 afterAll(async () => {
   await relay.close();
@@ -70,23 +75,160 @@ const gemini = { contents: [{ role: 'user', parts: [{ text: PROMPT }] }] };
 const includeUsage = { stream: true, stream_options: { include_usage: true } };
 
 const CASES: WireCase[] = [
-  { name: 'OpenAI chat completions', path: '/v1/chat/completions', body: { model: 'gpt-4.1', ...chat }, stream: false, operation: 'chat', provider: 'openai', requestModel: 'gpt-4.1', usage: 'input+output' },
-  { name: 'OpenAI chat completions, streamed', path: '/v1/chat/completions', body: { model: 'gpt-4.1', ...chat, ...includeUsage }, stream: true, operation: 'chat', provider: 'openai', requestModel: 'gpt-4.1', usage: 'input+output' },
+  {
+    name: 'OpenAI chat completions',
+    path: '/v1/chat/completions',
+    body: { model: 'gpt-4.1', ...chat },
+    stream: false,
+    operation: 'chat',
+    provider: 'openai',
+    requestModel: 'gpt-4.1',
+    usage: 'input+output',
+  },
+  {
+    name: 'OpenAI chat completions, streamed',
+    path: '/v1/chat/completions',
+    body: { model: 'gpt-4.1', ...chat, ...includeUsage },
+    stream: true,
+    operation: 'chat',
+    provider: 'openai',
+    requestModel: 'gpt-4.1',
+    usage: 'input+output',
+  },
   // Reasoning models: output tokens include the reasoning tokens, which are counted but not streamed.
-  { name: 'OpenAI chat completions, reasoning model, streamed', path: '/v1/chat/completions', body: { model: 'o4-mini', ...chat, ...includeUsage }, stream: true, operation: 'chat', provider: 'openai', requestModel: 'o4-mini', usage: 'input+output' },
-  { name: 'OpenAI Responses', path: '/v1/responses', body: { model: 'gpt-4.1-mini', input: PROMPT }, stream: false, operation: 'chat', provider: 'openai', requestModel: 'gpt-4.1-mini', usage: 'input+output' },
-  { name: 'OpenAI Responses, streamed', path: '/v1/responses', body: { model: 'gpt-4.1-mini', input: PROMPT, stream: true }, stream: true, operation: 'chat', provider: 'openai', requestModel: 'gpt-4.1-mini', usage: 'input+output' },
-  { name: 'OpenAI legacy completions', path: '/v1/completions', body: { model: 'gpt-3.5-turbo-instruct', prompt: PROMPT }, stream: false, operation: 'text_completion', provider: 'openai', requestModel: 'gpt-3.5-turbo-instruct', usage: 'input+output' },
-  { name: 'OpenAI legacy completions, streamed', path: '/v1/completions', body: { model: 'gpt-3.5-turbo-instruct', prompt: PROMPT, ...includeUsage }, stream: true, operation: 'text_completion', provider: 'openai', requestModel: 'gpt-3.5-turbo-instruct', usage: 'input+output' },
-  { name: 'OpenAI embeddings', path: '/v1/embeddings', body: { model: 'text-embedding-3-small', input: PROMPT }, stream: false, operation: 'embeddings', provider: 'openai', requestModel: 'text-embedding-3-small', usage: 'input' },
-  { name: 'Anthropic messages', path: '/v1/messages', headers: anthropicHeaders, body: { model: 'claude-sonnet-4-5', max_tokens: 256, ...chat }, stream: false, operation: 'chat', provider: 'anthropic', requestModel: 'claude-sonnet-4-5', usage: 'input+output' },
-  { name: 'Anthropic messages, streamed', path: '/v1/messages', headers: anthropicHeaders, body: { model: 'claude-sonnet-4-5', max_tokens: 256, stream: true, ...chat }, stream: true, operation: 'chat', provider: 'anthropic', requestModel: 'claude-sonnet-4-5', usage: 'input+output' },
-  { name: 'Gemini generateContent', path: '/v1beta/models/gemini-2.0-flash:generateContent', body: gemini, stream: false, operation: 'generate_content', provider: 'gcp.gen_ai', requestModel: 'gemini-2.0-flash', usage: 'input+output' },
-  { name: 'Gemini streamGenerateContent?alt=sse', path: '/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse', body: gemini, stream: true, operation: 'generate_content', provider: 'gcp.gen_ai', requestModel: 'gemini-2.0-flash', usage: 'input+output' },
+  {
+    name: 'OpenAI chat completions, reasoning model, streamed',
+    path: '/v1/chat/completions',
+    body: { model: 'o4-mini', ...chat, ...includeUsage },
+    stream: true,
+    operation: 'chat',
+    provider: 'openai',
+    requestModel: 'o4-mini',
+    usage: 'input+output',
+  },
+  {
+    name: 'OpenAI Responses',
+    path: '/v1/responses',
+    body: { model: 'gpt-4.1-mini', input: PROMPT },
+    stream: false,
+    operation: 'chat',
+    provider: 'openai',
+    requestModel: 'gpt-4.1-mini',
+    usage: 'input+output',
+  },
+  {
+    name: 'OpenAI Responses, streamed',
+    path: '/v1/responses',
+    body: { model: 'gpt-4.1-mini', input: PROMPT, stream: true },
+    stream: true,
+    operation: 'chat',
+    provider: 'openai',
+    requestModel: 'gpt-4.1-mini',
+    usage: 'input+output',
+  },
+  {
+    name: 'OpenAI legacy completions',
+    path: '/v1/completions',
+    body: { model: 'gpt-3.5-turbo-instruct', prompt: PROMPT },
+    stream: false,
+    operation: 'text_completion',
+    provider: 'openai',
+    requestModel: 'gpt-3.5-turbo-instruct',
+    usage: 'input+output',
+  },
+  {
+    name: 'OpenAI legacy completions, streamed',
+    path: '/v1/completions',
+    body: { model: 'gpt-3.5-turbo-instruct', prompt: PROMPT, ...includeUsage },
+    stream: true,
+    operation: 'text_completion',
+    provider: 'openai',
+    requestModel: 'gpt-3.5-turbo-instruct',
+    usage: 'input+output',
+  },
+  {
+    name: 'OpenAI embeddings',
+    path: '/v1/embeddings',
+    body: { model: 'text-embedding-3-small', input: PROMPT },
+    stream: false,
+    operation: 'embeddings',
+    provider: 'openai',
+    requestModel: 'text-embedding-3-small',
+    usage: 'input',
+  },
+  {
+    name: 'Anthropic messages',
+    path: '/v1/messages',
+    headers: anthropicHeaders,
+    body: { model: 'claude-sonnet-4-5', max_tokens: 256, ...chat },
+    stream: false,
+    operation: 'chat',
+    provider: 'anthropic',
+    requestModel: 'claude-sonnet-4-5',
+    usage: 'input+output',
+  },
+  {
+    name: 'Anthropic messages, streamed',
+    path: '/v1/messages',
+    headers: anthropicHeaders,
+    body: { model: 'claude-sonnet-4-5', max_tokens: 256, stream: true, ...chat },
+    stream: true,
+    operation: 'chat',
+    provider: 'anthropic',
+    requestModel: 'claude-sonnet-4-5',
+    usage: 'input+output',
+  },
+  {
+    name: 'Gemini generateContent',
+    path: '/v1beta/models/gemini-2.0-flash:generateContent',
+    body: gemini,
+    stream: false,
+    operation: 'generate_content',
+    provider: 'gcp.gen_ai',
+    requestModel: 'gemini-2.0-flash',
+    usage: 'input+output',
+  },
+  {
+    name: 'Gemini streamGenerateContent?alt=sse',
+    path: '/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse',
+    body: gemini,
+    stream: true,
+    operation: 'generate_content',
+    provider: 'gcp.gen_ai',
+    requestModel: 'gemini-2.0-flash',
+    usage: 'input+output',
+  },
   // Gemini reports thoughts apart from candidates; output tokens include them.
-  { name: 'Gemini 2.5 streamGenerateContent?alt=sse, with thoughts', path: '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse', body: gemini, stream: true, operation: 'generate_content', provider: 'gcp.gen_ai', requestModel: 'gemini-2.5-flash', usage: 'input+output' },
-  { name: 'Gemini streamGenerateContent (JSON array)', path: '/v1beta/models/gemini-2.0-flash:streamGenerateContent', body: gemini, stream: true, operation: 'generate_content', provider: 'gcp.gen_ai', requestModel: 'gemini-2.0-flash', usage: 'input+output' },
-  { name: 'Gemini embedContent', path: '/v1beta/models/gemini-embedding-001:embedContent', body: { content: { parts: [{ text: PROMPT }] } }, stream: false, operation: 'embeddings', provider: 'gcp.gen_ai', requestModel: 'gemini-embedding-001', usage: 'none' },
+  {
+    name: 'Gemini 2.5 streamGenerateContent?alt=sse, with thoughts',
+    path: '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse',
+    body: gemini,
+    stream: true,
+    operation: 'generate_content',
+    provider: 'gcp.gen_ai',
+    requestModel: 'gemini-2.5-flash',
+    usage: 'input+output',
+  },
+  {
+    name: 'Gemini streamGenerateContent (JSON array)',
+    path: '/v1beta/models/gemini-2.0-flash:streamGenerateContent',
+    body: gemini,
+    stream: true,
+    operation: 'generate_content',
+    provider: 'gcp.gen_ai',
+    requestModel: 'gemini-2.0-flash',
+    usage: 'input+output',
+  },
+  {
+    name: 'Gemini embedContent',
+    path: '/v1beta/models/gemini-embedding-001:embedContent',
+    body: { content: { parts: [{ text: PROMPT }] } },
+    stream: false,
+    operation: 'embeddings',
+    provider: 'gcp.gen_ai',
+    requestModel: 'gemini-embedding-001',
+    usage: 'none',
+  },
 ];
 
 interface Observed {
@@ -104,7 +246,11 @@ async function callAndCollect(c: Pick<WireCase, 'path' | 'body' | 'headers'>, fa
   otel.instrumentation.setMeterProvider(new MeterProvider({ readers: [reader] }));
   otel.reset();
   relay.reset();
-  const headers: Record<string, string> = { 'content-type': 'application/json', authorization: 'Bearer sk-test', ...c.headers };
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    authorization: 'Bearer sk-test',
+    ...c.headers,
+  };
   if (fault) headers['x-sim-fault'] = fault;
   const started = performance.now();
   try {
@@ -189,7 +335,7 @@ describe.each(CASES)('$name', c => {
     expect(seconds).toBeLessThanOrEqual(elapsed);
   });
 
-  it('token usage: the relay\'s own counts, one point per token type', () => {
+  it("token usage: the relay's own counts, one point per token type", () => {
     const { truth, metrics } = observed;
     const points = pointsOf(metrics, TOKEN_USAGE);
     const byType = new Map(points.map(p => [p.attributes['gen_ai.token.type'], p]));
@@ -218,7 +364,7 @@ describe.each(CASES)('$name', c => {
     return;
   }
 
-  it('time to first chunk: one point, the span\'s value, after the relay\'s first-chunk pause and within the call', () => {
+  it("time to first chunk: one point, the span's value, after the relay's first-chunk pause and within the call", () => {
     const { truth, metrics, span } = observed;
     const [point, ...more] = pointsOf(metrics, TIME_TO_FIRST_CHUNK);
     expect(more).toEqual([]);
@@ -249,7 +395,7 @@ describe.each(CASES)('$name', c => {
     expect(sumOf(point)).toBeGreaterThan(((outputChunks(truth) - 1) * CHUNK_MS * 0.25) / 1000);
   });
 
-  it('time per output chunk carries the response model, like the call\'s other GenAI metrics', async () => {
+  it("time per output chunk carries the response model, like the call's other GenAI metrics", async () => {
     // Contract: the labels of all four GenAI metrics include gen_ai_response_model when known; a streamed
     // call knows it from its first chunk on, and the same call's duration and first-chunk points carry it.
     const { truth, metrics } = observed;
@@ -263,9 +409,18 @@ describe('instruments', () => {
     const { metrics } = await callAndCollect(CASES.find(c => c.name === 'OpenAI chat completions, streamed')!);
     const descriptor = (name: string) => metrics.find(m => m.descriptor.name === name);
     expect(descriptor(DURATION)).toMatchObject({ descriptor: { unit: 's' }, dataPointType: DataPointType.HISTOGRAM });
-    expect(descriptor(TOKEN_USAGE)).toMatchObject({ descriptor: { unit: '{token}' }, dataPointType: DataPointType.HISTOGRAM });
-    expect(descriptor(TIME_TO_FIRST_CHUNK)).toMatchObject({ descriptor: { unit: 's' }, dataPointType: DataPointType.HISTOGRAM });
-    expect(descriptor(TIME_PER_OUTPUT_CHUNK)).toMatchObject({ descriptor: { unit: 's' }, dataPointType: DataPointType.HISTOGRAM });
+    expect(descriptor(TOKEN_USAGE)).toMatchObject({
+      descriptor: { unit: '{token}' },
+      dataPointType: DataPointType.HISTOGRAM,
+    });
+    expect(descriptor(TIME_TO_FIRST_CHUNK)).toMatchObject({
+      descriptor: { unit: 's' },
+      dataPointType: DataPointType.HISTOGRAM,
+    });
+    expect(descriptor(TIME_PER_OUTPUT_CHUNK)).toMatchObject({
+      descriptor: { unit: 's' },
+      dataPointType: DataPointType.HISTOGRAM,
+    });
   });
 
   it('no point of any metric carries a per-request value (ids, URLs, prompt text)', async () => {
@@ -274,7 +429,13 @@ describe('instruments', () => {
     for (const metric of metrics) {
       for (const point of metric.dataPoints) {
         for (const [key, value] of Object.entries(point.attributes)) {
-          expect(ALLOWED_LABELS.has(key) || key === 'llm_relay.cost.source' || key === 'llm_relay.rate_limit.kind' || key === 'gen_ai.token.modality', `${metric.descriptor.name}: ${key}`).toBe(true);
+          expect(
+            ALLOWED_LABELS.has(key) ||
+              key === 'llm_relay.cost.source' ||
+              key === 'llm_relay.rate_limit.kind' ||
+              key === 'gen_ai.token.modality',
+            `${metric.descriptor.name}: ${key}`,
+          ).toBe(true);
           expect(perRequest).not.toContain(String(value));
         }
       }
@@ -292,24 +453,27 @@ describe('failed calls', () => {
     ['a 429 on a stream', anthropicStream, '429', '429'],
     ['an HTML 502 from a proxy in front', openaiChat, 'html-502', '502'],
     ['unparseable JSON in a 200', openaiChat, 'invalid-json', 'invalid_response'],
-  ])('%s: the duration point carries error.type, no token usage, no chunk timings', async (_name, c, fault, errorType) => {
-    const { metrics, span, elapsed } = await callAndCollect(c, fault);
-    expect(span.attributes['error.type']).toBe(errorType);
-    const [point, ...more] = pointsOf(metrics, DURATION);
-    expect(more).toEqual([]);
-    expect(point!.attributes).toEqual({
-      'gen_ai.operation.name': c.operation,
-      'gen_ai.provider.name': c.provider,
-      'gen_ai.request.model': c.requestModel,
-      'server.address': '127.0.0.1',
-      'server.port': relay.port,
-      'error.type': errorType,
-    });
-    expect(singleObservation(point!, DURATION_BUCKETS)).toBeLessThanOrEqual(elapsed);
-    expect(pointsOf(metrics, TOKEN_USAGE)).toEqual([]);
-    expect(pointsOf(metrics, TIME_TO_FIRST_CHUNK)).toEqual([]);
-    expect(pointsOf(metrics, TIME_PER_OUTPUT_CHUNK)).toEqual([]);
-  });
+  ])(
+    '%s: the duration point carries error.type, no token usage, no chunk timings',
+    async (_name, c, fault, errorType) => {
+      const { metrics, span, elapsed } = await callAndCollect(c, fault);
+      expect(span.attributes['error.type']).toBe(errorType);
+      const [point, ...more] = pointsOf(metrics, DURATION);
+      expect(more).toEqual([]);
+      expect(point!.attributes).toEqual({
+        'gen_ai.operation.name': c.operation,
+        'gen_ai.provider.name': c.provider,
+        'gen_ai.request.model': c.requestModel,
+        'server.address': '127.0.0.1',
+        'server.port': relay.port,
+        'error.type': errorType,
+      });
+      expect(singleObservation(point!, DURATION_BUCKETS)).toBeLessThanOrEqual(elapsed);
+      expect(pointsOf(metrics, TOKEN_USAGE)).toEqual([]);
+      expect(pointsOf(metrics, TIME_TO_FIRST_CHUNK)).toEqual([]);
+      expect(pointsOf(metrics, TIME_PER_OUTPUT_CHUNK)).toEqual([]);
+    },
+  );
 
   it('a connection reset: error.type is the transport error, the same as on the span', async () => {
     const { metrics, span } = await callAndCollect(openaiChat, 'reset');
@@ -333,7 +497,7 @@ describe('cache and reasoning tokens (the draft gen_ai.client.inference.usage.de
     byName('OpenAI Responses'),
     byName('Anthropic messages, streamed'),
     byName('Gemini 2.5 streamGenerateContent?alt=sse, with thoughts'),
-  ])('$name: the relay\'s own cache-read and reasoning counts, with the call\'s labels and token modality', async c => {
+  ])("$name: the relay's own cache-read and reasoning counts, with the call's labels and token modality", async c => {
     const { metrics, truth } = await callAndCollect({ ...c, headers: { ...c.headers, ...cached } });
     expect(truth.cachedInputTokens).toBe(4);
     const [read, ...more] = pointsOf(metrics, CACHE_READ);
@@ -346,12 +510,18 @@ describe('cache and reasoning tokens (the draft gen_ai.client.inference.usage.de
     expect(pointsOf(metrics, CACHE_WRITE)).toEqual([]);
   });
 
-  it.each([byName('Anthropic messages'), byName('OpenAI chat completions, streamed')])('$name: cache writes are counted too', async c => {
-    const { metrics, truth } = await callAndCollect({ ...c, headers: { ...c.headers, 'x-sim-cache-write-tokens': '3' } });
-    expect(truth.cacheWriteInputTokens).toBe(3);
-    expect(pointsOf(metrics, CACHE_WRITE).map(p => p.value)).toEqual([3]);
-    expect(pointsOf(metrics, CACHE_READ)).toEqual([]);
-  });
+  it.each([byName('Anthropic messages'), byName('OpenAI chat completions, streamed')])(
+    '$name: cache writes are counted too',
+    async c => {
+      const { metrics, truth } = await callAndCollect({
+        ...c,
+        headers: { ...c.headers, 'x-sim-cache-write-tokens': '3' },
+      });
+      expect(truth.cacheWriteInputTokens).toBe(3);
+      expect(pointsOf(metrics, CACHE_WRITE).map(p => p.value)).toEqual([3]);
+      expect(pointsOf(metrics, CACHE_READ)).toEqual([]);
+    },
+  );
 
   it('a call that reported none (or zeros) records no point and creates no series', async () => {
     const { metrics, truth } = await callAndCollect(byName('OpenAI chat completions'));

@@ -62,11 +62,17 @@ function observe(config: LlmRelayInstrumentationConfig = {}, env: Record<string,
       });
       const text = await response.text();
       const deadline = Date.now() + 5000;
-      while (exporter.getFinishedSpans().length === 0 && Date.now() < deadline) await new Promise(r => setTimeout(r, 5));
+      while (exporter.getFinishedSpans().length === 0 && Date.now() < deadline)
+        await new Promise(r => setTimeout(r, 5));
       const [span] = exporter.getFinishedSpans();
       if (!span) throw new Error('no relay span');
       const { resourceMetrics } = await reader.collect();
-      return { status: response.status, body: text, span, metrics: resourceMetrics.scopeMetrics.flatMap(s => s.metrics) };
+      return {
+        status: response.status,
+        body: text,
+        span,
+        metrics: resourceMetrics.scopeMetrics.flatMap(s => s.metrics),
+      };
     },
   };
 }
@@ -80,11 +86,20 @@ const logged: { level: string; text: string }[] = [];
 
 beforeAll(async () => {
   relay = await startRelaySimulator({ outputTokens: 6, firstChunkDelayMs: 2, chunkDelayMs: 2 });
-  const record = (level: string) => (...args: unknown[]) => void logged.push({ level, text: args.map(String).join(' ') });
+  const record =
+    (level: string) =>
+    (...args: unknown[]) =>
+      void logged.push({ level, text: args.map(String).join(' ') });
   diag.disable();
   diag.setLogger(
-    { error: record('error'), warn: record('warn'), info: record('info'), debug: record('debug'), verbose: record('verbose') },
-    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true }
+    {
+      error: record('error'),
+      warn: record('warn'),
+      info: record('info'),
+      debug: record('debug'),
+      verbose: record('verbose'),
+    },
+    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
   );
 });
 afterAll(async () => {
@@ -120,7 +135,8 @@ const ANTHROPIC = { 'anthropic-version': '2023-06-01' };
 
 /** The answer text the app received, from a chat completion body or its SSE stream. */
 function answerText(body: string): string {
-  if (!body.startsWith('data:')) return (JSON.parse(body) as { choices: { message: { content: string } }[] }).choices[0]!.message.content;
+  if (!body.startsWith('data:'))
+    return (JSON.parse(body) as { choices: { message: { content: string } }[] }).choices[0]!.message.content;
   let text = '';
   for (const line of body.split('\n')) {
     if (!line.startsWith('data: {')) continue;
@@ -175,7 +191,9 @@ describe('captureMessageContent', () => {
     const observer = observe({ captureMessageContent: true });
     const anthropic = await observer.call('/v1/messages', anthropicMessages(), ANTHROPIC);
     expect(contentOf(anthropic.span, 'gen_ai.system_instructions')).toEqual([{ type: 'text', content: SYSTEM }]);
-    expect(contentOf(anthropic.span, 'gen_ai.input.messages')).toEqual([{ role: 'user', parts: [{ type: 'text', content: PROMPT }] }]);
+    expect(contentOf(anthropic.span, 'gen_ai.input.messages')).toEqual([
+      { role: 'user', parts: [{ type: 'text', content: PROMPT }] },
+    ]);
     const answer = (JSON.parse(anthropic.body) as { content: { text: string }[] }).content[0]!.text;
     expect(contentOf(anthropic.span, 'gen_ai.output.messages')).toEqual([
       { role: 'assistant', parts: [{ type: 'text', content: answer }], finish_reason: 'stop' },
@@ -193,11 +211,16 @@ describe('captureMessageContent', () => {
     expect(answerText(body).length).toBeGreaterThan(10);
     expect(output[0]!.parts[0]!.content).toBe(answerText(body).slice(0, 10));
     const anthropic = await observer.call('/v1/messages', anthropicMessages(), ANTHROPIC);
-    expect(contentOf(anthropic.span, 'gen_ai.system_instructions')).toEqual([{ type: 'text', content: SYSTEM.slice(0, 10) }]);
+    expect(contentOf(anthropic.span, 'gen_ai.system_instructions')).toEqual([
+      { type: 'text', content: SYSTEM.slice(0, 10) },
+    ]);
   });
 
   it('capture changes nothing the app sees', async () => {
-    const withCapture = await observe({ captureMessageContent: true }).call('/v1/chat/completions', openaiChat({ max_tokens: 4 }));
+    const withCapture = await observe({ captureMessageContent: true }).call(
+      '/v1/chat/completions',
+      openaiChat({ max_tokens: 4 }),
+    );
     const without = await observe().call('/v1/chat/completions', openaiChat({ max_tokens: 4 }));
     expect(withCapture.status).toBe(200);
     expect(answerText(withCapture.body)).toBe(answerText(without.body));
@@ -221,11 +244,19 @@ describe('OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT', () => {
   });
 
   it('the option wins over it, both ways', async () => {
-    const off = observe({ captureMessageContent: false }, { OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'true' });
+    const off = observe(
+      { captureMessageContent: false },
+      { OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'true' },
+    );
     expectNoContent((await off.call('/v1/chat/completions', openaiChat())).span);
     off.instrumentation.disable();
-    const on = observe({ captureMessageContent: true }, { OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'false' });
-    expect(contentOf((await on.call('/v1/chat/completions', openaiChat())).span, 'gen_ai.output.messages')).toHaveLength(1);
+    const on = observe(
+      { captureMessageContent: true },
+      { OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'false' },
+    );
+    expect(
+      contentOf((await on.call('/v1/chat/completions', openaiChat())).span, 'gen_ai.output.messages'),
+    ).toHaveLength(1);
   });
 
   it('an unreadable value leaves capture off and says so', async () => {
@@ -256,10 +287,20 @@ describe('requestHook and responseHook', () => {
     const url = `${relay.url}/v1beta/models/gemini-2.0-flash:generateContent?key=REDACTED`;
     expect(seen).toEqual([
       // The request line names the model for Gemini; the body is not read yet.
-      { hook: 'request', info: { method: 'POST', url, operation: 'generate_content', requestModel: 'gemini-2.0-flash' } },
+      {
+        hook: 'request',
+        info: { method: 'POST', url, operation: 'generate_content', requestModel: 'gemini-2.0-flash' },
+      },
       {
         hook: 'response',
-        info: { method: 'POST', url, operation: 'generate_content', requestModel: 'gemini-2.0-flash', responseModel: 'gemini-2.0-flash', statusCode: 200 },
+        info: {
+          method: 'POST',
+          url,
+          operation: 'generate_content',
+          requestModel: 'gemini-2.0-flash',
+          responseModel: 'gemini-2.0-flash',
+          statusCode: 200,
+        },
       },
     ]);
     expect(span.attributes['app.request_hook']).toBe('ran');
@@ -305,8 +346,16 @@ describe('metricAttributesHook', () => {
 
   it('adds its label to the duration, token usage, first-chunk and cost points of the call', async () => {
     const observer = observe({ metricAttributesHook: tenant });
-    const { metrics } = await observer.call('/v1/chat/completions', openaiChat({ stream: true, stream_options: { include_usage: true } }));
-    for (const name of ['gen_ai.client.operation.duration', 'gen_ai.client.token.usage', 'gen_ai.client.operation.time_to_first_chunk', 'llm_relay.cost.usd']) {
+    const { metrics } = await observer.call(
+      '/v1/chat/completions',
+      openaiChat({ stream: true, stream_options: { include_usage: true } }),
+    );
+    for (const name of [
+      'gen_ai.client.operation.duration',
+      'gen_ai.client.token.usage',
+      'gen_ai.client.operation.time_to_first_chunk',
+      'llm_relay.cost.usd',
+    ]) {
       const points = pointsOf(metrics, name);
       expect(points.length, name).toBeGreaterThan(0);
       for (const point of points) expect(point.attributes['app.tenant'], name).toBe('acme');
@@ -337,8 +386,15 @@ describe('metricAttributesHook', () => {
   it('adds its label to every metric point of the call, chunk timings and rate-limit gauges included', async () => {
     // types.ts: "Adds attributes to every metric point of a call".
     const observer = observe({ metricAttributesHook: tenant });
-    const { metrics } = await observer.call('/v1/chat/completions', openaiChat({ stream: true, stream_options: { include_usage: true } }));
-    for (const name of ['gen_ai.client.operation.time_per_output_chunk', 'llm_relay.rate_limit.remaining', 'llm_relay.rate_limit.limit']) {
+    const { metrics } = await observer.call(
+      '/v1/chat/completions',
+      openaiChat({ stream: true, stream_options: { include_usage: true } }),
+    );
+    for (const name of [
+      'gen_ai.client.operation.time_per_output_chunk',
+      'llm_relay.rate_limit.remaining',
+      'llm_relay.rate_limit.limit',
+    ]) {
       const points = pointsOf(metrics, name);
       expect(points.length, name).toBeGreaterThan(0);
       for (const point of points) expect(point.attributes['app.tenant'], name).toBe('acme');
@@ -348,7 +404,10 @@ describe('metricAttributesHook', () => {
   it('its values are capped per key like model names (maxModelsPerMetric): later new values are _OTHER, with one warning', async () => {
     logged.length = 0;
     let call = 0;
-    const observer = observe({ maxModelsPerMetric: 2, metricAttributesHook: () => ({ 'app.user': `user-${++call}`, 'app.plan': 'pro' }) });
+    const observer = observe({
+      maxModelsPerMetric: 2,
+      metricAttributesHook: () => ({ 'app.user': `user-${++call}`, 'app.plan': 'pro' }),
+    });
     const users: unknown[] = [];
     for (let i = 0; i < 4; i++) {
       const { metrics } = await observer.call('/v1/chat/completions', openaiChat());
@@ -357,11 +416,15 @@ describe('metricAttributesHook', () => {
       expect(duration!.attributes['app.plan']).toBe('pro');
     }
     expect(users).toEqual(['user-1', 'user-2', '_OTHER', '_OTHER']);
-    expect(logged.filter(l => l.level === 'warn' && l.text.includes('metricAttributesHook "app.user"'))).toHaveLength(1);
+    expect(logged.filter(l => l.level === 'warn' && l.text.includes('metricAttributesHook "app.user"'))).toHaveLength(
+      1,
+    );
   });
 
   it('cannot replace the standard labels', async () => {
-    const observer = observe({ metricAttributesHook: () => ({ 'gen_ai.request.model': 'forged', 'server.address': 'forged' }) });
+    const observer = observe({
+      metricAttributesHook: () => ({ 'gen_ai.request.model': 'forged', 'server.address': 'forged' }),
+    });
     const { metrics } = await observer.call('/v1/chat/completions', openaiChat());
     const [duration] = pointsOf(metrics, 'gen_ai.client.operation.duration');
     expect(duration!.attributes['gen_ai.request.model']).toBe('gpt-4.1');
@@ -380,6 +443,10 @@ describe('metricAttributesHook', () => {
     expect(duration!.attributes['app.tenant']).toBeUndefined();
     expect(duration!.attributes['gen_ai.request.model']).toBe('gpt-4.1');
     expect(pointsOf(metrics, 'gen_ai.client.token.usage')).toHaveLength(2);
-    expect(logged.filter(l => l.level === 'error' && l.text.includes('metricAttributesHook') && l.text.includes('tenant lookup failed'))).toHaveLength(1);
+    expect(
+      logged.filter(
+        l => l.level === 'error' && l.text.includes('metricAttributesHook') && l.text.includes('tenant lookup failed'),
+      ),
+    ).toHaveLength(1);
   });
 });

@@ -77,7 +77,7 @@ beforeAll(async () => {
       debug: () => {},
       verbose: () => {},
     },
-    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true }
+    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
   );
 });
 afterAll(async () => {
@@ -104,7 +104,7 @@ async function chat(headers: Record<string, string> = {}, extra: Record<string, 
 // --- propagateContext --------------------------------------------------------------------------------
 
 describe('propagateContext', () => {
-  it('on by default: the relay receives the relay span as parent, in the caller\'s trace', async () => {
+  it("on by default: the relay receives the relay span as parent, in the caller's trace", async () => {
     const observer = observe();
     const appTracer = observer.tracerProvider.getTracer('app');
     const parent = appTracer.startSpan('handle order');
@@ -233,7 +233,8 @@ describe('enabled, enable() and disable()', () => {
     await new Promise(r => setTimeout(r, 30));
     expect(observer.relaySpans()).toHaveLength(1);
     const after = await observer.metrics();
-    const count = (metrics: MetricData[]) => metrics.find(m => m.descriptor.name === 'gen_ai.client.operation.duration')!.dataPoints.length;
+    const count = (metrics: MetricData[]) =>
+      metrics.find(m => m.descriptor.name === 'gen_ai.client.operation.duration')!.dataPoints.length;
     expect(count(after)).toBe(count(before));
     expect(relay.requests.at(-1)!.headers['traceparent']).toBeUndefined();
   });
@@ -275,7 +276,8 @@ describe('setConfig applies the whole new config', () => {
     observer.instrumentation.setConfig({ probe: { baseUrl: `${relay.url}/v1`, intervalSeconds: 15 } });
     // The first probe runs within a second of start.
     const deadline = Date.now() + 3000;
-    const probed = () => relay.requests.slice(before).filter(r => /^otel-llm-relay-probe\//.test(r.headers['user-agent'] ?? ''));
+    const probed = () =>
+      relay.requests.slice(before).filter(r => /^otel-llm-relay-probe\//.test(r.headers['user-agent'] ?? ''));
     while (probed().length === 0 && Date.now() < deadline) await new Promise(r => setTimeout(r, 20));
     expect(probed().map(r => r.path)).toContain('/v1/models');
   });
@@ -286,7 +288,11 @@ describe('setConfig applies the whole new config', () => {
     for (const model of ['gpt-4.1', 'gpt-4.1-mini', 'gpt-4.1-nano']) await chat({}, { model });
     await observer.waitForSpans(3);
     const duration = (await observer.metrics()).find(m => m.descriptor.name === 'gen_ai.client.operation.duration');
-    expect(duration!.dataPoints.map(p => p.attributes['gen_ai.request.model']).sort()).toEqual(['gpt-4.1', 'gpt-4.1-mini', 'gpt-4.1-nano']);
+    expect(duration!.dataPoints.map(p => p.attributes['gen_ai.request.model']).sort()).toEqual([
+      'gpt-4.1',
+      'gpt-4.1-mini',
+      'gpt-4.1-nano',
+    ]);
   });
 
   it('uses the new idleTimeoutMs, also for a sweeper already running', async () => {

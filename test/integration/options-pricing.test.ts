@@ -54,10 +54,15 @@ function observe(config: LlmRelayInstrumentationConfig = {}, env: Record<string,
       // A fresh meter per call: the call's cost point is the only one.
       const reader = new TestMetricReader();
       instrumentation.setMeterProvider(new MeterProvider({ readers: [reader] }));
-      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       await response.arrayBuffer();
       const deadline = Date.now() + 5000;
-      while (exporter.getFinishedSpans().length === 0 && Date.now() < deadline) await new Promise(r => setTimeout(r, 5));
+      while (exporter.getFinishedSpans().length === 0 && Date.now() < deadline)
+        await new Promise(r => setTimeout(r, 5));
       const [span] = exporter.getFinishedSpans();
       if (!span) throw new Error('no relay span');
       const { resourceMetrics } = await reader.collect();
@@ -85,11 +90,20 @@ const logged: { level: string; text: string }[] = [];
 beforeAll(async () => {
   relayA = await startRelaySimulator({ outputTokens: 5 });
   relayB = await startRelaySimulator({ outputTokens: 5 });
-  const record = (level: string) => (...args: unknown[]) => void logged.push({ level, text: args.map(String).join(' ') });
+  const record =
+    (level: string) =>
+    (...args: unknown[]) =>
+      void logged.push({ level, text: args.map(String).join(' ') });
   diag.disable();
   diag.setLogger(
-    { error: record('error'), warn: record('warn'), info: record('info'), debug: record('debug'), verbose: record('verbose') },
-    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true }
+    {
+      error: record('error'),
+      warn: record('warn'),
+      info: record('info'),
+      debug: record('debug'),
+      verbose: record('verbose'),
+    },
+    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
   );
 });
 afterAll(async () => {
@@ -113,12 +127,21 @@ function pricingFile(content: unknown): string {
   return file;
 }
 
-const chat = (model: string) => ({ model, messages: [{ role: 'user', content: 'How much does order 42 cost to ship?' }] });
+const chat = (model: string) => ({
+  model,
+  messages: [{ role: 'user', content: 'How much does order 42 cost to ship?' }],
+});
 const chatUrl = (relay: RelaySimulator) => `${relay.url}/v1/chat/completions`;
 
 function usd(price: ModelPriceConfig, truth: ReportedResponse, multiplier = 1): number {
   const cached = truth.cachedInputTokens ?? 0;
-  return (((truth.inputTokens! - cached) * price.input + cached * (price.cachedInput ?? price.input) + truth.outputTokens! * price.output) * multiplier) / 1e6;
+  return (
+    (((truth.inputTokens! - cached) * price.input +
+      cached * (price.cachedInput ?? price.input) +
+      truth.outputTokens! * price.output) *
+      multiplier) /
+    1e6
+  );
 }
 
 function builtIn(model: string): ModelPriceConfig {
@@ -157,7 +180,10 @@ describe('pricingFile option', () => {
     const result = await observer.call(chatUrl(relayA), chat('gpt-4.1-mini'));
     expect(result.truth.responseModel).toBe('gpt-4.1-mini-2025-04-14');
     expect(costOf(result)).toBeCloseTo(usd(file.models['gpt-4.1-mini'], result.truth), 15);
-    expect(usd(file.models['gpt-4.1-mini'], result.truth)).not.toBeCloseTo(usd(builtIn('gpt-4.1-mini'), result.truth), 12);
+    expect(usd(file.models['gpt-4.1-mini'], result.truth)).not.toBeCloseTo(
+      usd(builtIn('gpt-4.1-mini'), result.truth),
+      12,
+    );
   });
 
   it('models the file does not list keep their built-in price', async () => {
@@ -167,7 +193,9 @@ describe('pricingFile option', () => {
   });
 
   it('a host:port multiplier scales table prices of calls to that relay only', async () => {
-    const observer = observe({ pricingFile: pricingFile({ ...file, hosts: { [`127.0.0.1:${relayA.port}`]: { multiplier: 0.5 } } }) });
+    const observer = observe({
+      pricingFile: pricingFile({ ...file, hosts: { [`127.0.0.1:${relayA.port}`]: { multiplier: 0.5 } } }),
+    });
     const onA = await observer.call(chatUrl(relayA), chat('gpt-4.1'));
     const onB = await observer.call(chatUrl(relayB), chat('gpt-4.1'));
     expect(costOf(onA)).toBeCloseTo(usd(builtIn('gpt-4.1'), onA.truth, 0.5), 15);
@@ -189,7 +217,9 @@ describe('pricingFile option', () => {
 
   it('no multiplier applies to a cost the relay reported itself', async () => {
     const observer = observe({ pricingFile: pricingFile({ hosts: { '127.0.0.1': { multiplier: 0.5 } } }) });
-    const fixture = JSON.parse(readFileSync(path.join(FIXTURES_DIR, 'openrouter/chat-completions-basic.json'), 'utf8')) as Fixture;
+    const fixture = JSON.parse(
+      readFileSync(path.join(FIXTURES_DIR, 'openrouter/chat-completions-basic.json'), 'utf8'),
+    ) as Fixture;
     const body = structuredClone(fixture.response.body) as { usage: Record<string, unknown> };
     body.usage['cost'] = 0.02;
     const served = relayA.serveFixture({ ...fixture, response: { ...fixture.response, body } } as WireFixture);
@@ -200,7 +230,9 @@ describe('pricingFile option', () => {
 
   it('a bad entry is left out with a message naming it; the rest of the file applies', async () => {
     const observer = observe({
-      pricingFile: pricingFile({ models: { 'acme-chat-2': { input: 0.6, output: 2.4 }, 'acme-broken': { input: -1, output: 2 } } }),
+      pricingFile: pricingFile({
+        models: { 'acme-chat-2': { input: 0.6, output: 2.4 }, 'acme-broken': { input: -1, output: 2 } },
+      }),
     });
     const good = await observer.call(chatUrl(relayA), chat('acme-chat-2'));
     expect(costOf(good)).toBeCloseTo(usd({ input: 0.6, output: 2.4 }, good.truth), 15);
@@ -229,7 +261,9 @@ describe('a pricing file that cannot be used', () => {
     const observer = observe({ pricingFile: file });
     const result = await observer.call(chatUrl(relayA), chat('gpt-4.1'));
     expect(costOf(result)).toBeCloseTo(usd(builtIn('gpt-4.1'), result.truth), 15);
-    expect(logged.filter(l => l.level === 'error' && l.text.includes(file) && l.text.includes('not valid JSON'))).toHaveLength(1);
+    expect(
+      logged.filter(l => l.level === 'error' && l.text.includes(file) && l.text.includes('not valid JSON')),
+    ).toHaveLength(1);
     expect(logged.map(l => l.text).join('\n')).not.toContain('sk-live');
   });
 
@@ -238,7 +272,9 @@ describe('a pricing file that cannot be used', () => {
     const observer = observe({ pricingFile: file });
     const result = await observer.call(chatUrl(relayA), chat('gpt-4.1'));
     expect(costOf(result)).toBeCloseTo(usd(builtIn('gpt-4.1'), result.truth), 15);
-    expect(logged.filter(l => l.level === 'error' && l.text.includes(file) && l.text.includes('ENOENT'))).toHaveLength(1);
+    expect(logged.filter(l => l.level === 'error' && l.text.includes(file) && l.text.includes('ENOENT'))).toHaveLength(
+      1,
+    );
   });
 
   it('the problem is reported at start-up, before any call (docs/pricing.md)', async () => {
@@ -280,8 +316,13 @@ describe('pricing option (prices in code)', () => {
   });
 
   it('wins over the pricing file, which still applies to the models code does not price', async () => {
-    const file = pricingFile({ models: { 'acme-code-model': { input: 1, output: 1 }, 'acme-chat-2': { input: 0.6, output: 2.4 } } });
-    const observer = observe({ pricingFile: file, pricing: { models: { 'acme-code-model': { input: 7, output: 21 } } } });
+    const file = pricingFile({
+      models: { 'acme-code-model': { input: 1, output: 1 }, 'acme-chat-2': { input: 0.6, output: 2.4 } },
+    });
+    const observer = observe({
+      pricingFile: file,
+      pricing: { models: { 'acme-code-model': { input: 7, output: 21 } } },
+    });
     const fromCode = await observer.call(chatUrl(relayA), chat('acme-code-model'));
     expect(costOf(fromCode)).toBeCloseTo(usd({ input: 7, output: 21 }, fromCode.truth), 15);
     const fromFile = await observer.call(chatUrl(relayA), chat('acme-chat-2'));
@@ -290,7 +331,10 @@ describe('pricing option (prices in code)', () => {
 
   it('wins over the built-in table, and its host multipliers apply', async () => {
     const observer = observe({
-      pricing: { models: { 'gpt-4.1': { input: 10, output: 20 } }, hosts: { [`127.0.0.1:${relayB.port}`]: { multiplier: 3 } } },
+      pricing: {
+        models: { 'gpt-4.1': { input: 10, output: 20 } },
+        hosts: { [`127.0.0.1:${relayB.port}`]: { multiplier: 3 } },
+      },
     });
     const onA = await observer.call(chatUrl(relayA), chat('gpt-4.1'));
     const onB = await observer.call(chatUrl(relayB), chat('gpt-4.1'));

@@ -104,7 +104,7 @@ beforeAll(async () => {
       debug: () => {},
       verbose: () => {},
     },
-    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true }
+    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
   );
 });
 afterAll(async () => {
@@ -149,7 +149,7 @@ describe('relayHosts option', () => {
     expect(seen(observer)).toEqual([`127.0.0.1:${relayA.port}`, `127.0.0.1:${relayB.port}`]);
   });
 
-  it('`host:port`: only that port; the other relay\'s call gives no span and no metric', async () => {
+  it("`host:port`: only that port; the other relay's call gives no span and no metric", async () => {
     const observer = observe({ relayHosts: [`127.0.0.1:${relayA.port}`] });
     await callThenControl(observer, [origin(relayB)], origin(relayA));
     expect(seen(observer)).toEqual([`127.0.0.1:${relayA.port}`]);
@@ -169,7 +169,11 @@ describe('relayHosts option', () => {
   it('`*.suffix`: every host under the suffix, on any port, and nothing else', async () => {
     const observer = observe({ relayHosts: ['*.relay.test'] });
     // The bare suffix and a name that merely ends in the same letters are not under it.
-    await callThenControl(observer, [origin(relayA), origin(relayA, 'relay.test'), origin(relayA, 'evilrelay.test')], origin(relayA, 'eu.relay.test'));
+    await callThenControl(
+      observer,
+      [origin(relayA), origin(relayA, 'relay.test'), origin(relayA, 'evilrelay.test')],
+      origin(relayA, 'eu.relay.test'),
+    );
     await chat(origin(relayB, 'us.gw.relay.test'));
     await observer.waitForSpans(2);
     expect(seen(observer)).toEqual([`eu.relay.test:${relayA.port}`, `us.gw.relay.test:${relayB.port}`]);
@@ -235,7 +239,10 @@ describe('OTEL_LLM_RELAY_HOSTS', () => {
   });
 
   it('the option wins over it', async () => {
-    const observer = observeWithEnv({ OTEL_LLM_RELAY_HOSTS: `127.0.0.1:${relayB.port}` }, { relayHosts: [`127.0.0.1:${relayA.port}`] });
+    const observer = observeWithEnv(
+      { OTEL_LLM_RELAY_HOSTS: `127.0.0.1:${relayB.port}` },
+      { relayHosts: [`127.0.0.1:${relayA.port}`] },
+    );
     await callThenControl(observer, [origin(relayB)], origin(relayA));
     expect(seen(observer)).toEqual([`127.0.0.1:${relayA.port}`]);
   });

@@ -22,7 +22,10 @@ let billed: RelaySimulator;
 let unbilled: RelaySimulator;
 
 beforeAll(async () => {
-  billed = await startRelaySimulator({ requireKey: KEY, billing: { limitUsd: 500, spentUsd: 20, usdPerMillionTokens: PRICE } });
+  billed = await startRelaySimulator({
+    requireKey: KEY,
+    billing: { limitUsd: 500, spentUsd: 20, usdPerMillionTokens: PRICE },
+  });
   unbilled = await startRelaySimulator({ requireKey: KEY, billing: false });
 });
 afterAll(async () => {
@@ -41,18 +44,23 @@ function makeProbe(baseUrl: string, options: Partial<RelayProbeOptions> = {}, de
   const config: ResolvedProbeConfig | undefined = resolveProbeConfig(
     { baseUrl, apiKeyEnv: 'RELAY_KEY', balance: true, ...options },
     { RELAY_KEY: KEY },
-    () => undefined
+    () => undefined,
   );
   if (!config) throw new Error('probe config did not resolve');
   const metrics = metricsHarness();
   const diag = new CapturingDiag();
-  const probe = new RelayProbe(config, metrics.meterProvider.getMeter('otel-llm-relay'), diag, { env: { RELAY_KEY: KEY }, ...deps });
+  const probe = new RelayProbe(config, metrics.meterProvider.getMeter('otel-llm-relay'), diag, {
+    env: { RELAY_KEY: KEY },
+    ...deps,
+  });
   probes.push(probe);
   return { probe, metrics, diag };
 }
 
 async function balancePoints(metrics: MetricsHarness) {
-  return (await metrics.collect()).filter(m => m.descriptor.name.startsWith('llm_relay.balance.')).flatMap(m => m.dataPoints as DataPoint<unknown>[]);
+  return (await metrics.collect())
+    .filter(m => m.descriptor.name.startsWith('llm_relay.balance.'))
+    .flatMap(m => m.dataPoints as DataPoint<unknown>[]);
 }
 
 async function chat(sim: RelaySimulator): Promise<number> {
@@ -73,7 +81,10 @@ describe('a relay that answers the billing routes (one-api / new-api shapes)', (
     let m = await metrics.collect();
     expect(onePoint(m, 'llm_relay.balance.remaining.usd', labels).value).toBe(480);
     expect(onePoint(m, 'llm_relay.balance.limit.usd', labels).value).toBe(500);
-    expect(Object.keys(onePoint(m, 'llm_relay.balance.remaining.usd').attributes).sort()).toEqual(['server.address', 'server.port']);
+    expect(Object.keys(onePoint(m, 'llm_relay.balance.remaining.usd').attributes).sort()).toEqual([
+      'server.address',
+      'server.port',
+    ]);
 
     // The requests: under the base URL's /v1, with the key (the simulator requires it), the dates asked for.
     expect(billed.requests.map(r => `${r.method} ${r.path.replace(/\?.*/, '')}`)).toEqual([
@@ -91,7 +102,10 @@ describe('a relay that answers the billing routes (one-api / new-api shapes)', (
 
     // One line for the first reading, none for the next; never the key.
     expect(diag.lines).toEqual([
-      { level: 'info', text: `relay probe: the balance of ${billed.url}/v1 is read from its billing routes (limit 500 USD)` },
+      {
+        level: 'info',
+        text: `relay probe: the balance of ${billed.url}/v1 is read from its billing routes (limit 500 USD)`,
+      },
     ]);
     expect(diag.text()).not.toContain(KEY);
   });
@@ -112,11 +126,15 @@ describe('a relay that answers the billing routes (one-api / new-api shapes)', (
     const balanceTimer = timers.pending.splice(1, 1)[0]!;
     const asked = timers.requested.length;
     balanceTimer.callback();
-    for (const deadline = Date.now() + 5000; timers.requested.length === asked && Date.now() < deadline; ) await new Promise(r => setTimeout(r, 5));
+    for (const deadline = Date.now() + 5000; timers.requested.length === asked && Date.now() < deadline;)
+      await new Promise(r => setTimeout(r, 5));
     const next = timers.requested.at(-1)!;
     expect(next).toBeGreaterThanOrEqual(BALANCE_INTERVAL_MS * 0.9);
     expect(next).toBeLessThanOrEqual(BALANCE_INTERVAL_MS * 1.1);
-    expect(billed.requests.map(r => r.path.replace(/\?.*/, ''))).toEqual(['/v1/dashboard/billing/subscription', '/v1/dashboard/billing/usage']);
+    expect(billed.requests.map(r => r.path.replace(/\?.*/, ''))).toEqual([
+      '/v1/dashboard/billing/subscription',
+      '/v1/dashboard/billing/usage',
+    ]);
     probe.stop();
     expect(timers.pending).toHaveLength(0);
   });
@@ -131,7 +149,8 @@ describe('a relay that answers the billing routes (one-api / new-api shapes)', (
       const timer = timers.pending.shift()!;
       const asked = timers.requested.length;
       timer.callback();
-      for (const deadline = Date.now() + 5000; timers.requested.length === asked && Date.now() < deadline; ) await new Promise(r => setTimeout(r, 5));
+      for (const deadline = Date.now() + 5000; timers.requested.length === asked && Date.now() < deadline;)
+        await new Promise(r => setTimeout(r, 5));
       return timers.requested.at(-1)!;
     };
     const first = await fire();
@@ -178,7 +197,11 @@ describe('a relay without the billing routes', () => {
     const labels = { 'server.address': '127.0.0.1', 'server.port': unbilled.port, 'llm_relay.probe.kind': 'models' };
     expect(onePoint(await metrics.collect(), 'llm_relay.probe.up', labels).value).toBe(1);
     // The usage route is not asked for when the subscription is missing.
-    expect(unbilled.requests.map(r => r.path)).toEqual(['/v1/dashboard/billing/subscription', '/v1/dashboard/billing/subscription', '/v1/models']);
+    expect(unbilled.requests.map(r => r.path)).toEqual([
+      '/v1/dashboard/billing/subscription',
+      '/v1/dashboard/billing/subscription',
+      '/v1/models',
+    ]);
     expect(diag.lines.filter(l => l.text.includes('balance'))).toEqual([
       {
         level: 'warn',

@@ -30,7 +30,7 @@ function probeFor(options: Partial<RelayProbeOptions>, env: Record<string, strin
     Object.keys(options).length > 0 ? { baseUrl: sim.url, ...options } : undefined,
     { OTEL_LLM_RELAY_PROBE_URL: sim.url, ...env },
     metricsHarness().meterProvider.getMeter('otel-llm-relay'),
-    diag
+    diag,
   );
   if (!probe) throw new Error('probe is off');
   probes.push(probe);
@@ -42,7 +42,11 @@ const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 describe('a probe interval longer than a timer can hold', () => {
   it.each([
     ['the intervalSeconds option', { intervalSeconds: 3e9, chatModel: 'gpt-4.1-nano' }, {}],
-    ['OTEL_LLM_RELAY_PROBE_INTERVAL', {}, { OTEL_LLM_RELAY_PROBE_INTERVAL: '3e9', OTEL_LLM_RELAY_PROBE_CHAT_MODEL: 'gpt-4.1-nano' }],
+    [
+      'OTEL_LLM_RELAY_PROBE_INTERVAL',
+      {},
+      { OTEL_LLM_RELAY_PROBE_INTERVAL: '3e9', OTEL_LLM_RELAY_PROBE_CHAT_MODEL: 'gpt-4.1-nano' },
+    ],
   ])('from %s sends one probe of each kind, not one every millisecond', async (_from, options, env) => {
     const { probe, diag } = probeFor(options, env);
     probe.start();
@@ -50,7 +54,9 @@ describe('a probe interval longer than a timer can hold', () => {
     expect(sim.requests.filter(r => r.path === '/v1/models')).toHaveLength(1);
     expect(sim.requests.filter(r => r.path === '/v1/chat/completions')).toHaveLength(1);
     const warnings = diag.lines.filter(l => l.level === 'warn' && l.text.includes('interval'));
-    expect(warnings.map(l => l.text)).toEqual([`probe interval: 3000000000 s is above the maximum, using ${MAX_PROBE_INTERVAL_SECONDS} s`]);
+    expect(warnings.map(l => l.text)).toEqual([
+      `probe interval: 3000000000 s is above the maximum, using ${MAX_PROBE_INTERVAL_SECONDS} s`,
+    ]);
   });
 });
 
@@ -72,7 +78,11 @@ describe('a probe timeout longer than a timer can hold', () => {
 
 describe('resolveProbeConfig', () => {
   it('keeps every delay the probe can wait within what a timer holds, jitter and backoff included', () => {
-    const config = resolveProbeConfig({ baseUrl: sim.url, intervalSeconds: Number.MAX_SAFE_INTEGER, timeoutMs: Number.MAX_SAFE_INTEGER }, {}, () => undefined)!;
+    const config = resolveProbeConfig(
+      { baseUrl: sim.url, intervalSeconds: Number.MAX_SAFE_INTEGER, timeoutMs: Number.MAX_SAFE_INTEGER },
+      {},
+      () => undefined,
+    )!;
     expect(config.intervalMs * 1.1 * 1.1).toBeLessThan(2 ** 31 - 1);
     expect(config.timeoutMs).toBeLessThan(2 ** 31 - 1);
   });

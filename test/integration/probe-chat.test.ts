@@ -27,14 +27,21 @@ afterAll(async () => {
 });
 
 function chatProbe() {
-  const config = resolveProbeConfig({ baseUrl: `${sim.url}/v1`, apiKeyEnv: 'RELAY_KEY', chatModel: 'gpt-4.1-nano' }, { RELAY_KEY: KEY }, () => undefined)!;
+  const config = resolveProbeConfig(
+    { baseUrl: `${sim.url}/v1`, apiKeyEnv: 'RELAY_KEY', chatModel: 'gpt-4.1-nano' },
+    { RELAY_KEY: KEY },
+    () => undefined,
+  )!;
   const metrics = metricsHarness();
   const diag = new CapturingDiag();
-  const probe = new RelayProbe(config, metrics.meterProvider.getMeter('otel-llm-relay'), diag, { env: { RELAY_KEY: KEY } });
+  const probe = new RelayProbe(config, metrics.meterProvider.getMeter('otel-llm-relay'), diag, {
+    env: { RELAY_KEY: KEY },
+  });
   return { probe, metrics, diag };
 }
 
-const undiciSpans = () => otel.spanExporter.getFinishedSpans().filter(s => s.instrumentationScope.name.includes('undici'));
+const undiciSpans = () =>
+  otel.spanExporter.getFinishedSpans().filter(s => s.instrumentationScope.name.includes('undici'));
 
 describe('chat probe', () => {
   it('becomes a GenAI span marked llm_relay.probe=chat, with its one output token and its cost', async () => {
@@ -61,7 +68,10 @@ describe('chat probe', () => {
 
     const genAi = await otel.metrics();
     expect(metricTotal(genAi, 'gen_ai.client.operation.duration', { 'llm_relay.probe': 'chat' }, 'count')).toBe(1);
-    expect(metricTotal(genAi, 'llm_relay.cost.usd', { 'llm_relay.probe': 'chat' })).toBeCloseTo(span!.attributes['llm_relay.cost.usd'] as number, 12);
+    expect(metricTotal(genAi, 'llm_relay.cost.usd', { 'llm_relay.probe': 'chat' })).toBeCloseTo(
+      span!.attributes['llm_relay.cost.usd'] as number,
+      12,
+    );
 
     const m = await metrics.collect();
     const labels = { 'server.address': '127.0.0.1', 'server.port': sim.port, 'llm_relay.probe.kind': 'chat' };
@@ -84,19 +94,23 @@ describe('chat probe', () => {
     const { probe } = chatProbe();
     await probe.runOnce('chat');
     await otel.waitForRelaySpans(1);
-    const all = otel.spanExporter.getFinishedSpans().map(s => ({ name: s.name, attributes: s.attributes, events: s.events }));
+    const all = otel.spanExporter
+      .getFinishedSpans()
+      .map(s => ({ name: s.name, attributes: s.attributes, events: s.events }));
     expect(all.length).toBeGreaterThanOrEqual(2); // the GenAI span and the HTTP span of instrumentation-undici
     expect(JSON.stringify(all)).not.toContain(KEY);
   });
 });
 
 describe('model-list probe', () => {
-  it('leaves no span, neither ours nor an HTTP instrumentation\'s', async () => {
+  it("leaves no span, neither ours nor an HTTP instrumentation's", async () => {
     otel.reset();
     const { probe } = chatProbe();
     expect((await probe.runOnce('models')).up).toBe(true);
     // An app request right after: once its HTTP span is there, a probe span would be too.
-    await fetch(`${sim.url}/v1/models`, { headers: { authorization: `Bearer ${KEY}`, 'user-agent': 'the-app' } }).then(r => r.arrayBuffer());
+    await fetch(`${sim.url}/v1/models`, { headers: { authorization: `Bearer ${KEY}`, 'user-agent': 'the-app' } }).then(
+      r => r.arrayBuffer(),
+    );
     const deadline = Date.now() + 2000;
     while (undiciSpans().length === 0 && Date.now() < deadline) await new Promise(r => setTimeout(r, 5));
     expect(undiciSpans().map(s => s.attributes['user_agent.original'])).toEqual(['the-app']);

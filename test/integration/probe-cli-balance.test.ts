@@ -24,12 +24,28 @@ async function freePort(): Promise<number> {
 }
 
 /** Runs the probe CLI against `relay` until `patterns` show up on /metrics (and `said` in its output); returns both. */
-async function scrapeProbe(relay: RelaySimulator, patterns: RegExp[], said = /./): Promise<{ text: string; output: string }> {
+async function scrapeProbe(
+  relay: RelaySimulator,
+  patterns: RegExp[],
+  said = /./,
+): Promise<{ text: string; output: string }> {
   const port = await freePort();
   const child: ChildProcess = spawn(
     process.execPath,
-    [cli, 'probe', '--base-url', `${relay.url}/v1`, '--api-key-env', 'RELAY_KEY', '--balance', '--port', String(port), '--host', '127.0.0.1'],
-    { cwd: root, env: { PATH: process.env.PATH ?? '', RELAY_KEY: KEY }, stdio: ['ignore', 'pipe', 'pipe'] }
+    [
+      cli,
+      'probe',
+      '--base-url',
+      `${relay.url}/v1`,
+      '--api-key-env',
+      'RELAY_KEY',
+      '--balance',
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+    ],
+    { cwd: root, env: { PATH: process.env.PATH ?? '', RELAY_KEY: KEY }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
   child.stdout!.on('data', chunk => (output += chunk));
@@ -68,7 +84,10 @@ afterAll(async () => {
 describe.skipIf(!built)('otel-llm-relay probe --balance (dist/cli.js)', () => {
   it('serves llm_relay_balance_remaining_usd and llm_relay_balance_limit_usd with the relay labels', async () => {
     const labels = `server_address="127.0.0.1",server_port="${billed.port}"`;
-    const { text, output } = await scrapeProbe(billed, [/llm_relay_balance_remaining_usd\{/, /llm_relay_balance_limit_usd\{/]);
+    const { text, output } = await scrapeProbe(billed, [
+      /llm_relay_balance_remaining_usd\{/,
+      /llm_relay_balance_limit_usd\{/,
+    ]);
     expect(text).toMatch(new RegExp(`^llm_relay_balance_remaining_usd\\{${labels}[^}]*\\} 39\\.5$`, 'm'));
     expect(text).toMatch(new RegExp(`^llm_relay_balance_limit_usd\\{${labels}[^}]*\\} 42$`, 'm'));
     expect(text).toMatch(/# TYPE llm_relay_balance_remaining_usd gauge/);
@@ -78,7 +97,11 @@ describe.skipIf(!built)('otel-llm-relay probe --balance (dist/cli.js)', () => {
 
   it('says once that a relay without the billing routes has no balance, serves no balance gauge, and keeps it up', async () => {
     // The balance check runs within a second of start, like the models probe.
-    const { text, output } = await scrapeProbe(unbilled, [/llm_relay_probe_up\{[^}]*"models"[^}]*\} 1/], /cannot be read/);
+    const { text, output } = await scrapeProbe(
+      unbilled,
+      [/llm_relay_probe_up\{[^}]*"models"[^}]*\} 1/],
+      /cannot be read/,
+    );
     expect(text).not.toMatch(/^llm_relay_balance_/m);
     expect(output.match(/the balance of .* cannot be read \(404\)/g) ?? []).toHaveLength(1);
     expect(output).not.toContain(KEY);

@@ -68,7 +68,12 @@ async function scrapeLocalhost(port: number): Promise<string> {
 }
 
 function runSync(args: string[]) {
-  const result = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', timeout: 15_000, env: { PATH: process.env.PATH ?? '' } });
+  const result = spawnSync(process.execPath, [cli, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 15_000,
+    env: { PATH: process.env.PATH ?? '' },
+  });
   return { code: result.status, out: result.stdout, err: result.stderr };
 }
 
@@ -87,8 +92,19 @@ function probeDownAlert(exposition: string): { status: number | null; output: st
   const dir = mkdtempSync(path.join(tmpdir(), 'probe-alert-'));
   try {
     // JSON is YAML: no serializer needed.
-    writeFileSync(path.join(dir, 'rules.yml'), JSON.stringify({ groups: [{ name: 'probe', rules: [{ alert: rule.alert, expr: rule.expr, for: rule.for, labels: rule.labels }] }] }));
-    const expected = { ...(rule.labels as Record<string, string>), server_address: '127.0.0.1', llm_relay_probe_kind: 'models' };
+    writeFileSync(
+      path.join(dir, 'rules.yml'),
+      JSON.stringify({
+        groups: [
+          { name: 'probe', rules: [{ alert: rule.alert, expr: rule.expr, for: rule.for, labels: rule.labels }] },
+        ],
+      }),
+    );
+    const expected = {
+      ...(rule.labels as Record<string, string>),
+      server_address: '127.0.0.1',
+      llm_relay_probe_kind: 'models',
+    };
     const test = (values: string, alerts: object[]) => ({
       interval: '1m',
       input_series: [{ series, values }],
@@ -96,9 +112,17 @@ function probeDownAlert(exposition: string): { status: number | null; output: st
     });
     writeFileSync(
       path.join(dir, 'test.yml'),
-      JSON.stringify({ rule_files: ['rules.yml'], evaluation_interval: '1m', tests: [test('0x15', [{ exp_labels: expected }]), test('1x15', [])] })
+      JSON.stringify({
+        rule_files: ['rules.yml'],
+        evaluation_interval: '1m',
+        tests: [test('0x15', [{ exp_labels: expected }]), test('1x15', [])],
+      }),
     );
-    const result = spawnSync('promtool', ['test', 'rules', 'test.yml'], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
+    const result = spawnSync('promtool', ['test', 'rules', 'test.yml'], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     return { status: result.status, output: `${result.stdout}${result.stderr}` };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -114,21 +138,40 @@ afterAll(async () => {
 });
 
 describe.skipIf(!built)('otel-llm-relay probe (dist/cli.js)', () => {
-  it('serves llm_relay_probe_up 1 for both probes, with the chat probe\'s GenAI metrics, and stops on SIGTERM', async () => {
+  it("serves llm_relay_probe_up 1 for both probes, with the chat probe's GenAI metrics, and stops on SIGTERM", async () => {
     const port = await freePort();
     const run = startCli(
-      ['probe', '--base-url', `${sim.url}/v1`, '--api-key-env', 'RELAY_KEY', '--chat-model', 'gpt-4.1-nano', '--port', String(port), '--host', '127.0.0.1'],
-      { RELAY_KEY: KEY }
+      [
+        'probe',
+        '--base-url',
+        `${sim.url}/v1`,
+        '--api-key-env',
+        'RELAY_KEY',
+        '--chat-model',
+        'gpt-4.1-nano',
+        '--port',
+        String(port),
+        '--host',
+        '127.0.0.1',
+      ],
+      { RELAY_KEY: KEY },
     );
     try {
       const labels = `server_address="127.0.0.1",server_port="${sim.port}"`;
-      const text = await scrapeUntil(port, [/llm_relay_probe_up\{[^}]*"chat"[^}]*\} 1/, /llm_relay_probe_up\{[^}]*"models"[^}]*\} 1/]);
+      const text = await scrapeUntil(port, [
+        /llm_relay_probe_up\{[^}]*"chat"[^}]*\} 1/,
+        /llm_relay_probe_up\{[^}]*"models"[^}]*\} 1/,
+      ]);
       expect(text).toMatch(new RegExp(`llm_relay_probe_up\\{${labels},llm_relay_probe_kind="models"[^}]*\\} 1\\n`));
       expect(text).toMatch(/llm_relay_probe_duration_count\{[^}]*llm_relay_probe_kind="models"[^}]*\} 1/);
       expect(text).toMatch(/llm_relay_probe_last_success\{[^}]*llm_relay_probe_kind="models"[^}]*\} \d{10}/);
       // Label order in the exposition carries no meaning: look for both labels on one series.
-      expect(text).toMatch(/llm_relay_rate_limit_remaining\{(?=[^}]*llm_relay_rate_limit_kind="requests")(?=[^}]*llm_relay_probe="models")[^}]*\}/);
-      expect(text).toMatch(/gen_ai_client_operation_duration_count\{[^}]*gen_ai_request_model="gpt-4.1-nano"[^}]*llm_relay_probe="chat"[^}]*\} 1/);
+      expect(text).toMatch(
+        /llm_relay_rate_limit_remaining\{(?=[^}]*llm_relay_rate_limit_kind="requests")(?=[^}]*llm_relay_probe="models")[^}]*\}/,
+      );
+      expect(text).toMatch(
+        /gen_ai_client_operation_duration_count\{[^}]*gen_ai_request_model="gpt-4.1-nano"[^}]*llm_relay_probe="chat"[^}]*\} 1/,
+      );
       expect(text).toMatch(/llm_relay_cost_usd_total\{[^}]*llm_relay_probe="chat"/);
       expect(run.output()).toContain(`metrics at http://127.0.0.1:${port}/metrics`);
 
@@ -141,14 +184,24 @@ describe.skipIf(!built)('otel-llm-relay probe (dist/cli.js)', () => {
     }
   });
 
-  it('reports a relay with nothing listening as down, and the kit\'s LlmRelayProbeDown alert fires from that data', async () => {
+  it("reports a relay with nothing listening as down, and the kit's LlmRelayProbeDown alert fires from that data", async () => {
     const port = await freePort();
     const relayPort = await closedPort();
-    const run = startCli(['probe', '--base-url', `http://127.0.0.1:${relayPort}`, '--port', String(port), '--host', '127.0.0.1']);
+    const run = startCli([
+      'probe',
+      '--base-url',
+      `http://127.0.0.1:${relayPort}`,
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+    ]);
     try {
       const text = await scrapeUntil(port, [/llm_relay_probe_up\{/]);
       expect(text).toMatch(/llm_relay_probe_up\{[^}]*llm_relay_probe_kind="models"[^}]*\} 0/);
-      expect(text).toMatch(/llm_relay_probe_duration_count\{[^}]*llm_relay_probe_kind="models",error_type="ECONNREFUSED"/);
+      expect(text).toMatch(
+        /llm_relay_probe_duration_count\{[^}]*llm_relay_probe_kind="models",error_type="ECONNREFUSED"/,
+      );
       expect(run.output()).toMatch(/the models probe of http:\/\/127\.0\.0\.1:\d+ fails: ECONNREFUSED/);
       if (onPath('promtool')) {
         const alert = probeDownAlert(text);
@@ -200,7 +253,11 @@ describe.skipIf(!built)('otel-llm-relay probe (dist/cli.js)', () => {
     expect(help).not.toContain('all interfaces');
     // 127.0.0.2 is this machine too, but not "localhost": only a server on every interface answers there.
     const linux = process.platform === 'linux';
-    const scrape = (host: string, port: number) => fetch(`http://${host}:${port}/metrics`).then(r => r.text(), () => undefined);
+    const scrape = (host: string, port: number) =>
+      fetch(`http://${host}:${port}/metrics`).then(
+        r => r.text(),
+        () => undefined,
+      );
     const cases: Array<[string[], Record<string, string>, boolean]> = [
       [[], {}, false],
       [['--host', '0.0.0.0'], {}, true],
@@ -217,7 +274,9 @@ describe.skipIf(!built)('otel-llm-relay probe (dist/cli.js)', () => {
         expect(text).not.toContain(KEY);
         expect(text).not.toMatch(/process_command/);
         if (linux) expect(typeof (await scrape('127.0.0.2', port))).toBe(everyInterface ? 'string' : 'undefined');
-        expect(run.output()).toContain(everyInterface ? 'every interface' : `metrics at http://localhost:${port}/metrics`);
+        expect(run.output()).toContain(
+          everyInterface ? 'every interface' : `metrics at http://localhost:${port}/metrics`,
+        );
       } finally {
         run.child.kill('SIGTERM');
         await run.exited;

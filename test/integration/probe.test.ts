@@ -33,8 +33,15 @@ afterEach(() => {
   sim.reset();
 });
 
-function config(options: Partial<RelayProbeOptions> = {}, overrides: Partial<ResolvedProbeConfig> = {}): ResolvedProbeConfig {
-  const resolved = resolveProbeConfig({ baseUrl: sim.url, apiKeyEnv: 'RELAY_KEY', ...options }, { RELAY_KEY: KEY }, () => undefined);
+function config(
+  options: Partial<RelayProbeOptions> = {},
+  overrides: Partial<ResolvedProbeConfig> = {},
+): ResolvedProbeConfig {
+  const resolved = resolveProbeConfig(
+    { baseUrl: sim.url, apiKeyEnv: 'RELAY_KEY', ...options },
+    { RELAY_KEY: KEY },
+    () => undefined,
+  );
   if (!resolved) throw new Error('probe config did not resolve');
   return { ...resolved, ...overrides };
 }
@@ -51,7 +58,11 @@ function makeProbe(cfg: ResolvedProbeConfig, deps: RelayProbeDeps = {}) {
   return { probe, metrics, diag };
 }
 
-const modelsLabels = () => ({ 'server.address': '127.0.0.1', 'server.port': sim.port, 'llm_relay.probe.kind': 'models' });
+const modelsLabels = () => ({
+  'server.address': '127.0.0.1',
+  'server.port': sim.port,
+  'llm_relay.probe.kind': 'models',
+});
 
 describe('relay up', () => {
   it('records up=1, the latency and the last success time, and asks for the model list as the probe', async () => {
@@ -83,10 +94,17 @@ describe('relay up', () => {
     const { probe, metrics } = makeProbe(config());
     await probe.runOnce('models');
     const m = await metrics.collect();
-    const labels = { 'server.address': '127.0.0.1', 'server.port': sim.port, 'llm_relay.probe': 'models', 'llm_relay.rate_limit.kind': 'requests' };
+    const labels = {
+      'server.address': '127.0.0.1',
+      'server.port': sim.port,
+      'llm_relay.probe': 'models',
+      'llm_relay.rate_limit.kind': 'requests',
+    };
     expect(onePoint(m, 'llm_relay.rate_limit.limit', labels).value).toBe(120);
     expect(onePoint(m, 'llm_relay.rate_limit.remaining', labels).value).toBe(120);
-    expect(onePoint(m, 'llm_relay.rate_limit.limit', { ...labels, 'llm_relay.rate_limit.kind': 'tokens' }).value).toBe(90_000);
+    expect(onePoint(m, 'llm_relay.rate_limit.limit', { ...labels, 'llm_relay.rate_limit.kind': 'tokens' }).value).toBe(
+      90_000,
+    );
   });
 
   it('measures how long the relay takes to answer', async () => {
@@ -121,7 +139,9 @@ describe('relay down', () => {
     const m = await metrics.collect();
     const labels = { 'server.address': '127.0.0.1', 'server.port': port, 'llm_relay.probe.kind': 'models' };
     expect(onePoint(m, 'llm_relay.probe.up', labels).value).toBe(0);
-    expect((onePoint(m, 'llm_relay.probe.duration', { ...labels, 'error.type': 'ECONNREFUSED' }).value as Histogram).count).toBe(2);
+    expect(
+      (onePoint(m, 'llm_relay.probe.duration', { ...labels, 'error.type': 'ECONNREFUSED' }).value as Histogram).count,
+    ).toBe(2);
     expect(m.some(x => x.descriptor.name === 'llm_relay.probe.last_success' && x.dataPoints.length > 0)).toBe(false);
     expect(diag.lines.filter(l => l.level === 'warn')).toEqual([
       { level: 'warn', text: `relay probe: the models probe of http://127.0.0.1:${port}/v1 fails: ECONNREFUSED` },
@@ -139,7 +159,10 @@ describe('relay down', () => {
     expect(took).toBeLessThan(3000);
     const m = await metrics.collect();
     expect(onePoint(m, 'llm_relay.probe.up', modelsLabels()).value).toBe(0);
-    expect((onePoint(m, 'llm_relay.probe.duration', { ...modelsLabels(), 'error.type': 'timeout' }).value as Histogram).count).toBe(1);
+    expect(
+      (onePoint(m, 'llm_relay.probe.duration', { ...modelsLabels(), 'error.type': 'timeout' }).value as Histogram)
+        .count,
+    ).toBe(1);
   });
 
   it('times out on a relay that answers too slowly', async () => {
@@ -229,7 +252,9 @@ describe('schedule', () => {
     expect(second).toBeLessThanOrEqual(90_000 * 1.1);
     const m = await metrics.collect();
     expect(onePoint(m, 'llm_relay.probe.up', modelsLabels()).value).toBe(0);
-    expect((onePoint(m, 'llm_relay.probe.duration', { ...modelsLabels(), 'error.type': '429' }).value as Histogram).count).toBe(2);
+    expect(
+      (onePoint(m, 'llm_relay.probe.duration', { ...modelsLabels(), 'error.type': '429' }).value as Histogram).count,
+    ).toBe(2);
     // The 429 said no request is left: the gauge says so too.
     expect(onePoint(m, 'llm_relay.rate_limit.remaining', { 'llm_relay.rate_limit.kind': 'requests' }).value).toBe(0);
 
@@ -240,7 +265,9 @@ describe('schedule', () => {
     expect(onePoint(await metrics.collect(), 'llm_relay.probe.up', modelsLabels()).value).toBe(1);
     expect(diag.lines.map(l => `${l.level}: ${l.text}`)).toEqual([
       `warn: relay probe: the models probe of ${sim.url} fails: 429`,
-      expect.stringMatching(new RegExp(`^info: relay probe: the models probe of ${sim.url} succeeds again \\(\\d+ ms\\)$`)),
+      expect.stringMatching(
+        new RegExp(`^info: relay probe: the models probe of ${sim.url} succeeds again \\(\\d+ ms\\)$`),
+      ),
     ]);
   });
 
@@ -250,7 +277,11 @@ describe('schedule', () => {
     knobs = { 'x-sim-fault': '429', 'x-sim-retry-after': '0' };
     const { probe } = makeProbe(config({}, { intervalMs: 20_000 }), { timers });
     probe.start();
-    const delays = [await timers.fireAndWaitForNext(), await timers.fireAndWaitForNext(), await timers.fireAndWaitForNext()];
+    const delays = [
+      await timers.fireAndWaitForNext(),
+      await timers.fireAndWaitForNext(),
+      await timers.fireAndWaitForNext(),
+    ];
     expect(delays[0]).toBeGreaterThanOrEqual(20_000);
     expect(delays[1]).toBeGreaterThanOrEqual(40_000);
     expect(delays[2]).toBeGreaterThanOrEqual(80_000);
@@ -323,7 +354,7 @@ describe('recovery after the relay was down', () => {
 });
 
 describe('never holds the process', () => {
-  it('leaves no ref\'d timer behind after start()', () => {
+  it("leaves no ref'd timer behind after start()", () => {
     const { probe } = makeProbe(config());
     const timeouts = () => process.getActiveResourcesInfo().filter(r => r === 'Timeout').length;
     const before = timeouts();
@@ -340,7 +371,12 @@ describe('createRelayProbe', () => {
     const meter = metrics.meterProvider.getMeter('otel-llm-relay');
     expect(createRelayProbe(undefined, {}, meter, diag)).toBeUndefined();
     expect(createRelayProbe(false, { OTEL_LLM_RELAY_PROBE_URL: sim.url }, meter, diag)).toBeUndefined();
-    const probe = createRelayProbe(undefined, { OTEL_LLM_RELAY_PROBE_URL: sim.url, OTEL_LLM_RELAY_PROBE_INTERVAL: '5' }, meter, diag)!;
+    const probe = createRelayProbe(
+      undefined,
+      { OTEL_LLM_RELAY_PROBE_URL: sim.url, OTEL_LLM_RELAY_PROBE_INTERVAL: '5' },
+      meter,
+      diag,
+    )!;
     expect(probe.kinds).toEqual(['models']);
     expect(diag.text()).toContain('warn: probe interval: 5 s is below the minimum, using 15 s');
     // No key named: the simulator (which wants one) says 401, recorded on the meter given.

@@ -43,20 +43,40 @@ const calls: [string, () => Promise<unknown>][] = [
     () =>
       openai().chat.completions.create({
         model: 'gpt-4.1',
-        messages: [{ role: 'system', content: SYSTEM }, { role: 'user', content: PROMPT }],
+        messages: [
+          { role: 'system', content: SYSTEM },
+          { role: 'user', content: PROMPT },
+        ],
         tools: [{ type: 'function', function: { name: 'track_order', description: 'Where an order is', parameters } }],
         tool_choice: 'required',
       }),
   ],
   [
     'openai chat.completions.create stream',
-    async () => drain(await openai().chat.completions.create({ model: 'gpt-4.1', messages: [{ role: 'user', content: PROMPT }], stream: true, stream_options: { include_usage: true } })),
+    async () =>
+      drain(
+        await openai().chat.completions.create({
+          model: 'gpt-4.1',
+          messages: [{ role: 'user', content: PROMPT }],
+          stream: true,
+          stream_options: { include_usage: true },
+        }),
+      ),
   ],
   [
     'openai responses.create with tools',
-    () => openai().responses.create({ model: 'gpt-4.1', instructions: SYSTEM, input: PROMPT, tools: [{ type: 'function', name: 'track_order', description: 'Where an order is', parameters, strict: false }] }),
+    () =>
+      openai().responses.create({
+        model: 'gpt-4.1',
+        instructions: SYSTEM,
+        input: PROMPT,
+        tools: [{ type: 'function', name: 'track_order', description: 'Where an order is', parameters, strict: false }],
+      }),
   ],
-  ['openai responses.create stream (reasoning model)', async () => drain(await openai().responses.create({ model: 'o4-mini', input: PROMPT, stream: true }))],
+  [
+    'openai responses.create stream (reasoning model)',
+    async () => drain(await openai().responses.create({ model: 'o4-mini', input: PROMPT, stream: true })),
+  ],
   [
     'anthropic messages.create with tools and system',
     () =>
@@ -69,7 +89,13 @@ const calls: [string, () => Promise<unknown>][] = [
         messages: [{ role: 'user', content: PROMPT }],
       }),
   ],
-  ['anthropic messages.stream', () => anthropic().messages.stream({ model: 'claude-sonnet-4-6', max_tokens: 64, messages: [{ role: 'user', content: PROMPT }] }).finalMessage()],
+  [
+    'anthropic messages.stream',
+    () =>
+      anthropic()
+        .messages.stream({ model: 'claude-sonnet-4-6', max_tokens: 64, messages: [{ role: 'user', content: PROMPT }] })
+        .finalMessage(),
+  ],
   [
     'vercel ai generateText with a tool',
     () =>
@@ -80,17 +106,26 @@ const calls: [string, () => Promise<unknown>][] = [
         tools: { track_order: tool({ description: 'Where an order is', inputSchema: jsonSchema(parameters) }) },
       }),
   ],
-  ['vercel ai streamText (Responses API)', () => drain(streamText({ model: vercel()('gpt-4.1'), prompt: PROMPT }).textStream)],
+  [
+    'vercel ai streamText (Responses API)',
+    () => drain(streamText({ model: vercel()('gpt-4.1'), prompt: PROMPT }).textStream),
+  ],
   [
     'google genai generateContent with tools and system instruction',
     () =>
       gemini().models.generateContent({
         model: 'gemini-2.5-flash',
         contents: PROMPT,
-        config: { systemInstruction: SYSTEM, tools: [{ functionDeclarations: [{ name: 'track_order', description: 'Where an order is' }] }] },
+        config: {
+          systemInstruction: SYSTEM,
+          tools: [{ functionDeclarations: [{ name: 'track_order', description: 'Where an order is' }] }],
+        },
       }),
   ],
-  ['google genai generateContentStream', async () => drain(await gemini().models.generateContentStream({ model: 'gemini-2.5-flash', contents: PROMPT }))],
+  [
+    'google genai generateContentStream',
+    async () => drain(await gemini().models.generateContentStream({ model: 'gemini-2.5-flash', contents: PROMPT })),
+  ],
 ];
 
 describe('real SDK clients with content capture on', () => {
@@ -106,7 +141,9 @@ describe('real SDK clients with content capture on', () => {
       expect(a['gen_ai.output.messages'], name).toBeTypeOf('string');
       expect(contentAttributeErrors(a), name).toEqual([]);
       if (/tools?\b/.test(name)) {
-        expect(JSON.parse(a['gen_ai.tool.definitions'] as string), name).toEqual([{ type: 'function', name: 'track_order', description: 'Where an order is' }]);
+        expect(JSON.parse(a['gen_ai.tool.definitions'] as string), name).toEqual([
+          { type: 'function', name: 'track_order', description: 'Where an order is' },
+        ]);
       }
     }
   });

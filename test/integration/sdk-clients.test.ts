@@ -80,7 +80,13 @@ const calls: SdkCall[] = [
   {
     name: 'openai chat.completions.create',
     // max_tokens below the simulator's natural 16-token answer: finish reason `length`.
-    call: () => openai().chat.completions.create({ model: 'gpt-4.1', messages: [{ role: 'user', content: PROMPT }], max_tokens: 8, temperature: 0.5 }),
+    call: () =>
+      openai().chat.completions.create({
+        model: 'gpt-4.1',
+        messages: [{ role: 'user', content: PROMPT }],
+        max_tokens: 8,
+        temperature: 0.5,
+      }),
   },
   {
     name: 'openai chat.completions.create stream',
@@ -92,7 +98,7 @@ const calls: SdkCall[] = [
           stream: true,
           stream_options: { include_usage: true },
           top_p: 0.9,
-        })
+        }),
       ),
   },
   {
@@ -111,17 +117,25 @@ const calls: SdkCall[] = [
     name: 'anthropic messages.create',
     sdkSpan: 'anthropic.messages.create',
     call: () =>
-      anthropic().messages.create({ model: 'claude-sonnet-4-6', max_tokens: 8, stop_sequences: ['\n\nCustomer:'], messages: [{ role: 'user', content: PROMPT }] }),
+      anthropic().messages.create({
+        model: 'claude-sonnet-4-6',
+        max_tokens: 8,
+        stop_sequences: ['\n\nCustomer:'],
+        messages: [{ role: 'user', content: PROMPT }],
+      }),
   },
   {
     name: 'anthropic messages.stream',
     sdkSpan: 'anthropic.messages.create',
     call: () =>
-      anthropic().messages.stream({ model: 'claude-sonnet-4-6', max_tokens: 256, messages: [{ role: 'user', content: PROMPT }] }).finalMessage(),
+      anthropic()
+        .messages.stream({ model: 'claude-sonnet-4-6', max_tokens: 256, messages: [{ role: 'user', content: PROMPT }] })
+        .finalMessage(),
   },
   {
     name: 'vercel ai generateText (chat completions)',
-    call: () => generateText({ model: vercel().chat('gpt-4.1'), prompt: PROMPT, maxOutputTokens: 64, temperature: 0.4 }),
+    call: () =>
+      generateText({ model: vercel().chat('gpt-4.1'), prompt: PROMPT, maxOutputTokens: 64, temperature: 0.4 }),
   },
   {
     name: 'vercel ai streamText (chat completions)',
@@ -147,7 +161,13 @@ const calls: SdkCall[] = [
   {
     name: 'google genai models.generateContentStream',
     call: async () =>
-      drain(await gemini().models.generateContentStream({ model: 'gemini-2.5-flash', contents: PROMPT, config: { topP: 0.95 } })),
+      drain(
+        await gemini().models.generateContentStream({
+          model: 'gemini-2.5-flash',
+          contents: PROMPT,
+          config: { topP: 0.95 },
+        }),
+      ),
   },
   {
     name: 'langchain ChatOpenAI invoke',
@@ -203,7 +223,8 @@ async function waitFor(condition: () => boolean): Promise<void> {
 
 /** The span's attributes are what the relay received and answered (a failure's retry-after included). */
 function checkRelaySpanAttributes(span: ReadableSpan, request: RecordedRequest): void {
-  const retryAfter = request.response!.status >= 400 ? { 'http.response.header.retry-after': [String(RETRY_AFTER_SECONDS)] } : {};
+  const retryAfter =
+    request.response!.status >= 400 ? { 'http.response.header.retry-after': [String(RETRY_AFTER_SECONDS)] } : {};
   expect(span.attributes).toEqual({ ...expectedRelaySpanAttributes(relay, request), ...retryAfter });
 }
 
@@ -259,11 +280,20 @@ describe('SDK clients calling the relay', () => {
 
 describe('retried calls: one relay span and one metric point per HTTP attempt', () => {
   it.each([
-    ['openai chat.completions.create', undefined, () => openai().chat.completions.create({ model: 'gpt-4.1', messages: [{ role: 'user', content: PROMPT }] })],
+    [
+      'openai chat.completions.create',
+      undefined,
+      () => openai().chat.completions.create({ model: 'gpt-4.1', messages: [{ role: 'user', content: PROMPT }] }),
+    ],
     [
       'anthropic messages.create',
       'anthropic.messages.create',
-      () => anthropic().messages.create({ model: 'claude-sonnet-4-6', max_tokens: 64, messages: [{ role: 'user', content: PROMPT }] }),
+      () =>
+        anthropic().messages.create({
+          model: 'claude-sonnet-4-6',
+          max_tokens: 64,
+          messages: [{ role: 'user', content: PROMPT }],
+        }),
     ],
   ] as const)('%s after a 429', async (_name, sdkSpan, call) => {
     relay.setScenario({ failNext: 1, errorFault: '429' });
@@ -302,15 +332,40 @@ describe('retries the SDK marks on the wire: the attempt number on the span, and
     const metrics = await otel.metrics();
     return {
       all: metricTotal(metrics, 'llm_relay.retries', { 'gen_ai.request.model': MODEL_OF_RETRIED }),
-      failed429: metricTotal(metrics, 'llm_relay.retries', { 'gen_ai.request.model': MODEL_OF_RETRIED, 'error.type': '429' }),
-      failed503: metricTotal(metrics, 'llm_relay.retries', { 'gen_ai.request.model': MODEL_OF_RETRIED, 'error.type': '503' }),
+      failed429: metricTotal(metrics, 'llm_relay.retries', {
+        'gen_ai.request.model': MODEL_OF_RETRIED,
+        'error.type': '429',
+      }),
+      failed503: metricTotal(metrics, 'llm_relay.retries', {
+        'gen_ai.request.model': MODEL_OF_RETRIED,
+        'error.type': '503',
+      }),
     };
   };
   const MODEL_OF_RETRIED = 'gpt-4.1-mini';
 
   it.each([
-    ['openai chat.completions.create (stream)', async () => drain(await openai().chat.completions.create({ model: MODEL_OF_RETRIED, stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: PROMPT }] }))],
-    ['anthropic messages.create', () => anthropic().messages.create({ model: MODEL_OF_RETRIED, max_tokens: 64, messages: [{ role: 'user', content: PROMPT }] })],
+    [
+      'openai chat.completions.create (stream)',
+      async () =>
+        drain(
+          await openai().chat.completions.create({
+            model: MODEL_OF_RETRIED,
+            stream: true,
+            stream_options: { include_usage: true },
+            messages: [{ role: 'user', content: PROMPT }],
+          }),
+        ),
+    ],
+    [
+      'anthropic messages.create',
+      () =>
+        anthropic().messages.create({
+          model: MODEL_OF_RETRIED,
+          max_tokens: 64,
+          messages: [{ role: 'user', content: PROMPT }],
+        }),
+    ],
   ] as const)('%s: a 503 then a 429 then an answer', async (_name, call) => {
     const before = await retries();
     relay.setScenario({ failNext: 1, errorFault: '503' });

@@ -26,22 +26,30 @@ afterAll(async () => {
 });
 
 const inputTokensOverSpans = () =>
-  otel.spanExporter.getFinishedSpans().reduce((sum, s) => sum + Number(s.attributes['gen_ai.usage.input_tokens'] ?? 0), 0);
+  otel.spanExporter
+    .getFinishedSpans()
+    .reduce((sum, s) => sum + Number(s.attributes['gen_ai.usage.input_tokens'] ?? 0), 0);
 
 describe("spanUsage: 'unless-sdk-span'", () => {
   it('Anthropic SDK 1.x: usage and cost on the SDK span only, once over all spans; metrics still count the call', async () => {
     otel.reset();
-    const inputBefore = metricTotal(await otel.metrics(), 'gen_ai.client.token.usage', { 'gen_ai.token.type': 'input' });
+    const inputBefore = metricTotal(await otel.metrics(), 'gen_ai.client.token.usage', {
+      'gen_ai.token.type': 'input',
+    });
     const message = await new Anthropic({ apiKey: API_KEY, baseURL: relay.url }).messages.create({
       model: 'claude-sonnet-4-6',
       max_tokens: 16,
       messages: [{ role: 'user', content: PROMPT }],
     });
     const [ours] = await otel.waitForRelaySpans(1);
-    const sdkSpans = otel.spanExporter.getFinishedSpans().filter(s => s.instrumentationScope.name === 'com.anthropic.sdk.typescript');
+    const sdkSpans = otel.spanExporter
+      .getFinishedSpans()
+      .filter(s => s.instrumentationScope.name === 'com.anthropic.sdk.typescript');
     expect(sdkSpans).toHaveLength(1);
     expect(ours!.parentSpanContext?.spanId).toBe(sdkSpans[0]!.spanContext().spanId);
-    expect(Object.keys(ours!.attributes).filter(k => k.startsWith('gen_ai.usage.') || k.startsWith('llm_relay.cost.'))).toEqual([]);
+    expect(
+      Object.keys(ours!.attributes).filter(k => k.startsWith('gen_ai.usage.') || k.startsWith('llm_relay.cost.')),
+    ).toEqual([]);
     expect(ours!.attributes['llm_relay.usage_on_parent']).toBe(true);
     expect(ours!.attributes['gen_ai.response.model']).toBeDefined();
     expect(sdkSpans[0]!.attributes['gen_ai.usage.input_tokens']).toBe(message.usage.input_tokens);

@@ -14,16 +14,33 @@ const server = createServer((req, res) => {
     const parsed = JSON.parse(body);
     if (parsed.stream) {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.write(`data: {"id":"c1","model":"gpt-4.1-2025-04-14","choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}\n\n`);
+      res.write(
+        `data: {"id":"c1","model":"gpt-4.1-2025-04-14","choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}\n\n`,
+      );
       await new Promise(r => setTimeout(r, 30));
       res.write(`data: {"id":"c1","model":"gpt-4.1-2025-04-14","choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\n`);
       await new Promise(r => setTimeout(r, 30));
-      res.write(`data: {"id":"c1","model":"gpt-4.1-2025-04-14","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n`);
-      res.write(`data: {"id":"c1","model":"gpt-4.1-2025-04-14","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":2,"total_tokens":11}}\n\ndata: [DONE]\n\n`);
+      res.write(
+        `data: {"id":"c1","model":"gpt-4.1-2025-04-14","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n`,
+      );
+      res.write(
+        `data: {"id":"c1","model":"gpt-4.1-2025-04-14","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":2,"total_tokens":11}}\n\ndata: [DONE]\n\n`,
+      );
       res.end();
     } else {
-      const json = JSON.stringify({ id: 'c2', object: 'chat.completion', model: 'gpt-4.1-2025-04-14', choices: [{ index: 0, message: { role: 'assistant', content: 'Hello' }, finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6 } });
-      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'x-ratelimit-limit-requests': '100', 'x-ratelimit-remaining-requests': '99' });
+      const json = JSON.stringify({
+        id: 'c2',
+        object: 'chat.completion',
+        model: 'gpt-4.1-2025-04-14',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'Hello' }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6 },
+      });
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'content-encoding': 'gzip',
+        'x-ratelimit-limit-requests': '100',
+        'x-ratelimit-remaining-requests': '99',
+      });
       res.end(gzipSync(json));
     }
   });
@@ -40,7 +57,12 @@ describe('smoke', () => {
     const res = await fetch(`${origin}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: 'Bearer sk-secret' },
-      body: JSON.stringify({ model: 'gpt-4.1', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hi' }] }),
+      body: JSON.stringify({
+        model: 'gpt-4.1',
+        stream: true,
+        stream_options: { include_usage: true },
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
     });
     const text = await res.text();
     expect(text).toContain('[DONE]');
@@ -65,7 +87,9 @@ describe('smoke', () => {
     // Both calls' durations and the relay's rate-limit headroom reach the metrics.
     const metrics = await otel.metrics();
     const values = (name: string) => pointsOf(metrics, name).map(p => p.value);
-    expect(values('gen_ai.client.operation.duration').reduce((n: number, h) => n + (h as { count: number }).count, 0)).toBe(2);
+    expect(
+      values('gen_ai.client.operation.duration').reduce((n: number, h) => n + (h as { count: number }).count, 0),
+    ).toBe(2);
     expect(values('llm_relay.rate_limit.remaining')).toEqual([99]);
     expect(values('llm_relay.rate_limit.limit')).toEqual([100]);
     expect(callsInFlight(otel.instrumentation)).toBe(0);

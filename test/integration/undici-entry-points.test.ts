@@ -33,13 +33,26 @@ const headers = { 'content-type': 'application/json' };
 const path = '/v1/chat/completions';
 
 const entryPoints: Array<[string, (streamed: boolean) => Promise<void>]> = [
-  ['undici.request', async s => void (await (await request(relay.url + path, { method: 'POST', headers, body: body(s) })).body.text())],
-  ['undici.fetch', async s => void (await (await undiciFetch(relay.url + path, { method: 'POST', headers, body: body(s) })).text())],
-  ['global fetch', async s => void (await (await fetch(relay.url + path, { method: 'POST', headers, body: body(s) })).text())],
+  [
+    'undici.request',
+    async s => void (await (await request(relay.url + path, { method: 'POST', headers, body: body(s) })).body.text()),
+  ],
+  [
+    'undici.fetch',
+    async s => void (await (await undiciFetch(relay.url + path, { method: 'POST', headers, body: body(s) })).text()),
+  ],
+  [
+    'global fetch',
+    async s => void (await (await fetch(relay.url + path, { method: 'POST', headers, body: body(s) })).text()),
+  ],
   [
     'undici.stream',
     async s => {
-      await stream(relay.url + path, { method: 'POST', headers, body: body(s) }, () => new Writable({ write: (_c, _e, done) => done() }));
+      await stream(
+        relay.url + path,
+        { method: 'POST', headers, body: body(s) },
+        () => new Writable({ write: (_c, _e, done) => done() }),
+      );
     },
   ],
   [
@@ -63,7 +76,9 @@ const entryPoints: Array<[string, (streamed: boolean) => Promise<void>]> = [
     async s => {
       const agent = new Agent({ keepAliveTimeout: 1000 });
       closers.push(() => agent.close());
-      await (await request(relay.url + path, { method: 'POST', headers, body: body(s), dispatcher: agent })).body.text();
+      await (
+        await request(relay.url + path, { method: 'POST', headers, body: body(s), dispatcher: agent })
+      ).body.text();
     },
   ],
 ];

@@ -6,10 +6,10 @@ import { jsExporterName, readMetricTable, seriesNames } from './metric-names.ts'
 import { metricNamesIn } from './promql-names.ts';
 
 const specs = readMetricTable(readFileSync(KIT.architecture, 'utf8'));
-const pathASeries = new Set(specs.flatMap((s) => seriesNames(jsExporterName(s), s.kind)));
+const pathASeries = new Set(specs.flatMap(s => seriesNames(jsExporterName(s), s.kind)));
 const rules = readRules();
-const alerts = rules.filter((r) => r.kind === 'alert');
-const recorded = new Set(rules.filter((r) => r.kind === 'record').map((r) => r.name));
+const alerts = rules.filter(r => r.kind === 'alert');
+const recorded = new Set(rules.filter(r => r.kind === 'record').map(r => r.name));
 
 interface RuleTestFile {
   rule_files: string[];
@@ -19,9 +19,9 @@ interface RuleTestFile {
     alert_rule_test?: Array<{ alertname: string; exp_alerts?: Array<{ exp_labels?: Record<string, string> }> }>;
   }>;
 }
-const ruleTestFiles = [KIT.alertRuleTests, KIT.driftRuleTests].map((file) => readYaml(file) as RuleTestFile);
-const ruleTests = { tests: ruleTestFiles.flatMap((f) => f.tests) };
-const alertChecks = ruleTests.tests.flatMap((t) => t.alert_rule_test ?? []);
+const ruleTestFiles = [KIT.alertRuleTests, KIT.driftRuleTests].map(file => readYaml(file) as RuleTestFile);
+const ruleTests = { tests: ruleTestFiles.flatMap(f => f.tests) };
+const alertChecks = ruleTests.tests.flatMap(t => t.alert_rule_test ?? []);
 
 const hasPromtool = onPath('promtool');
 const promtoolTitle = hasPromtool
@@ -58,7 +58,7 @@ describe.skipIf(!hasPromtool)(promtoolTitle, () => {
 
 describe('alert-rules.yml', () => {
   it('has the alerts the kit promises', () => {
-    expect(alerts.map((a) => a.name)).toEqual(
+    expect(alerts.map(a => a.name)).toEqual(
       expect.arrayContaining([
         'LlmRelayHighLatencyP95',
         'LlmRelayHighErrorRate',
@@ -79,16 +79,23 @@ describe('alert-rules.yml', () => {
       expect(['critical', 'warning', 'info'], alert.name).toContain(alert.labels.severity);
       expect(alert.annotations.summary, alert.name).toBeTruthy();
       expect(alert.annotations.description, alert.name).toBeTruthy();
-      expect(`${alert.annotations.summary} ${alert.annotations.description}`, alert.name).toContain('$labels.server_address');
+      expect(`${alert.annotations.summary} ${alert.annotations.description}`, alert.name).toContain(
+        '$labels.server_address',
+      );
     }
   });
 
   it('names the model in the annotations of every alert that fires per model', () => {
     for (const alert of alerts) {
       const perModel = alertChecks.some(
-        (c) => c.alertname === alert.name && (c.exp_alerts ?? []).some((e) => e.exp_labels?.gen_ai_request_model !== undefined),
+        c =>
+          c.alertname === alert.name &&
+          (c.exp_alerts ?? []).some(e => e.exp_labels?.gen_ai_request_model !== undefined),
       );
-      if (perModel) expect(`${alert.annotations.summary} ${alert.annotations.description}`, alert.name).toContain('$labels.gen_ai_request_model');
+      if (perModel)
+        expect(`${alert.annotations.summary} ${alert.annotations.description}`, alert.name).toContain(
+          '$labels.gen_ai_request_model',
+        );
     }
   });
 
@@ -112,16 +119,22 @@ describe('alert-rules.yml', () => {
 describe('alert-rules.test.yml and drift-rules.test.yml', () => {
   it('has, for every alert, a case where it fires and one where it stays quiet', () => {
     for (const alert of alerts) {
-      const checks = alertChecks.filter((c) => c.alertname === alert.name);
-      expect(checks.some((c) => (c.exp_alerts ?? []).length > 0), `${alert.name} never fires in a test`).toBe(true);
-      expect(checks.some((c) => (c.exp_alerts ?? []).length === 0), `${alert.name} has no quiet case`).toBe(true);
+      const checks = alertChecks.filter(c => c.alertname === alert.name);
+      expect(
+        checks.some(c => (c.exp_alerts ?? []).length > 0),
+        `${alert.name} never fires in a test`,
+      ).toBe(true);
+      expect(
+        checks.some(c => (c.exp_alerts ?? []).length === 0),
+        `${alert.name} has no quiet case`,
+      ).toBe(true);
     }
-    const known = new Set(alerts.map((a) => a.name));
+    const known = new Set(alerts.map(a => a.name));
     for (const check of alertChecks) expect(known.has(check.alertname), check.alertname).toBe(true);
   });
 
   it('feeds series named exactly as the JS exporter names them (path a)', () => {
-    for (const input of ruleTests.tests.flatMap((t) => t.input_series)) {
+    for (const input of ruleTests.tests.flatMap(t => t.input_series)) {
       const name = input.series.slice(0, input.series.indexOf('{'));
       expect(pathASeries.has(name), `unknown input series ${name}`).toBe(true);
     }

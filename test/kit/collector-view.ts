@@ -48,7 +48,7 @@ export async function startCollectorView(appMetricsUrls: string[]): Promise<Coll
     address,
     metricsUrl: `http://${address}/metrics`,
     close: () =>
-      new Promise<void>((resolve) => {
+      new Promise<void>(resolve => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),

@@ -30,7 +30,7 @@ const prometheusConfig = readYaml(KIT.prometheusConfig) as {
   scrape_configs: Array<{ job_name: string; honor_labels?: boolean; static_configs: Array<{ targets: string[] }> }>;
 };
 const jobTarget = (job: string): string => {
-  const scrape = prometheusConfig.scrape_configs.find((j) => j.job_name === job);
+  const scrape = prometheusConfig.scrape_configs.find(j => j.job_name === job);
   if (!scrape) throw new Error(`prometheus.yml has no job ${job}`);
   return scrape.static_configs[0]!.targets[0]!;
 };
@@ -73,7 +73,7 @@ describe('collector-config.yaml', () => {
       expect(pipeline.processors).toContain('batch');
     }
     expect((pipelines.metrics as { exporters: string[] }).exporters).toContain('prometheus');
-    expect((pipelines.traces as { exporters: string[] }).exporters.some((e) => e.startsWith('otlp'))).toBe(true);
+    expect((pipelines.traces as { exporters: string[] }).exporters.some(e => e.startsWith('otlp'))).toBe(true);
   });
 });
 
@@ -84,11 +84,11 @@ describe('prometheus.yml', () => {
   });
 
   it('keeps the job/instance labels the Collector derives from each app', () => {
-    expect(prometheusConfig.scrape_configs.find((j) => j.job_name === 'otel-collector')?.honor_labels).toBe(true);
+    expect(prometheusConfig.scrape_configs.find(j => j.job_name === 'otel-collector')?.honor_labels).toBe(true);
   });
 
   it('loads the alert rules beside it', () => {
-    expect(prometheusConfig.rule_files.map((f) => path.resolve(MONITORING_DIR, f))).toContain(KIT.alertRules);
+    expect(prometheusConfig.rule_files.map(f => path.resolve(MONITORING_DIR, f))).toContain(KIT.alertRules);
   });
 });
 
@@ -98,15 +98,17 @@ describe('docker-compose.yml', () => {
     return obj(services[name]);
   };
   const volumes = (name: string): Array<[source: string, target: string]> =>
-    ((service(name).volumes ?? []) as string[]).map((v) => {
+    ((service(name).volumes ?? []) as string[]).map(v => {
       const [source = '', target = ''] = v.split(':');
       return [source, target];
     });
   const image = (name: string): string => String(service(name).image);
 
-  it('runs the Collector with the repository\'s collector-config.yaml', () => {
+  it("runs the Collector with the repository's collector-config.yaml", () => {
     expect(image('otel-collector')).toMatch(/^otel\/opentelemetry-collector-contrib:/);
-    const mount = volumes('otel-collector').find(([source]) => path.resolve(MONITORING_DIR, source) === KIT.collectorConfig);
+    const mount = volumes('otel-collector').find(
+      ([source]) => path.resolve(MONITORING_DIR, source) === KIT.collectorConfig,
+    );
     expect(mount).toBeDefined();
     expect(String(service('otel-collector').command)).toContain(mount![1]);
   });
@@ -117,7 +119,13 @@ describe('docker-compose.yml', () => {
     expect(configMount).toBeDefined();
     for (const ruleFile of prometheusConfig.rule_files) {
       const expectedTarget = path.posix.join(path.posix.dirname(configMount![1]), ruleFile);
-      expect(mounts.some(([source, target]) => path.resolve(MONITORING_DIR, source) === path.resolve(MONITORING_DIR, ruleFile) && target === expectedTarget)).toBe(true);
+      expect(
+        mounts.some(
+          ([source, target]) =>
+            path.resolve(MONITORING_DIR, source) === path.resolve(MONITORING_DIR, ruleFile) &&
+            target === expectedTarget,
+        ),
+      ).toBe(true);
     }
   });
 
@@ -132,7 +140,9 @@ describe('docker-compose.yml', () => {
   it('provisions Grafana with the datasource and the dashboard folder', () => {
     const mounts = volumes('grafana');
     expect(mounts).toContainEqual(['./grafana/provisioning', '/etc/grafana/provisioning']);
-    const providerPath = String(obj(obj((obj(readYaml(KIT.grafanaDashboardProvider)).providers as unknown[])[0]).options).path);
+    const providerPath = String(
+      obj(obj((obj(readYaml(KIT.grafanaDashboardProvider)).providers as unknown[])[0]).options).path,
+    );
     const dashboardMount = mounts.find(([, target]) => target === providerPath);
     expect(dashboardMount).toBeDefined();
     expect(path.resolve(MONITORING_DIR, dashboardMount![0])).toBe(path.dirname(KIT.dashboard));
@@ -155,17 +165,27 @@ describe('docker-compose.yml', () => {
     for (const [name, value] of Object.entries(services)) {
       for (const v of (obj(value).volumes ?? []) as string[]) {
         const source = v.split(':')[0]!;
-        if (source.startsWith('.')) expect(existsSync(path.resolve(MONITORING_DIR, source)), `${name}: ${v}`).toBe(true);
+        if (source.startsWith('.'))
+          expect(existsSync(path.resolve(MONITORING_DIR, source)), `${name}: ${v}`).toBe(true);
       }
     }
   });
 
-  const composeCli = onPath('docker', ['compose', 'version']) ? ['docker', 'compose'] : onPath('docker-compose', ['version']) ? ['docker-compose'] : undefined;
+  const composeCli = onPath('docker', ['compose', 'version'])
+    ? ['docker', 'compose']
+    : onPath('docker-compose', ['version'])
+      ? ['docker-compose']
+      : undefined;
   it.skipIf(!composeCli)(
-    composeCli ? 'passes `docker compose config`' : '`docker compose config` — SKIPPED: no docker compose client on this machine',
+    composeCli
+      ? 'passes `docker compose config`'
+      : '`docker compose config` — SKIPPED: no docker compose client on this machine',
     () => {
       const [command, ...args] = composeCli!;
-      const result = spawnSync(command!, [...args, '-f', KIT.compose, 'config', '--quiet'], { encoding: 'utf8', timeout: 60_000 });
+      const result = spawnSync(command!, [...args, '-f', KIT.compose, 'config', '--quiet'], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
       expect(result.status, `${result.stdout}${result.stderr}`).toBe(0);
     },
   );
@@ -175,14 +195,14 @@ describe('grafana/dashboards/llm-relay.json', () => {
   const dashboard = readDashboard();
   const panels = allPanels(dashboard);
   const queries = panelQueries(dashboard);
-  const variables = new Set((dashboard.templating?.list ?? []).map((v) => v.name));
+  const variables = new Set((dashboard.templating?.list ?? []).map(v => v.name));
 
   it('has unique panel ids and a query with a refId on every panel that is not a row', () => {
-    const ids = panels.map((p) => p.id);
+    const ids = panels.map(p => p.id);
     expect(new Set(ids).size).toBe(ids.length);
-    for (const panel of panels.filter((p) => p.type !== 'row')) {
+    for (const panel of panels.filter(p => p.type !== 'row')) {
       expect(panel.targets?.length, panel.title).toBeGreaterThan(0);
-      const refIds = panel.targets!.map((t) => t.refId);
+      const refIds = panel.targets!.map(t => t.refId);
       expect(new Set(refIds).size, panel.title).toBe(refIds.length);
       for (const t of panel.targets!) expect(t.expr?.trim(), panel.title).toBeTruthy();
     }
@@ -190,15 +210,15 @@ describe('grafana/dashboards/llm-relay.json', () => {
 
   it('queries the datasource chosen in its `datasource` variable', () => {
     expect(variables.has('datasource')).toBe(true);
-    for (const panel of panels.filter((p) => p.type !== 'row')) {
+    for (const panel of panels.filter(p => p.type !== 'row')) {
       expect(obj((panel as Obj).datasource).uid, panel.title).toBe('${datasource}');
     }
   });
 
   it('lets the user pick relays (server_address) and models', () => {
     const list = dashboard.templating!.list;
-    expect(list.find((v) => v.name === 'relay')?.definition).toMatch(/server_address\)$/);
-    expect(list.find((v) => v.name === 'model')?.definition).toMatch(/gen_ai_request_model\)$/);
+    expect(list.find(v => v.name === 'relay')?.definition).toMatch(/server_address\)$/);
+    expect(list.find(v => v.name === 'model')?.definition).toMatch(/gen_ai_request_model\)$/);
     for (const q of queries) {
       expect(q.expr, q.panel).toContain('server_address=~"$relay"');
     }
@@ -206,30 +226,54 @@ describe('grafana/dashboards/llm-relay.json', () => {
 
   it('uses only variables it defines or Grafana provides', () => {
     const known = new Set([...variables, ...Object.keys(BUILTIN_VARIABLES)]);
-    for (const q of queries) for (const v of variablesUsed(q.expr)) expect(known.has(v), `${q.panel}: $${v}`).toBe(true);
+    for (const q of queries)
+      for (const v of variablesUsed(q.expr)) expect(known.has(v), `${q.panel}: $${v}`).toBe(true);
   });
 
   it('shows every metric of the ARCHITECTURE.md table, under its path-(a) name', () => {
-    const used = new Set(queries.flatMap((q) => metricNamesIn(q.expr)));
+    const used = new Set(queries.flatMap(q => metricNamesIn(q.expr)));
     for (const spec of specs) {
       const names = seriesNames(jsExporterName(spec), spec.kind);
-      expect(names.some((n) => used.has(n)), spec.otelName).toBe(true);
+      expect(
+        names.some(n => used.has(n)),
+        spec.otelName,
+      ).toBe(true);
     }
-    const known = new Set(specs.flatMap((s) => seriesNames(jsExporterName(s), s.kind)));
+    const known = new Set(specs.flatMap(s => seriesNames(jsExporterName(s), s.kind)));
     for (const name of used) expect(known.has(name), `dashboard reads unknown metric ${name}`).toBe(true);
   });
 
   it('has the panels the kit promises', () => {
-    const titles = panels.map((p) => p.title ?? '');
-    for (const wanted of [/latency percentiles/i, /first chunk/i, /calls per model/i, /success rate/i, /tokens per model per day/i,
-      /cost per model per day/i, /error types/i, /rate-limit headroom/i, /substitutions/i, /unpriced/i, /probe up/i, /probe latency/i,
-      /balance left/i, /balance lasts/i, /cache hit ratio/i]) {
-      expect(titles.some((t) => wanted.test(t)), String(wanted)).toBe(true);
+    const titles = panels.map(p => p.title ?? '');
+    for (const wanted of [
+      /latency percentiles/i,
+      /first chunk/i,
+      /calls per model/i,
+      /success rate/i,
+      /tokens per model per day/i,
+      /cost per model per day/i,
+      /error types/i,
+      /rate-limit headroom/i,
+      /substitutions/i,
+      /unpriced/i,
+      /probe up/i,
+      /probe latency/i,
+      /balance left/i,
+      /balance lasts/i,
+      /cache hit ratio/i,
+    ]) {
+      expect(
+        titles.some(t => wanted.test(t)),
+        String(wanted),
+      ).toBe(true);
     }
   });
 
   it('lays panels out without overlaps', () => {
-    const boxes = panels.map((p) => ({ title: p.title, ...(obj((p as Obj).gridPos) as { x: number; y: number; w: number; h: number }) }));
+    const boxes = panels.map(p => ({
+      title: p.title,
+      ...(obj((p as Obj).gridPos) as { x: number; y: number; w: number; h: number }),
+    }));
     for (const [i, a] of boxes.entries()) {
       expect(a.x + a.w, a.title).toBeLessThanOrEqual(24);
       for (const b of boxes.slice(i + 1)) {
@@ -243,9 +287,9 @@ describe('grafana/dashboards/llm-relay.json', () => {
 describe('alert rules and dashboard', () => {
   it('aggregate per relay and model on the labels the dashboard variables offer', () => {
     const list = readDashboard().templating!.list;
-    const relayLabel = /, (\w+)\)$/.exec(list.find((v) => v.name === 'relay')!.definition!)![1];
-    const modelLabel = /, (\w+)\)$/.exec(list.find((v) => v.name === 'model')!.definition!)![1];
-    const perModel = readRules().filter((r) => r.kind === 'record' && r.expr.includes(`${modelLabel}`));
+    const relayLabel = /, (\w+)\)$/.exec(list.find(v => v.name === 'relay')!.definition!)![1];
+    const modelLabel = /, (\w+)\)$/.exec(list.find(v => v.name === 'model')!.definition!)![1];
+    const perModel = readRules().filter(r => r.kind === 'record' && r.expr.includes(`${modelLabel}`));
     expect(perModel.length).toBeGreaterThan(0);
     for (const r of perModel) expect(r.expr, r.name).toContain(`by (${relayLabel}, ${modelLabel}`);
   });

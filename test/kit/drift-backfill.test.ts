@@ -83,7 +83,10 @@ function openMetrics(start: number, end: number): string {
 
 function promtool(args: string[]): void {
   const result = spawnSync('promtool', args, { encoding: 'utf8', timeout: 120_000 });
-  if (result.status !== 0) throw new Error(`promtool ${args.slice(0, 3).join(' ')} failed (${result.status}):\n${result.stdout}${result.stderr}`);
+  if (result.status !== 0)
+    throw new Error(
+      `promtool ${args.slice(0, 3).join(' ')} failed (${result.status}):\n${result.stdout}${result.stderr}`,
+    );
 }
 
 /** Moves every block promtool wrote into Prometheus's data directory. */
@@ -103,70 +106,85 @@ describe.skipIf(!hasPrometheus)(title, () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  it('raises the alert for the models whose tokens per character moved, and only for them', { timeout: 240_000 }, async () => {
-    const end = Math.floor(Date.now() / 1000 / 60) * 60 - 60;
-    const start = end - DAYS * 86_400;
+  it(
+    'raises the alert for the models whose tokens per character moved, and only for them',
+    { timeout: 240_000 },
+    async () => {
+      const end = Math.floor(Date.now() / 1000 / 60) * 60 - 60;
+      const start = end - DAYS * 86_400;
 
-    // 1. Raw samples as TSDB blocks.
-    const rawFile = path.join(work, 'raw.om');
-    writeFileSync(rawFile, openMetrics(start, end));
-    promtool(['tsdb', 'create-blocks-from', 'openmetrics', '--max-block-duration=24h', rawFile, dataDir]);
+      // 1. Raw samples as TSDB blocks.
+      const rawFile = path.join(work, 'raw.om');
+      writeFileSync(rawFile, openMetrics(start, end));
+      promtool(['tsdb', 'create-blocks-from', 'openmetrics', '--max-block-duration=24h', rawFile, dataDir]);
 
-    // 2. The rules that read raw samples, backfilled from the real rule file by a Prometheus serving those blocks.
-    const ruleFile = readYaml(KIT.alertRules) as { groups: Array<{ name: string; rules: Array<Record<string, unknown>> }> };
-    const fromRaw = ruleFile.groups.flatMap((g) => g.rules).filter((r) => RECORDED_FROM_RAW.includes(String(r.record)));
-    expect(fromRaw.map((r) => r.record)).toEqual(RECORDED_FROM_RAW);
-    const backfillRules = path.join(work, 'backfill-rules.yml');
-    writeFileSync(backfillRules, toYaml({ groups: [{ name: 'drift-backfill', rules: fromRaw }] }));
+      // 2. The rules that read raw samples, backfilled from the real rule file by a Prometheus serving those blocks.
+      const ruleFile = readYaml(KIT.alertRules) as {
+        groups: Array<{ name: string; rules: Array<Record<string, unknown>> }>;
+      };
+      const fromRaw = ruleFile.groups.flatMap(g => g.rules).filter(r => RECORDED_FROM_RAW.includes(String(r.record)));
+      expect(fromRaw.map(r => r.record)).toEqual(RECORDED_FROM_RAW);
+      const backfillRules = path.join(work, 'backfill-rules.yml');
+      writeFileSync(backfillRules, toYaml({ groups: [{ name: 'drift-backfill', rules: fromRaw }] }));
 
-    const lookback = ['--query.lookback-delta=16m'];
-    const reader = await startPrometheus({ global: { scrape_interval: '1m' } }, work, 30_000, lookback);
-    const recordedDir = path.join(work, 'recorded');
-    try {
-      promtool([
-        'tsdb', 'create-blocks-from', 'rules',
-        `--start=${start + 3600}`, `--end=${end}`, `--url=${reader.baseUrl}`,
-        `--output-dir=${recordedDir}`, '--eval-interval=15m', backfillRules,
-      ]);
-    } finally {
-      await reader.stop();
-    }
-    expect(adoptBlocks(recordedDir, dataDir)).toBeGreaterThan(0);
+      const lookback = ['--query.lookback-delta=16m'];
+      const reader = await startPrometheus({ global: { scrape_interval: '1m' } }, work, 30_000, lookback);
+      const recordedDir = path.join(work, 'recorded');
+      try {
+        promtool([
+          'tsdb',
+          'create-blocks-from',
+          'rules',
+          `--start=${start + 3600}`,
+          `--end=${end}`,
+          `--url=${reader.baseUrl}`,
+          `--output-dir=${recordedDir}`,
+          '--eval-interval=15m',
+          backfillRules,
+        ]);
+      } finally {
+        await reader.stop();
+      }
+      expect(adoptBlocks(recordedDir, dataDir)).toBeGreaterThan(0);
 
-    // 3. The real rule file, evaluated every second over the eight days.
-    prometheus = await startPrometheus(
-      { global: { scrape_interval: '1m', evaluation_interval: '1s' }, rule_files: [KIT.alertRules] },
-      work,
-      30_000,
-      lookback,
-    );
-    const running = prometheus;
+      // 3. The real rule file, evaluated every second over the eight days.
+      prometheus = await startPrometheus(
+        { global: { scrape_interval: '1m', evaluation_interval: '1s' }, rule_files: [KIT.alertRules] },
+        work,
+        30_000,
+        lookback,
+      );
+      const running = prometheus;
 
-    const expected = MODELS.filter((m) => m.fires).map((m) => m.model).sort();
-    let raised: string[] = [];
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      const alerts = await running.query(`ALERTS{alertname="${ALERT}"}`);
-      raised = alerts.map((a) => a.metric.gen_ai_request_model ?? '').sort();
-      if (raised.length >= expected.length) break;
-      await sleep(1_000);
-    }
-    expect(raised, `ALERTS for ${ALERT}; Prometheus log:\n${running.log()}`).toEqual(expected);
+      const expected = MODELS.filter(m => m.fires)
+        .map(m => m.model)
+        .sort();
+      let raised: string[] = [];
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline) {
+        const alerts = await running.query(`ALERTS{alertname="${ALERT}"}`);
+        raised = alerts.map(a => a.metric.gen_ai_request_model ?? '').sort();
+        if (raised.length >= expected.length) break;
+        await sleep(1_000);
+      }
+      expect(raised, `ALERTS for ${ALERT}; Prometheus log:\n${running.log()}`).toEqual(expected);
 
-    // The backfilled hours are the baseline: a week of them for every model.
-    const baselineHours = await running.query('llm_relay:output_tokens_per_character:baseline_hours7d');
-    expect(baselineHours).toHaveLength(MODELS.length);
-    for (const sample of baselineHours) expect(Number(sample.value[1])).toBeGreaterThanOrEqual(166);
+      // The backfilled hours are the baseline: a week of them for every model.
+      const baselineHours = await running.query('llm_relay:output_tokens_per_character:baseline_hours7d');
+      expect(baselineHours).toHaveLength(MODELS.length);
+      for (const sample of baselineHours) expect(Number(sample.value[1])).toBeGreaterThanOrEqual(166);
 
-    // Its value is the ratio to the baseline the alert's summary shows: about 1.4 and 0.75.
-    const ratios = await running.query(
-      'llm_relay:output_tokens_per_character:ratio1h / llm_relay:output_tokens_per_character:baseline7d',
-    );
-    const ratioOf = (model: string): number => Number(ratios.find((s) => s.metric.gen_ai_request_model === model)?.value[1]);
-    expect(ratioOf('claude-sonnet-4-5')).toBeGreaterThan(1.3);
-    expect(ratioOf('gemini-2.5-flash')).toBeLessThan(0.8);
-    expect(ratioOf('gpt-4.1')).toBeCloseTo(1, 2);
-    expect(ratioOf('deepseek-v3.2')).toBeGreaterThan(1.05);
-    expect(ratioOf('deepseek-v3.2')).toBeLessThan(1.15);
-  });
+      // Its value is the ratio to the baseline the alert's summary shows: about 1.4 and 0.75.
+      const ratios = await running.query(
+        'llm_relay:output_tokens_per_character:ratio1h / llm_relay:output_tokens_per_character:baseline7d',
+      );
+      const ratioOf = (model: string): number =>
+        Number(ratios.find(s => s.metric.gen_ai_request_model === model)?.value[1]);
+      expect(ratioOf('claude-sonnet-4-5')).toBeGreaterThan(1.3);
+      expect(ratioOf('gemini-2.5-flash')).toBeLessThan(0.8);
+      expect(ratioOf('gpt-4.1')).toBeCloseTo(1, 2);
+      expect(ratioOf('deepseek-v3.2')).toBeGreaterThan(1.05);
+      expect(ratioOf('deepseek-v3.2')).toBeLessThan(1.15);
+    },
+  );
 });

@@ -35,7 +35,7 @@ describe('parseExposition', () => {
   const families = parseExposition(APP_SCRAPE);
 
   it('reads families with their unit, type and samples', () => {
-    expect(families.map((f) => [f.name, f.unit, f.type, f.samples.length])).toEqual([
+    expect(families.map(f => [f.name, f.unit, f.type, f.samples.length])).toEqual([
       ['target_info', '', 'gauge', 1],
       ['llm_relay_probe_up', '1', 'gauge', 1],
       ['llm_relay_probe_last_success', 's', 'gauge', 1],
@@ -57,7 +57,7 @@ describe('parseExposition', () => {
 
 describe('collectorExposition (path b)', () => {
   const text = collectorExposition([APP_SCRAPE]);
-  const names = parseExposition(text).map((f) => f.name);
+  const names = parseExposition(text).map(f => f.name);
 
   it('appends the unit suffixes an OpenTelemetry Collector adds, and keeps `_total` once', () => {
     expect(names).toEqual([
@@ -72,10 +72,10 @@ describe('collectorExposition (path b)', () => {
     expect(text).not.toContain('# UNIT');
   });
 
-  it('labels every series with job and instance from the app\'s service.name and service.instance.id', () => {
-    const samples = parseExposition(text).flatMap((f) => f.samples);
+  it("labels every series with job and instance from the app's service.name and service.instance.id", () => {
+    const samples = parseExposition(text).flatMap(f => f.samples);
     for (const sample of samples) expect(sample.labels).toMatchObject({ job: 'shop', instance: 'app-1' });
-    const targetInfo = samples.find((s) => s.name === 'target_info')!;
+    const targetInfo = samples.find(s => s.name === 'target_info')!;
     expect(targetInfo.labels.service_name).toBeUndefined();
     expect(targetInfo.labels.telemetry_sdk_language).toBe('nodejs');
   });
@@ -85,14 +85,20 @@ describe('collectorExposition (path b)', () => {
     expect(text).toMatch(/llm_relay_probe_last_success_seconds\{[^}]*\} 1\.795319284848e\+09\n/);
     expect(text).toContain('le="1.048576e+06"');
     expect(text).toMatch(/llm_relay_cost_usd_total\{[^}]*\} 8\.400000000000001e-06\n/);
-    expect([goNumber(0.16), goNumber(3), goNumber(Infinity), goNumber(123456), goNumber(0.0001)]).toEqual(['0.16', '3', '+Inf', '123456', '0.0001']);
+    expect([goNumber(0.16), goNumber(3), goNumber(Infinity), goNumber(123456), goNumber(0.0001)]).toEqual([
+      '0.16',
+      '3',
+      '+Inf',
+      '123456',
+      '0.0001',
+    ]);
   });
 
   it('merges the apps into one family per metric', () => {
     const second = APP_SCRAPE.replace('service_instance_id="app-1"', 'service_instance_id="app-2"');
     const merged = parseExposition(collectorExposition([APP_SCRAPE, second]));
-    const up = merged.filter((f) => f.name === 'llm_relay_probe_up_ratio');
+    const up = merged.filter(f => f.name === 'llm_relay_probe_up_ratio');
     expect(up).toHaveLength(1);
-    expect(up[0]!.samples.map((s) => s.labels.instance)).toEqual(['app-1', 'app-2']);
+    expect(up[0]!.samples.map(s => s.labels.instance)).toEqual(['app-1', 'app-2']);
   });
 });

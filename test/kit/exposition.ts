@@ -140,7 +140,7 @@ export function collectorFamilyName(family: Pick<Family, 'name' | 'unit' | 'type
 
 /** The resource of a JS-exporter scrape, read from its `target_info` series. */
 function resourceOf(families: Family[]): Labels {
-  return families.find((f) => f.name === 'target_info')?.samples[0]?.labels ?? {};
+  return families.find(f => f.name === 'target_info')?.samples[0]?.labels ?? {};
 }
 
 function sampleLine(name: string, labels: Labels, value: number): string {
@@ -173,8 +173,16 @@ export function collectorExposition(appScrapes: string[]): string {
   for (const text of appScrapes) {
     const families = parseExposition(text);
     const resource = resourceOf(families);
-    const { service_name: service = 'unknown_service', service_namespace: namespace, service_instance_id: instance, ...rest } = resource;
-    const identity: Labels = { job: namespace ? `${namespace}/${service}` : service, ...(instance ? { instance } : {}) };
+    const {
+      service_name: service = 'unknown_service',
+      service_namespace: namespace,
+      service_instance_id: instance,
+      ...rest
+    } = resource;
+    const identity: Labels = {
+      job: namespace ? `${namespace}/${service}` : service,
+      ...(instance ? { instance } : {}),
+    };
     add('target_info', 'Target metadata', 'gauge').lines.push(sampleLine('target_info', { ...identity, ...rest }, 1));
     for (const family of families) {
       if (family.name === 'target_info') continue;
@@ -191,7 +199,11 @@ export function collectorExposition(appScrapes: string[]): string {
   }
   const lines: string[] = [];
   for (const family of out.values()) {
-    lines.push(`# HELP ${family.name} ${escapeHelp(family.help)}`, `# TYPE ${family.name} ${family.type}`, ...family.lines);
+    lines.push(
+      `# HELP ${family.name} ${escapeHelp(family.help)}`,
+      `# TYPE ${family.name} ${family.type}`,
+      ...family.lines,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

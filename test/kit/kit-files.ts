@@ -49,7 +49,7 @@ interface RuleFile {
 
 export function readRules(file: string = KIT.alertRules): RuleEntry[] {
   const parsed = readYaml(file) as RuleFile;
-  return parsed.groups.flatMap((group) =>
+  return parsed.groups.flatMap(group =>
     group.rules.map((rule): RuleEntry => {
       const isAlert = typeof rule.alert === 'string';
       return {
@@ -94,13 +94,13 @@ export function readDashboard(file: string = KIT.dashboard): Dashboard {
 
 /** Every panel, rows' nested panels included. */
 export function allPanels(dashboard: Dashboard): DashboardPanel[] {
-  return dashboard.panels.flatMap((p) => [p, ...(p.panels ?? [])]);
+  return dashboard.panels.flatMap(p => [p, ...(p.panels ?? [])]);
 }
 
 /** The PromQL of every panel target: the list the live test queries. */
 export function panelQueries(dashboard: Dashboard = readDashboard()): PanelQuery[] {
-  return allPanels(dashboard).flatMap((panel) =>
-    (panel.targets ?? []).map((t) => ({
+  return allPanels(dashboard).flatMap(panel =>
+    (panel.targets ?? []).map(t => ({
       panel: panel.title ?? `panel ${panel.id}`,
       panelType: panel.type ?? '',
       refId: t.refId ?? '',
@@ -113,7 +113,7 @@ export function panelQueries(dashboard: Dashboard = readDashboard()): PanelQuery
 const VARIABLE_REF = /\$\{(\w+)(?::[^}]*)?\}|\$(\w+)|\[\[(\w+)\]\]/g;
 
 export function variablesUsed(expr: string): string[] {
-  return [...expr.matchAll(VARIABLE_REF)].map((m) => (m[1] ?? m[2] ?? m[3])!);
+  return [...expr.matchAll(VARIABLE_REF)].map(m => (m[1] ?? m[2] ?? m[3])!);
 }
 
 /** Grafana's built-in variables that can appear in PromQL, with the values the tests use. */

@@ -79,7 +79,7 @@ export interface AppProcess {
 
 function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
+  return new Promise(resolve => {
     const timer = setTimeout(() => resolve(false), ms);
     child.once('exit', () => {
       clearTimeout(timer);
@@ -134,7 +134,9 @@ export async function startApp(
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`the app exited (${child.exitCode ?? child.signalCode}) before serving ${metricsUrl}:\n${output()}`);
+      throw new Error(
+        `the app exited (${child.exitCode ?? child.signalCode}) before serving ${metricsUrl}:\n${output()}`,
+      );
     }
     try {
       const res = await fetch(metricsUrl, { signal: AbortSignal.timeout(1_000) });

@@ -19,7 +19,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelaySimulator } from '../../examples/relay-simulator/server.ts';
 import { startCollectorView } from './collector-view.ts';
 import { parseExposition } from './exposition.ts';
-import { KIT, REPO_ROOT, onPath, panelQueries, readDashboard, readRules, readYaml, substituteVariables } from './kit-files.ts';
+import {
+  KIT,
+  REPO_ROOT,
+  onPath,
+  panelQueries,
+  readDashboard,
+  readRules,
+  readYaml,
+  substituteVariables,
+} from './kit-files.ts';
 import {
   BALANCE_LIMIT_USD,
   CALLED_MODELS,
@@ -35,7 +44,13 @@ import {
   startApp,
 } from './kit-traffic.ts';
 import { jsExporterName, readMetricTable } from './metric-names.ts';
-import { type PromSample, type RunningPrometheus, freeLoopbackPort, sleep, startPrometheus } from './prometheus-process.ts';
+import {
+  type PromSample,
+  type RunningPrometheus,
+  freeLoopbackPort,
+  sleep,
+  startPrometheus,
+} from './prometheus-process.ts';
 import { metricNamesIn } from './promql-names.ts';
 
 type ExportPath = 'a' | 'b';
@@ -57,7 +72,7 @@ const title = hasPrometheus
 
 /** Models with calls on the dashboard: '' is the down relay's, refused before a body (and its model) was sent. */
 const MODELS_OF_CALLS = [...CALLED_MODELS, ''];
-const PRICED_MODELS = CALLED_MODELS.filter((m) => m !== MODEL.unpriced);
+const PRICED_MODELS = CALLED_MODELS.filter(m => m !== MODEL.unpriced);
 
 /** The values a label of a query's result must take, given the metric it reads. */
 function expectedValues(label: string, metric: string, expr: string): string[] {
@@ -83,7 +98,8 @@ function expectedValues(label: string, metric: string, expr: string): string[] {
       return ['503', 'ECONNREFUSED'];
     case 'server_address':
       if (metric === 'llm_relay_probe_last_success') return [MAIN_RELAY];
-      if (metric.startsWith('llm_relay_probe_') || metric === 'gen_ai_client_operation_duration') return [MAIN_RELAY, DOWN_RELAY];
+      if (metric.startsWith('llm_relay_probe_') || metric === 'gen_ai_client_operation_duration')
+        return [MAIN_RELAY, DOWN_RELAY];
       return [MAIN_RELAY];
     case 'llm_relay_probe_kind':
       return ['chat', 'models'];
@@ -98,38 +114,40 @@ function expectedValues(label: string, metric: string, expr: string): string[] {
 
 /** Labels of the `by (...)` clauses of an expression, `le` aside. */
 function groupingLabels(expr: string): string[] {
-  const labels = [...expr.matchAll(/\bby\s*\(([^)]*)\)/g)].flatMap((m) => m[1]!.split(',').map((l) => l.trim()));
-  return [...new Set(labels.filter((l) => l !== '' && l !== 'le'))];
+  const labels = [...expr.matchAll(/\bby\s*\(([^)]*)\)/g)].flatMap(m => m[1]!.split(',').map(l => l.trim()));
+  return [...new Set(labels.filter(l => l !== '' && l !== 'le'))];
 }
 
 const baseMetric = (name: string): string => name.replace(/_(bucket|sum|count)$/, '');
 const sorted = (values: Iterable<string>): string[] => [...new Set(values)].sort();
-const groupKey = (sample: PromSample, labels: string[]): string => labels.map((l) => sample.metric[l] ?? '').join(' | ');
-const show = (samples: PromSample[]): string => JSON.stringify(samples.map((s) => ({ ...s.metric, value: s.value[1] })));
+const groupKey = (sample: PromSample, labels: string[]): string => labels.map(l => sample.metric[l] ?? '').join(' | ');
+const show = (samples: PromSample[]): string => JSON.stringify(samples.map(s => ({ ...s.metric, value: s.value[1] })));
 
 type Check = (samples: PromSample[]) => string | undefined;
 
 /** The result's groups (label tuples) are exactly these. */
 const exactly =
   (labels: string[], groups: string[][]): Check =>
-  (samples) => {
-    const want = sorted(groups.map((g) => g.join(' | ')));
-    const got = sorted(samples.map((s) => groupKey(s, labels)));
-    return JSON.stringify(got) === JSON.stringify(want) ? undefined : `groups by (${labels.join(', ')}): want ${JSON.stringify(want)}, got ${show(samples)}`;
+  samples => {
+    const want = sorted(groups.map(g => g.join(' | ')));
+    const got = sorted(samples.map(s => groupKey(s, labels)));
+    return JSON.stringify(got) === JSON.stringify(want)
+      ? undefined
+      : `groups by (${labels.join(', ')}): want ${JSON.stringify(want)}, got ${show(samples)}`;
   };
 
 /** The sample of this group has a value that passes `ok`. */
 const valueOf =
   (labels: string[], group: string[], ok: (v: number) => boolean, what: string): Check =>
-  (samples) => {
-    const sample = samples.find((s) => groupKey(s, labels) === group.join(' | '));
+  samples => {
+    const sample = samples.find(s => groupKey(s, labels) === group.join(' | '));
     const value = Number(sample?.value[1]);
     return sample && ok(value) ? undefined : `${group.join(' | ')} should be ${what}: ${show(samples)}`;
   };
 
 const allOf =
   (...checks: Check[]): Check =>
-  (samples) => {
+  samples => {
     for (const check of checks) {
       const complaint = check(samples);
       if (complaint !== undefined) return complaint;
@@ -138,15 +156,21 @@ const allOf =
   };
 
 const BY_MODEL = ['server_address', 'gen_ai_request_model'];
-const CALL_GROUPS = [...CALLED_MODELS.map((m) => [MAIN_RELAY, m]), [DOWN_RELAY, '']];
-const FAILING_GROUPS = [[MAIN_RELAY, MODEL.failing], [DOWN_RELAY, '']];
+const CALL_GROUPS = [...CALLED_MODELS.map(m => [MAIN_RELAY, m]), [DOWN_RELAY, '']];
+const FAILING_GROUPS = [
+  [MAIN_RELAY, MODEL.failing],
+  [DOWN_RELAY, ''],
+];
 const is = (n: number) => (v: number) => v === n;
 const over = (n: number) => (v: number) => v > n;
 const under = (n: number) => (v: number) => v < n;
 
 /** What each recording rule and alert expression must return (alerts: also where ALERTS shows them). */
 const RULE_CHECKS: Record<string, Check> = {
-  'llm_relay:calls:rate5m': allOf(exactly(BY_MODEL, CALL_GROUPS), valueOf(BY_MODEL, [MAIN_RELAY, MODEL.healthy], over(0), '> 0')),
+  'llm_relay:calls:rate5m': allOf(
+    exactly(BY_MODEL, CALL_GROUPS),
+    valueOf(BY_MODEL, [MAIN_RELAY, MODEL.healthy], over(0), '> 0'),
+  ),
   'llm_relay:errors:rate5m': allOf(
     exactly(BY_MODEL, CALL_GROUPS),
     valueOf(BY_MODEL, [MAIN_RELAY, MODEL.failing], over(0), '> 0'),
@@ -154,18 +178,24 @@ const RULE_CHECKS: Record<string, Check> = {
   ),
   'llm_relay:error_ratio:rate5m': allOf(
     exactly(BY_MODEL, CALL_GROUPS),
-    valueOf(BY_MODEL, [MAIN_RELAY, MODEL.failing], (v) => v > 0.05 && v < 0.9, 'between 5% and 90%'),
+    valueOf(BY_MODEL, [MAIN_RELAY, MODEL.failing], v => v > 0.05 && v < 0.9, 'between 5% and 90%'),
     valueOf(BY_MODEL, [MAIN_RELAY, MODEL.healthy], is(0), '0'),
     valueOf(BY_MODEL, [DOWN_RELAY, ''], is(1), '1'),
   ),
-  'llm_relay:error_ratio:rate1h': allOf(exactly(BY_MODEL, CALL_GROUPS), valueOf(BY_MODEL, [DOWN_RELAY, ''], is(1), '1')),
+  'llm_relay:error_ratio:rate1h': allOf(
+    exactly(BY_MODEL, CALL_GROUPS),
+    valueOf(BY_MODEL, [DOWN_RELAY, ''], is(1), '1'),
+  ),
   'llm_relay:duration_p95:5m': allOf(
     exactly(BY_MODEL, CALL_GROUPS),
     valueOf(BY_MODEL, [MAIN_RELAY, MODEL.slow], over(10.24), '> 10.24 s'),
     valueOf(BY_MODEL, [MAIN_RELAY, MODEL.healthy], under(2), '< 2 s'),
   ),
   'llm_relay:time_to_first_chunk_p95:5m': allOf(
-    exactly(BY_MODEL, CALLED_MODELS.map((m) => [MAIN_RELAY, m])),
+    exactly(
+      BY_MODEL,
+      CALLED_MODELS.map(m => [MAIN_RELAY, m]),
+    ),
     valueOf(BY_MODEL, [MAIN_RELAY, MODEL.slow], over(10.24), '> 10.24 s'),
     valueOf(BY_MODEL, [MAIN_RELAY, MODEL.healthy], under(2), '< 2 s'),
   ),
@@ -174,7 +204,10 @@ const RULE_CHECKS: Record<string, Check> = {
     // The models probe spends no request: its reading stays at the full limit.
     valueOf([...BY_MODEL, 'llm_relay_rate_limit_kind'], [MAIN_RELAY, '', 'requests'], is(1), '1'),
   ),
-  'llm_relay:cost_usd_per_day:projected1h': allOf(exactly(['server_address'], [[MAIN_RELAY]]), valueOf(['server_address'], [MAIN_RELAY], over(100), '> 100')),
+  'llm_relay:cost_usd_per_day:projected1h': allOf(
+    exactly(['server_address'], [[MAIN_RELAY]]),
+    valueOf(['server_address'], [MAIN_RELAY], over(100), '> 100'),
+  ),
   'llm_relay:daily_cost_budget_usd': allOf(exactly([], [[]]), valueOf([], [], is(100), '100')),
 
   LlmRelayHighLatencyP95: exactly(BY_MODEL, [[MAIN_RELAY, MODEL.slow]]),
@@ -182,12 +215,21 @@ const RULE_CHECKS: Record<string, Check> = {
   // No baseline an hour back yet: a model that fails now counts as a spike.
   LlmRelayErrorRateSpike: exactly(BY_MODEL, FAILING_GROUPS),
   LlmRelayDown: exactly(['server_address'], [[DOWN_RELAY]]),
-  LlmRelayProbeDown: exactly(['server_address', 'llm_relay_probe_kind'], [[DOWN_RELAY, 'chat'], [DOWN_RELAY, 'models']]),
+  LlmRelayProbeDown: exactly(
+    ['server_address', 'llm_relay_probe_kind'],
+    [
+      [DOWN_RELAY, 'chat'],
+      [DOWN_RELAY, 'models'],
+    ],
+  ),
   // Every model soon spends its 10 requests: the healthy one must be there, and nothing without calls.
-  LlmRelayRateLimitHeadroomLow: (samples) => {
-    const groups = samples.map((s) => groupKey(s, [...BY_MODEL, 'llm_relay_rate_limit_kind']));
-    if (!groups.includes([MAIN_RELAY, MODEL.healthy, 'requests'].join(' | '))) return `no low headroom for ${MODEL.healthy}: ${show(samples)}`;
-    const stray = samples.filter((s) => s.metric.server_address !== MAIN_RELAY || !CALLED_MODELS.includes(s.metric.gen_ai_request_model ?? ''));
+  LlmRelayRateLimitHeadroomLow: samples => {
+    const groups = samples.map(s => groupKey(s, [...BY_MODEL, 'llm_relay_rate_limit_kind']));
+    if (!groups.includes([MAIN_RELAY, MODEL.healthy, 'requests'].join(' | ')))
+      return `no low headroom for ${MODEL.healthy}: ${show(samples)}`;
+    const stray = samples.filter(
+      s => s.metric.server_address !== MAIN_RELAY || !CALLED_MODELS.includes(s.metric.gen_ai_request_model ?? ''),
+    );
     return stray.length === 0 ? undefined : `raised where no calls go: ${show(stray)}`;
   },
   LlmRelayCostBurnRateHigh: exactly(['server_address'], [[MAIN_RELAY]]),
@@ -199,11 +241,19 @@ const RULE_CHECKS: Record<string, Check> = {
 
   // Token-inflation drift: every model's answers have a ratio, and no hour of history is a baseline yet.
   'llm_relay:output_tokens_per_character:ratio1h': allOf(
-    exactly(BY_MODEL, CALLED_MODELS.map((m) => [MAIN_RELAY, m])),
-    ...CALLED_MODELS.map((m) => valueOf(BY_MODEL, [MAIN_RELAY, m], (v) => v > 0.05 && v < 2, 'between 0.05 and 2 tokens per character')),
+    exactly(
+      BY_MODEL,
+      CALLED_MODELS.map(m => [MAIN_RELAY, m]),
+    ),
+    ...CALLED_MODELS.map(m =>
+      valueOf(BY_MODEL, [MAIN_RELAY, m], v => v > 0.05 && v < 2, 'between 0.05 and 2 tokens per character'),
+    ),
   ),
   'llm_relay:output_characters:increase1h': allOf(
-    exactly(BY_MODEL, CALLED_MODELS.map((m) => [MAIN_RELAY, m])),
+    exactly(
+      BY_MODEL,
+      CALLED_MODELS.map(m => [MAIN_RELAY, m]),
+    ),
     valueOf(BY_MODEL, [MAIN_RELAY, MODEL.healthy], over(0), '> 0'),
   ),
   'llm_relay:output_tokens_per_character:baseline7d': exactly(BY_MODEL, []),
@@ -254,10 +304,12 @@ describe.skipIf(!hasPrometheus)(title, () => {
     if (!running) throw new Error(`Prometheus of path ${p} did not start`);
     return running;
   };
-  const diagnostics = (): string => [prometheus.a?.log(), prometheus.b?.log(), ...apps.map((a) => a.output())].filter(Boolean).join('\n---\n');
+  const diagnostics = (): string =>
+    [prometheus.a?.log(), prometheus.b?.log(), ...apps.map(a => a.output())].filter(Boolean).join('\n---\n');
 
   beforeAll(async () => {
-    if (!existsSync(path.join(REPO_ROOT, 'dist/register.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+    if (!existsSync(path.join(REPO_ROOT, 'dist/register.js')))
+      throw new Error('dist/ is missing: run `npm run build` first');
     workDir = mkdtempSync(path.join(os.tmpdir(), 'llm-relay-kit-'));
     const pricingFile = path.join(workDir, 'prices.json');
     writeFileSync(pricingFile, JSON.stringify(PRICING_FILE));
@@ -268,7 +320,11 @@ describe.skipIf(!hasPrometheus)(title, () => {
     // Nothing listens on this port of 127.0.0.1, so nothing on 127.0.0.2 either: a relay that is down.
     const downRelay = `http://${DOWN_RELAY}:${await freeLoopbackPort()}/v1`;
     const appPorts = [await freeLoopbackPort(), await freeLoopbackPort()];
-    const common = { LOAD_MAX_IN_FLIGHT: '40', OTEL_LLM_RELAY_PROBE_CHAT_MODEL: CHAT_PROBE_MODEL, OTEL_LLM_RELAY_PROBE_BALANCE: 'true' };
+    const common = {
+      LOAD_MAX_IN_FLIGHT: '40',
+      OTEL_LLM_RELAY_PROBE_CHAT_MODEL: CHAT_PROBE_MODEL,
+      OTEL_LLM_RELAY_PROBE_BALANCE: 'true',
+    };
     const started = [
       startApp(INSTANCES[0]!, appPorts[0]!, {
         ...common,
@@ -288,17 +344,17 @@ describe.skipIf(!hasPrometheus)(title, () => {
         LOAD_INTERVAL_MS: '250',
         OTEL_LLM_RELAY_PROBE_URL: downRelay,
       }),
-    ].map((starting) =>
-      starting.then((app) => {
+    ].map(starting =>
+      starting.then(app => {
         apps.push(app);
         cleanups.push(() => app.stop());
       }),
     );
     await settleAll(started);
-    const byInstance = (id: string): AppProcess => apps.find((a) => a.instanceId === id)!;
-    const appTargets = INSTANCES.map((id) => new URL(byInstance(id).metricsUrl).host);
+    const byInstance = (id: string): AppProcess => apps.find(a => a.instanceId === id)!;
+    const appTargets = INSTANCES.map(id => new URL(byInstance(id).metricsUrl).host);
 
-    const view = await startCollectorView(INSTANCES.map((id) => byInstance(id).metricsUrl));
+    const view = await startCollectorView(INSTANCES.map(id => byInstance(id).metricsUrl));
     cleanups.push(() => view.close());
     viewUrl = view.metricsUrl;
 
@@ -309,8 +365,8 @@ describe.skipIf(!hasPrometheus)(title, () => {
     };
     const targets: Record<ExportPath, string[]> = { a: appTargets, b: [view.address] };
     await settleAll(
-      PATHS.map(async (p) => {
-        const job = shipped.scrape_configs.find((j) => j.job_name === JOB[p]);
+      PATHS.map(async p => {
+        const job = shipped.scrape_configs.find(j => j.job_name === JOB[p]);
         if (!job) throw new Error(`examples/monitoring/prometheus.yml has no job ${JOB[p]}`);
         const { scrape_interval: _i, scrape_timeout: _t, ...rest } = job;
         const config = {
@@ -340,94 +396,130 @@ describe.skipIf(!hasPrometheus)(title, () => {
     if (workDir) rmSync(workDir, { recursive: true, force: true });
   }, 30_000);
 
-  it('scrapes the apps on path (a) and the Collector view on path (b) without errors', async () => {
-    for (const p of PATHS) {
+  it(
+    'scrapes the apps on path (a) and the Collector view on path (b) without errors',
+    async () => {
+      for (const p of PATHS) {
+        const complaint = await eventually(async () => {
+          const targets = await prom(p).targets();
+          const bad = targets.filter(t => t.health !== 'up');
+          if (targets.length === 0 || bad.length > 0) return `targets: ${JSON.stringify(targets)}`;
+          // rate() needs two samples in its window and the rules evaluations after that.
+          const scrapes = await prom(p).query('min(count_over_time(up[1m]))');
+          return Number(scrapes[0]?.value[1] ?? 0) >= 3 ? undefined : 'fewer than 3 scrapes so far';
+        }, settledBy);
+        expect(complaint, `path ${p}\n${diagnostics()}`).toBeUndefined();
+      }
+    },
+    SETTLE_MS + 15_000,
+  );
+
+  it(
+    "sees every metric of the ARCHITECTURE.md table in the apps' scrapes, with its unit and type",
+    async () => {
       const complaint = await eventually(async () => {
-        const targets = await prom(p).targets();
-        const bad = targets.filter((t) => t.health !== 'up');
-        if (targets.length === 0 || bad.length > 0) return `targets: ${JSON.stringify(targets)}`;
-        // rate() needs two samples in its window and the rules evaluations after that.
-        const scrapes = await prom(p).query('min(count_over_time(up[1m]))');
-        return Number(scrapes[0]?.value[1] ?? 0) >= 3 ? undefined : 'fewer than 3 scrapes so far';
+        const families = (
+          await Promise.all(apps.map(async a => parseExposition(await (await fetch(a.metricsUrl)).text())))
+        ).flat();
+        const problems = specs.flatMap(spec => {
+          const name = jsExporterName(spec);
+          const seen = families.filter(f => f.name === name);
+          if (seen.length === 0) return [`${name} missing`];
+          return seen
+            .filter(f => f.unit !== spec.unit || f.type !== spec.kind)
+            .map(f => `${name}: unit ${f.unit}, type ${f.type}`);
+        });
+        return problems.length === 0 ? undefined : problems.join('; ');
       }, settledBy);
-      expect(complaint, `path ${p}\n${diagnostics()}`).toBeUndefined();
-    }
-  }, SETTLE_MS + 15_000);
+      expect(complaint, diagnostics()).toBeUndefined();
+    },
+    SETTLE_MS + 15_000,
+  );
 
-  it('sees every metric of the ARCHITECTURE.md table in the apps\' scrapes, with its unit and type', async () => {
-    const complaint = await eventually(async () => {
-      const families = (await Promise.all(apps.map(async (a) => parseExposition(await (await fetch(a.metricsUrl)).text())))).flat();
-      const problems = specs.flatMap((spec) => {
-        const name = jsExporterName(spec);
-        const seen = families.filter((f) => f.name === name);
-        if (seen.length === 0) return [`${name} missing`];
-        return seen.filter((f) => f.unit !== spec.unit || f.type !== spec.kind).map((f) => `${name}: unit ${f.unit}, type ${f.type}`);
-      });
-      return problems.length === 0 ? undefined : problems.join('; ');
-    }, settledBy);
-    expect(complaint, diagnostics()).toBeUndefined();
-  }, SETTLE_MS + 15_000);
-
-  it('stores the Collector\'s series under the path-(a) names, with the apps\' service as job', async () => {
-    const ours = '__name__=~"gen_ai_.+|llm_relay_.+"';
-    const complaint = await eventually(async () => {
-      // The view names them as the Collector does...
-      const served = parseExposition(await (await fetch(viewUrl)).text()).map((f) => f.name);
-      const collectorNames = ['gen_ai_client_operation_duration_seconds', 'llm_relay_probe_up_ratio', 'llm_relay_probe_last_success_seconds'];
-      if (!collectorNames.every((n) => served.includes(n))) return `the Collector view serves: ${served.join(' ')}`;
-      // ...and the job's relabelling brings back the names of path (a).
-      const suffixed = await prom('b').query(`count by (__name__) ({${ours}, __name__=~".+_seconds(_bucket|_sum|_count)?|.+_ratio"})`);
-      if (suffixed.length > 0) return `not renamed: ${show(suffixed)}`;
-      const names = async (p: ExportPath) => sorted((await prom(p).query(`count by (__name__) ({${ours}})`)).map((s) => s.metric.__name__!));
-      const [a, b] = [await names('a'), await names('b')];
-      if (a.length === 0 || JSON.stringify(a) !== JSON.stringify(b)) return `names differ:\n a: ${a.join(' ')}\n b: ${b.join(' ')}`;
-      const owners = await prom('b').query(`count by (job, instance) ({${ours}})`);
-      return JSON.stringify(sorted(owners.map((s) => `${s.metric.job} ${s.metric.instance}`))) ===
-        JSON.stringify(sorted(INSTANCES.map((i) => `${SERVICE_NAME} ${i}`)))
-        ? undefined
-        : `job/instance on path (b): ${show(owners)}`;
-    }, settledBy);
-    expect(complaint, diagnostics()).toBeUndefined();
-  }, SETTLE_MS + 15_000);
-
-  it.each(queries.map((q) => [`${q.panel} [${q.refId}]`, q] as const))('dashboard query %s returns the expected series on both paths', async (_name, q) => {
-    const expr = substituteVariables(q.expr, { relay: '.*', model: '.*' });
-    const metric = baseMetric(metricNamesIn(expr)[0] ?? '');
-    const labels = groupingLabels(expr);
-    const expected = labels.map((l) => [l, sorted(expectedValues(l, metric, expr))] as const);
-    for (const p of PATHS) {
+  it(
+    "stores the Collector's series under the path-(a) names, with the apps' service as job",
+    async () => {
+      const ours = '__name__=~"gen_ai_.+|llm_relay_.+"';
       const complaint = await eventually(async () => {
-        const samples = await prom(p).query(expr);
-        if (samples.length === 0) return 'no data';
-        for (const [label, values] of expected) {
-          const got = sorted(samples.map((s) => s.metric[label] ?? ''));
-          if (JSON.stringify(got) !== JSON.stringify(values)) return `${label}: want ${JSON.stringify(values)}, got ${show(samples)}`;
-        }
-        return undefined;
+        // The view names them as the Collector does...
+        const served = parseExposition(await (await fetch(viewUrl)).text()).map(f => f.name);
+        const collectorNames = [
+          'gen_ai_client_operation_duration_seconds',
+          'llm_relay_probe_up_ratio',
+          'llm_relay_probe_last_success_seconds',
+        ];
+        if (!collectorNames.every(n => served.includes(n))) return `the Collector view serves: ${served.join(' ')}`;
+        // ...and the job's relabelling brings back the names of path (a).
+        const suffixed = await prom('b').query(
+          `count by (__name__) ({${ours}, __name__=~".+_seconds(_bucket|_sum|_count)?|.+_ratio"})`,
+        );
+        if (suffixed.length > 0) return `not renamed: ${show(suffixed)}`;
+        const names = async (p: ExportPath) =>
+          sorted((await prom(p).query(`count by (__name__) ({${ours}})`)).map(s => s.metric.__name__!));
+        const [a, b] = [await names('a'), await names('b')];
+        if (a.length === 0 || JSON.stringify(a) !== JSON.stringify(b))
+          return `names differ:\n a: ${a.join(' ')}\n b: ${b.join(' ')}`;
+        const owners = await prom('b').query(`count by (job, instance) ({${ours}})`);
+        return JSON.stringify(sorted(owners.map(s => `${s.metric.job} ${s.metric.instance}`))) ===
+          JSON.stringify(sorted(INSTANCES.map(i => `${SERVICE_NAME} ${i}`)))
+          ? undefined
+          : `job/instance on path (b): ${show(owners)}`;
       }, settledBy);
-      expect(complaint, `path ${p}: ${expr}`).toBeUndefined();
-    }
-  }, SETTLE_MS + 15_000);
+      expect(complaint, diagnostics()).toBeUndefined();
+    },
+    SETTLE_MS + 15_000,
+  );
 
-  it('stores the balance the main relay reports, and none for the relay that is down, on both paths', async () => {
-    for (const p of PATHS) {
-      const complaint = await eventually(async () => {
-        const left = await prom(p).query('llm_relay_balance_remaining_usd');
-        const limit = await prom(p).query('llm_relay_balance_limit_usd');
-        const ok =
-          left.length === 1 && limit.length === 1 &&
-          left[0]!.metric.server_address === MAIN_RELAY && limit[0]!.metric.server_address === MAIN_RELAY &&
-          Number(limit[0]!.value[1]) === BALANCE_LIMIT_USD &&
-          Number(left[0]!.value[1]) > BALANCE_LIMIT_USD - 1 && Number(left[0]!.value[1]) <= BALANCE_LIMIT_USD;
-        return ok ? undefined : `left ${show(left)}, limit ${show(limit)}`;
-      }, settledBy);
-      expect(complaint, `path ${p}`).toBeUndefined();
-    }
-  }, SETTLE_MS + 15_000);
+  it.each(queries.map(q => [`${q.panel} [${q.refId}]`, q] as const))(
+    'dashboard query %s returns the expected series on both paths',
+    async (_name, q) => {
+      const expr = substituteVariables(q.expr, { relay: '.*', model: '.*' });
+      const metric = baseMetric(metricNamesIn(expr)[0] ?? '');
+      const labels = groupingLabels(expr);
+      const expected = labels.map(l => [l, sorted(expectedValues(l, metric, expr))] as const);
+      for (const p of PATHS) {
+        const complaint = await eventually(async () => {
+          const samples = await prom(p).query(expr);
+          if (samples.length === 0) return 'no data';
+          for (const [label, values] of expected) {
+            const got = sorted(samples.map(s => s.metric[label] ?? ''));
+            if (JSON.stringify(got) !== JSON.stringify(values))
+              return `${label}: want ${JSON.stringify(values)}, got ${show(samples)}`;
+          }
+          return undefined;
+        }, settledBy);
+        expect(complaint, `path ${p}: ${expr}`).toBeUndefined();
+      }
+    },
+    SETTLE_MS + 15_000,
+  );
 
-  it('offers the dashboard\'s relay and model choices on both paths', async () => {
-    const variables = (dashboard.templating?.list ?? []).filter((v) => v.type === 'query');
-    expect(variables.map((v) => v.name).sort()).toEqual(['model', 'relay']);
+  it(
+    'stores the balance the main relay reports, and none for the relay that is down, on both paths',
+    async () => {
+      for (const p of PATHS) {
+        const complaint = await eventually(async () => {
+          const left = await prom(p).query('llm_relay_balance_remaining_usd');
+          const limit = await prom(p).query('llm_relay_balance_limit_usd');
+          const ok =
+            left.length === 1 &&
+            limit.length === 1 &&
+            left[0]!.metric.server_address === MAIN_RELAY &&
+            limit[0]!.metric.server_address === MAIN_RELAY &&
+            Number(limit[0]!.value[1]) === BALANCE_LIMIT_USD &&
+            Number(left[0]!.value[1]) > BALANCE_LIMIT_USD - 1 &&
+            Number(left[0]!.value[1]) <= BALANCE_LIMIT_USD;
+          return ok ? undefined : `left ${show(left)}, limit ${show(limit)}`;
+        }, settledBy);
+        expect(complaint, `path ${p}`).toBeUndefined();
+      }
+    },
+    SETTLE_MS + 15_000,
+  );
+
+  it("offers the dashboard's relay and model choices on both paths", async () => {
+    const variables = (dashboard.templating?.list ?? []).filter(v => v.type === 'query');
+    expect(variables.map(v => v.name).sort()).toEqual(['model', 'relay']);
     const want: Record<string, string[]> = { relay: [MAIN_RELAY, DOWN_RELAY], model: CALLED_MODELS };
     for (const variable of variables) {
       const definition = substituteVariables(variable.definition ?? '', { relay: '.*' });
@@ -440,24 +532,35 @@ describe.skipIf(!hasPrometheus)(title, () => {
     }
   });
 
-  it.each(rules.map((r) => [`${r.kind} ${r.name}`, r] as const))('%s: its expression returns the expected series on both paths', async (_name, rule) => {
-    const check = RULE_CHECKS[rule.name];
-    expect(check, `the test has no expectation for ${rule.name}; add one to RULE_CHECKS`).toBeDefined();
-    for (const p of PATHS) {
-      const complaint = await eventually(async () => check!(await prom(p).query(rule.expr)), settledBy);
-      expect(complaint, `path ${p}: ${rule.expr}`).toBeUndefined();
-    }
-  }, SETTLE_MS + 15_000);
+  it.each(rules.map(r => [`${r.kind} ${r.name}`, r] as const))(
+    '%s: its expression returns the expected series on both paths',
+    async (_name, rule) => {
+      const check = RULE_CHECKS[rule.name];
+      expect(check, `the test has no expectation for ${rule.name}; add one to RULE_CHECKS`).toBeDefined();
+      for (const p of PATHS) {
+        const complaint = await eventually(async () => check!(await prom(p).query(rule.expr)), settledBy);
+        expect(complaint, `path ${p}: ${rule.expr}`).toBeUndefined();
+      }
+    },
+    SETTLE_MS + 15_000,
+  );
 
-  it.each(rules.filter((r) => r.kind === 'alert').map((r) => [r.name, r] as const))('raises %s where it should (or, without history, keeps it quiet), and nowhere else, on both paths', async (name) => {
-    const check = RULE_CHECKS[name]!;
-    for (const p of PATHS) {
-      const complaint = await eventually(async () => {
-        const raised = await prom(p).query(`ALERTS{alertname="${name}"}`);
-        if (QUIET_ALERTS.has(name)) return raised.length === 0 ? undefined : `raised without a baseline: ${show(raised)}`;
-        return raised.length > 0 && raised.every((s) => ['pending', 'firing'].includes(s.metric.alertstate ?? '')) ? check(raised) : `not raised: ${show(raised)}`;
-      }, settledBy);
-      expect(complaint, `path ${p}`).toBeUndefined();
-    }
-  }, SETTLE_MS + 15_000);
+  it.each(rules.filter(r => r.kind === 'alert').map(r => [r.name, r] as const))(
+    'raises %s where it should (or, without history, keeps it quiet), and nowhere else, on both paths',
+    async name => {
+      const check = RULE_CHECKS[name]!;
+      for (const p of PATHS) {
+        const complaint = await eventually(async () => {
+          const raised = await prom(p).query(`ALERTS{alertname="${name}"}`);
+          if (QUIET_ALERTS.has(name))
+            return raised.length === 0 ? undefined : `raised without a baseline: ${show(raised)}`;
+          return raised.length > 0 && raised.every(s => ['pending', 'firing'].includes(s.metric.alertstate ?? ''))
+            ? check(raised)
+            : `not raised: ${show(raised)}`;
+        }, settledBy);
+        expect(complaint, `path ${p}`).toBeUndefined();
+      }
+    },
+    SETTLE_MS + 15_000,
+  );
 });

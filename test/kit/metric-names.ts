@@ -21,7 +21,7 @@ export interface MetricSpec {
   tableName: string;
 }
 
-const backticked = (cell: string): string[] => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+const backticked = (cell: string): string[] => [...cell.matchAll(/`([^`]+)`/g)].map(m => m[1]!);
 
 /** Splits a Markdown table row on `|`, keeping escaped `\|` inside cells. */
 function splitRow(line: string): string[] {
@@ -30,7 +30,7 @@ function splitRow(line: string): string[] {
     .replace(/^\|/, '')
     .replace(/\|$/, '')
     .split(/(?<!\\)\|/)
-    .map((cell) => cell.trim());
+    .map(cell => cell.trim());
 }
 
 /**
@@ -39,7 +39,7 @@ function splitRow(line: string): string[] {
  */
 export function readMetricTable(markdown: string): MetricSpec[] {
   const lines = markdown.split('\n');
-  const header = lines.findIndex((l) => /^\|\s*OpenTelemetry\s*\|\s*unit\s*\|\s*Prometheus\s*\|/.test(l));
+  const header = lines.findIndex(l => /^\|\s*OpenTelemetry\s*\|\s*unit\s*\|\s*Prometheus\s*\|/.test(l));
   if (header < 0) throw new Error('metric table not found in ARCHITECTURE.md');
   const specs: MetricSpec[] = [];
   for (const line of lines.slice(header + 2)) {
@@ -69,8 +69,20 @@ export function jsExporterName(spec: MetricSpec): string {
 
 // The otlptranslator unit map, for the units an LLM instrumentation can plausibly use.
 const UNIT_WORDS: Record<string, string> = {
-  d: 'days', h: 'hours', min: 'minutes', s: 'seconds', ms: 'milliseconds', us: 'microseconds', ns: 'nanoseconds',
-  By: 'bytes', KiBy: 'kibibytes', MiBy: 'mebibytes', KBy: 'kilobytes', MBy: 'megabytes', '1': '', '%': 'percent',
+  d: 'days',
+  h: 'hours',
+  min: 'minutes',
+  s: 'seconds',
+  ms: 'milliseconds',
+  us: 'microseconds',
+  ns: 'nanoseconds',
+  By: 'bytes',
+  KiBy: 'kibibytes',
+  MiBy: 'mebibytes',
+  KBy: 'kilobytes',
+  MBy: 'megabytes',
+  '1': '',
+  '%': 'percent',
 };
 
 /** Path (b): the name an OpenTelemetry Collector's `prometheus` exporter gives the metric. */
@@ -79,8 +91,8 @@ export function collectorExporterName(spec: MetricSpec): string {
   const mainUnit = spec.unit.split('/')[0]!.trim();
   const unitWord = mainUnit === '' || /[{}]/.test(mainUnit) ? '' : (UNIT_WORDS[mainUnit] ?? mainUnit);
   if (unitWord !== '' && !tokens.includes(unitWord)) tokens.push(unitWord);
-  if (spec.kind === 'counter') tokens = [...tokens.filter((t) => t !== 'total'), 'total'];
-  if (spec.unit === '1' && spec.kind === 'gauge') tokens = [...tokens.filter((t) => t !== 'ratio'), 'ratio'];
+  if (spec.kind === 'counter') tokens = [...tokens.filter(t => t !== 'total'), 'total'];
+  if (spec.unit === '1' && spec.kind === 'gauge') tokens = [...tokens.filter(t => t !== 'ratio'), 'ratio'];
   return tokens.join('_');
 }
 

@@ -35,7 +35,7 @@ export async function freeLoopbackPort(): Promise<number> {
   });
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms));
 
 async function getJson<T>(url: string): Promise<T> {
   const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
@@ -46,7 +46,7 @@ async function getJson<T>(url: string): Promise<T> {
 
 function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
+  return new Promise(resolve => {
     const timer = setTimeout(() => resolve(false), ms);
     child.once('exit', () => {
       clearTimeout(timer);
@@ -129,13 +129,15 @@ export async function startPrometheus(
       return [{ metric: {}, value: data.result as [number, string] }];
     },
     async labelValues(label, match) {
-      return getJson<string[]>(`${baseUrl}/api/v1/label/${encodeURIComponent(label)}/values?match[]=${encodeURIComponent(match)}`);
+      return getJson<string[]>(
+        `${baseUrl}/api/v1/label/${encodeURIComponent(label)}/values?match[]=${encodeURIComponent(match)}`,
+      );
     },
     async targets() {
-      const data = await getJson<{ activeTargets: Array<{ labels: Record<string, string>; scrapePool: string; health: string; lastError: string }> }>(
-        `${baseUrl}/api/v1/targets`,
-      );
-      return data.activeTargets.map((t) => ({ job: t.scrapePool, health: t.health, lastError: t.lastError }));
+      const data = await getJson<{
+        activeTargets: Array<{ labels: Record<string, string>; scrapePool: string; health: string; lastError: string }>;
+      }>(`${baseUrl}/api/v1/targets`);
+      return data.activeTargets.map(t => ({ job: t.scrapePool, health: t.health, lastError: t.lastError }));
     },
   };
 }

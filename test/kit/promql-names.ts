@@ -11,5 +11,5 @@ export function metricNamesIn(expr: string): string[] {
     .replace(/\{[^}]*\}/g, ' ')
     .replace(/\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ');
   const names = withoutLabels.match(/[a-zA-Z_:][a-zA-Z0-9_:]*/g) ?? [];
-  return [...new Set(names.filter((n) => n.startsWith('gen_ai_') || n.startsWith('llm_relay')))];
+  return [...new Set(names.filter(n => n.startsWith('gen_ai_') || n.startsWith('llm_relay')))];
 }

@@ -20,7 +20,10 @@ export function relabelName(name: string, rules: NameRelabel[]): string {
     if (rule.source_labels?.join(';') !== '__name__' || rule.target_label !== '__name__') continue;
     const match = new RegExp(`^(?:${rule.regex ?? '(.*)'})$`).exec(current);
     if (!match) continue;
-    current = (rule.replacement ?? '$1').replace(/\$\{(\d+)\}|\$(\d+)/g, (_, a?: string, b?: string) => match[Number(a ?? b)] ?? '');
+    current = (rule.replacement ?? '$1').replace(
+      /\$\{(\d+)\}|\$(\d+)/g,
+      (_, a?: string, b?: string) => match[Number(a ?? b)] ?? '',
+    );
   }
   return current;
 }

@@ -29,20 +29,41 @@ function load(name: SchemaName): Schema {
 }
 
 const KNOWN_KEYWORDS = new Set([
-  '$defs', '$ref', 'additionalProperties', 'anyOf', 'oneOf', 'const', 'default', 'description', 'enum',
-  'format', 'items', 'properties', 'required', 'title', 'type',
+  '$defs',
+  '$ref',
+  'additionalProperties',
+  'anyOf',
+  'oneOf',
+  'const',
+  'default',
+  'description',
+  'enum',
+  'format',
+  'items',
+  'properties',
+  'required',
+  'title',
+  'type',
 ]);
 
 function typeOk(type: string, value: unknown): boolean {
   switch (type) {
-    case 'string': return typeof value === 'string';
-    case 'integer': return Number.isInteger(value);
-    case 'number': return typeof value === 'number';
-    case 'boolean': return typeof value === 'boolean';
-    case 'null': return value === null;
-    case 'array': return Array.isArray(value);
-    case 'object': return typeof value === 'object' && value !== null && !Array.isArray(value);
-    default: throw new Error(`validator: unsupported type ${type}`);
+    case 'string':
+      return typeof value === 'string';
+    case 'integer':
+      return Number.isInteger(value);
+    case 'number':
+      return typeof value === 'number';
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'null':
+      return value === null;
+    case 'array':
+      return Array.isArray(value);
+    case 'object':
+      return typeof value === 'object' && value !== null && !Array.isArray(value);
+    default:
+      throw new Error(`validator: unsupported type ${type}`);
   }
 }
 
@@ -85,7 +106,8 @@ class Validator {
     if (typeof schema['type'] === 'string' && !typeOk(schema['type'], value)) {
       return [`${where}: expected ${schema['type']}, got ${value === null ? 'null' : typeof value}`];
     }
-    if ('const' in schema && value !== schema['const']) return [`${where}: expected ${JSON.stringify(schema['const'])}`];
+    if ('const' in schema && value !== schema['const'])
+      return [`${where}: expected ${JSON.stringify(schema['const'])}`];
     if (Array.isArray(schema['enum']) && !schema['enum'].includes(value)) {
       return [`${where}: ${JSON.stringify(value)} not in ${JSON.stringify(schema['enum'])}`];
     }
@@ -98,7 +120,8 @@ class Validator {
       for (const key of required) if (!(key in record)) errors.push(`${where}: missing required ${key}`);
       const properties = (schema['properties'] as Record<string, Schema> | undefined) ?? {};
       for (const [key, member] of Object.entries(record)) {
-        if (member === null && !required.includes(key)) errors.push(`${where}.${key}: null where the value should be left out`);
+        if (member === null && !required.includes(key))
+          errors.push(`${where}.${key}: null where the value should be left out`);
         const property = properties[key];
         if (property !== undefined && member !== null) errors.push(...this.check(property, member, `${where}.${key}`));
         else if (property !== undefined && member === null && required.includes(key)) {
@@ -111,7 +134,9 @@ class Validator {
       if (schema['title'] === 'OutputMessage' && 'finish_reason' in record) {
         const reasons = (this.resolve('#/$defs/FinishReason') as Schema)['enum'] as string[];
         if (!reasons.includes(record['finish_reason'] as string)) {
-          errors.push(`${where}.finish_reason: ${JSON.stringify(record['finish_reason'])} is not a schema FinishReason`);
+          errors.push(
+            `${where}.finish_reason: ${JSON.stringify(record['finish_reason'])} is not a schema FinishReason`,
+          );
         }
       }
     }

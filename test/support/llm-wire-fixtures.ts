@@ -6,8 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WireFormatName } from '../../src/wire/types';
 
-export const FIXTURES_DIR =
-  process.env['LLM_WIRE_FIXTURES'] ?? path.resolve(__dirname, '../fixtures/llm-wire');
+export const FIXTURES_DIR = process.env['LLM_WIRE_FIXTURES'] ?? path.resolve(__dirname, '../fixtures/llm-wire');
 
 export interface Expected {
   model: string | null;
@@ -66,7 +65,7 @@ function fixtureFiles(dir: string): string[] {
         ? fixtureFiles(path.join(dir, entry.name))
         : entry.name.endsWith('.json')
           ? [path.join(dir, entry.name)]
-          : []
+          : [],
     )
     .sort();
 }
@@ -78,7 +77,8 @@ export function formatFromFileName(file: string): WireFormatName {
   if (name.startsWith('responses')) return 'openai.responses';
   if (name.startsWith('embeddings')) return 'openai.embeddings';
   if (name.startsWith('messages')) return 'anthropic.messages';
-  if (name.startsWith('generate-content') || name.startsWith('stream-generate-content')) return 'gemini.generate_content';
+  if (name.startsWith('generate-content') || name.startsWith('stream-generate-content'))
+    return 'gemini.generate_content';
   throw new Error(`no format known for ${name}`);
 }
 
@@ -106,7 +106,8 @@ export function semconvExpectation(loaded: LoadedFixture): SemconvExpectation {
   const cacheWrite = e.cache_creation_input_tokens;
   const errorType = e.error_type ?? e.stream_error_type;
   const errorCode = e.error_code ?? e.stream_error_code;
-  const inBandError = fixture.response.status < 400 && (e.stream_error_type !== undefined || e.stream_error_code !== undefined);
+  const inBandError =
+    fixture.response.status < 400 && (e.stream_error_type !== undefined || e.stream_error_code !== undefined);
   return {
     requestModel: e.model ?? undefined,
     responseModel: e.response_model ?? undefined,

@@ -19,7 +19,8 @@ import type { LlmRelayInstrumentationConfig } from '../../src/index';
 export function callsInFlight(instrumentation: LlmRelayInstrumentation): number {
   const calls = (instrumentation as unknown as { _calls?: unknown })._calls;
   // A renamed field must fail loudly, not read as "nothing in flight".
-  if (!(calls instanceof Map)) throw new Error('callsInFlight: the instrumentation has no _calls map (enable() it first, or update this seam)');
+  if (!(calls instanceof Map))
+    throw new Error('callsInFlight: the instrumentation has no _calls map (enable() it first, or update this seam)');
   return calls.size;
 }
 
@@ -71,7 +72,11 @@ export function setupOtel(config: LlmRelayInstrumentationConfig = {}): OtelHarne
       const deadline = Date.now() + timeoutMs;
       while (relaySpans().length < count) {
         if (Date.now() > deadline) {
-          throw new Error(`expected ${count} relay spans, got ${relaySpans().length}: ${relaySpans().map(s => s.name).join(', ')}`);
+          throw new Error(
+            `expected ${count} relay spans, got ${relaySpans().length}: ${relaySpans()
+              .map(s => s.name)
+              .join(', ')}`,
+          );
         }
         await new Promise(r => setTimeout(r, 5));
       }
@@ -99,7 +104,7 @@ export function metricTotal(
   metrics: MetricData[],
   name: string,
   match: Record<string, unknown> = {},
-  field: 'count' | 'sum' = 'sum'
+  field: 'count' | 'sum' = 'sum',
 ): number {
   let total = 0;
   for (const m of metrics.filter(x => x.descriptor.name === name)) {

@@ -47,7 +47,11 @@ async function durationPointCount(otel: OtelHarness): Promise<number> {
 }
 
 /** Runs one relay call inside an `app-handler` span; returns what the relay and the exporter saw. */
-export async function callInAppSpan(otel: OtelHarness, relay: RelaySimulator, call: () => Promise<unknown>): Promise<RelayCallResult> {
+export async function callInAppSpan(
+  otel: OtelHarness,
+  relay: RelaySimulator,
+  call: () => Promise<unknown>,
+): Promise<RelayCallResult> {
   otel.reset();
   const firstRequest = relay.requests.length;
   const pointsBefore = await durationPointCount(otel);
@@ -76,7 +80,10 @@ export async function callInAppSpan(otel: OtelHarness, relay: RelaySimulator, ca
 
 function only(spans: readonly ReadableSpan[], scope: string): ReadableSpan {
   const found = spans.filter(s => s.instrumentationScope.name === scope);
-  expect(found.map(s => s.name), `spans of ${scope}`).toHaveLength(1);
+  expect(
+    found.map(s => s.name),
+    `spans of ${scope}`,
+  ).toHaveLength(1);
   return found[0]!;
 }
 
@@ -108,14 +115,23 @@ export function defineCooperationSuite(order: SubscriptionOrder, otel: OtelHarne
         const response = await fetch(`${relay.url}/v1/chat/completions`, {
           method: 'POST',
           headers: jsonHeaders(),
-          body: JSON.stringify({ model: 'gpt-4.1', messages: MESSAGES, stream: true, stream_options: { include_usage: true } }),
+          body: JSON.stringify({
+            model: 'gpt-4.1',
+            messages: MESSAGES,
+            stream: true,
+            stream_options: { include_usage: true },
+          }),
         });
         await response.text();
       },
     ],
     [
       'openai SDK',
-      () => new OpenAI({ apiKey: API_KEY, baseURL: `${relay.url}/v1` }).chat.completions.create({ model: 'gpt-4.1', messages: MESSAGES }),
+      () =>
+        new OpenAI({ apiKey: API_KEY, baseURL: `${relay.url}/v1` }).chat.completions.create({
+          model: 'gpt-4.1',
+          messages: MESSAGES,
+        }),
     ],
   ];
 
@@ -164,13 +180,22 @@ export function defineCooperationSuite(order: SubscriptionOrder, otel: OtelHarne
     // @anthropic-ai/sdk 1.x traces itself and sends its call span's traceparent as an ordinary
     // header; instrumentation-undici then *adds* its own (`request.addHeader`) without removing it.
     it('anthropic SDK (traces itself and injects its own traceparent)', async () => {
-      const client = new Anthropic({ apiKey: API_KEY, baseURL: relay.url, openTelemetry: { tracerProvider: otel.tracerProvider } });
+      const client = new Anthropic({
+        apiKey: API_KEY,
+        baseURL: relay.url,
+        openTelemetry: { tracerProvider: otel.tracerProvider },
+      });
       const { app, request, spans, relaySpan, durationPoints } = await callInAppSpan(otel, relay, () =>
-        client.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 64, messages: MESSAGES })
+        client.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 64, messages: MESSAGES }),
       );
       const sdk = only(spans, ANTHROPIC_SCOPE);
       const http = only(spans, UNDICI_SCOPE);
-      expect(spans.filter(hasGenAiAttributes).map(s => s.name).sort()).toEqual([sdk.name, relaySpan.name].sort());
+      expect(
+        spans
+          .filter(hasGenAiAttributes)
+          .map(s => s.name)
+          .sort(),
+      ).toEqual([sdk.name, relaySpan.name].sort());
       expect(relaySpan.attributes).toEqual(expectedRelaySpanAttributes(relay, request));
       expect(durationPoints).toBe(1);
 

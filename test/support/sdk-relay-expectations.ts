@@ -26,7 +26,11 @@ const ROUTES: Record<string, RouteFacts> = {
   embeddings: { operation: 'embeddings', provider: 'openai', wireFormat: 'openai.embeddings' },
   messages: { operation: 'chat', provider: 'anthropic', wireFormat: 'anthropic.messages' },
   generateContent: { operation: 'generate_content', provider: 'gcp.gen_ai', wireFormat: 'gemini.generate_content' },
-  streamGenerateContent: { operation: 'generate_content', provider: 'gcp.gen_ai', wireFormat: 'gemini.generate_content' },
+  streamGenerateContent: {
+    operation: 'generate_content',
+    provider: 'gcp.gen_ai',
+    wireFormat: 'gemini.generate_content',
+  },
 };
 
 /** The simulator reports a dialect-neutral finish reason; each wire spells it its own way. */
@@ -184,7 +188,8 @@ export function expectedRelaySpanAttributes(relay: RelaySimulator, request: Reco
   Object.assign(attributes, usage(route, response));
   // The simulator answers chat and responses calls with `service_tier: 'default'`, chat also with a `system_fingerprint`.
   if (apiType !== undefined) attributes['openai.response.service_tier'] = 'default';
-  if (route === 'chat.completions') attributes['openai.response.system_fingerprint'] = expect.stringMatching(/^fp_[0-9a-f]+$/);
+  if (route === 'chat.completions')
+    attributes['openai.response.system_fingerprint'] = expect.stringMatching(/^fp_[0-9a-f]+$/);
   attributes['llm_relay.cost.usd'] = expect.any(Number);
   attributes['llm_relay.cost.source'] = 'table';
   return attributes as Attributes;

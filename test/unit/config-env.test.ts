@@ -21,7 +21,13 @@ describe('envText', () => {
 });
 
 describe('envBoolean', () => {
-  it.each([['true', true], ['TRUE', true], [' True ', true], ['false', false], ['False', false]])('%j → %s, silently', (value, expected) => {
+  it.each([
+    ['true', true],
+    ['TRUE', true],
+    [' True ', true],
+    ['false', false],
+    ['False', false],
+  ])('%j → %s, silently', (value, expected) => {
     const w = warnings();
     expect(envBoolean({ X: value }, 'X', w.warn)).toBe(expected);
     expect(w.seen).toEqual([]);
@@ -68,7 +74,7 @@ describe('envLogLevel', () => {
     expect(envLogLevel({ OTEL_LOG_LEVEL: value }, DiagLogLevel.WARN)).toBe(level);
   });
 
-  it('unset or blank: the caller\'s default; an unknown name: INFO, as the OpenTelemetry SDK reads it', () => {
+  it("unset or blank: the caller's default; an unknown name: INFO, as the OpenTelemetry SDK reads it", () => {
     expect(envLogLevel({}, DiagLogLevel.WARN)).toBe(DiagLogLevel.WARN);
     expect(envLogLevel({ OTEL_LOG_LEVEL: ' ' }, DiagLogLevel.WARN)).toBe(DiagLogLevel.WARN);
     expect(envLogLevel({ OTEL_LOG_LEVEL: 'loud' }, DiagLogLevel.WARN)).toBe(DiagLogLevel.INFO);

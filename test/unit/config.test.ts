@@ -57,7 +57,7 @@ describe('parseRelayHost', () => {
       expect(w.seen).toHaveLength(1);
       expect(w.seen[0]).toContain('OTEL_LLM_RELAY_HOSTS');
       expect(w.seen[0]).toContain(`"${entry}"`);
-    }
+    },
   );
 
   it('parseRelayHosts keeps the readable entries of a list, in order', () => {
@@ -86,7 +86,12 @@ describe('resolveConfig', () => {
   it('defaults: every host on a known route, no pricing file, no content, 4096 chars, 100 models, propagation on, 10 min idle', () => {
     const w = warnings();
     expect(resolveConfig({}, {}, w.warn)).toEqual(defaults);
-    expect(defaults).toMatchObject({ maxContentLength: 4096, maxContentAttributeLength: 131_072, maxModelsPerMetric: 100, idleTimeoutMs: 600_000 });
+    expect(defaults).toMatchObject({
+      maxContentLength: 4096,
+      maxContentAttributeLength: 131_072,
+      maxModelsPerMetric: 100,
+      idleTimeoutMs: 600_000,
+    });
     expect(w.seen).toEqual([]);
   });
 
@@ -114,7 +119,7 @@ describe('resolveConfig', () => {
     const resolved = resolveConfig(
       { relayHosts: ['option.example.com:9000'], pricingFile: '/option/prices.json', captureMessageContent: false },
       env,
-      warnings().warn
+      warnings().warn,
     );
     expect(resolved.relayHosts).toEqual([{ host: 'option.example.com', port: '9000' }]);
     expect(resolved.pricingFile).toBe('/option/prices.json');
@@ -136,7 +141,11 @@ describe('resolveConfig', () => {
     ['false', false, false],
   ])('OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=%s: spans %s, events %s', (value, spans, events) => {
     const resolved = resolveConfig({}, { OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: value }, warnings().warn);
-    expect([resolved.contentOnSpans, resolved.contentOnEvents, resolved.captureMessageContent]).toEqual([spans, events, spans || events]);
+    expect([resolved.contentOnSpans, resolved.contentOnEvents, resolved.captureMessageContent]).toEqual([
+      spans,
+      events,
+      spans || events,
+    ]);
   });
 
   it('the option takes the same modes and wins over the environment', () => {
@@ -147,8 +156,12 @@ describe('resolveConfig', () => {
 
   it('spanUsage: option, then OTEL_LLM_RELAY_SPAN_USAGE, then always; unreadable values warn', () => {
     const w = warnings();
-    expect(resolveConfig({ spanUsage: 'never' }, { OTEL_LLM_RELAY_SPAN_USAGE: 'always' }, w.warn).spanUsage).toBe('never');
-    expect(resolveConfig({}, { OTEL_LLM_RELAY_SPAN_USAGE: ' Unless-SDK-Span ' }, w.warn).spanUsage).toBe('unless-sdk-span');
+    expect(resolveConfig({ spanUsage: 'never' }, { OTEL_LLM_RELAY_SPAN_USAGE: 'always' }, w.warn).spanUsage).toBe(
+      'never',
+    );
+    expect(resolveConfig({}, { OTEL_LLM_RELAY_SPAN_USAGE: ' Unless-SDK-Span ' }, w.warn).spanUsage).toBe(
+      'unless-sdk-span',
+    );
     expect(w.seen).toEqual([]);
     expect(resolveConfig({}, { OTEL_LLM_RELAY_SPAN_USAGE: 'sometimes' }, w.warn).spanUsage).toBe('always');
     expect(w.seen.join('\n')).toContain('sometimes');
@@ -162,7 +175,11 @@ describe('resolveConfig', () => {
   });
 
   it('blank env values count as unset', () => {
-    const env = { OTEL_LLM_RELAY_HOSTS: '  ', OTEL_LLM_RELAY_PRICING: '   ', OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: '' };
+    const env = {
+      OTEL_LLM_RELAY_HOSTS: '  ',
+      OTEL_LLM_RELAY_PRICING: '   ',
+      OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: '',
+    };
     const w = warnings();
     expect(resolveConfig({}, env, w.warn)).toEqual(defaults);
     expect(w.seen).toEqual([]);
@@ -183,8 +200,24 @@ describe('resolveConfig', () => {
   });
 
   it('numeric options are taken when they are positive integers', () => {
-    const resolved = resolveConfig({ maxContentLength: 10, maxContentAttributeLength: 1024, maxModelsPerMetric: 3, idleTimeoutMs: 200, propagateContext: false }, {}, warnings().warn);
-    expect(resolved).toMatchObject({ maxContentLength: 10, maxContentAttributeLength: 1024, maxModelsPerMetric: 3, idleTimeoutMs: 200, propagateContext: false });
+    const resolved = resolveConfig(
+      {
+        maxContentLength: 10,
+        maxContentAttributeLength: 1024,
+        maxModelsPerMetric: 3,
+        idleTimeoutMs: 200,
+        propagateContext: false,
+      },
+      {},
+      warnings().warn,
+    );
+    expect(resolved).toMatchObject({
+      maxContentLength: 10,
+      maxContentAttributeLength: 1024,
+      maxModelsPerMetric: 3,
+      idleTimeoutMs: 200,
+      propagateContext: false,
+    });
   });
 
   it('idleTimeoutMs above a day is lowered to a day, with one warning', () => {

@@ -37,7 +37,12 @@ describe('callInfo', () => {
       unpriced: false,
       substituted: true,
     } satisfies CallOutcome;
-    expect(callInfo(start, undefined, outcome)).toMatchObject({ requestModel: 'gpt-4.1', responseModel: 'gpt-4.1-mini', statusCode: 429, errorType: '429' });
+    expect(callInfo(start, undefined, outcome)).toMatchObject({
+      requestModel: 'gpt-4.1',
+      responseModel: 'gpt-4.1-mini',
+      statusCode: 429,
+      errorType: '429',
+    });
   });
 });
 
@@ -53,7 +58,7 @@ describe('UserHooks', () => {
         },
       },
       10,
-      diag
+      diag,
     );
     const span = {} as Span;
     hooks.run('requestHook', span, start, 'gpt-4.1');
@@ -70,7 +75,15 @@ describe('UserHooks', () => {
     expect(values).toEqual(['t0', 't1', '_OTHER', '_OTHER']);
     expect(lines.filter(line => line.includes('distinct'))).toHaveLength(1);
     expect(new UserHooks({}, 2, diag).metricAttributes(start, undefined)).toBeUndefined();
-    const throwing = new UserHooks({ metricAttributesHook: () => { throw new Error('x'); } }, 2, diag);
+    const throwing = new UserHooks(
+      {
+        metricAttributesHook: () => {
+          throw new Error('x');
+        },
+      },
+      2,
+      diag,
+    );
     expect(throwing.metricAttributes(start, undefined)).toBeUndefined();
   });
 });

@@ -27,7 +27,13 @@ const CALLGRIND_STDERR = `==8672== Callgrind, a call-graph generating cache prof
 ==8672== I   refs:      1,886,406,562
 `;
 
-function run(label: string, workload: string, calls: number, instructions: number, extra: Partial<CountedRun> = {}): CountedRun {
+function run(
+  label: string,
+  workload: string,
+  calls: number,
+  instructions: number,
+  extra: Partial<CountedRun> = {},
+): CountedRun {
   return {
     label,
     workload,
@@ -44,7 +50,10 @@ function run(label: string, workload: string, calls: number, instructions: numbe
 
 /** Two runs (N1 = 0, N2 = 100 segments) whose difference is `perCall` per call. */
 function pair(label: string, workload: string, perCall: number, extra: Partial<CountedRun> = {}): CountedRun[] {
-  return [run(label, workload, 0, 1_000_000_000, extra), run(label, workload, 100, 1_000_000_000 + perCall * 100, extra)];
+  return [
+    run(label, workload, 0, 1_000_000_000, extra),
+    run(label, workload, 100, 1_000_000_000 + perCall * 100, extra),
+  ];
 }
 
 describe('parseInstructionCount', () => {
@@ -83,11 +92,17 @@ describe('differencing', () => {
   });
 
   it('refuses two runs of the same length', () => {
-    expect(() => perCallInstructions({ calls: 5, instructions: 1 }, { calls: 5, instructions: 2 })).toThrow(/same call count/);
+    expect(() => perCallInstructions({ calls: 5, instructions: 1 }, { calls: 5, instructions: 2 })).toThrow(
+      /same call count/,
+    );
   });
 
   it('pairs the runs of each variant and workload and subtracts bare of the same workload', () => {
-    const cells = cellsOf([...pair('bare', 'chat', 3_000_000), ...pair('ours', 'chat', 3_900_000), ...pair('bare', 'stream-200', 30_000_000)]);
+    const cells = cellsOf([
+      ...pair('bare', 'chat', 3_000_000),
+      ...pair('ours', 'chat', 3_900_000),
+      ...pair('bare', 'stream-200', 30_000_000),
+    ]);
     const ours = cells.find(c => c.label === 'ours')!;
     expect(ours.perCall).toBe(3_900_000);
     expect(ours.added).toBeCloseTo(900_000);
@@ -108,13 +123,32 @@ describe('per chunk', () => {
 
 describe('recordsCalls', () => {
   it('counts only spans of scopes other than a self-tracing SDK', () => {
-    expect(recordsCalls(run('otel-openai', 'anthropic-stream', 10, 1, { spansByScope: { 'com.anthropic.sdk.typescript': 1 } }))).toBe(false);
-    expect(recordsCalls(run('ours', 'anthropic-stream', 10, 1, { spansByScope: { 'com.anthropic.sdk.typescript': 1, 'otel-llm-relay': 1 } }))).toBe(true);
+    expect(
+      recordsCalls(
+        run('otel-openai', 'anthropic-stream', 10, 1, { spansByScope: { 'com.anthropic.sdk.typescript': 1 } }),
+      ),
+    ).toBe(false);
+    expect(
+      recordsCalls(
+        run('ours', 'anthropic-stream', 10, 1, {
+          spansByScope: { 'com.anthropic.sdk.typescript': 1, 'otel-llm-relay': 1 },
+        }),
+      ),
+    ).toBe(true);
   });
 
   it('judges a variant whose spans cannot be counted by its GenAI metrics, and reference variants not at all', () => {
-    expect(recordsCalls(run('ours-register', 'chat', 10, 1, { spansByScope: undefined, metricFamilies: ['gen_ai_client_operation_duration'] }))).toBe(true);
-    expect(recordsCalls(run('ours-register', 'chat', 10, 1, { spansByScope: undefined, metricFamilies: [] }))).toBe(false);
+    expect(
+      recordsCalls(
+        run('ours-register', 'chat', 10, 1, {
+          spansByScope: undefined,
+          metricFamilies: ['gen_ai_client_operation_duration'],
+        }),
+      ),
+    ).toBe(true);
+    expect(recordsCalls(run('ours-register', 'chat', 10, 1, { spansByScope: undefined, metricFamilies: [] }))).toBe(
+      false,
+    );
     expect(recordsCalls(run('sdk-only', 'chat', 10, 1, { spansByScope: {} }))).toBeUndefined();
   });
 });
@@ -157,7 +191,10 @@ describe('evaluateTargets', () => {
     ]);
     const targets = evaluateTargets(cells, peers);
     expect(targets.find(t => t.target.startsWith('chat: ours adds ≤ every'))!.met).toBe(true);
-    expect(targets.find(t => t.target.startsWith('chat: ours adds ≤ 0.40 M'))).toMatchObject({ met: true, measured: '+0.35 M' });
+    expect(targets.find(t => t.target.startsWith('chat: ours adds ≤ 0.40 M'))).toMatchObject({
+      met: true,
+      measured: '+0.35 M',
+    });
     // (2.0 M − 1.2 M) / 200 = 4,000 per chunk above undici.
     expect(targets.find(t => t.target.startsWith('stream-200: a chunk'))).toMatchObject({
       met: true,
@@ -176,7 +213,11 @@ describe('evaluateTargets', () => {
       ...pair('undici', 'stream-200', 31_000_000, streamEvents),
     ]);
     const targets = evaluateTargets(cells, peers);
-    expect(targets.filter(t => t.met === false).map(t => t.target.split(':')[0])).toEqual(['chat', 'chat', 'stream-200']);
+    expect(targets.filter(t => t.met === false).map(t => t.target.split(':')[0])).toEqual([
+      'chat',
+      'chat',
+      'stream-200',
+    ]);
   });
 
   it('does not compare ours with a peer that records nothing on the workload', () => {
@@ -230,7 +271,9 @@ describe('the RESULTS.md section', () => {
     expect(markdown).toContain('| ours | +0.90 M |  |');
     expect(markdown).toContain('| traceloop | +0.17 M | +0.01 M (records nothing) |');
     expect(markdown).toContain('| bare (absolute) | 150,000 |');
-    expect(markdown).toMatch(/chat: ours adds ≤ every SDK-patching peer \| ours \+0\.90 M; traceloop \+0\.17 M \| \*\*missed\*\*/);
+    expect(markdown).toMatch(
+      /chat: ours adds ≤ every SDK-patching peer \| ours \+0\.90 M; traceloop \+0\.17 M \| \*\*missed\*\*/,
+    );
   });
 
   it('shows each commit with its step from the one before, and which failed to build', () => {
@@ -256,7 +299,11 @@ describe('the RESULTS.md section', () => {
 });
 
 describe('judgeWallClock', () => {
-  const cells = cellsOf([...pair('bare', 'chat', 3_000_000), ...pair('ours', 'chat', 3_900_000), ...pair('traceloop', 'chat', 3_170_000)]);
+  const cells = cellsOf([
+    ...pair('bare', 'chat', 3_000_000),
+    ...pair('ours', 'chat', 3_900_000),
+    ...pair('traceloop', 'chat', 3_170_000),
+  ]);
 
   it('marks figures whose rounds range over zero or spread wider than the figure, keeps the others', () => {
     const judged = judgeWallClock(
@@ -265,9 +312,13 @@ describe('judgeWallClock', () => {
         { workload: 'chat', variant: 'traceloop', cpuAddedUs: 250, range: [-300, 700] },
         { workload: 'chat', variant: 'otel-openai', cpuAddedUs: 539, range: [400, 700] },
       ],
-      cells
+      cells,
     );
-    expect(judged.map(j => j.noise)).toEqual(['rounds spread wider than the figure', 'rounds range over zero', undefined]);
+    expect(judged.map(j => j.noise)).toEqual([
+      'rounds spread wider than the figure',
+      'rounds range over zero',
+      undefined,
+    ]);
     expect(judged[0]!.instructionsAdded).toBeCloseTo(900_000);
     expect(judged[2]!.instructionsAdded).toBeUndefined();
   });

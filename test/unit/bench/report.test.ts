@@ -10,7 +10,14 @@ import type { MemoryResult, WorkloadResults, WorkloadVariantResult } from '../..
 
 const { summarizeExposition } = createRequire(__filename)('../../../bench/variants/prometheus-text.cjs');
 
-const NOTHING: Recorded = { tokens: false, timeToFirstChunk: false, timePerChunk: false, cost: false, rateLimits: false, metricFamilies: [] };
+const NOTHING: Recorded = {
+  tokens: false,
+  timeToFirstChunk: false,
+  timePerChunk: false,
+  cost: false,
+  rateLimits: false,
+  metricFamilies: [],
+};
 
 function result(overrides: Partial<VariantFigures>, recorded: Partial<Recorded> = {}): WorkloadVariantResult {
   return {
@@ -100,11 +107,25 @@ describe('summarizeExposition (Prometheus text)', () => {
 describe('recordedFeatures', () => {
   it('reads the GenAI data a run recorded from span attributes and metric families', () => {
     const recorded = recordedFeatures(
-      [{ scope: 'x', spans: 10, names: ['chat m'], attributes: ['gen_ai.usage.output_tokens', 'gen_ai.response.time_to_first_chunk'] }],
+      [
+        {
+          scope: 'x',
+          spans: 10,
+          names: ['chat m'],
+          attributes: ['gen_ai.usage.output_tokens', 'gen_ai.response.time_to_first_chunk'],
+        },
+      ],
       { llm_relay_cost_usd: { series: 1 }, llm_relay_rate_limit_remaining: { series: 2 } },
-      1
+      1,
     );
-    expect(recorded).toMatchObject({ spansPerCall: 1, tokens: true, timeToFirstChunk: true, timePerChunk: false, cost: true, rateLimits: true });
+    expect(recorded).toMatchObject({
+      spansPerCall: 1,
+      tokens: true,
+      timeToFirstChunk: true,
+      timePerChunk: false,
+      cost: true,
+      rateLimits: true,
+    });
     expect(describeRecorded(recorded)).toBe('tokens, TTFT, cost, rate limits');
   });
 
@@ -112,7 +133,7 @@ describe('recordedFeatures', () => {
     const recorded = recordedFeatures(
       [{ scope: 'undici', spans: 5, names: ['POST'], attributes: ['http.request.method', 'url.full'] }],
       { http_client_request_duration: { series: 1, observations: 5 } },
-      1
+      1,
     );
     expect(describeRecorded(recorded)).toBe('—');
     expect(recorded.metricFamilies).toEqual(['http_client_request_duration']);
@@ -156,7 +177,7 @@ describe('evaluateTargets', () => {
         b: { bare: result({}), ours: result({ cpuAddedUsPerCall: 300 }), 'peer-b': result({ spansPerCall: 0 }) },
       },
       [],
-      SDK_PATCHING
+      SDK_PATCHING,
     );
     expect(checks.find(c => c.target.startsWith('a:'))!.met).toBe(false);
     expect(checks.find(c => c.target.startsWith('b:'))!.met).toBeUndefined();
@@ -164,8 +185,14 @@ describe('evaluateTargets', () => {
 
   it('holds ours to 64 KiB per request in flight, for every body size', () => {
     const checks = evaluateTargets({}, [memory(40, 1_000_000), memory(90)], SDK_PATCHING);
-    expect(checks.map(c => [c.target, c.met])).toContainEqual(['sse 1 MB: ours keeps ≤ 64 KiB per request in flight', true]);
-    expect(checks.map(c => [c.target, c.met])).toContainEqual(['sse 100 MB: ours keeps ≤ 64 KiB per request in flight', false]);
+    expect(checks.map(c => [c.target, c.met])).toContainEqual([
+      'sse 1 MB: ours keeps ≤ 64 KiB per request in flight',
+      true,
+    ]);
+    expect(checks.map(c => [c.target, c.met])).toContainEqual([
+      'sse 100 MB: ours keeps ≤ 64 KiB per request in flight',
+      false,
+    ]);
   });
 });
 
@@ -191,8 +218,15 @@ describe('renderResults', () => {
       chat: {
         bare: result({ spansPerCall: undefined }),
         ours: result(
-          { callsPerSecond: 97, throughputRatio: 0.97, cpuAddedUsPerCall: 42, p50AddedMs: 0.03, throughputRatioRange: [0.9, 0.99], cpuAddedRange: [-5, 60] },
-          { tokens: true, cost: true }
+          {
+            callsPerSecond: 97,
+            throughputRatio: 0.97,
+            cpuAddedUsPerCall: 42,
+            p50AddedMs: 0.03,
+            throughputRatioRange: [0.9, 0.99],
+            cpuAddedRange: [-5, 60],
+          },
+          { tokens: true, cost: true },
         ),
       },
     },
@@ -208,7 +242,11 @@ describe('renderResults', () => {
         top: [{ function: '(garbage collector)', selfMs: 50, share: 0.1 }],
       },
     ],
-    previous: { generatedAt: '2025-12-01', commit: 'old0001', ours: { chat: { throughputRatio: 0.8, cpuAddedUsPerCall: 400 } } },
+    previous: {
+      generatedAt: '2025-12-01',
+      commit: 'old0001',
+      ours: { chat: { throughputRatio: 0.8, cpuAddedUsPerCall: 400 } },
+    },
   };
 
   it('writes the machine, the targets, one table per workload, memory, profiles and before/after', () => {
@@ -217,7 +255,9 @@ describe('renderResults', () => {
     expect(md).toContain('| machine | Test CPU, 2 cores, 8.0 GiB, Linux 6 |');
     expect(md).toContain('| commit | abc1234; dist/ measured: f1f2f3 |');
     expect(md).toContain('| chat: ours ≥ 0.95 × bare throughput | 0.970 | met |');
-    expect(md).toContain('| ours | 97.0 | 0.970 (0.90–0.99) | 1.00 | +0.03 | 2.00 | 0.00 | 1000 | +42 (−5…+60) | 100.0 | 10.0 | 1.00 | tokens, cost |');
+    expect(md).toContain(
+      '| ours | 97.0 | 0.970 (0.90–0.99) | 1.00 | +0.03 | 2.00 | 0.00 | 1000 | +42 (−5…+60) | 100.0 | 10.0 | 1.00 | tokens, cost |',
+    );
     expect(md).toContain('| bare | 100.0 | 1 |');
     expect(md).toContain('| SSE stream 100 MB | 100 MB | 30 | 50 | +20 |');
     expect(md).toContain('output_tokens=338983');
@@ -229,7 +269,10 @@ describe('renderResults', () => {
 
   it('renders results written before the spread of the rounds was kept', () => {
     const { throughputRatioRange: _r, cpuAddedRange: _c, ...older } = doc.results.chat!.ours!;
-    const md = renderResults({ ...doc, results: { chat: { ...doc.results.chat, ours: older as WorkloadVariantResult } } });
+    const md = renderResults({
+      ...doc,
+      results: { chat: { ...doc.results.chat, ours: older as WorkloadVariantResult } },
+    });
     expect(md).toContain('| ours | 97.0 | 0.970 | 1.00 | +0.03 | 2.00 | 0.00 | 1000 | +42 | 100.0 |');
   });
 

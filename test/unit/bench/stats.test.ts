@@ -82,8 +82,14 @@ describe('runFigures', () => {
 describe('compareWithBare', () => {
   it('pairs rounds: a machine slowing down between rounds does not show as overhead', () => {
     // Round 2 runs on a machine twice as slow; the variant costs 10% in both rounds.
-    const bare = [figures({ callsPerSecond: 100, cpuUsPerCall: 1000 }), figures({ callsPerSecond: 50, cpuUsPerCall: 2000 })];
-    const variant = [figures({ callsPerSecond: 90, cpuUsPerCall: 1100 }), figures({ callsPerSecond: 45, cpuUsPerCall: 2200 })];
+    const bare = [
+      figures({ callsPerSecond: 100, cpuUsPerCall: 1000 }),
+      figures({ callsPerSecond: 50, cpuUsPerCall: 2000 }),
+    ];
+    const variant = [
+      figures({ callsPerSecond: 90, cpuUsPerCall: 1100 }),
+      figures({ callsPerSecond: 45, cpuUsPerCall: 2200 }),
+    ];
     const result = compareWithBare(bare, variant);
     expect(result.throughputRatio).toBeCloseTo(0.9);
     expect(result.cpuAddedUsPerCall).toBe(150);
@@ -97,8 +103,12 @@ describe('compareWithBare', () => {
     expect(compareWithBare(bare, variant).p50AddedMs).toBeCloseTo(0.2);
   });
 
-  it('keeps the spread of the rounds and each round\'s figures', () => {
-    const bare = [figures({ callsPerSecond: 100, cpuUsPerCall: 1000 }), figures({ callsPerSecond: 100, cpuUsPerCall: 1000 }), figures({ callsPerSecond: 100, cpuUsPerCall: 1000 })];
+  it("keeps the spread of the rounds and each round's figures", () => {
+    const bare = [
+      figures({ callsPerSecond: 100, cpuUsPerCall: 1000 }),
+      figures({ callsPerSecond: 100, cpuUsPerCall: 1000 }),
+      figures({ callsPerSecond: 100, cpuUsPerCall: 1000 }),
+    ];
     const variant = [
       figures({ callsPerSecond: 80, cpuUsPerCall: 1300 }),
       figures({ callsPerSecond: 95, cpuUsPerCall: 1020 }),

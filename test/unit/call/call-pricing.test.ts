@@ -8,7 +8,10 @@ import { CallPricer, MAX_UNPRICED_MODELS } from '../../../src/call/call-pricing'
 import { PriceBook } from '../../../src/pricing/price-book';
 import { CHAT_CALL_START } from '../../support/calls';
 
-function outcome(response: Partial<NonNullable<CallOutcome['response']>> | undefined, requestModel = 'acme-large'): CallOutcome {
+function outcome(
+  response: Partial<NonNullable<CallOutcome['response']>> | undefined,
+  requestModel = 'acme-large',
+): CallOutcome {
   return {
     ...CHAT_CALL_START,
     request: { model: requestModel, stream: false, params: {} },
@@ -22,13 +25,22 @@ const book = PriceBook.create({ overrides: { models: { 'acme-large': { input: 2,
 
 function pricer() {
   const warnings: string[] = [];
-  return { pricer: new CallPricer(() => book, message => warnings.push(message)), warnings };
+  return {
+    pricer: new CallPricer(
+      () => book,
+      message => warnings.push(message),
+    ),
+    warnings,
+  };
 }
 
 describe('CallPricer', () => {
   it('prices the usage from the table, by the answering model first', () => {
     const { pricer: p } = pricer();
-    const call = outcome({ responseModel: 'acme-large', usage: { inputTokens: 1_000_000, outputTokens: 500_000 } }, 'deployment-7');
+    const call = outcome(
+      { responseModel: 'acme-large', usage: { inputTokens: 1_000_000, outputTokens: 500_000 } },
+      'deployment-7',
+    );
     p.price(call);
     expect(call.cost).toEqual({ usd: 6, source: 'table' });
     expect(call.unpriced).toBe(false);
@@ -68,7 +80,8 @@ describe('CallPricer', () => {
     expect(warnings).toEqual([
       'no price for model "nobody-knows": its calls are counted in llm_relay.cost.unpriced; add it with a pricing file (OTEL_LLM_RELAY_PRICING)',
     ]);
-    for (let i = 0; i < MAX_UNPRICED_MODELS + 20; i++) p.price(outcome({ responseModel: `unknown-${i}`, usage: { inputTokens: 1 } }, `unknown-${i}`));
+    for (let i = 0; i < MAX_UNPRICED_MODELS + 20; i++)
+      p.price(outcome({ responseModel: `unknown-${i}`, usage: { inputTokens: 1 } }, `unknown-${i}`));
     expect(warnings).toHaveLength(MAX_UNPRICED_MODELS);
     const late = outcome({ responseModel: 'unknown-late', usage: { inputTokens: 1 } }, 'unknown-late');
     p.price(late);
@@ -77,7 +90,10 @@ describe('CallPricer', () => {
 
   it('asks for the price book at each call (setConfig may replace it)', () => {
     let current = book;
-    const p = new CallPricer(() => current, () => undefined);
+    const p = new CallPricer(
+      () => current,
+      () => undefined,
+    );
     current = PriceBook.create({ overrides: { models: { 'acme-large': { input: 4, output: 8 } } } });
     const call = outcome({ responseModel: 'acme-large', usage: { inputTokens: 1_000_000 } });
     p.price(call);

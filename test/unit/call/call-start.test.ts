@@ -6,7 +6,14 @@ describe('callStart', () => {
   const route: RouteMatch = { format: 'openai.chat_completions', operation: 'chat' };
 
   it('redacts the URL and names the provider from the host and the wire format', () => {
-    expect(callStart('https://api.openai.com/v1/chat/completions?api-key=sk-secret', { address: 'api.openai.com', port: 443 }, route, undefined)).toEqual({
+    expect(
+      callStart(
+        'https://api.openai.com/v1/chat/completions?api-key=sk-secret',
+        { address: 'api.openai.com', port: 443 },
+        route,
+        undefined,
+      ),
+    ).toEqual({
       method: 'POST',
       url: 'https://api.openai.com/v1/chat/completions?api-key=REDACTED',
       route,

@@ -17,7 +17,12 @@ describe('callErrorType', () => {
   });
 
   it('puts the transport error before everything else', () => {
-    const call = finished({ transportError: 'UND_ERR_SOCKET', statusCode: 502, response: vendorError, bodyProblem: 'incomplete_response' });
+    const call = finished({
+      transportError: 'UND_ERR_SOCKET',
+      statusCode: 502,
+      response: vendorError,
+      bodyProblem: 'incomplete_response',
+    });
     expect(isFailedCall(call)).toBe(true);
     expect(callErrorType(call, 'rate_limit_error')).toBe('UND_ERR_SOCKET');
   });
@@ -49,7 +54,9 @@ describe('callErrorType', () => {
 
 describe('transportErrorType', () => {
   it('prefers the code, then a specific name, then the class name; never the message', () => {
-    expect(transportErrorType(Object.assign(new Error('socket hang up at 10.0.0.1'), { code: 'UND_ERR_SOCKET' }))).toBe('UND_ERR_SOCKET');
+    expect(transportErrorType(Object.assign(new Error('socket hang up at 10.0.0.1'), { code: 'UND_ERR_SOCKET' }))).toBe(
+      'UND_ERR_SOCKET',
+    );
     expect(transportErrorType(new DOMException('The operation was aborted', 'AbortError'))).toBe('AbortError');
     expect(transportErrorType(new TypeError('fetch failed'))).toBe('TypeError');
     class RelayGoneError extends Error {}

@@ -11,7 +11,11 @@ import { finishedCall } from '../../support/calls';
 function finished(overrides: Partial<FinishedCall> = {}): FinishedCall {
   return finishedCall({
     request: { model: 'gpt-4.1', stream: true, params: {} },
-    response: { responseModel: 'gpt-4.1-2025-04-14', finishReasons: ['stop'], usage: { inputTokens: 3, outputTokens: 1 } },
+    response: {
+      responseModel: 'gpt-4.1-2025-04-14',
+      finishReasons: ['stop'],
+      usage: { inputTokens: 3, outputTokens: 1 },
+    },
     startedAt: 1000,
     endedAt: 3000,
     firstChunkAt: 1250,
@@ -33,7 +37,13 @@ describe('callOutcome', () => {
   it('of a streamed success: time to first chunk in seconds, no error, not screened', () => {
     const screened: ResponseInfo[] = [];
     const outcome = callOutcome(finished(), context(screened));
-    expect(outcome).toMatchObject({ serverAddress: 'relay.example.com', statusCode: 200, timeToFirstChunk: 0.25, unpriced: false, substituted: false });
+    expect(outcome).toMatchObject({
+      serverAddress: 'relay.example.com',
+      statusCode: 200,
+      timeToFirstChunk: 0.25,
+      unpriced: false,
+      substituted: false,
+    });
     expect(outcome.errorType).toBeUndefined();
     expect(outcome.response?.responseModel).toBe('gpt-4.1-2025-04-14');
     expect(screened).toEqual([]);
@@ -46,7 +56,15 @@ describe('callOutcome', () => {
 
   it('takes the model from the URL when the body names none, and says a substitution', () => {
     const call = finished({
-      start: { ...finished().start, route: { format: 'gemini.generate_content', operation: 'generate_content', urlModel: 'gemini-2.5-pro', urlStream: true } },
+      start: {
+        ...finished().start,
+        route: {
+          format: 'gemini.generate_content',
+          operation: 'generate_content',
+          urlModel: 'gemini-2.5-pro',
+          urlStream: true,
+        },
+      },
       request: { stream: false, params: {} },
       response: { responseModel: 'gemini-2.5-flash', finishReasons: [], usage: {} },
     });
@@ -59,7 +77,10 @@ describe('callOutcome', () => {
   it('screens the response of a failed call only, and takes its error class from the screened one', () => {
     const screened: ResponseInfo[] = [];
     const response = { responseModel: 'sk-echo', finishReasons: [], usage: {}, error: { type: 'sk-echo' } };
-    const outcome = callOutcome(finished({ statusCode: 200, response, headers: new Map([['retry-after', '3']]) }), context(screened));
+    const outcome = callOutcome(
+      finished({ statusCode: 200, response, headers: new Map([['retry-after', '3']]) }),
+      context(screened),
+    );
     expect(screened).toEqual([response]);
     expect(outcome.errorType).toBe('_OTHER');
     expect(outcome.vendorErrorType).toBe('_OTHER');

@@ -43,7 +43,15 @@ describe('IdleSweeper', () => {
 
   it('hands what a sweep throws to onError, and stop() ends it', async () => {
     const calls = new Map<{ lastActivityAt: number; abandon(): void }, unknown>();
-    calls.set({ lastActivityAt: 0, abandon: () => { throw new Error('broken call'); } }, {});
+    calls.set(
+      {
+        lastActivityAt: 0,
+        abandon: () => {
+          throw new Error('broken call');
+        },
+      },
+      {},
+    );
     const errors: unknown[] = [];
     const sweeper = new IdleSweeper(calls, error => errors.push(error));
     sweeper.ensure(10);

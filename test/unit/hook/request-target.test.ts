@@ -10,10 +10,12 @@ describe('requestTarget', () => {
   });
 
   it('reads the absolute target URL a request through an HTTP proxy has as its path', () => {
-    expect(requestTarget('http://proxy.internal:3128', 'https://relay.example.com:8443/v1/messages?beta=true')).toEqual({
-      origin: 'https://relay.example.com:8443',
-      path: '/v1/messages?beta=true',
-    });
+    expect(requestTarget('http://proxy.internal:3128', 'https://relay.example.com:8443/v1/messages?beta=true')).toEqual(
+      {
+        origin: 'https://relay.example.com:8443',
+        path: '/v1/messages?beta=true',
+      },
+    );
   });
 
   it('gives nothing for a target URL that does not parse, and empty strings for missing parts', () => {

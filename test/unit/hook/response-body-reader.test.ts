@@ -56,7 +56,10 @@ describe('ResponseBodyReader content decoding', () => {
   });
 
   it('switches to streaming when the held compressed bytes outgrow decodeAtEndUpTo', async () => {
-    const big = { data: Array.from({ length: 4000 }, (_, i) => ({ index: i, text: `item ${i * 7919}` })), usage: { prompt_tokens: 9 } };
+    const big = {
+      data: Array.from({ length: 4000 }, (_, i) => ({ index: i, text: `item ${i * 7919}` })),
+      usage: { prompt_tokens: 9 },
+    };
     const gz = zlib.gzipSync(JSON.stringify(big));
     expect(gz.length).toBeGreaterThan(1024);
     const { body, done } = reader('json', { contentEncoding: 'gzip', decodeAtEndUpTo: 1024 });
@@ -72,7 +75,7 @@ describe('ResponseBodyReader content decoding', () => {
     const MiB = 1024 * 1024;
     const events2 = 'data: {"n":1}\n\ndata: {"n":2}\n\n';
 
-    it('is read up to the decoder\'s limit, and onDone waits for the end of the body', async () => {
+    it("is read up to the decoder's limit, and onDone waits for the end of the body", async () => {
       // Two events, then 50 MiB of one endless line: a few KiB of brotli.
       const bomb = zlib.brotliCompressSync(Buffer.concat([Buffer.from(events2), Buffer.alloc(50 * MiB, 0x61)]));
       const { body, events, done } = reader('sniff', { contentEncoding: 'br' });
@@ -100,7 +103,9 @@ describe('ResponseBodyReader content decoding', () => {
 
     it('inside a JSON answer leaves it unreadable, not half-read as whole', async () => {
       const head = '{"id":"chatcmpl-1","choices":[{"message":{"content":"';
-      const bomb = zlib.brotliCompressSync(Buffer.concat([Buffer.from(head), Buffer.alloc(50 * MiB, 0x61), Buffer.from('"}}]}')]));
+      const bomb = zlib.brotliCompressSync(
+        Buffer.concat([Buffer.from(head), Buffer.alloc(50 * MiB, 0x61), Buffer.from('"}}]}')]),
+      );
       const { body, done } = reader('sniff', { contentEncoding: 'br', decodeAtEndUpTo: 32 * 1024 });
       body.write(bomb, 1);
       body.end();

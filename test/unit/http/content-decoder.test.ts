@@ -18,10 +18,10 @@ interface Outcome {
 const hasZstd = typeof zlib.zstdCompressSync === 'function' && typeof zlib.createZstdDecompress === 'function';
 
 const encoders: Record<string, (data: Buffer) => Buffer> = {
-  gzip: (d) => zlib.gzipSync(d),
-  'x-gzip': (d) => zlib.gzipSync(d),
-  deflate: (d) => zlib.deflateSync(d),
-  br: (d) => zlib.brotliCompressSync(d),
+  gzip: d => zlib.gzipSync(d),
+  'x-gzip': d => zlib.gzipSync(d),
+  deflate: d => zlib.deflateSync(d),
+  br: d => zlib.brotliCompressSync(d),
   ...(hasZstd ? { zstd: (d: Buffer) => zlib.zstdCompressSync(d) } : {}),
 };
 
@@ -29,8 +29,8 @@ const encoders: Record<string, (data: Buffer) => Buffer> = {
 function encode(data: Buffer, contentEncoding: string): Buffer {
   return contentEncoding
     .split(',')
-    .map((c) => c.trim().toLowerCase())
-    .filter((c) => c !== '' && c !== 'identity')
+    .map(c => c.trim().toLowerCase())
+    .filter(c => c !== '' && c !== 'identity')
     .reduce((bytes, coding) => encoders[coding](bytes), data);
 }
 
@@ -54,12 +54,12 @@ function decode(
     const created = createContentDecoder(
       contentEncoding,
       {
-        onData: (chunk) => parts.push(Buffer.from(chunk)),
+        onData: chunk => parts.push(Buffer.from(chunk)),
         onEnd: () => {
           outcome.ends++;
           settle();
         },
-        onError: (err) => {
+        onError: err => {
           outcome.errors.push(err);
           settle();
         },
@@ -77,7 +77,7 @@ function decode(
 }
 
 function split(bytes: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+  const points = [...new Set(cuts.map(c => c % (bytes.length + 1)))].sort((a, b) => a - b);
   const parts: Buffer[] = [];
   let last = 0;
   for (const p of points) {
@@ -117,7 +117,7 @@ describe('createContentDecoder', () => {
     const got: Buffer[] = [];
     let ended = false;
     const decoder = createContentDecoder(undefined, {
-      onData: (c) => got.push(c),
+      onData: c => got.push(c),
       onEnd: () => (ended = true),
       onError: () => undefined,
     }) as ContentDecoder;
@@ -137,7 +137,10 @@ describe('createContentDecoder', () => {
   for (const coding of Object.keys(encoders)) {
     it(`decodes ${coding} fed one byte at a time`, async () => {
       const encoded = encode(sample, coding);
-      const result = await decode(coding, [...encoded].map((b) => Uint8Array.of(b)));
+      const result = await decode(
+        coding,
+        [...encoded].map(b => Uint8Array.of(b)),
+      );
       expect(result.errors).toEqual([]);
       expect(result.ends).toBe(1);
       expect(result.output.equals(sample)).toBe(true);
@@ -228,31 +231,49 @@ describe('createContentDecoder', () => {
       const bomb = zlib.brotliCompressSync(bombText);
       const outcome = { ends: 0, bytes: 0 };
       const decoder = createContentDecoder('br', {
-        onData: (chunk) => void (outcome.bytes += chunk.length),
+        onData: chunk => void (outcome.bytes += chunk.length),
         onEnd: () => void outcome.ends++,
         onError: () => expect.fail('no error expected'),
       }) as ContentDecoder;
       decoder.write(bomb);
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise(r => setTimeout(r, 100));
       expect(outcome).toEqual({ ends: 1, bytes: MiB });
       decoder.write(bomb);
       decoder.end();
-      await new Promise((r) => setTimeout(r, 20));
+      await new Promise(r => setTimeout(r, 20));
       expect(outcome).toEqual({ ends: 1, bytes: MiB });
     });
 
     it('decodes a large answer that compresses like text whole, far past 1 MiB', async () => {
       // 2.7 MiB of one-word chunks drawn from 15 words: 35 to 54 times smaller compressed.
-      const words = ['the', 'of', 'model', 'relay', 'token', 'stream', 'answer', 'a', 'is', 'to', 'and', 'in', 'that', 'it', 'for'];
+      const words = [
+        'the',
+        'of',
+        'model',
+        'relay',
+        'token',
+        'stream',
+        'answer',
+        'a',
+        'is',
+        'to',
+        'and',
+        'in',
+        'that',
+        'it',
+        'for',
+      ];
       let seed = 1;
       const nextWord = () => words[(seed = (seed * 1103515245 + 12345) & 0x7fffffff) % words.length];
-      const chunks = Array.from({ length: 40_000 }, () =>
-        `data: {"id":"c","choices":[{"index":0,"delta":{"content":" ${nextWord()}"}}]}\n\n`).join('');
+      const chunks = Array.from(
+        { length: 40_000 },
+        () => `data: {"id":"c","choices":[{"index":0,"delta":{"content":" ${nextWord()}"}}]}\n\n`,
+      ).join('');
       const body = Buffer.from(chunks);
       const quick: Record<string, (data: Buffer) => Buffer> = {
         ...encoders,
         // Quality 11 (the default) takes seconds on 2.7 MiB and compresses this no better.
-        br: (d) => zlib.brotliCompressSync(d, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5 } }),
+        br: d => zlib.brotliCompressSync(d, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5 } }),
       };
       for (const [coding, encode] of Object.entries(quick)) {
         const result = await decode(coding, [encode(body)]);
@@ -289,7 +310,7 @@ describe('createContentDecoder', () => {
     decoder.destroy();
     decoder.write(Buffer.from('garbage'));
     decoder.end();
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise(r => setTimeout(r, 50));
     expect(calls).toEqual([]);
   });
 
@@ -301,16 +322,16 @@ describe('createContentDecoder', () => {
         throw new Error('sink bug');
       },
       onEnd: () => ends++,
-      onError: (err) => errors.push(err),
+      onError: err => errors.push(err),
     }) as ContentDecoder;
     decoder.write(zlib.gzipSync(sample));
     decoder.end();
-    await new Promise((r) => setTimeout(r, 50));
-    expect(errors.map((e) => e.message)).toEqual(['sink bug']);
+    await new Promise(r => setTimeout(r, 50));
+    expect(errors.map(e => e.message)).toEqual(['sink bug']);
     expect(ends).toBe(0);
   });
 
-  it('never reads the caller\'s buffer after write() returns', async () => {
+  it("never reads the caller's buffer after write() returns", async () => {
     const encoded = zlib.gzipSync(sample);
     const chunk = Buffer.from(encoded);
     const pending = decode('gzip', [chunk]);
@@ -369,7 +390,13 @@ describe('createContentDecoder with syncUpTo (small bodies decoded in one call a
     let ends = 0;
     const decoder = createContentDecoder(
       'gzip',
-      { onData: (chunk) => parts.push(Buffer.from(chunk)), onEnd: () => ends++, onError: (err) => { throw err; } },
+      {
+        onData: chunk => parts.push(Buffer.from(chunk)),
+        onEnd: () => ends++,
+        onError: err => {
+          throw err;
+        },
+      },
       { syncUpTo: 64 * 1024 },
     ) as ContentDecoder;
     for (const chunk of split(zlib.gzipSync(text), [5, 100, 101])) decoder.write(chunk);

@@ -1,12 +1,39 @@
 import { describe, it, expect } from 'vitest';
-import { echoesCredential, headerValue, isSecretHeader, mediaType, pickHeaders, redactUrl, requestCredentials } from '../../../src/http/headers';
+import {
+  echoesCredential,
+  headerValue,
+  isSecretHeader,
+  mediaType,
+  pickHeaders,
+  redactUrl,
+  requestCredentials,
+} from '../../../src/http/headers';
 import { requestStartHeaders, resendCountOf } from '../../../src/http/headers';
 
-const requestArray = ['Content-Type', 'application/json', 'Authorization', 'Bearer sk-1', 'accept', '*/*', 'X-Trace', 'a', 'x-trace', 'b'];
-const requestString = 'Content-Type: application/json\r\nAuthorization: Bearer sk-1\r\naccept: */*\r\nX-Trace: a\r\nx-trace: b\r\n';
-const responseBuffers = ['Content-Type', 'text/event-stream; charset=utf-8', 'X-RateLimit-Remaining-Requests', '99', 'Set-Cookie', 'a=1', 'set-cookie', 'b=2'].map(
-  (s) => Buffer.from(s, 'latin1'),
-);
+const requestArray = [
+  'Content-Type',
+  'application/json',
+  'Authorization',
+  'Bearer sk-1',
+  'accept',
+  '*/*',
+  'X-Trace',
+  'a',
+  'x-trace',
+  'b',
+];
+const requestString =
+  'Content-Type: application/json\r\nAuthorization: Bearer sk-1\r\naccept: */*\r\nX-Trace: a\r\nx-trace: b\r\n';
+const responseBuffers = [
+  'Content-Type',
+  'text/event-stream; charset=utf-8',
+  'X-RateLimit-Remaining-Requests',
+  '99',
+  'Set-Cookie',
+  'a=1',
+  'set-cookie',
+  'b=2',
+].map(s => Buffer.from(s, 'latin1'));
 const responseObject = {
   ':status': 200,
   'content-type': 'text/event-stream; charset=utf-8',
@@ -117,8 +144,12 @@ describe('isSecretHeader', () => {
 describe('redactUrl', () => {
   it('redacts credential-carrying query values and keeps the rest as is', () => {
     expect(
-      redactUrl('https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent?key=AIza123&alt=sse'),
-    ).toBe('https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent?key=REDACTED&alt=sse');
+      redactUrl(
+        'https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent?key=AIza123&alt=sse',
+      ),
+    ).toBe(
+      'https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent?key=REDACTED&alt=sse',
+    );
     expect(redactUrl('/v1/chat?api-version=2024-10-21&api_key=x&apikey=y&access_token=z&sig=s&code=c')).toBe(
       '/v1/chat?api-version=2024-10-21&api_key=REDACTED&apikey=REDACTED&access_token=REDACTED&sig=REDACTED&code=REDACTED',
     );
@@ -129,15 +160,44 @@ describe('redactUrl', () => {
 
   it('redacts every credential-carrying name, in any case, whether & or ; separates the parameters', () => {
     const names = [
-      'key', 'auth', 'Authorization', 'token', 'id_token', 'oauth_token', 'jwt', 'access_token', 'api_key', 'apikey', 'API-KEY',
-      'sig', 'signature', 'X-Goog-Signature', 'password', 'passwd', 'pwd', 'pass', 'secret', 'client_secret', 'credential',
-      'session', 'sessionid', 'JSESSIONID', 'cookie', 'code',
+      'key',
+      'auth',
+      'Authorization',
+      'token',
+      'id_token',
+      'oauth_token',
+      'jwt',
+      'access_token',
+      'api_key',
+      'apikey',
+      'API-KEY',
+      'sig',
+      'signature',
+      'X-Goog-Signature',
+      'password',
+      'passwd',
+      'pwd',
+      'pass',
+      'secret',
+      'client_secret',
+      'credential',
+      'session',
+      'sessionid',
+      'JSESSIONID',
+      'cookie',
+      'code',
     ];
     for (const name of names) {
-      expect(redactUrl(`https://h/p?model=gpt-4o&${name}=s3cr3t&alt=sse`)).toBe(`https://h/p?model=gpt-4o&${name}=REDACTED&alt=sse`);
-      expect(redactUrl(`https://h/p?model=gpt-4o;${name}=s3cr3t;alt=sse`)).toBe(`https://h/p?model=gpt-4o;${name}=REDACTED;alt=sse`);
+      expect(redactUrl(`https://h/p?model=gpt-4o&${name}=s3cr3t&alt=sse`)).toBe(
+        `https://h/p?model=gpt-4o&${name}=REDACTED&alt=sse`,
+      );
+      expect(redactUrl(`https://h/p?model=gpt-4o;${name}=s3cr3t;alt=sse`)).toBe(
+        `https://h/p?model=gpt-4o;${name}=REDACTED;alt=sse`,
+      );
     }
-    expect(redactUrl('/v1/chat?api-version=2024-10-21;AUTH=a&Jwt=b;x=1#k')).toBe('/v1/chat?api-version=2024-10-21;AUTH=REDACTED&Jwt=REDACTED;x=1#k');
+    expect(redactUrl('/v1/chat?api-version=2024-10-21;AUTH=a&Jwt=b;x=1#k')).toBe(
+      '/v1/chat?api-version=2024-10-21;AUTH=REDACTED&Jwt=REDACTED;x=1#k',
+    );
     expect(redactUrl('/v1/chat?key=a=b==&x=1')).toBe('/v1/chat?key=REDACTED&x=1');
   });
 
@@ -147,7 +207,9 @@ describe('redactUrl', () => {
   });
 
   it('judges percent-encoded names decoded, and survives malformed encoding', () => {
-    expect(redactUrl('https://h/p?api%5Fkey=1&%E0%A4%A=2&token')).toBe('https://h/p?api%5Fkey=REDACTED&%E0%A4%A=2&token');
+    expect(redactUrl('https://h/p?api%5Fkey=1&%E0%A4%A=2&token')).toBe(
+      'https://h/p?api%5Fkey=REDACTED&%E0%A4%A=2&token',
+    );
   });
 
   it('redacts userinfo the OpenTelemetry way', () => {
@@ -174,7 +236,16 @@ describe('requestCredentials and echoesCredential', () => {
   const key = 'sk-proj-Q7vX2mN9pL4tR8wZ1cK6bH3jYf5';
 
   it('collects the values of secret headers (without their auth scheme) and of secret query parameters', () => {
-    const headers = ['content-type', 'application/json', 'Authorization', `Bearer ${key}`, 'x-goog-api-key', 'AIzaSECRET12', 'X-Trace', 'visible-value'];
+    const headers = [
+      'content-type',
+      'application/json',
+      'Authorization',
+      `Bearer ${key}`,
+      'x-goog-api-key',
+      'AIzaSECRET12',
+      'X-Trace',
+      'visible-value',
+    ];
     expect(requestCredentials(headers, 'https://relay.example.com/v1/chat?key=query%2Fsecret1&alt=sse')).toEqual([
       key,
       'AIzaSECRET12',
@@ -183,7 +254,11 @@ describe('requestCredentials and echoesCredential', () => {
       'query_secret1', // the form a label would take
     ]);
     const raw = `Authorization: Bearer ${key}\r\napi-key: azure-secret-9\r\nx-trace: visible-value\r\n`;
-    expect(requestCredentials(raw, '/v1/chat?alt=sse;token=semi-colon-1')).toEqual([key, 'azure-secret-9', 'semi-colon-1']);
+    expect(requestCredentials(raw, '/v1/chat?alt=sse;token=semi-colon-1')).toEqual([
+      key,
+      'azure-secret-9',
+      'semi-colon-1',
+    ]);
   });
 
   it('ignores credentials too short to screen and unknown header shapes', () => {
@@ -203,7 +278,16 @@ describe('requestCredentials and echoesCredential', () => {
 
 describe('requestStartHeaders and resendCountOf', () => {
   it('reads the traceparent and the SDK retry count in one walk, in any case and any header shape', () => {
-    const flat = ['content-type', 'application/json', 'X-Stainless-Retry-Count', '2', 'traceparent', '00-aa-bb-01', 'traceparent', '00-cc-dd-01'];
+    const flat = [
+      'content-type',
+      'application/json',
+      'X-Stainless-Retry-Count',
+      '2',
+      'traceparent',
+      '00-aa-bb-01',
+      'traceparent',
+      '00-cc-dd-01',
+    ];
     expect(requestStartHeaders(flat)).toEqual({ retryCount: '2', traceparent: '00-aa-bb-01, 00-cc-dd-01' });
     expect(requestStartHeaders('X-Stainless-Retry-Count: 1\r\nhost: x\r\n')).toEqual({ retryCount: '1' });
     expect(requestStartHeaders(undefined)).toEqual({});

@@ -18,7 +18,7 @@ describe('parseRateLimitHeaders', () => {
         'x-ratelimit-remaining-tokens': '29999994',
         'x-ratelimit-reset-requests': '6ms',
         'x-ratelimit-reset-tokens': '0s',
-      })
+      }),
     );
     expect(readings).toEqual([
       { kind: 'requests', limit: 10000, remaining: 9999 },
@@ -38,7 +38,7 @@ describe('parseRateLimitHeaders', () => {
         'anthropic-ratelimit-requests-reset': '2025-03-15T09:38:27Z',
         'anthropic-ratelimit-tokens-limit': '480000',
         'anthropic-ratelimit-tokens-remaining': '478000',
-      })
+      }),
     );
     expect(readings).toEqual([
       { kind: 'requests', limit: 4000, remaining: 3999 },
@@ -64,7 +64,7 @@ describe('parseRateLimitHeaders', () => {
         'x-ratelimit-remaining': '1',
         'x-ratelimit-limit-requests': '500',
         'x-ratelimit-remaining-requests': '499',
-      })
+      }),
     );
     expect(readings).toEqual([{ kind: 'requests', limit: 500, remaining: 499 }]);
   });
@@ -76,11 +76,15 @@ describe('parseRateLimitHeaders', () => {
   });
 
   it('half a pair gives a reading with only that half', () => {
-    expect(parseRateLimitHeaders(headers({ 'x-ratelimit-remaining-tokens': '12' }))).toEqual([{ kind: 'tokens', remaining: 12 }]);
+    expect(parseRateLimitHeaders(headers({ 'x-ratelimit-remaining-tokens': '12' }))).toEqual([
+      { kind: 'tokens', remaining: 12 },
+    ]);
   });
 
   it('unreadable values and unrelated headers give nothing, without throwing', () => {
-    expect(parseRateLimitHeaders(headers({ 'x-ratelimit-remaining-requests': 'lots', 'content-type': 'application/json' }))).toEqual([]);
+    expect(
+      parseRateLimitHeaders(headers({ 'x-ratelimit-remaining-requests': 'lots', 'content-type': 'application/json' })),
+    ).toEqual([]);
     expect(parseRateLimitHeaders(new Map())).toEqual([]);
   });
 

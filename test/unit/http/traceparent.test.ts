@@ -6,7 +6,12 @@ const SPAN = '00f067aa0ba902b7';
 
 describe('lastTraceparent', () => {
   it('reads trace id, span id and flags of a traceparent', () => {
-    expect(lastTraceparent(`00-${TRACE}-${SPAN}-01`)).toEqual({ traceId: TRACE, spanId: SPAN, traceFlags: 1, isRemote: false });
+    expect(lastTraceparent(`00-${TRACE}-${SPAN}-01`)).toEqual({
+      traceId: TRACE,
+      spanId: SPAN,
+      traceFlags: 1,
+      isRemote: false,
+    });
     expect(lastTraceparent(`00-${TRACE}-${SPAN}-00`)?.traceFlags).toBe(0);
   });
 
@@ -19,11 +24,16 @@ describe('lastTraceparent', () => {
   });
 
   it('reads upper-case hex as lower case', () => {
-    expect(lastTraceparent(`00-${TRACE.toUpperCase()}-${SPAN.toUpperCase()}-01`)).toMatchObject({ traceId: TRACE, spanId: SPAN });
+    expect(lastTraceparent(`00-${TRACE.toUpperCase()}-${SPAN.toUpperCase()}-01`)).toMatchObject({
+      traceId: TRACE,
+      spanId: SPAN,
+    });
   });
 
   it('skips all-zero ids, and gives nothing for no header or no valid value', () => {
-    expect(lastTraceparent(`00-${TRACE}-${SPAN}-01, 00-${'0'.repeat(32)}-${SPAN}-01`)).toMatchObject({ traceId: TRACE });
+    expect(lastTraceparent(`00-${TRACE}-${SPAN}-01, 00-${'0'.repeat(32)}-${SPAN}-01`)).toMatchObject({
+      traceId: TRACE,
+    });
     expect(lastTraceparent(`00-${TRACE}-${'0'.repeat(16)}-01`)).toBeUndefined();
     expect(lastTraceparent(undefined)).toBeUndefined();
     expect(lastTraceparent('')).toBeUndefined();

@@ -11,7 +11,6 @@ import {
 } from '../../../src/json/bounded-json-parser';
 import { FIXTURES_DIR as FIXTURES } from '../../support/llm-wire-fixtures';
 
-
 function parseChunks(chunks: string[], options?: BoundedJsonParserOptions): BoundedJsonResult {
   const parser = new BoundedJsonParser(options);
   for (const chunk of chunks) parser.push(chunk);
@@ -21,7 +20,7 @@ function parseChunks(chunks: string[], options?: BoundedJsonParserOptions): Boun
 const parseOne = (text: string, options?: BoundedJsonParserOptions): BoundedJsonResult => parseChunks([text], options);
 
 function splitAt(text: string, cuts: number[]): string[] {
-  const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
+  const points = [...new Set(cuts.map(c => c % (text.length + 1)))].sort((a, b) => a - b);
   const parts: string[] = [];
   let last = 0;
   for (const p of points) {
@@ -44,12 +43,17 @@ function approximateSize(value: unknown): number {
 
 /** `value` without the object members named in `keys`, at any depth (what skipKeys should keep). */
 function withoutMembers(value: unknown, keys: ReadonlySet<string>): unknown {
-  if (Array.isArray(value)) return value.map((item) => withoutMembers(item, keys));
+  if (Array.isArray(value)) return value.map(item => withoutMembers(item, keys));
   if (value === null || typeof value !== 'object') return value;
   const kept: Record<string, unknown> = {};
   for (const [key, member] of Object.entries(value)) {
     if (keys.has(key)) continue;
-    Object.defineProperty(kept, key, { value: withoutMembers(member, keys), writable: true, enumerable: true, configurable: true });
+    Object.defineProperty(kept, key, {
+      value: withoutMembers(member, keys),
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
   }
   return kept;
 }
@@ -85,7 +89,9 @@ describe('BoundedJsonParser', () => {
     const body = {
       id: 'chatcmpl-1',
       model: 'gpt-4.1',
-      choices: [{ index: 0, message: { role: 'assistant', content: 'Hi \u00e9\ud83d\ude00 "q" \\ \n' }, finish_reason: 'stop' }],
+      choices: [
+        { index: 0, message: { role: 'assistant', content: 'Hi \u00e9\ud83d\ude00 "q" \\ \n' }, finish_reason: 'stop' },
+      ],
       usage: { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15, cost: 1.5e-5 },
       flags: [true, false, null, -0.25, 0, 1e3],
     };
@@ -135,9 +141,43 @@ describe('BoundedJsonParser', () => {
 
   it('rejects what JSON.parse rejects, without throwing', () => {
     const bad = [
-      '{', '[1,]', '{"a":1,}', '{a:1}', "{'a':1}", '01', '1.', '.5', '-', '+1', '1e', '1e+', 'tru', 'nul',
-      'truex', '"abc', '"\\x"', '"\\u12G4"', '"a\nb"', '[1 2]', '{"a" 1}', '{"a":1 "b":2}', '1 2', 'NaN',
-      'Infinity', '\uFEFF{}', '{}x', '[]]', '}', ']', ',', ':', '{"a":}', '[,1]', '"\t"', '//c\n1', '0x10',
+      '{',
+      '[1,]',
+      '{"a":1,}',
+      '{a:1}',
+      "{'a':1}",
+      '01',
+      '1.',
+      '.5',
+      '-',
+      '+1',
+      '1e',
+      '1e+',
+      'tru',
+      'nul',
+      'truex',
+      '"abc',
+      '"\\x"',
+      '"\\u12G4"',
+      '"a\nb"',
+      '[1 2]',
+      '{"a" 1}',
+      '{"a":1 "b":2}',
+      '1 2',
+      'NaN',
+      'Infinity',
+      '\uFEFF{}',
+      '{}x',
+      '[]]',
+      '}',
+      ']',
+      ',',
+      ':',
+      '{"a":}',
+      '[,1]',
+      '"\t"',
+      '//c\n1',
+      '0x10',
     ];
     for (const text of bad) {
       expect(jsonParses(text), text).toBe(false);
@@ -173,7 +213,9 @@ describe('BoundedJsonParser', () => {
 
   describe('limits', () => {
     it('cuts long strings (values and keys) and says so', () => {
-      const result = parseOne(JSON.stringify({ content: 'x'.repeat(100), ['k'.repeat(20)]: 1 }), { maxStringLength: 10 });
+      const result = parseOne(JSON.stringify({ content: 'x'.repeat(100), ['k'.repeat(20)]: 1 }), {
+        maxStringLength: 10,
+      });
       expect(result).toEqual({ ok: true, value: { content: 'x'.repeat(10), ['k'.repeat(10)]: 1 }, pruned: true });
     });
 
@@ -246,7 +288,11 @@ describe('BoundedJsonParser', () => {
       const text = JSON.stringify(body, null, 2);
       const expected = withoutMembers(body, skipEmbedding.skipKeys);
       expect(parseOne(text, skipEmbedding)).toEqual({ ok: true, value: expected, pruned: false });
-      expect((expected as { data: Array<Record<string, unknown>> }).data[2]).toEqual({ object: 'embedding', index: 2, nested: { kept: true } });
+      expect((expected as { data: Array<Record<string, unknown>> }).data[2]).toEqual({
+        object: 'embedding',
+        index: 2,
+        nested: { kept: true },
+      });
     });
 
     it('passes over brackets, quotes and escapes inside skipped strings, split anywhere', () => {
@@ -260,7 +306,11 @@ describe('BoundedJsonParser', () => {
     it('matches the whole decoded key, whatever maxStringLength', () => {
       const text = '{"embeddingX":1,"embeddin\\u0067":[1],"embedding":{"x":1},"e":2}';
       expect(parseOne(text, skipEmbedding).value).toEqual({ embeddingX: 1, e: 2 });
-      expect(parseOne(text, { ...skipEmbedding, maxStringLength: 3 })).toEqual({ ok: true, value: { emb: 1, e: 2 }, pruned: true });
+      expect(parseOne(text, { ...skipEmbedding, maxStringLength: 3 })).toEqual({
+        ok: true,
+        value: { emb: 1, e: 2 },
+        pruned: true,
+      });
     });
 
     it('does not count skipped members against maxKeys or the budget', () => {
@@ -279,14 +329,23 @@ describe('BoundedJsonParser', () => {
 
     it('applies to the items handed to onRootArrayItem', () => {
       const items: unknown[] = [];
-      const text = JSON.stringify([{ embedding: [1, 2], usage: 1 }, { embedding: { values: [3] }, usage: 2 }]);
-      const result = parseOne(text, { ...skipEmbedding, onRootArrayItem: (item) => items.push(item) });
+      const text = JSON.stringify([
+        { embedding: [1, 2], usage: 1 },
+        { embedding: { values: [3] }, usage: 2 },
+      ]);
+      const result = parseOne(text, { ...skipEmbedding, onRootArrayItem: item => items.push(item) });
       expect(result).toEqual({ ok: true, value: [], pruned: false });
       expect(items).toEqual([{ usage: 1 }, { usage: 2 }]);
     });
 
     it('checks skipped strings, numbers and literals in full', () => {
-      for (const text of ['{"embedding":tru}', '{"embedding":01}', '{"embedding":"\\x"}', '{"embedding":"a\tb"}', '{"embedding":-}']) {
+      for (const text of [
+        '{"embedding":tru}',
+        '{"embedding":01}',
+        '{"embedding":"\\x"}',
+        '{"embedding":"a\tb"}',
+        '{"embedding":-}',
+      ]) {
         expect(parseOne(text, skipEmbedding).ok, text).toBe(false);
       }
     });
@@ -312,7 +371,9 @@ describe('BoundedJsonParser', () => {
         }
       }
       expect(parseOne('{"embedding":[1,2', skipEmbedding)).toMatchObject({ error: 'unexpected end of JSON input' });
-      expect(parseOne('{"embedding":[1,2}}', skipEmbedding)).toMatchObject({ error: "unexpected '}' in a skipped value at position 17" });
+      expect(parseOne('{"embedding":[1,2}}', skipEmbedding)).toMatchObject({
+        error: "unexpected '}' in a skipped value at position 17",
+      });
       const deep = `{"embedding":${'['.repeat(20_000)}`;
       expect((parseOne(deep, skipEmbedding) as { error: string }).error).toMatch(/nesting deeper than/);
     });
@@ -324,7 +385,10 @@ describe('BoundedJsonParser', () => {
         text += `${n > 0 ? ',' : ''}{"object":"embedding","index":${n},"embedding":${JSON.stringify(vector)}}`;
       }
       text += '],"model":"text-embedding-3-small","usage":{"prompt_tokens":8,"total_tokens":8}}';
-      const chunks = splitAt(text, Array.from({ length: 320 }, (_, i) => i * 16384 + 7));
+      const chunks = splitAt(
+        text,
+        Array.from({ length: 320 }, (_, i) => i * 16384 + 7),
+      );
       const started = performance.now();
       const result = parseChunks(chunks, skipEmbedding);
       console.log(`5 MB embeddings body, embedding skipped: ${(performance.now() - started).toFixed(1)} ms`);
@@ -332,11 +396,20 @@ describe('BoundedJsonParser', () => {
       const value = result.value as { data: unknown[]; model: string; usage: unknown };
       expect(value.model).toBe('text-embedding-3-small');
       expect(value.usage).toEqual({ prompt_tokens: 8, total_tokens: 8 });
-      expect(value.data.slice(0, 2)).toEqual([{ object: 'embedding', index: 0 }, { object: 'embedding', index: 1 }]);
+      expect(value.data.slice(0, 2)).toEqual([
+        { object: 'embedding', index: 0 },
+        { object: 'embedding', index: 1 },
+      ]);
     });
 
     it('does not look between the strings and brackets of a skipped container (documented)', () => {
-      for (const text of ['{"embedding":[1,,2]}', '{"embedding":{1:2}}', '{"embedding":[tru]}', '{"embedding":[01]}', '{"embedding":[<x>]}']) {
+      for (const text of [
+        '{"embedding":[1,,2]}',
+        '{"embedding":{1:2}}',
+        '{"embedding":[tru]}',
+        '{"embedding":[01]}',
+        '{"embedding":[<x>]}',
+      ]) {
         expect(jsonParses(text), text).toBe(false);
         expect(parseOne(text, skipEmbedding), text).toEqual({ ok: true, value: {}, pruned: false });
       }
@@ -357,7 +430,7 @@ describe('BoundedJsonParser', () => {
 
     it('is not used when the top-level value is an object', () => {
       const seen: unknown[] = [];
-      const result = parseOne('{"a":[1,2]}', { onRootArrayItem: (item) => seen.push(item) });
+      const result = parseOne('{"a":[1,2]}', { onRootArrayItem: item => seen.push(item) });
       expect(result.value).toEqual({ a: [1, 2] });
       expect(seen).toEqual([]);
     });
@@ -379,7 +452,11 @@ describe('BoundedJsonParser', () => {
     });
 
     it('explains invalid small bodies', () => {
-      expect(parseJsonBounded('{"error":')).toMatchObject({ ok: false, error: 'unexpected end of JSON input', value: {} });
+      expect(parseJsonBounded('{"error":')).toMatchObject({
+        ok: false,
+        error: 'unexpected end of JSON input',
+        value: {},
+      });
       expect(parseJsonBounded('')).toMatchObject({ ok: false, error: 'empty' });
     });
   });
@@ -394,7 +471,10 @@ describe('BoundedJsonParser', () => {
       n++;
     }
     text += '],"model":"text-embedding-3-small","usage":{"prompt_tokens":8,"total_tokens":8}}';
-    const chunks = splitAt(text, Array.from({ length: 320 }, (_, i) => i * 16384));
+    const chunks = splitAt(
+      text,
+      Array.from({ length: 320 }, (_, i) => i * 16384),
+    );
     const started = performance.now();
     const result = parseChunks(chunks);
     const elapsed = performance.now() - started;
@@ -413,20 +493,30 @@ describe('BoundedJsonParser', () => {
     const bodies = fs.existsSync(FIXTURES)
       ? fs
           .readdirSync(FIXTURES, { recursive: true, encoding: 'utf8' })
-          .filter((f) => f.endsWith('.json'))
-          .map((f) => ({ name: f, body: (JSON.parse(fs.readFileSync(path.join(FIXTURES, f), 'utf8')) as { response: { body: unknown } }).response.body }))
+          .filter(f => f.endsWith('.json'))
+          .map(f => ({
+            name: f,
+            body: (JSON.parse(fs.readFileSync(path.join(FIXTURES, f), 'utf8')) as { response: { body: unknown } })
+              .response.body,
+          }))
           .filter(({ body }) => typeof body === 'object' && body !== null)
       : [];
 
-    it.skipIf(bodies.length === 0)('parses every recorded JSON body, in 5-character chunks, to what JSON.parse gives', () => {
-      for (const { name, body } of bodies) {
-        const text = JSON.stringify(body, null, 1);
-        const chunks = splitAt(text, Array.from({ length: Math.ceil(text.length / 5) }, (_, i) => i * 5));
-        const result = parseChunks(chunks);
-        expect(result.ok, name).toBe(true);
-        if (!result.pruned) expect(result.value, name).toEqual(body);
-      }
-    });
+    it.skipIf(bodies.length === 0)(
+      'parses every recorded JSON body, in 5-character chunks, to what JSON.parse gives',
+      () => {
+        for (const { name, body } of bodies) {
+          const text = JSON.stringify(body, null, 1);
+          const chunks = splitAt(
+            text,
+            Array.from({ length: Math.ceil(text.length / 5) }, (_, i) => i * 5),
+          );
+          const result = parseChunks(chunks);
+          expect(result.ok, name).toBe(true);
+          if (!result.pruned) expect(result.value, name).toEqual(body);
+        }
+      },
+    );
   });
 
   describe('properties', () => {
@@ -462,12 +552,17 @@ describe('BoundedJsonParser', () => {
 
     it('accepts exactly what JSON.parse accepts, for near-JSON and arbitrary text, and never throws', () => {
       const mutated = fc
-        .tuple(jsonText, fc.nat(), fc.nat({ max: 3 }), fc.constantFrom('"', '\\', ',', ':', '[', ']', '{', '}', '0', '-', 'e', '.', 'u', 't', '\u0001', ' ', 'x'))
+        .tuple(
+          jsonText,
+          fc.nat(),
+          fc.nat({ max: 3 }),
+          fc.constantFrom('"', '\\', ',', ':', '[', ']', '{', '}', '0', '-', 'e', '.', 'u', 't', '\u0001', ' ', 'x'),
+        )
         .map(([text, at, removed, insert]) => {
           const i = at % (text.length + 1);
           return text.slice(0, i) + insert + text.slice(i + removed);
         });
-      const anyText = fc.string({ unit: fc.nat({ max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 30 });
+      const anyText = fc.string({ unit: fc.nat({ max: 0xffff }).map(c => String.fromCharCode(c)), maxLength: 30 });
       fc.assert(
         fc.property(fc.oneof(mutated, anyText, fc.string({ maxLength: 20 })), cuts, (text, at) => {
           const result = parseChunks(splitAt(text, at));
@@ -480,7 +575,10 @@ describe('BoundedJsonParser', () => {
     describe('with skipKeys', () => {
       /** A JSON text and a set of keys to skip, most of them keys the value has. */
       const textAndSkipKeys = fc
-        .tuple(fc.oneof(fc.jsonValue({ maxDepth: 4 }), fc.jsonValue({ maxDepth: 4, stringUnit: 'binary' })), fc.constantFrom(undefined, 1, '\t'))
+        .tuple(
+          fc.oneof(fc.jsonValue({ maxDepth: 4 }), fc.jsonValue({ maxDepth: 4, stringUnit: 'binary' })),
+          fc.constantFrom(undefined, 1, '\t'),
+        )
         .chain(([value, indent]) => {
           const text = JSON.stringify(value, null, indent);
           return fc
@@ -519,7 +617,12 @@ describe('BoundedJsonParser', () => {
           .tuple(fc.jsonValue({ maxDepth: 3 }), fc.jsonValue({ maxDepth: 3 }))
           .map(([value, other]) => JSON.stringify({ a: value, b: other, embedding: [other, value] }));
         const mutated = fc
-          .tuple(skippable, fc.nat(), fc.nat({ max: 3 }), fc.constantFrom('"', '\\', ',', ':', '[', ']', '{', '}', '0', '-', 'e', 'u', '\u0001', ' ', 'x'))
+          .tuple(
+            skippable,
+            fc.nat(),
+            fc.nat({ max: 3 }),
+            fc.constantFrom('"', '\\', ',', ':', '[', ']', '{', '}', '0', '-', 'e', 'u', '\u0001', ' ', 'x'),
+          )
           .map(([text, at, removed, insert]) => {
             const i = at % (text.length + 1);
             return text.slice(0, i) + insert + text.slice(i + removed);

@@ -59,19 +59,19 @@ interface Case {
 const cases: Case[] = [
   {
     what: 'a string value',
-    body: (n) => [chunk(`{"model":"text-embedding-3-large-${n}","data":[`), ']}'],
-    read: (value) => (value as { model: string }).model,
+    body: n => [chunk(`{"model":"text-embedding-3-large-${n}","data":[`), ']}'],
+    read: value => (value as { model: string }).model,
   },
   {
     what: 'a string value cut to maxStringLength',
-    body: (n) => [chunk(`{"id":"embd-${n}-${'x'.repeat(100)}","data":[`), ']}'],
+    body: n => [chunk(`{"id":"embd-${n}-${'x'.repeat(100)}","data":[`), ']}'],
     options: { maxStringLength: 20 },
-    read: (value) => (value as { id: string }).id,
+    read: value => (value as { id: string }).id,
   },
   {
     what: 'an object key',
-    body: (n) => [chunk(`{"a_rather_long_member_name_${n}":[`), ']}'],
-    read: (value) => Object.keys(value as object)[0]!,
+    body: n => [chunk(`{"a_rather_long_member_name_${n}":[`), ']}'],
+    read: value => Object.keys(value as object)[0]!,
   },
 ];
 
@@ -112,7 +112,12 @@ describe('values open at the end of a chunk', () => {
   const BIG = 8 * 1024 * 1024;
 
   it.each([
-    { what: 'a kept string', head: '{"model":"text-embedding-3-large', tail: '"}', value: { model: 'text-embedding-3-large' } },
+    {
+      what: 'a kept string',
+      head: '{"model":"text-embedding-3-large',
+      tail: '"}',
+      value: { model: 'text-embedding-3-large' },
+    },
     { what: 'a kept key', head: '{"a_rather_long_member_name', tail: '":1}', value: { a_rather_long_member_name: 1 } },
     { what: 'a kept number', head: '{"n":-12345678901234.5', tail: '6}', value: { n: -12345678901234.56 } },
   ])('$what that goes on in the next chunk does not hold the previous one', ({ head, tail, value }) => {
@@ -143,13 +148,17 @@ describe('the last regex match', () => {
   it('does not keep the first chunk ResponseBodyReader looked at to tell JSON from SSE', () => {
     let done: BodyReadResult | undefined;
     const events: string[] = [];
-    const reader = new ResponseBodyReader('sniff', {}, {
-      onEvent: (event) => events.push(event.data.slice(0, 10)),
-      onDone: (result) => (done = result),
-      onInternalError: (error) => {
-        throw error;
+    const reader = new ResponseBodyReader(
+      'sniff',
+      {},
+      {
+        onEvent: event => events.push(event.data.slice(0, 10)),
+        onDone: result => (done = result),
+        onInternalError: error => {
+          throw error;
+        },
       },
-    });
+    );
     const before = heapAfterGc();
     // An SSE body: its parser runs no regex of its own that would replace the sniff's match.
     feedBig(() => reader.write(Buffer.from(`\ndata: {"pad":"${'x'.repeat(BIG)}"}\n\n`, 'latin1'), 0));

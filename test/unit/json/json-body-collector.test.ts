@@ -19,7 +19,7 @@ describe('JsonBodyCollector', () => {
         expect(result.ok).toBe(true);
         if (result.ok) expect(result.value).toEqual(JSON.parse(text));
       }),
-      { numRuns: 100 }
+      { numRuns: 100 },
     );
   });
 
@@ -31,7 +31,12 @@ describe('JsonBodyCollector', () => {
 
   it('switches to the bounded parser past the fast-path size, keeping what matters', () => {
     const vectors = Array.from({ length: 400 }, () => Array.from({ length: 64 }, (_, i) => i / 7));
-    const body = JSON.stringify({ object: 'list', data: vectors.map(embedding => ({ embedding })), model: 'text-embedding-3-small', usage: { prompt_tokens: 42 } });
+    const body = JSON.stringify({
+      object: 'list',
+      data: vectors.map(embedding => ({ embedding })),
+      model: 'text-embedding-3-small',
+      usage: { prompt_tokens: 42 },
+    });
     expect(body.length).toBeGreaterThan(NATIVE_PARSE_MAX_LENGTH);
     const pieces = body.match(/[\s\S]{1,4096}/g)!;
     const result = collect(pieces);
@@ -47,8 +52,17 @@ describe('JsonBodyCollector', () => {
 
   it('passes skipKeys to the bounded parser; small bodies, parsed natively, keep those members', () => {
     const skipKeys = new Set(['embedding']);
-    const item = (index: number) => ({ object: 'embedding', index, embedding: Array.from({ length: 64 }, (_, i) => i / 7) });
-    const large = { object: 'list', data: Array.from({ length: 40 }, (_, i) => item(i)), model: 'text-embedding-3-small', usage: { prompt_tokens: 42 } };
+    const item = (index: number) => ({
+      object: 'embedding',
+      index,
+      embedding: Array.from({ length: 64 }, (_, i) => i / 7),
+    });
+    const large = {
+      object: 'list',
+      data: Array.from({ length: 40 }, (_, i) => item(i)),
+      model: 'text-embedding-3-small',
+      usage: { prompt_tokens: 42 },
+    };
     const text = JSON.stringify(large);
     expect(text.length).toBeGreaterThan(NATIVE_PARSE_MAX_LENGTH);
     const result = collect(text.match(/[\s\S]{1,4096}/g)!, skipKeys);

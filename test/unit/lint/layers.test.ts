@@ -55,7 +55,7 @@ describe('layer rule', () => {
   it('names every folder and root module of src/ exactly once', async () => {
     const { readdirSync } = await import('node:fs');
     const present = readdirSync(path.join(root, 'src'), { withFileTypes: true }).map(entry =>
-      entry.isDirectory() ? `${entry.name}/` : entry.name.replace(/\.ts$/, '')
+      entry.isDirectory() ? `${entry.name}/` : entry.name.replace(/\.ts$/, ''),
     );
     const named = LAYERS.flatMap(layer => layer.modules);
     expect(new Set(named).size).toBe(named.length);

@@ -14,7 +14,10 @@ describe('computeCost', () => {
   it('prices OpenAI cached tokens, which are inside prompt_tokens, at the cached rate', () => {
     // openai/chat-completions-cached-tokens.json: prompt 1149 (1024 cached), completion 353, gpt-4o-mini.
     // 125 × 0.15 + 1024 × 0.075 + 353 × 0.6 = 18.75 + 76.8 + 211.8 = 307.35 USD per 1M.
-    const usd = computeCost({ inputTokens: 1149, cacheReadInputTokens: 1024, outputTokens: 353 }, priceOf('gpt-4o-mini-2024-07-18'));
+    const usd = computeCost(
+      { inputTokens: 1149, cacheReadInputTokens: 1024, outputTokens: 353 },
+      priceOf('gpt-4o-mini-2024-07-18'),
+    );
     expect(usd).toBeCloseTo(0.00030735, 12);
   });
 
@@ -46,7 +49,9 @@ describe('computeCost', () => {
 
   it('never prices a token twice when the cache counts exceed the input count', () => {
     // Inconsistent report: 100 input but 150 cached. Uncached is 0, the 150 cached are priced once: 150 × 0.5 = 75.
-    expect(computeCost({ inputTokens: 100, cacheReadInputTokens: 150 }, { input: 1, cachedInput: 0.5, output: 2 })).toBeCloseTo(0.000075, 12);
+    expect(
+      computeCost({ inputTokens: 100, cacheReadInputTokens: 150 }, { input: 1, cachedInput: 0.5, output: 2 }),
+    ).toBeCloseTo(0.000075, 12);
   });
 
   it('returns undefined when the usage has no token counts at all, and 0 for reported zeros', () => {
@@ -57,7 +62,9 @@ describe('computeCost', () => {
 
   it('ignores negative and non-finite counts instead of producing negative or NaN costs', () => {
     expect(computeCost({ inputTokens: -5, outputTokens: Number.NaN }, { input: 1, output: 1 })).toBe(0);
-    expect(computeCost({ inputTokens: 10, outputTokens: Number.POSITIVE_INFINITY }, { input: 1, output: 1 })).toBeCloseTo(0.00001, 12);
+    expect(
+      computeCost({ inputTokens: 10, outputTokens: Number.POSITIVE_INFINITY }, { input: 1, output: 1 }),
+    ).toBeCloseTo(0.00001, 12);
   });
 });
 

@@ -13,13 +13,22 @@ describe('PriceBook overrides', () => {
         },
       },
     });
-    expect(book.lookup('gpt-4.1-2025-04-14')).toMatchObject({ key: 'gpt-4.1', origin: 'pricing-file', price: { input: 1, output: 4 } });
-    expect(book.lookup('ACME-Chat-Large')).toMatchObject({ key: 'acme-chat-large', price: { input: 0.7, output: 2.1 } });
+    expect(book.lookup('gpt-4.1-2025-04-14')).toMatchObject({
+      key: 'gpt-4.1',
+      origin: 'pricing-file',
+      price: { input: 1, output: 4 },
+    });
+    expect(book.lookup('ACME-Chat-Large')).toMatchObject({
+      key: 'acme-chat-large',
+      price: { input: 0.7, output: 2.1 },
+    });
     expect(book.lookup('gpt-4.1-mini')).toMatchObject({ origin: 'built-in', price: { input: 0.4 } });
   });
 
   it('replaces a built-in entry whatever spelling the file uses for it', () => {
-    const book = PriceBook.create({ pricingFile: { models: { 'anthropic/claude-sonnet-4.5': { input: 2, output: 10 } } } });
+    const book = PriceBook.create({
+      pricingFile: { models: { 'anthropic/claude-sonnet-4.5': { input: 2, output: 10 } } },
+    });
     const match = book.lookup('claude-sonnet-4-5-20250929');
     expect(match?.origin).toBe('pricing-file');
     // The file gave no cache prices: cache tokens fall back to its input price, not to the built-in ones.

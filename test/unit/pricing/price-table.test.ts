@@ -26,7 +26,7 @@ describe('built-in price table', () => {
   });
 
   it('prices Anthropic cache writes at 1.25× and cache reads at 0.1× input (Claude 3 Haiku excepted)', () => {
-    const claude = BUILT_IN_PRICES.filter((e) => e.model.startsWith('claude-') && e.model !== 'claude-3-haiku');
+    const claude = BUILT_IN_PRICES.filter(e => e.model.startsWith('claude-') && e.model !== 'claude-3-haiku');
     expect(claude.length).toBeGreaterThan(10);
     for (const entry of claude) {
       expect(entry.cacheWrite, entry.model).toBeCloseTo(entry.input * 1.25, 10);
@@ -56,15 +56,50 @@ describe('built-in price table', () => {
   });
 
   it.each([
-    'gpt-4.1', 'gpt-4.1-mini', 'gpt-4.1-nano', 'gpt-4o', 'gpt-4o-mini', 'gpt-5', 'gpt-5-mini', 'gpt-5-nano',
-    'o1', 'o3', 'o3-mini', 'o4-mini', 'text-embedding-3-small', 'text-embedding-3-large', 'text-embedding-ada-002',
-    'claude-opus-4-20250514', 'claude-opus-4-1-20250805', 'claude-sonnet-4-20250514', 'claude-sonnet-4.5',
-    'claude-sonnet-4-5', 'claude-haiku-4.5', 'claude-3-5-sonnet-20241022', 'claude-3-5-haiku-20241022',
-    'claude-3-7-sonnet-20250219', 'claude-3-haiku-20240307', 'gemini-2.5-pro', 'gemini-2.5-flash',
-    'gemini-2.5-flash-lite', 'gemini-2.0-flash', 'deepseek-chat', 'deepseek-v3.2', 'deepseek-reasoner', 'deepseek-r1',
-    'qwen-max', 'qwen-plus', 'qwen-turbo', 'qwen3-max', 'mistral-large-latest', 'mistral-medium-latest',
-    'mistral-small-latest', 'mistral-embed', 'llama-3.3-70b-versatile', 'meta-llama/Llama-3.3-70B-Instruct-Turbo',
-  ])('has a price for %s', (model) => {
+    'gpt-4.1',
+    'gpt-4.1-mini',
+    'gpt-4.1-nano',
+    'gpt-4o',
+    'gpt-4o-mini',
+    'gpt-5',
+    'gpt-5-mini',
+    'gpt-5-nano',
+    'o1',
+    'o3',
+    'o3-mini',
+    'o4-mini',
+    'text-embedding-3-small',
+    'text-embedding-3-large',
+    'text-embedding-ada-002',
+    'claude-opus-4-20250514',
+    'claude-opus-4-1-20250805',
+    'claude-sonnet-4-20250514',
+    'claude-sonnet-4.5',
+    'claude-sonnet-4-5',
+    'claude-haiku-4.5',
+    'claude-3-5-sonnet-20241022',
+    'claude-3-5-haiku-20241022',
+    'claude-3-7-sonnet-20250219',
+    'claude-3-haiku-20240307',
+    'gemini-2.5-pro',
+    'gemini-2.5-flash',
+    'gemini-2.5-flash-lite',
+    'gemini-2.0-flash',
+    'deepseek-chat',
+    'deepseek-v3.2',
+    'deepseek-reasoner',
+    'deepseek-r1',
+    'qwen-max',
+    'qwen-plus',
+    'qwen-turbo',
+    'qwen3-max',
+    'mistral-large-latest',
+    'mistral-medium-latest',
+    'mistral-small-latest',
+    'mistral-embed',
+    'llama-3.3-70b-versatile',
+    'meta-llama/Llama-3.3-70B-Instruct-Turbo',
+  ])('has a price for %s', model => {
     expect(book.lookup(model)).toBeDefined();
   });
 });

@@ -15,7 +15,9 @@ describe('parsePricingFile', () => {
   });
 
   it('reads snake_case cache keys into the camelCase ones', () => {
-    const { file } = parsePricingFile('{ "models": { "m": { "input": 1, "output": 2, "cached_input": 0.1, "cache_write": 1.25 } } }');
+    const { file } = parsePricingFile(
+      '{ "models": { "m": { "input": 1, "output": 2, "cached_input": 0.1, "cache_write": 1.25 } } }',
+    );
     expect(file?.models?.m).toEqual({ input: 1, output: 2, cachedInput: 0.1, cacheWrite: 1.25 });
   });
 
@@ -39,9 +41,13 @@ describe('parsePricingFile', () => {
   });
 
   it('says what a misplaced string is, not what it says', () => {
-    const { errors } = parsePricingFile('{ "models": { "m": { "input": "sk-live-Secret0123456789", "output": 1 } }, "hosts": "sk-live-Other" }');
+    const { errors } = parsePricingFile(
+      '{ "models": { "m": { "input": "sk-live-Secret0123456789", "output": 1 } }, "hosts": "sk-live-Other" }',
+    );
     expect(errors.join('\n')).not.toContain('sk-live');
-    expect(errors).toContain('pricing file: models["m"].input: expected a number ≥ 0 (USD per 1M tokens), got a string');
+    expect(errors).toContain(
+      'pricing file: models["m"].input: expected a number ≥ 0 (USD per 1M tokens), got a string',
+    );
     expect(parsePricingFile('"sk-live-Secret0123456789"').errors.join('\n')).not.toContain('sk-live');
   });
 
@@ -91,14 +97,20 @@ describe('parsePricingFile', () => {
   });
 
   it('warns when both spellings of a key are given and uses the camelCase one', () => {
-    const { file, warnings } = parsePricingFile('{ "models": { "m": { "input": 1, "output": 2, "cachedInput": 0.2, "cached_input": 0.3 } } }');
+    const { file, warnings } = parsePricingFile(
+      '{ "models": { "m": { "input": 1, "output": 2, "cachedInput": 0.2, "cached_input": 0.3 } } }',
+    );
     expect(file?.models?.m.cachedInput).toBe(0.2);
-    expect(warnings).toEqual(['pricing file: models["m"]: both "cachedInput" and "cached_input" given; using "cachedInput"']);
+    expect(warnings).toEqual([
+      'pricing file: models["m"]: both "cachedInput" and "cached_input" given; using "cachedInput"',
+    ]);
   });
 
   it('rejects host entries without a usable multiplier or host', () => {
     const { file, errors } = parsePricingFile(
-      JSON.stringify({ hosts: { 'a.example.com': { multiplier: 'half' }, 'b.example.com': {}, 'bad host/x': { multiplier: 1 } } }),
+      JSON.stringify({
+        hosts: { 'a.example.com': { multiplier: 'half' }, 'b.example.com': {}, 'bad host/x': { multiplier: 1 } },
+      }),
     );
     expect(file?.hosts).toEqual({});
     expect(errors).toEqual([

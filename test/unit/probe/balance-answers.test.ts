@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { parseSubscription, parseUsage, readBalance, UNLIMITED_LIMIT_USD, usageQuery } from '../../../src/probe/balance-answers';
+import {
+  parseSubscription,
+  parseUsage,
+  readBalance,
+  UNLIMITED_LIMIT_USD,
+  usageQuery,
+} from '../../../src/probe/balance-answers';
 
 /** What one-api / new-api answer (controller/billing.go): the whole quota as every limit, spent in cents. */
 const ONE_API_SUBSCRIPTION = {
@@ -14,35 +20,71 @@ const ONE_API_USAGE = { object: 'list', total_usage: 1234.5 };
 
 describe('readBalance', () => {
   it('reads a one-api answer pair: the limit, and the limit minus what was spent', () => {
-    expect(readBalance(ONE_API_SUBSCRIPTION, ONE_API_USAGE)).toEqual({ kind: 'balance', limitUsd: 25, remainingUsd: 25 - 12.345 });
+    expect(readBalance(ONE_API_SUBSCRIPTION, ONE_API_USAGE)).toEqual({
+      kind: 'balance',
+      limitUsd: 25,
+      remainingUsd: 25 - 12.345,
+    });
   });
 
   it('never reports less than nothing left (a relay that let the key overspend)', () => {
-    expect(readBalance(ONE_API_SUBSCRIPTION, { total_usage: 3000 })).toEqual({ kind: 'balance', limitUsd: 25, remainingUsd: 0 });
+    expect(readBalance(ONE_API_SUBSCRIPTION, { total_usage: 3000 })).toEqual({
+      kind: 'balance',
+      limitUsd: 25,
+      remainingUsd: 0,
+    });
   });
 
   it('takes quoted numbers, and system_hard_limit_usd when hard_limit_usd is absent', () => {
-    expect(readBalance({ hard_limit_usd: '10.5' }, { total_usage: '50' })).toEqual({ kind: 'balance', limitUsd: 10.5, remainingUsd: 10 });
-    expect(readBalance({ system_hard_limit_usd: 8 }, { total_usage: 0 })).toEqual({ kind: 'balance', limitUsd: 8, remainingUsd: 8 });
+    expect(readBalance({ hard_limit_usd: '10.5' }, { total_usage: '50' })).toEqual({
+      kind: 'balance',
+      limitUsd: 10.5,
+      remainingUsd: 10,
+    });
+    expect(readBalance({ system_hard_limit_usd: 8 }, { total_usage: 0 })).toEqual({
+      kind: 'balance',
+      limitUsd: 8,
+      remainingUsd: 8,
+    });
   });
 
   it('sees an unlimited key (one-api reports 100 000 000), whatever the usage answer says', () => {
-    expect(readBalance({ ...ONE_API_SUBSCRIPTION, hard_limit_usd: UNLIMITED_LIMIT_USD }, undefined)).toEqual({ kind: 'unlimited' });
+    expect(readBalance({ ...ONE_API_SUBSCRIPTION, hard_limit_usd: UNLIMITED_LIMIT_USD }, undefined)).toEqual({
+      kind: 'unlimited',
+    });
     expect(readBalance({ hard_limit_usd: 1e12 }, { total_usage: 5 })).toEqual({ kind: 'unlimited' });
   });
 
   it('says which answer it cannot read, and why', () => {
-    expect(readBalance(undefined, ONE_API_USAGE)).toEqual({ kind: 'unreadable', reason: 'subscription: not a JSON object' });
-    expect(readBalance([ONE_API_SUBSCRIPTION], ONE_API_USAGE)).toEqual({ kind: 'unreadable', reason: 'subscription: not a JSON object' });
-    expect(readBalance({ object: 'billing_subscription' }, ONE_API_USAGE)).toEqual({ kind: 'unreadable', reason: 'subscription: no hard_limit_usd' });
-    expect(readBalance(ONE_API_SUBSCRIPTION, { object: 'list' })).toEqual({ kind: 'unreadable', reason: 'usage: no total_usage' });
-    expect(readBalance(ONE_API_SUBSCRIPTION, 'Not Found')).toEqual({ kind: 'unreadable', reason: 'usage: not a JSON object' });
+    expect(readBalance(undefined, ONE_API_USAGE)).toEqual({
+      kind: 'unreadable',
+      reason: 'subscription: not a JSON object',
+    });
+    expect(readBalance([ONE_API_SUBSCRIPTION], ONE_API_USAGE)).toEqual({
+      kind: 'unreadable',
+      reason: 'subscription: not a JSON object',
+    });
+    expect(readBalance({ object: 'billing_subscription' }, ONE_API_USAGE)).toEqual({
+      kind: 'unreadable',
+      reason: 'subscription: no hard_limit_usd',
+    });
+    expect(readBalance(ONE_API_SUBSCRIPTION, { object: 'list' })).toEqual({
+      kind: 'unreadable',
+      reason: 'usage: no total_usage',
+    });
+    expect(readBalance(ONE_API_SUBSCRIPTION, 'Not Found')).toEqual({
+      kind: 'unreadable',
+      reason: 'usage: not a JSON object',
+    });
   });
 
   it('refuses an error object (one-api answers errors with status 200), even next to numbers', () => {
     const error = { error: { message: 'record not found', type: 'one_api_error' } };
     expect(readBalance(error, ONE_API_USAGE)).toEqual({ kind: 'unreadable', reason: 'subscription: an error object' });
-    expect(readBalance(ONE_API_SUBSCRIPTION, { ...error, total_usage: 0 })).toEqual({ kind: 'unreadable', reason: 'usage: an error object' });
+    expect(readBalance(ONE_API_SUBSCRIPTION, { ...error, total_usage: 0 })).toEqual({
+      kind: 'unreadable',
+      reason: 'usage: an error object',
+    });
   });
 });
 
@@ -56,7 +98,9 @@ describe('amounts', () => {
 
   it('rejects values of the wrong type rather than guessing', () => {
     for (const odd of [true, {}, [], '', ' ', '12 USD', '0x10', '1,5']) {
-      expect(parseSubscription({ hard_limit_usd: odd }), JSON.stringify(odd)).toEqual({ problem: 'hard_limit_usd is not a number' });
+      expect(parseSubscription({ hard_limit_usd: odd }), JSON.stringify(odd)).toEqual({
+        problem: 'hard_limit_usd is not a number',
+      });
       expect(parseUsage({ total_usage: odd }), JSON.stringify(odd)).toEqual({ problem: 'total_usage is not a number' });
     }
     expect(parseSubscription({ hard_limit_usd: null })).toEqual({ problem: 'no hard_limit_usd' });

@@ -5,17 +5,26 @@ describe('otel-llm-relay probe arguments', () => {
   it('maps every option onto the probe options and the exporter address', () => {
     const command = parseProbeCommand(
       [
-        '--base-url', 'https://relay.example.com/v1',
-        '--interval', '45',
-        '--api-key-env', 'RELAY_KEY',
-        '--auth-header', 'X-Api-Key',
-        '--chat-model', 'gpt-4.1-nano',
-        '--timeout-ms', '5000',
-        '--models-path', '/v1/models',
-        '--port', '9999',
-        '--host', '127.0.0.1',
+        '--base-url',
+        'https://relay.example.com/v1',
+        '--interval',
+        '45',
+        '--api-key-env',
+        'RELAY_KEY',
+        '--auth-header',
+        'X-Api-Key',
+        '--chat-model',
+        'gpt-4.1-nano',
+        '--timeout-ms',
+        '5000',
+        '--models-path',
+        '/v1/models',
+        '--port',
+        '9999',
+        '--host',
+        '127.0.0.1',
       ],
-      {}
+      {},
     );
     expect(command).toEqual({
       options: {
@@ -36,12 +45,17 @@ describe('otel-llm-relay probe arguments', () => {
     expect(parseProbeCommand(['--base-url', 'http://r'], {})).toMatchObject({ port: 9464 });
     expect(parseProbeCommand(['--base-url', 'http://r'], {})).not.toHaveProperty('host');
     expect(
-      parseProbeCommand(['--base-url', 'http://r'], { OTEL_EXPORTER_PROMETHEUS_PORT: '9100', OTEL_EXPORTER_PROMETHEUS_HOST: '::1' })
+      parseProbeCommand(['--base-url', 'http://r'], {
+        OTEL_EXPORTER_PROMETHEUS_PORT: '9100',
+        OTEL_EXPORTER_PROMETHEUS_HOST: '::1',
+      }),
     ).toMatchObject({ port: 9100, host: '::1' });
   });
 
   it('leaves the base URL to the environment when it is there', () => {
-    expect(parseProbeCommand([], { OTEL_LLM_RELAY_PROBE_URL: 'https://relay.example.com' }).options).toMatchObject({ baseUrl: '' });
+    expect(parseProbeCommand([], { OTEL_LLM_RELAY_PROBE_URL: 'https://relay.example.com' }).options).toMatchObject({
+      baseUrl: '',
+    });
     expect(parseProbeCommand([], {}).options).toBeUndefined();
   });
 
@@ -57,11 +71,13 @@ describe('otel-llm-relay probe arguments', () => {
     };
     expect(error(['--base-url', 'http://r', '--interval', 'soon'])).toBe('--interval: expected a number, got "soon"');
     expect(error(['--base-url', 'http://r', '--port', '70000'])).toBe('--port: expected a port number, got "70000"');
-    expect(error(['--base-url', 'http://r', '--auth-header', 'cookie'])).toMatch(/^--auth-header: expected authorization/);
+    expect(error(['--base-url', 'http://r', '--auth-header', 'cookie'])).toMatch(
+      /^--auth-header: expected authorization/,
+    );
     // A key where the variable's name belongs (`--api-key-env "$KEY"`) is refused without being repeated.
     const key = 'sk-live-Secret0123456789abcdef';
     expect(error(['--base-url', 'http://r', '--api-key-env', key])).toBe(
-      '--api-key-env: the value given to --api-key-env is not a valid variable name (not shown: it may be a key); give the name of the variable that holds the key'
+      '--api-key-env: the value given to --api-key-env is not a valid variable name (not shown: it may be a key); give the name of the variable that holds the key',
     );
     expect(error(['--base-url', 'http://r', '--verbose'])).toMatch(/--verbose/);
     expect(error(['--base-url', 'http://r', 'extra'])).toMatch(/extra/);

@@ -7,10 +7,12 @@ describe('otel-llm-relay probe --balance', () => {
     const on = parseProbeCommand(['--base-url', 'https://relay.example.com/v1', '--balance'], {});
     expect(on.options?.balance).toBe(true);
     expect(resolveProbeConfig(on.options, {}, () => undefined)?.balance?.subscriptionUrl).toBe(
-      'https://relay.example.com/v1/dashboard/billing/subscription'
+      'https://relay.example.com/v1/dashboard/billing/subscription',
     );
     const off = parseProbeCommand(['--base-url', 'https://relay.example.com/v1'], {});
     expect(resolveProbeConfig(off.options, {}, () => undefined)?.balance).toBeUndefined();
-    expect(resolveProbeConfig(off.options, { OTEL_LLM_RELAY_PROBE_BALANCE: 'true' }, () => undefined)?.balance).toBeDefined();
+    expect(
+      resolveProbeConfig(off.options, { OTEL_LLM_RELAY_PROBE_BALANCE: 'true' }, () => undefined)?.balance,
+    ).toBeDefined();
   });
 });

@@ -4,7 +4,11 @@ import type { RelayProbeOptions } from '../../../src/probe/probe-config';
 
 function resolve(options: Partial<RelayProbeOptions> | undefined, env: Record<string, string> = {}) {
   const warnings: string[] = [];
-  const config = resolveProbeConfig(options === undefined ? undefined : { baseUrl: 'https://relay.example.com/v1', ...options }, env, m => warnings.push(m));
+  const config = resolveProbeConfig(
+    options === undefined ? undefined : { baseUrl: 'https://relay.example.com/v1', ...options },
+    env,
+    m => warnings.push(m),
+  );
   return { config, warnings };
 }
 
@@ -20,7 +24,7 @@ describe('resolveProbeConfig: the balance check', () => {
       intervalMs: BALANCE_INTERVAL_MS,
     });
     expect(resolve({ baseUrl: 'https://relay.example.com', balance: true }).config?.balance?.subscriptionUrl).toBe(
-      'https://relay.example.com/v1/dashboard/billing/subscription'
+      'https://relay.example.com/v1/dashboard/billing/subscription',
     );
   });
 
@@ -29,7 +33,10 @@ describe('resolveProbeConfig: the balance check', () => {
   });
 
   it('is turned on by OTEL_LLM_RELAY_PROBE_BALANCE=true; the option wins; other values are warned about', () => {
-    expect(resolve(undefined, { OTEL_LLM_RELAY_PROBE_URL: 'https://r.example.com', OTEL_LLM_RELAY_PROBE_BALANCE: 'TRUE' }).config?.balance).toBeDefined();
+    expect(
+      resolve(undefined, { OTEL_LLM_RELAY_PROBE_URL: 'https://r.example.com', OTEL_LLM_RELAY_PROBE_BALANCE: 'TRUE' })
+        .config?.balance,
+    ).toBeDefined();
     expect(resolve({ balance: false }, { OTEL_LLM_RELAY_PROBE_BALANCE: 'true' }).config?.balance).toBeUndefined();
     expect(resolve({}, { OTEL_LLM_RELAY_PROBE_BALANCE: 'false' }).config?.balance).toBeUndefined();
     const { config, warnings } = resolve({}, { OTEL_LLM_RELAY_PROBE_BALANCE: 'yes please' });

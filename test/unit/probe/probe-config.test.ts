@@ -51,8 +51,14 @@ describe('resolveProbeConfig: on or off', () => {
       timeoutMs: 2500,
     });
     const fromOptions = resolve(
-      { baseUrl: 'http://opt.example.com:8080', intervalSeconds: 20, apiKeyEnv: 'OPT_KEY', chatModel: 'gpt-4.1-nano', timeoutMs: 900 },
-      env
+      {
+        baseUrl: 'http://opt.example.com:8080',
+        intervalSeconds: 20,
+        apiKeyEnv: 'OPT_KEY',
+        chatModel: 'gpt-4.1-nano',
+        timeoutMs: 900,
+      },
+      env,
     ).config!;
     expect(fromOptions).toMatchObject({
       serverAddress: 'opt.example.com',
@@ -74,7 +80,10 @@ describe('resolveProbeConfig: interval, timeout and header checks', () => {
   });
 
   it('falls back to 30 s for an unreadable interval and says so', () => {
-    const { config, warnings } = resolve(undefined, { OTEL_LLM_RELAY_PROBE_URL: 'https://r.example.com', OTEL_LLM_RELAY_PROBE_INTERVAL: 'often' });
+    const { config, warnings } = resolve(undefined, {
+      OTEL_LLM_RELAY_PROBE_URL: 'https://r.example.com',
+      OTEL_LLM_RELAY_PROBE_INTERVAL: 'often',
+    });
     expect(config!.intervalMs).toBe(30_000);
     expect(warnings).toEqual(['OTEL_LLM_RELAY_PROBE_INTERVAL: ignoring "often", expected a number']);
     const negative = resolve({ baseUrl: 'https://r.example.com', intervalSeconds: -1 });
@@ -94,7 +103,10 @@ describe('resolveProbeConfig: interval, timeout and header checks', () => {
 
   it('accepts the three auth headers, any case, and warns about others', () => {
     expect(resolve({ baseUrl: 'https://r.example.com', authHeader: 'x-api-key' }).config!.authHeader).toBe('x-api-key');
-    const env = { OTEL_LLM_RELAY_PROBE_URL: 'https://r.example.com', OTEL_LLM_RELAY_PROBE_AUTH_HEADER: 'X-Goog-Api-Key' };
+    const env = {
+      OTEL_LLM_RELAY_PROBE_URL: 'https://r.example.com',
+      OTEL_LLM_RELAY_PROBE_AUTH_HEADER: 'X-Goog-Api-Key',
+    };
     expect(resolve(undefined, env).config!.authHeader).toBe('x-goog-api-key');
     const bad = resolve(undefined, { ...env, OTEL_LLM_RELAY_PROBE_AUTH_HEADER: 'cookie' });
     expect(bad.config!.authHeader).toBe('authorization');
@@ -104,18 +116,29 @@ describe('resolveProbeConfig: interval, timeout and header checks', () => {
   it('warns, naming the variable but never a value, when the key variable is unset', () => {
     const { config, warnings } = resolve({ baseUrl: 'https://r.example.com', apiKeyEnv: 'RELAY_KEY' });
     expect(config!.apiKeyEnv).toBe('RELAY_KEY');
-    expect(warnings).toEqual(['relay probe: the API key variable RELAY_KEY is not set; probe requests go without a key']);
-    expect(resolve({ baseUrl: 'https://r.example.com', apiKeyEnv: 'RELAY_KEY' }, { RELAY_KEY: 'sk-1' }).warnings).toEqual([]);
+    expect(warnings).toEqual([
+      'relay probe: the API key variable RELAY_KEY is not set; probe requests go without a key',
+    ]);
+    expect(
+      resolve({ baseUrl: 'https://r.example.com', apiKeyEnv: 'RELAY_KEY' }, { RELAY_KEY: 'sk-1' }).warnings,
+    ).toEqual([]);
   });
 
   // `--api-key-env "$OPENAI_API_KEY"`: the key itself where its variable's name belongs.
   it.each([
     ['the apiKeyEnv option', { apiKeyEnv: 'sk-live-Secret0123456789abcdef' }, {}, 'apiKeyEnv'],
-    ['OTEL_LLM_RELAY_PROBE_API_KEY_ENV', {}, { OTEL_LLM_RELAY_PROBE_API_KEY_ENV: 'sk-live-Secret0123456789abcdef' }, 'OTEL_LLM_RELAY_PROBE_API_KEY_ENV'],
+    [
+      'OTEL_LLM_RELAY_PROBE_API_KEY_ENV',
+      {},
+      { OTEL_LLM_RELAY_PROBE_API_KEY_ENV: 'sk-live-Secret0123456789abcdef' },
+      'OTEL_LLM_RELAY_PROBE_API_KEY_ENV',
+    ],
   ])('a key given as %s is not a variable name: never echoed, and no key is sent', (_from, options, env, name) => {
     const { config, warnings } = resolve({ baseUrl: 'https://r.example.com', ...options }, env);
     expect(config!.apiKeyEnv).toBeUndefined();
-    expect(warnings).toEqual([`relay probe: the value given to ${name} is not a valid variable name (not shown: it may be a key); probe requests go without a key`]);
+    expect(warnings).toEqual([
+      `relay probe: the value given to ${name} is not a valid variable name (not shown: it may be a key); probe requests go without a key`,
+    ]);
   });
 
   it('does not echo a name that looks like a key rather than a variable, even when it is a valid name', () => {
@@ -123,7 +146,9 @@ describe('resolveProbeConfig: interval, timeout and header checks', () => {
     const { config, warnings } = resolve({ baseUrl: 'https://r.example.com', apiKeyEnv: keyLike });
     expect(config!.apiKeyEnv).toBe(keyLike); // read from the environment as asked
     expect(warnings.join('\n')).not.toContain(keyLike);
-    expect(warnings).toEqual(['relay probe: the API key variable named by apiKeyEnv is not set; probe requests go without a key']);
+    expect(warnings).toEqual([
+      'relay probe: the API key variable named by apiKeyEnv is not set; probe requests go without a key',
+    ]);
   });
 });
 
@@ -134,14 +159,29 @@ describe('resolveProbeConfig: URLs', () => {
   };
 
   it('adds /v1 to a bare host, and not to a base URL that already names the version', () => {
-    expect(urls('https://relay.example.com')).toEqual(['https://relay.example.com/v1/models', 'https://relay.example.com/v1/chat/completions']);
-    expect(urls('https://relay.example.com/')).toEqual(['https://relay.example.com/v1/models', 'https://relay.example.com/v1/chat/completions']);
-    expect(urls('https://relay.example.com/v1')).toEqual(['https://relay.example.com/v1/models', 'https://relay.example.com/v1/chat/completions']);
-    expect(urls('https://relay.example.com/v1/')).toEqual(['https://relay.example.com/v1/models', 'https://relay.example.com/v1/chat/completions']);
+    expect(urls('https://relay.example.com')).toEqual([
+      'https://relay.example.com/v1/models',
+      'https://relay.example.com/v1/chat/completions',
+    ]);
+    expect(urls('https://relay.example.com/')).toEqual([
+      'https://relay.example.com/v1/models',
+      'https://relay.example.com/v1/chat/completions',
+    ]);
+    expect(urls('https://relay.example.com/v1')).toEqual([
+      'https://relay.example.com/v1/models',
+      'https://relay.example.com/v1/chat/completions',
+    ]);
+    expect(urls('https://relay.example.com/v1/')).toEqual([
+      'https://relay.example.com/v1/models',
+      'https://relay.example.com/v1/chat/completions',
+    ]);
   });
 
   it('treats a base path with a version segment as the API root, as OpenAI SDKs do', () => {
-    expect(urls('https://openrouter.ai/api/v1')).toEqual(['https://openrouter.ai/api/v1/models', 'https://openrouter.ai/api/v1/chat/completions']);
+    expect(urls('https://openrouter.ai/api/v1')).toEqual([
+      'https://openrouter.ai/api/v1/models',
+      'https://openrouter.ai/api/v1/chat/completions',
+    ]);
     expect(urls('https://generativelanguage.googleapis.com/v1beta/openai/')).toEqual([
       'https://generativelanguage.googleapis.com/v1beta/openai/models',
       'https://generativelanguage.googleapis.com/v1beta/openai/chat/completions',
@@ -150,7 +190,10 @@ describe('resolveProbeConfig: URLs', () => {
   });
 
   it('puts /v1 under a path prefix without a version', () => {
-    expect(urls('https://gw.example.com/openai')).toEqual(['https://gw.example.com/openai/v1/models', 'https://gw.example.com/openai/v1/chat/completions']);
+    expect(urls('https://gw.example.com/openai')).toEqual([
+      'https://gw.example.com/openai/v1/models',
+      'https://gw.example.com/openai/v1/chat/completions',
+    ]);
   });
 
   it('joins an explicit models path to the base URL without doubling /v1', () => {
@@ -167,8 +210,14 @@ describe('resolveProbeConfig: URLs', () => {
   });
 
   it('reads the server address and port as the metrics label them', () => {
-    expect(resolve({ baseUrl: 'http://Relay.Example.com' }).config).toMatchObject({ serverAddress: 'relay.example.com', serverPort: 80 });
-    expect(resolve({ baseUrl: 'http://[::1]:9000/v1' }).config).toMatchObject({ serverAddress: '::1', serverPort: 9000 });
+    expect(resolve({ baseUrl: 'http://Relay.Example.com' }).config).toMatchObject({
+      serverAddress: 'relay.example.com',
+      serverPort: 80,
+    });
+    expect(resolve({ baseUrl: 'http://[::1]:9000/v1' }).config).toMatchObject({
+      serverAddress: '::1',
+      serverPort: 9000,
+    });
   });
 
   it('turns the probe off, without echoing the value, for an unusable base URL', () => {

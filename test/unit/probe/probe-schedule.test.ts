@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { firstProbeDelayMs, MAX_PROBE_BACKOFF_MS, MAX_TIMER_DELAY_MS, nextProbeDelayMs } from '../../../src/probe/probe-schedule';
+import {
+  firstProbeDelayMs,
+  MAX_PROBE_BACKOFF_MS,
+  MAX_TIMER_DELAY_MS,
+  nextProbeDelayMs,
+} from '../../../src/probe/probe-schedule';
 
 const interval = 30_000;
 const randoms = [0, 0.25, 0.5, 0.75, 0.999999];
@@ -13,27 +18,42 @@ describe('nextProbeDelayMs', () => {
   });
 
   it('ignores a Retry-After that came without a throttle', () => {
-    expect(nextProbeDelayMs({ intervalMs: interval, consecutiveThrottles: 0, retryAfterMs: 600_000, random: 0.5 })).toBe(interval);
+    expect(
+      nextProbeDelayMs({ intervalMs: interval, consecutiveThrottles: 0, retryAfterMs: 600_000, random: 0.5 }),
+    ).toBe(interval);
   });
 
   it('never comes back sooner than Retry-After, nor sooner than the interval', () => {
     for (const random of randoms) {
-      expect(nextProbeDelayMs({ intervalMs: interval, consecutiveThrottles: 1, retryAfterMs: 120_000, random })).toBeGreaterThanOrEqual(120_000);
-      expect(nextProbeDelayMs({ intervalMs: interval, consecutiveThrottles: 1, retryAfterMs: 1000, random })).toBeGreaterThanOrEqual(interval);
-      expect(nextProbeDelayMs({ intervalMs: interval, consecutiveThrottles: 1, random })).toBeGreaterThanOrEqual(interval);
+      expect(
+        nextProbeDelayMs({ intervalMs: interval, consecutiveThrottles: 1, retryAfterMs: 120_000, random }),
+      ).toBeGreaterThanOrEqual(120_000);
+      expect(
+        nextProbeDelayMs({ intervalMs: interval, consecutiveThrottles: 1, retryAfterMs: 1000, random }),
+      ).toBeGreaterThanOrEqual(interval);
+      expect(nextProbeDelayMs({ intervalMs: interval, consecutiveThrottles: 1, random })).toBeGreaterThanOrEqual(
+        interval,
+      );
     }
   });
 
   it('doubles the wait for each throttled answer in a row', () => {
-    const at = (n: number) => nextProbeDelayMs({ intervalMs: interval, consecutiveThrottles: n, retryAfterMs: 40_000, random: 0 });
+    const at = (n: number) =>
+      nextProbeDelayMs({ intervalMs: interval, consecutiveThrottles: n, retryAfterMs: 40_000, random: 0 });
     expect([at(1), at(2), at(3), at(4)]).toEqual([40_000, 80_000, 160_000, 320_000]);
   });
 
   it('caps the backoff at 10 minutes, even when Retry-After asks for more', () => {
     for (const random of randoms) {
-      expect(nextProbeDelayMs({ intervalMs: interval, consecutiveThrottles: 6, random })).toBeLessThanOrEqual(MAX_PROBE_BACKOFF_MS);
-      expect(nextProbeDelayMs({ intervalMs: interval, consecutiveThrottles: 1000, random })).toBeLessThanOrEqual(MAX_PROBE_BACKOFF_MS);
-      expect(nextProbeDelayMs({ intervalMs: interval, consecutiveThrottles: 1, retryAfterMs: 3_600_000, random })).toBe(MAX_PROBE_BACKOFF_MS);
+      expect(nextProbeDelayMs({ intervalMs: interval, consecutiveThrottles: 6, random })).toBeLessThanOrEqual(
+        MAX_PROBE_BACKOFF_MS,
+      );
+      expect(nextProbeDelayMs({ intervalMs: interval, consecutiveThrottles: 1000, random })).toBeLessThanOrEqual(
+        MAX_PROBE_BACKOFF_MS,
+      );
+      expect(nextProbeDelayMs({ intervalMs: interval, consecutiveThrottles: 1, retryAfterMs: 3_600_000, random })).toBe(
+        MAX_PROBE_BACKOFF_MS,
+      );
     }
     expect(MAX_PROBE_BACKOFF_MS).toBe(600_000);
   });

@@ -10,7 +10,13 @@ import { TestMetricReader } from '../../support/otel-harness';
 export class CapturingDiag implements DiagLogger {
   readonly lines: { level: string; text: string }[] = [];
   private add(level: string, message: string, args: unknown[]): void {
-    const rest = args.map(a => (a instanceof Error ? `${a.name}: ${a.message} ${JSON.stringify(a)}` : typeof a === 'string' ? a : JSON.stringify(a)));
+    const rest = args.map(a =>
+      a instanceof Error
+        ? `${a.name}: ${a.message} ${JSON.stringify(a)}`
+        : typeof a === 'string'
+          ? a
+          : JSON.stringify(a),
+    );
     this.lines.push({ level, text: [message, ...rest].join(' ') });
   }
   error = (message: string, ...args: unknown[]) => this.add('error', message, args);

@@ -7,7 +7,10 @@ const chatBody = { model: 'gpt-4.1', messages: [{ role: 'user', content: 'Hello'
 const streamBody = { ...chatBody, stream: true, stream_options: { include_usage: true }, max_tokens: 6 };
 const messagesBody = { model: 'claude-sonnet-4.5', max_tokens: 6, messages: [{ role: 'user', content: 'Hello' }] };
 const geminiPath = '/v1beta/models/gemini-2.5-flash:generateContent';
-const geminiBody = { contents: [{ role: 'user', parts: [{ text: 'Hello' }] }], generationConfig: { maxOutputTokens: 6 } };
+const geminiBody = {
+  contents: [{ role: 'user', parts: [{ text: 'Hello' }] }],
+  generationConfig: { maxOutputTokens: 6 },
+};
 
 let sim: RelaySimulator;
 beforeAll(async () => {
@@ -62,7 +65,10 @@ describe('HTTP error faults', () => {
   ];
   for (const [name, status, type, code] of statusCases) {
     it(`${name}: status ${status} with an OpenAI error body`, async () => {
-      const res = await postJson(`${sim.url}/v1/chat/completions`, chatBody, { ...fault(name), authorization: 'Bearer sk-live-SECRET123' });
+      const res = await postJson(`${sim.url}/v1/chat/completions`, chatBody, {
+        ...fault(name),
+        authorization: 'Bearer sk-live-SECRET123',
+      });
       expect(res.status).toBe(status);
       const text = await res.text();
       expect(text).not.toContain('SECRET123');
@@ -96,14 +102,16 @@ describe('broken 200 bodies', () => {
 
   it('invalid-json on a stream: one SSE data line is cut JSON, the rest stays valid', async () => {
     const text = await (await postJson(`${sim.url}/v1/chat/completions`, streamBody, fault('invalid-json'))).text();
-    const broken = parseSse(text).filter(e => e.data !== '[DONE]').filter(e => {
-      try {
-        JSON.parse(e.data);
-        return false;
-      } catch {
-        return true;
-      }
-    });
+    const broken = parseSse(text)
+      .filter(e => e.data !== '[DONE]')
+      .filter(e => {
+        try {
+          JSON.parse(e.data);
+          return false;
+        } catch {
+          return true;
+        }
+      });
     expect(broken).toHaveLength(1);
     expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
   });
@@ -122,7 +130,10 @@ describe('broken 200 bodies', () => {
     expect(res.body.toString('utf8')).toContain('\uFFFD');
     expect(() => JSON.parse(res.body.toString('utf8'))).toThrow();
 
-    const labelled = await rawRequest(`${sim.url}/v1/chat/completions?encoding=gzip`, { body: chatBody, headers: fault('garbage') });
+    const labelled = await rawRequest(`${sim.url}/v1/chat/completions?encoding=gzip`, {
+      body: chatBody,
+      headers: fault('garbage'),
+    });
     expect(labelled.headers['content-encoding']).toBe('gzip');
     expect(() => zlib.gunzipSync(labelled.body)).toThrow();
   });
@@ -140,17 +151,29 @@ describe('broken 200 bodies', () => {
   });
 
   it('stream-error-event in the other dialects, even for a non-streaming request', async () => {
-    const anthropic = parseSse(await (await postJson(`${sim.url}/v1/messages`, messagesBody, fault('stream-error-event'))).text());
+    const anthropic = parseSse(
+      await (await postJson(`${sim.url}/v1/messages`, messagesBody, fault('stream-error-event'))).text(),
+    );
     expect(anthropic[0]!.event).toBe('message_start');
     expect(anthropic.at(-1)!.event).toBe('error');
     expect(JSON.parse(anthropic.at(-1)!.data).error.type).toBe('overloaded_error');
     expect(anthropic.some(e => e.event === 'message_stop')).toBe(false);
 
-    const responses = parseSse(await (await postJson(`${sim.url}/v1/responses`, { model: 'gpt-4.1', input: 'hi', stream: true }, fault('stream-error-event'))).text());
+    const responses = parseSse(
+      await (
+        await postJson(
+          `${sim.url}/v1/responses`,
+          { model: 'gpt-4.1', input: 'hi', stream: true },
+          fault('stream-error-event'),
+        )
+      ).text(),
+    );
     expect(responses.slice(-2).map(e => e.event)).toEqual(['error', 'response.failed']);
     expect(JSON.parse(responses.at(-1)!.data).response.status).toBe('failed');
 
-    const geminiText = await (await postJson(`${sim.url}${geminiPath}`, geminiBody, fault('stream-error-event'))).text();
+    const geminiText = await (
+      await postJson(`${sim.url}${geminiPath}`, geminiBody, fault('stream-error-event'))
+    ).text();
     const gemini = parseSse(geminiText);
     expect(JSON.parse(gemini.at(-1)!.data).error.status).toBe('INTERNAL');
     expect(geminiText.endsWith('\r\n\r\n')).toBe(true);
@@ -166,7 +189,9 @@ describe('connection faults', () => {
     expect(text).toContain('"content":');
     expect(text).not.toContain('[DONE]');
     expect(text.endsWith('\n\n')).toBe(false);
-    await expect((await postJson(`${sim.url}/v1/chat/completions`, streamBody, fault('truncate'))).text()).rejects.toThrow();
+    await expect(
+      (await postJson(`${sim.url}/v1/chat/completions`, streamBody, fault('truncate'))).text(),
+    ).rejects.toThrow();
   });
 
   it('truncate (JSON): fewer bytes than content-length, then the connection closes', async () => {
@@ -186,7 +211,10 @@ describe('connection faults', () => {
   });
 
   it('slow: headers only after x-sim-slow-ms, then a normal answer', async () => {
-    const res = await rawRequest(`${sim.url}/v1/chat/completions`, { body: chatBody, headers: { ...fault('slow'), 'x-sim-slow-ms': '150' } });
+    const res = await rawRequest(`${sim.url}/v1/chat/completions`, {
+      body: chatBody,
+      headers: { ...fault('slow'), 'x-sim-slow-ms': '150' },
+    });
     expect(res.headersAt - res.startedAt).toBeGreaterThanOrEqual(140);
     expect(JSON.parse(res.body.toString('utf8')).object).toBe('chat.completion');
   });
@@ -194,7 +222,10 @@ describe('connection faults', () => {
   it('hang: never answers, and close() still ends it promptly', async () => {
     const own = await startRelaySimulator();
     const pending = postJson(`${own.url}/v1/chat/completions`, chatBody, fault('hang'));
-    const outcome = pending.then(() => 'answered', () => 'failed');
+    const outcome = pending.then(
+      () => 'answered',
+      () => 'failed',
+    );
     const early = await Promise.race([outcome, new Promise(resolve => setTimeout(() => resolve('waiting'), 150))]);
     expect(early).toBe('waiting');
     expect(own.requests).toHaveLength(1);
@@ -212,13 +243,19 @@ describe('API keys', () => {
 
     const guarded = await startRelaySimulator({ requireKey: 'sk-right' });
     try {
-      const wrong = await postJson(`${guarded.url}/v1/chat/completions`, chatBody, { authorization: 'Bearer sk-wrong-KEY987' });
+      const wrong = await postJson(`${guarded.url}/v1/chat/completions`, chatBody, {
+        authorization: 'Bearer sk-wrong-KEY987',
+      });
       expect(wrong.status).toBe(401);
       const text = await wrong.text();
       expect(JSON.parse(text).error.code).toBe('invalid_api_key');
       expect(text).not.toContain('KEY987');
-      expect((await postJson(`${guarded.url}/v1/chat/completions`, chatBody, { authorization: 'Bearer sk-right' })).status).toBe(200);
-      expect((await postJson(`${guarded.url}/v1/messages`, messagesBody, { 'x-api-key': 'sk-right' })).status).toBe(200);
+      expect(
+        (await postJson(`${guarded.url}/v1/chat/completions`, chatBody, { authorization: 'Bearer sk-right' })).status,
+      ).toBe(200);
+      expect((await postJson(`${guarded.url}/v1/messages`, messagesBody, { 'x-api-key': 'sk-right' })).status).toBe(
+        200,
+      );
       expect((await postJson(`${guarded.url}${geminiPath}?key=sk-right`, geminiBody)).status).toBe(200);
       const anthropicWrong = await postJson(`${guarded.url}/v1/messages`, messagesBody, { 'x-api-key': 'nope' });
       expect((await anthropicWrong.json()).error.type).toBe('authentication_error');

@@ -2,10 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRelaySimulator, type RelaySimulator, type WireFixture } from '../../../examples/relay-simulator/server.ts';
+import {
+  startRelaySimulator,
+  type RelaySimulator,
+  type WireFixture,
+} from '../../../examples/relay-simulator/server.ts';
 import { rawRequest } from './helpers.ts';
 import { FIXTURES_DIR } from '../../support/llm-wire-fixtures';
-
 
 interface FixtureFile extends WireFixture {
   request: { method: string; url: string; headers: Record<string, string>; body: unknown } | null;
@@ -16,7 +19,10 @@ function loadFixtures(): Array<[string, FixtureFile]> {
   for (const provider of fs.readdirSync(FIXTURES_DIR).sort()) {
     const dir = path.join(FIXTURES_DIR, provider);
     if (!fs.statSync(dir).isDirectory()) continue;
-    for (const file of fs.readdirSync(dir).filter(f => f.endsWith('.json')).sort()) {
+    for (const file of fs
+      .readdirSync(dir)
+      .filter(f => f.endsWith('.json'))
+      .sort()) {
       files.push([`${provider}/${file}`, JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as FixtureFile]);
     }
   }
@@ -27,7 +33,10 @@ const fixtures = loadFixtures();
 const load = (name: string): FixtureFile => fixtures.find(([n]) => n === name)![1];
 /** What the wire must carry: JSON bodies as JSON.stringify gives them, text bodies as recorded. */
 const expectedBytes = (fixture: WireFixture): Buffer =>
-  Buffer.from(typeof fixture.response.body === 'string' ? fixture.response.body : JSON.stringify(fixture.response.body), 'utf8');
+  Buffer.from(
+    typeof fixture.response.body === 'string' ? fixture.response.body : JSON.stringify(fixture.response.body),
+    'utf8',
+  );
 const recordedHeader = (fixture: WireFixture, name: string): string | undefined =>
   Object.entries(fixture.response.headers ?? {}).find(([k]) => k.toLowerCase() === name)?.[1];
 
@@ -47,7 +56,10 @@ describe('fixture replay', () => {
   it('serves every fixture byte-identical, with its status, content type and rate-limit headers', async () => {
     for (const [name, fixture] of fixtures) {
       const served = sim.serveFixture(fixture);
-      const res = await rawRequest(served.url, { method: fixture.request?.method ?? 'POST', body: fixture.request?.body ?? {} });
+      const res = await rawRequest(served.url, {
+        method: fixture.request?.method ?? 'POST',
+        body: fixture.request?.body ?? {},
+      });
       expect(res.status, name).toBe(fixture.response.status);
       expect(res.body.equals(expectedBytes(fixture)), name).toBe(true);
       expect(res.headers['content-type'], name).toBe(recordedHeader(fixture, 'content-type'));
@@ -64,10 +76,14 @@ describe('fixture replay', () => {
     const fixture = load('gemini/stream-generate-content-sse.json');
     const served = sim.serveFixture(fixture, { times: 2 });
     expect(served.url).toBe(`${sim.url}/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse`);
-    const elsewhere = await rawRequest(`${sim.url}/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse`, { body: fixture.request!.body });
+    const elsewhere = await rawRequest(`${sim.url}/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse`, {
+      body: fixture.request!.body,
+    });
     expect(elsewhere.body.equals(expectedBytes(fixture))).toBe(false);
     for (let i = 0; i < 2; i++) {
-      const res = await rawRequest(`${sim.url}/v1beta/models/gemini-2.5-flash:streamGenerateContent`, { body: fixture.request!.body });
+      const res = await rawRequest(`${sim.url}/v1beta/models/gemini-2.5-flash:streamGenerateContent`, {
+        body: fixture.request!.body,
+      });
       expect(res.body.equals(expectedBytes(fixture))).toBe(true);
     }
     const third = await rawRequest(served.url, { body: fixture.request!.body });
@@ -93,7 +109,11 @@ describe('fixture replay', () => {
     const served = sim.serveFixture(fixture, { splitAt: offsets, delayMs: 20 });
     const res = await rawRequest(served.url, { body: fixture.request!.body });
     expect(res.body.equals(bytes)).toBe(true);
-    expect(res.chunks.map(c => c.bytes.length)).toEqual([offsets[0], offsets[1]! - offsets[0]!, bytes.length - offsets[1]!]);
+    expect(res.chunks.map(c => c.bytes.length)).toEqual([
+      offsets[0],
+      offsets[1]! - offsets[0]!,
+      bytes.length - offsets[1]!,
+    ]);
     expect(res.chunks[1]!.at - res.chunks[0]!.at).toBeGreaterThanOrEqual(15);
   });
 
@@ -109,20 +129,35 @@ describe('fixture replay', () => {
   it('splits every n bytes, and flushes each compressed piece', async () => {
     const fixture = load('openai/chat-completions-stream-include-usage.json');
     const bytes = expectedBytes(fixture);
-    const plain = await rawRequest(sim.serveFixture(fixture, { splitAt: { every: 500 }, delayMs: 2 }).url, { body: {} });
-    expect(plain.chunks.map(c => c.bytes.length).slice(0, -1).every(n => n === 500)).toBe(true);
+    const plain = await rawRequest(sim.serveFixture(fixture, { splitAt: { every: 500 }, delayMs: 2 }).url, {
+      body: {},
+    });
+    expect(
+      plain.chunks
+        .map(c => c.bytes.length)
+        .slice(0, -1)
+        .every(n => n === 500),
+    ).toBe(true);
     expect(plain.chunks).toHaveLength(Math.ceil(bytes.length / 500));
 
-    const gz = await rawRequest(sim.serveFixture(fixture, { splitAt: { every: 500 }, delayMs: 2, encoding: 'gzip' }).url, { body: {} });
+    const gz = await rawRequest(
+      sim.serveFixture(fixture, { splitAt: { every: 500 }, delayMs: 2, encoding: 'gzip' }).url,
+      { body: {} },
+    );
     expect(gz.chunks.length).toBeGreaterThanOrEqual(Math.ceil(bytes.length / 500));
     // Each arrival decodes to 500 more bytes: the compressor was flushed after every piece.
-    const firstTwo = zlib.gunzipSync(Buffer.concat(gz.chunks.slice(0, 2).map(c => c.bytes)), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    const firstTwo = zlib.gunzipSync(Buffer.concat(gz.chunks.slice(0, 2).map(c => c.bytes)), {
+      finishFlush: zlib.constants.Z_SYNC_FLUSH,
+    });
     expect(firstTwo.length).toBeGreaterThanOrEqual(500);
     expect(zlib.gunzipSync(gz.body).equals(bytes)).toBe(true);
   });
 
   it('serves a fixture without a recorded request on any path, and honours an explicit path', async () => {
-    const fixture: WireFixture = { request: null, response: { status: 418, headers: { 'Content-Type': 'text/plain' }, body: 'short and stout' } };
+    const fixture: WireFixture = {
+      request: null,
+      response: { status: 418, headers: { 'Content-Type': 'text/plain' }, body: 'short and stout' },
+    };
     const anyPath = sim.serveFixture(fixture);
     expect(anyPath.path).toBe('/');
     const res = await rawRequest(`${sim.url}/whatever/path`, { method: 'GET' });

@@ -25,34 +25,50 @@ export function rawRequest(
   url: string,
   options: { method?: string; headers?: Record<string, string>; body?: unknown; agent?: http.Agent } = {},
 ): Promise<RawResponse> {
-  const payload = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+  const payload =
+    options.body === undefined
+      ? undefined
+      : typeof options.body === 'string'
+        ? options.body
+        : JSON.stringify(options.body);
   return new Promise((resolve, reject) => {
     const startedAt = performance.now();
     // Once headers have arrived, a socket error ends the body instead of failing the request.
     let endBody: ((error: Error) => void) | undefined;
-    const req = http.request(url, {
-      method: options.method ?? (payload === undefined ? 'GET' : 'POST'),
-      headers: { 'content-type': 'application/json', ...options.headers },
-      agent: options.agent ?? false,
-    }, res => {
-      const headersAt = performance.now();
-      const chunks: TimedChunk[] = [];
-      let settled = false;
-      const finish = (error?: Error): void => {
-        if (settled) return;
-        settled = true;
-        resolve({
-          status: res.statusCode ?? 0, headers: res.headers, chunks, body: Buffer.concat(chunks.map(c => c.bytes)),
-          ...(error ? { error } : {}), startedAt, headersAt,
+    const req = http.request(
+      url,
+      {
+        method: options.method ?? (payload === undefined ? 'GET' : 'POST'),
+        headers: { 'content-type': 'application/json', ...options.headers },
+        agent: options.agent ?? false,
+      },
+      res => {
+        const headersAt = performance.now();
+        const chunks: TimedChunk[] = [];
+        let settled = false;
+        const finish = (error?: Error): void => {
+          if (settled) return;
+          settled = true;
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            chunks,
+            body: Buffer.concat(chunks.map(c => c.bytes)),
+            ...(error ? { error } : {}),
+            startedAt,
+            headersAt,
+          });
+        };
+        endBody = finish;
+        res.on('data', (bytes: Buffer) => chunks.push({ at: performance.now(), bytes }));
+        res.on('end', () => finish());
+        res.on('error', error => finish(error));
+        res.on('aborted', () => finish(new Error('aborted')));
+        res.on('close', () => {
+          if (!res.complete) finish(new Error('incomplete body'));
         });
-      };
-      endBody = finish;
-      res.on('data', (bytes: Buffer) => chunks.push({ at: performance.now(), bytes }));
-      res.on('end', () => finish());
-      res.on('error', error => finish(error));
-      res.on('aborted', () => finish(new Error('aborted')));
-      res.on('close', () => { if (!res.complete) finish(new Error('incomplete body')); });
-    });
+      },
+    );
     req.on('error', error => (endBody ? endBody(error) : reject(error)));
     if (payload !== undefined) req.write(payload);
     req.end();
@@ -82,7 +98,9 @@ export function parseSse(text: string): SseEvent[] {
 
 /** JSON of each `data:` except `[DONE]`. */
 export function sseJson(text: string): any[] {
-  return parseSse(text).filter(e => e.data !== '[DONE]').map(e => JSON.parse(e.data));
+  return parseSse(text)
+    .filter(e => e.data !== '[DONE]')
+    .map(e => JSON.parse(e.data));
 }
 
 /** A fetch Response whose JSON is untyped, for terse assertions. */
@@ -92,6 +110,14 @@ export async function fetchAny(url: string, init?: RequestInit): Promise<TestRes
   return fetch(url, init);
 }
 
-export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<TestResponse> {
-  return fetchAny(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+export async function postJson(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<TestResponse> {
+  return fetchAny(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 }

@@ -38,8 +38,12 @@ describe('OpenAI chat completions', () => {
   });
 
   it('cuts the answer at max_tokens with finish_reason length; same prompt, same text, new id', async () => {
-    const a = await (await postJson(`${sim.url}/v1/chat/completions`, { model: 'gpt-4o', messages, max_tokens: 5 })).json();
-    const b = await (await postJson(`${sim.url}/v1/chat/completions`, { model: 'gpt-4o', messages, max_tokens: 5 })).json();
+    const a = await (
+      await postJson(`${sim.url}/v1/chat/completions`, { model: 'gpt-4o', messages, max_tokens: 5 })
+    ).json();
+    const b = await (
+      await postJson(`${sim.url}/v1/chat/completions`, { model: 'gpt-4o', messages, max_tokens: 5 })
+    ).json();
     expect(a.usage.completion_tokens).toBe(5);
     expect(a.choices[0].finish_reason).toBe('length');
     expect(a.choices[0].message.content).toBe(b.choices[0].message.content);
@@ -55,7 +59,11 @@ describe('OpenAI chat completions', () => {
 
   it('streams chunks, then a usage-only chunk with choices [] when include_usage is set, then [DONE]', async () => {
     const res = await postJson(`${sim.url}/v1/chat/completions`, {
-      model: 'deepseek-v3.2', messages, stream: true, stream_options: { include_usage: true }, max_tokens: 4,
+      model: 'deepseek-v3.2',
+      messages,
+      stream: true,
+      stream_options: { include_usage: true },
+      max_tokens: 4,
     });
     expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
     const text = await res.text();
@@ -65,7 +73,10 @@ describe('OpenAI chat completions', () => {
     expect(chunks.every(c => c.object === 'chat.completion.chunk' && c.model === 'deepseek-v3.2')).toBe(true);
     expect(new Set(chunks.map(c => c.id)).size).toBe(1);
     expect(chunks[0].choices[0].delta.role).toBe('assistant');
-    const content = chunks.flatMap(c => c.choices).map((c: any) => c.delta.content ?? '').join('');
+    const content = chunks
+      .flatMap(c => c.choices)
+      .map((c: any) => c.delta.content ?? '')
+      .join('');
     expect(content.split(' ')).toHaveLength(4);
     const finish = chunks.flatMap(c => c.choices).filter((c: any) => c.finish_reason !== null);
     expect(finish.map((c: any) => c.finish_reason)).toEqual(['length']);
@@ -77,14 +88,24 @@ describe('OpenAI chat completions', () => {
   });
 
   it('streams without any usage when include_usage is not set', async () => {
-    const text = await (await postJson(`${sim.url}/v1/chat/completions`, { model: 'gpt-4.1', messages, stream: true })).text();
+    const text = await (
+      await postJson(`${sim.url}/v1/chat/completions`, { model: 'gpt-4.1', messages, stream: true })
+    ).text();
     const chunks = sseJson(text);
     expect(chunks.some(c => 'usage' in c)).toBe(false);
     expect(chunks.at(-1).choices[0].finish_reason).toBe('stop');
   });
 
   it('interleaves n choices in a stream, one finish_reason per index', async () => {
-    const text = await (await postJson(`${sim.url}/v1/chat/completions`, { model: 'gpt-4.1', messages, stream: true, n: 2, max_tokens: 3 })).text();
+    const text = await (
+      await postJson(`${sim.url}/v1/chat/completions`, {
+        model: 'gpt-4.1',
+        messages,
+        stream: true,
+        n: 2,
+        max_tokens: 3,
+      })
+    ).text();
     const choices = sseJson(text).flatMap(c => c.choices);
     expect(new Set(choices.map((c: any) => c.index))).toEqual(new Set([0, 1]));
     const finished = choices.filter((c: any) => c.finish_reason !== null).map((c: any) => c.index);
@@ -92,24 +113,47 @@ describe('OpenAI chat completions', () => {
   });
 
   it('answers a tool call when tools are declared and the user asks for one, and text after the tool result', async () => {
-    const tools = [{
-      type: 'function',
-      function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer' } }, required: ['city', 'days'] } },
-    }];
+    const tools = [
+      {
+        type: 'function',
+        function: {
+          name: 'get_weather',
+          parameters: {
+            type: 'object',
+            properties: { city: { type: 'string' }, days: { type: 'integer' } },
+            required: ['city', 'days'],
+          },
+        },
+      },
+    ];
     const ask = [{ role: 'user', content: 'Call get_weather for Paris' }];
-    const body = await (await postJson(`${sim.url}/v1/chat/completions`, { model: 'gpt-4.1', messages: ask, tools })).json();
+    const body = await (
+      await postJson(`${sim.url}/v1/chat/completions`, { model: 'gpt-4.1', messages: ask, tools })
+    ).json();
     expect(body.choices[0].finish_reason).toBe('tool_calls');
     const call = body.choices[0].message.tool_calls[0];
     expect(call.id).toMatch(/^call_/);
     expect(call.function.name).toBe('get_weather');
     expect(Object.keys(JSON.parse(call.function.arguments)).sort()).toEqual(['city', 'days']);
 
-    const stream = await (await postJson(`${sim.url}/v1/chat/completions`, { model: 'gpt-4.1', messages: ask, tools, stream: true })).text();
-    const deltas = sseJson(stream).flatMap(c => c.choices).flatMap((c: any) => c.delta.tool_calls ?? []);
-    expect(JSON.parse(deltas.map((d: any) => d.function.arguments ?? '').join(''))).toEqual(JSON.parse(call.function.arguments));
+    const stream = await (
+      await postJson(`${sim.url}/v1/chat/completions`, { model: 'gpt-4.1', messages: ask, tools, stream: true })
+    ).text();
+    const deltas = sseJson(stream)
+      .flatMap(c => c.choices)
+      .flatMap((c: any) => c.delta.tool_calls ?? []);
+    expect(JSON.parse(deltas.map((d: any) => d.function.arguments ?? '').join(''))).toEqual(
+      JSON.parse(call.function.arguments),
+    );
 
-    const followUp = [...ask, { role: 'assistant', tool_calls: [call] }, { role: 'tool', tool_call_id: call.id, content: '21°C' }];
-    const after = await (await postJson(`${sim.url}/v1/chat/completions`, { model: 'gpt-4.1', messages: followUp, tools })).json();
+    const followUp = [
+      ...ask,
+      { role: 'assistant', tool_calls: [call] },
+      { role: 'tool', tool_call_id: call.id, content: '21°C' },
+    ];
+    const after = await (
+      await postJson(`${sim.url}/v1/chat/completions`, { model: 'gpt-4.1', messages: followUp, tools })
+    ).json();
     expect(after.choices[0].finish_reason).toBe('stop');
     expect(typeof after.choices[0].message.content).toBe('string');
   });
@@ -117,22 +161,36 @@ describe('OpenAI chat completions', () => {
   it('matches any path prefix and takes an Azure deployment as the model', async () => {
     const relayed = await postJson(`${sim.url}/api/v1/chat/completions`, { model: 'gemini-2.5-flash', messages });
     expect((await relayed.json()).model).toBe('gemini-2.5-flash');
-    const azure = await postJson(`${sim.url}/openai/deployments/my-gpt/chat/completions?api-version=2024-10-21`, { messages });
+    const azure = await postJson(`${sim.url}/openai/deployments/my-gpt/chat/completions?api-version=2024-10-21`, {
+      messages,
+    });
     expect((await azure.json()).model).toBe('my-gpt');
   });
 });
 
 describe('OpenAI legacy completions', () => {
   it('answers text_completion JSON and SSE', async () => {
-    const body = await (await postJson(`${sim.url}/v1/completions`, { model: 'gpt-3.5-turbo-instruct', prompt: 'Say hi', max_tokens: 3 })).json();
+    const body = await (
+      await postJson(`${sim.url}/v1/completions`, { model: 'gpt-3.5-turbo-instruct', prompt: 'Say hi', max_tokens: 3 })
+    ).json();
     expect(body.object).toBe('text_completion');
     expect(body.id).toMatch(/^cmpl-/);
     expect(body.choices[0].text.split(' ')).toHaveLength(3);
-    expect(body.usage).toEqual({ prompt_tokens: tokensOf('Say hi'), completion_tokens: 3, total_tokens: tokensOf('Say hi') + 3 });
+    expect(body.usage).toEqual({
+      prompt_tokens: tokensOf('Say hi'),
+      completion_tokens: 3,
+      total_tokens: tokensOf('Say hi') + 3,
+    });
 
-    const text = await (await postJson(`${sim.url}/v1/completions`, {
-      model: 'gpt-3.5-turbo-instruct', prompt: 'Say hi', max_tokens: 3, stream: true, stream_options: { include_usage: true },
-    })).text();
+    const text = await (
+      await postJson(`${sim.url}/v1/completions`, {
+        model: 'gpt-3.5-turbo-instruct',
+        prompt: 'Say hi',
+        max_tokens: 3,
+        stream: true,
+        stream_options: { include_usage: true },
+      })
+    ).text();
     const chunks = sseJson(text);
     expect(chunks.at(-1).usage.completion_tokens).toBe(3);
     expect(chunks.at(-1).choices).toEqual([]);
@@ -142,7 +200,13 @@ describe('OpenAI legacy completions', () => {
 
 describe('OpenAI Responses API', () => {
   it('answers a response object with usage counting instructions and input', async () => {
-    const body = await (await postJson(`${sim.url}/v1/responses`, { model: 'gpt-4.1', instructions: 'Be brief.', input: 'Say this is a test' })).json();
+    const body = await (
+      await postJson(`${sim.url}/v1/responses`, {
+        model: 'gpt-4.1',
+        instructions: 'Be brief.',
+        input: 'Say this is a test',
+      })
+    ).json();
     expect(body.object).toBe('response');
     expect(body.id).toMatch(/^resp_[0-9a-f]{50}$/);
     expect(body.status).toBe('completed');
@@ -155,7 +219,9 @@ describe('OpenAI Responses API', () => {
   });
 
   it('reports reasoning items and tokens for reasoning models, incomplete at max_output_tokens', async () => {
-    const body = await (await postJson(`${sim.url}/v1/responses`, { model: 'gpt-5', input: 'hi', max_output_tokens: 3 })).json();
+    const body = await (
+      await postJson(`${sim.url}/v1/responses`, { model: 'gpt-5', input: 'hi', max_output_tokens: 3 })
+    ).json();
     expect(body.output.map((o: any) => o.type)).toEqual(['reasoning', 'message']);
     expect(body.usage.output_tokens_details.reasoning_tokens).toBe(8);
     expect(body.usage.output_tokens).toBe(3 + 8);
@@ -164,7 +230,13 @@ describe('OpenAI Responses API', () => {
   });
 
   it('streams response.created, output_text deltas and response.completed with usage', async () => {
-    const text = await (await postJson(`${sim.url}/v1/responses`, { model: 'gpt-4.1', input: [{ role: 'user', content: 'hello' }], stream: true })).text();
+    const text = await (
+      await postJson(`${sim.url}/v1/responses`, {
+        model: 'gpt-4.1',
+        input: [{ role: 'user', content: 'hello' }],
+        stream: true,
+      })
+    ).text();
     const events = parseSse(text);
     const payloads = events.map(e => JSON.parse(e.data));
     expect(events.every((e, i) => e.event === payloads[i].type)).toBe(true);
@@ -186,7 +258,14 @@ describe('OpenAI Responses API', () => {
 describe('OpenAI embeddings', () => {
   it('answers one unit vector per input, `dimensions` long, with prompt_tokens summed', async () => {
     const input = ['One fish', 'two fish', 'red fish'];
-    const body = await (await postJson(`${sim.url}/v1/embeddings`, { model: 'text-embedding-3-small', input, dimensions: 8, encoding_format: 'float' })).json();
+    const body = await (
+      await postJson(`${sim.url}/v1/embeddings`, {
+        model: 'text-embedding-3-small',
+        input,
+        dimensions: 8,
+        encoding_format: 'float',
+      })
+    ).json();
     expect(body.object).toBe('list');
     expect(body.data.map((d: any) => d.index)).toEqual([0, 1, 2]);
     for (const item of body.data) {
@@ -194,28 +273,50 @@ describe('OpenAI embeddings', () => {
       expect(item.embedding).toHaveLength(8);
       expect(Math.hypot(...item.embedding)).toBeCloseTo(1, 5);
     }
-    expect(body.usage).toEqual({ prompt_tokens: input.reduce((n, s) => n + tokensOf(s), 0), total_tokens: input.reduce((n, s) => n + tokensOf(s), 0) });
+    expect(body.usage).toEqual({
+      prompt_tokens: input.reduce((n, s) => n + tokensOf(s), 0),
+      total_tokens: input.reduce((n, s) => n + tokensOf(s), 0),
+    });
   });
 
   it('sends base64 float32 when asked (the openai SDK default), equal to the float form', async () => {
-    const floats = await (await postJson(`${sim.url}/v1/embeddings`, { model: 'text-embedding-3-small', input: 'x', dimensions: 4 })).json();
-    const b64 = await (await postJson(`${sim.url}/v1/embeddings`, { model: 'text-embedding-3-small', input: 'x', dimensions: 4, encoding_format: 'base64' })).json();
+    const floats = await (
+      await postJson(`${sim.url}/v1/embeddings`, { model: 'text-embedding-3-small', input: 'x', dimensions: 4 })
+    ).json();
+    const b64 = await (
+      await postJson(`${sim.url}/v1/embeddings`, {
+        model: 'text-embedding-3-small',
+        input: 'x',
+        dimensions: 4,
+        encoding_format: 'base64',
+      })
+    ).json();
     const bytes = Buffer.from(b64.data[0].embedding, 'base64');
     const decoded = Array.from(new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4));
     expect(decoded).toEqual(floats.data[0].embedding);
   });
 
   it('uses the model default dimension', async () => {
-    const body = await (await postJson(`${sim.url}/v1/embeddings`, { model: 'text-embedding-3-large', input: 'x' })).json();
+    const body = await (
+      await postJson(`${sim.url}/v1/embeddings`, { model: 'text-embedding-3-large', input: 'x' })
+    ).json();
     expect(body.data[0].embedding).toHaveLength(3072);
   });
 });
 
 describe('Anthropic messages', () => {
-  const request = { model: 'claude-sonnet-4-5', max_tokens: 1024, system: 'Be brief.', messages: [{ role: 'user', content: 'Tell me a joke' }] };
+  const request = {
+    model: 'claude-sonnet-4-5',
+    max_tokens: 1024,
+    system: 'Be brief.',
+    messages: [{ role: 'user', content: 'Tell me a joke' }],
+  };
 
   it('answers a message with anthropic-ratelimit-* headers and no OpenAI ones', async () => {
-    const res = await postJson(`${sim.url}/v1/messages`, request, { 'x-api-key': 'sk-ant-test', 'anthropic-version': '2023-06-01' });
+    const res = await postJson(`${sim.url}/v1/messages`, request, {
+      'x-api-key': 'sk-ant-test',
+      'anthropic-version': '2023-06-01',
+    });
     const body = await res.json();
     expect(body.type).toBe('message');
     expect(body.id).toMatch(/^msg_01/);
@@ -255,11 +356,15 @@ describe('Anthropic messages', () => {
   });
 
   it('answers tool_use when a tool is forced', async () => {
-    const body = await (await postJson(`${sim.url}/v1/messages`, {
-      ...request,
-      tools: [{ name: 'lookup', input_schema: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] } }],
-      tool_choice: { type: 'any' },
-    })).json();
+    const body = await (
+      await postJson(`${sim.url}/v1/messages`, {
+        ...request,
+        tools: [
+          { name: 'lookup', input_schema: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] } },
+        ],
+        tool_choice: { type: 'any' },
+      })
+    ).json();
     expect(body.stop_reason).toBe('tool_use');
     expect(body.content[0]).toMatchObject({ type: 'tool_use', name: 'lookup', input: { q: expect.any(String) } });
   });
@@ -278,7 +383,9 @@ describe('Gemini generateContent', () => {
   };
 
   it('answers candidates and usageMetadata; thoughts are apart from candidatesTokenCount', async () => {
-    const res = await postJson(`${sim.url}/v1beta/models/gemini-2.5-flash:generateContent`, request, { 'x-goog-api-key': 'AIza-test' });
+    const res = await postJson(`${sim.url}/v1beta/models/gemini-2.5-flash:generateContent`, request, {
+      'x-goog-api-key': 'AIza-test',
+    });
     expect(res.headers.get('content-type')).toBe('application/json; charset=UTF-8');
     const body = await res.json();
     expect(body.candidates[0].content.role).toBe('model');
@@ -293,14 +400,22 @@ describe('Gemini generateContent', () => {
   });
 
   it('reports no thoughts for non-thinking models and MAX_TOKENS when cut', async () => {
-    const body = await (await postJson(`${sim.url}/v1beta/models/gemini-2.0-flash:generateContent`, { ...request, generationConfig: { maxOutputTokens: 2 } })).json();
+    const body = await (
+      await postJson(`${sim.url}/v1beta/models/gemini-2.0-flash:generateContent`, {
+        ...request,
+        generationConfig: { maxOutputTokens: 2 },
+      })
+    ).json();
     expect(body.usageMetadata.thoughtsTokenCount).toBeUndefined();
     expect(body.usageMetadata.candidatesTokenCount).toBe(2);
     expect(body.candidates[0].finishReason).toBe('MAX_TOKENS');
   });
 
   it('streams SSE with \\r\\n\\r\\n separators and cumulative usage in every chunk', async () => {
-    const res = await postJson(`${sim.url}/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse`, { ...request, generationConfig: { maxOutputTokens: 3 } });
+    const res = await postJson(`${sim.url}/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse`, {
+      ...request,
+      generationConfig: { maxOutputTokens: 3 },
+    });
     expect(res.headers.get('content-type')).toBe('text/event-stream');
     const text = await res.text();
     expect(text.endsWith('\r\n\r\n')).toBe(true);
@@ -313,14 +428,21 @@ describe('Gemini generateContent', () => {
   });
 
   it('streams a JSON array without alt=sse', async () => {
-    const res = await postJson(`${sim.url}/v1beta/models/gemini-2.5-flash:streamGenerateContent`, { ...request, generationConfig: { maxOutputTokens: 2 } });
+    const res = await postJson(`${sim.url}/v1beta/models/gemini-2.5-flash:streamGenerateContent`, {
+      ...request,
+      generationConfig: { maxOutputTokens: 2 },
+    });
     const array = JSON.parse(await res.text());
     expect(array).toHaveLength(2);
     expect(array[1].usageMetadata.candidatesTokenCount).toBe(2);
   });
 
   it('embeds content', async () => {
-    const body = await (await postJson(`${sim.url}/v1beta/models/text-embedding-004:embedContent`, { content: { parts: [{ text: 'hello' }] } })).json();
+    const body = await (
+      await postJson(`${sim.url}/v1beta/models/text-embedding-004:embedContent`, {
+        content: { parts: [{ text: 'hello' }] },
+      })
+    ).json();
     expect(body.embedding.values).toHaveLength(768);
   });
 });
@@ -331,18 +453,28 @@ describe('model lists', () => {
     expect(body.object).toBe('list');
     const ids = body.data.map((m: any) => m.id);
     expect(ids).toEqual(expect.arrayContaining(['deepseek-v3.2', 'gemini-2.5-flash', 'gpt-4.1', 'claude-sonnet-4.5']));
-    expect(body.data[0]).toEqual({ id: ids[0], object: 'model', created: expect.any(Number), owned_by: expect.any(String) });
+    expect(body.data[0]).toEqual({
+      id: ids[0],
+      object: 'model',
+      created: expect.any(Number),
+      owned_by: expect.any(String),
+    });
   });
 
   it('answers one model, and 404 model_not_found for an unknown one', async () => {
-    expect(await (await fetchAny(`${sim.url}/v1/models/gpt-4.1`)).json()).toMatchObject({ id: 'gpt-4.1', object: 'model' });
+    expect(await (await fetchAny(`${sim.url}/v1/models/gpt-4.1`)).json()).toMatchObject({
+      id: 'gpt-4.1',
+      object: 'model',
+    });
     const missing = await fetchAny(`${sim.url}/v1/models/gpt-99`);
     expect(missing.status).toBe(404);
     expect((await missing.json()).error.code).toBe('model_not_found');
   });
 
   it('uses the Anthropic shape when anthropic-version is sent, and the Gemini shape under /v1beta', async () => {
-    const anthropic = await (await fetchAny(`${sim.url}/v1/models`, { headers: { 'anthropic-version': '2023-06-01' } })).json();
+    const anthropic = await (
+      await fetchAny(`${sim.url}/v1/models`, { headers: { 'anthropic-version': '2023-06-01' } })
+    ).json();
     expect(anthropic.data[0]).toMatchObject({ type: 'model', id: expect.any(String) });
     expect(anthropic.has_more).toBe(false);
     const gemini = await (await fetchAny(`${sim.url}/v1beta/models`)).json();
@@ -357,12 +489,23 @@ describe('model substitution and unknown routes', () => {
   it('answers as another model with the substitute option or x-sim-model', async () => {
     const other = await startRelaySimulator({ substitute: { 'gpt-4.1': 'gpt-4.1-mini' } });
     try {
-      const body = await (await postJson(`${other.url}/v1/chat/completions`, { model: 'gpt-4.1', messages: [{ role: 'user', content: 'x' }] })).json();
+      const body = await (
+        await postJson(`${other.url}/v1/chat/completions`, {
+          model: 'gpt-4.1',
+          messages: [{ role: 'user', content: 'x' }],
+        })
+      ).json();
       expect(body.model).toBe('gpt-4.1-mini');
     } finally {
       await other.close();
     }
-    const knob = await (await postJson(`${sim.url}/v1/messages`, { model: 'claude-sonnet-4.5', max_tokens: 5, messages: [] }, { 'x-sim-model': 'claude-haiku-4-5' })).json();
+    const knob = await (
+      await postJson(
+        `${sim.url}/v1/messages`,
+        { model: 'claude-sonnet-4.5', max_tokens: 5, messages: [] },
+        { 'x-sim-model': 'claude-haiku-4-5' },
+      )
+    ).json();
     expect(knob.model).toBe('claude-haiku-4-5');
   });
 
@@ -384,22 +527,41 @@ describe('model substitution and unknown routes', () => {
 
 describe('legacy OpenAI billing routes (one-api / new-api shapes)', () => {
   it('answers the subscription and the usage, at the root and under /v1, and charges answered calls', async () => {
-    const billed = await startRelaySimulator({ billing: { limitUsd: 25, spentUsd: 5, usdPerMillionTokens: 1_000_000 } });
+    const billed = await startRelaySimulator({
+      billing: { limitUsd: 25, spentUsd: 5, usdPerMillionTokens: 1_000_000 },
+    });
     try {
       for (const prefix of ['', '/v1']) {
         const subscription = await (await fetch(`${billed.url}${prefix}/dashboard/billing/subscription`)).json();
-        expect(subscription).toMatchObject({ object: 'billing_subscription', hard_limit_usd: 25, soft_limit_usd: 25, system_hard_limit_usd: 25, has_payment_method: true });
-        const usage = await fetch(`${billed.url}${prefix}/dashboard/billing/usage?start_date=2026-01-01&end_date=2026-04-01`);
+        expect(subscription).toMatchObject({
+          object: 'billing_subscription',
+          hard_limit_usd: 25,
+          soft_limit_usd: 25,
+          system_hard_limit_usd: 25,
+          has_payment_method: true,
+        });
+        const usage = await fetch(
+          `${billed.url}${prefix}/dashboard/billing/usage?start_date=2026-01-01&end_date=2026-04-01`,
+        );
         expect(usage.status).toBe(200);
         expect(await usage.json()).toEqual({ object: 'list', total_usage: 500 });
       }
-      const answer = await (await postJson(`${billed.url}/v1/chat/completions`, { model: 'gpt-4.1', messages: [{ role: 'user', content: 'Hi' }] })).json();
+      const answer = await (
+        await postJson(`${billed.url}/v1/chat/completions`, {
+          model: 'gpt-4.1',
+          messages: [{ role: 'user', content: 'Hi' }],
+        })
+      ).json();
       // 1 USD per token at this price
       expect(billed.spentUsd).toBeCloseTo(5 + answer.usage.total_tokens, 9);
       const usage = (await (await fetch(`${billed.url}/dashboard/billing/usage`)).json()) as { total_usage: number };
       expect(usage.total_usage).toBeCloseTo((5 + answer.usage.total_tokens) * 100, 6);
       // A failed call costs nothing; reset() restores the starting spend.
-      await postJson(`${billed.url}/v1/chat/completions`, { model: 'gpt-4.1', messages: [{ role: 'user', content: 'Hi' }] }, { 'x-sim-fault': '503' });
+      await postJson(
+        `${billed.url}/v1/chat/completions`,
+        { model: 'gpt-4.1', messages: [{ role: 'user', content: 'Hi' }] },
+        { 'x-sim-fault': '503' },
+      );
       expect(billed.spentUsd).toBeCloseTo(5 + answer.usage.total_tokens, 9);
       billed.reset();
       expect(billed.spentUsd).toBe(5);
@@ -413,7 +575,9 @@ describe('legacy OpenAI billing routes (one-api / new-api shapes)', () => {
     try {
       const res = await fetch(`${unbilled.url}/v1/dashboard/billing/subscription`);
       expect(res.status).toBe(404);
-      expect(((await res.json()) as { error: { message: string } }).error.message).toBe('Invalid URL (GET /v1/dashboard/billing/subscription)');
+      expect(((await res.json()) as { error: { message: string } }).error.message).toBe(
+        'Invalid URL (GET /v1/dashboard/billing/subscription)',
+      );
     } finally {
       await unbilled.close();
     }

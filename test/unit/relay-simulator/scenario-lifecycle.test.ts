@@ -1,9 +1,16 @@
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startRelaySimulator, type RelaySimulator, type RelaySimulatorOptions } from '../../../examples/relay-simulator/server.ts';
+import {
+  startRelaySimulator,
+  type RelaySimulator,
+  type RelaySimulatorOptions,
+} from '../../../examples/relay-simulator/server.ts';
 import { fetchAny, postJson, type TestResponse } from './helpers.ts';
 
-const chat = (model: string): Record<string, unknown> => ({ model, messages: [{ role: 'user', content: 'Hello there' }] });
+const chat = (model: string): Record<string, unknown> => ({
+  model,
+  messages: [{ role: 'user', content: 'Hello there' }],
+});
 
 let sim: RelaySimulator | undefined;
 async function start(options: RelaySimulatorOptions = {}): Promise<RelaySimulator> {
@@ -23,7 +30,9 @@ describe('rate-limit headers', () => {
     const secondBody = await second.json();
     expect(first.headers.get('x-ratelimit-remaining-requests')).toBe('4999');
     expect(second.headers.get('x-ratelimit-remaining-requests')).toBe('4998');
-    const spent = Number(first.headers.get('x-ratelimit-remaining-tokens')) - Number(second.headers.get('x-ratelimit-remaining-tokens'));
+    const spent =
+      Number(first.headers.get('x-ratelimit-remaining-tokens')) -
+      Number(second.headers.get('x-ratelimit-remaining-tokens'));
     expect(spent).toBe(secondBody.usage.total_tokens);
     expect(second.headers.get('x-ratelimit-reset-requests')).toMatch(/^(\d+ms|\d+(\.\d+)?s|\d+m\d+(\.\d+)?s)$/);
 
@@ -57,8 +66,12 @@ describe('rate-limit headers', () => {
     const inputLimit = Number(res.headers.get('anthropic-ratelimit-input-tokens-limit'));
     const outputLimit = Number(res.headers.get('anthropic-ratelimit-output-tokens-limit'));
     expect(inputLimit + outputLimit).toBe(600_000);
-    expect(inputLimit - Number(res.headers.get('anthropic-ratelimit-input-tokens-remaining'))).toBe(body.usage.input_tokens);
-    expect(outputLimit - Number(res.headers.get('anthropic-ratelimit-output-tokens-remaining'))).toBe(body.usage.output_tokens);
+    expect(inputLimit - Number(res.headers.get('anthropic-ratelimit-input-tokens-remaining'))).toBe(
+      body.usage.input_tokens,
+    );
+    expect(outputLimit - Number(res.headers.get('anthropic-ratelimit-output-tokens-remaining'))).toBe(
+      body.usage.output_tokens,
+    );
   });
 });
 
@@ -78,7 +91,8 @@ describe('scenario', () => {
     const run = async (): Promise<number[]> => {
       s.setScenario({ errorRate: { 'gpt-4.1': 0.5 }, seed: 42 });
       const statuses: number[] = [];
-      for (let i = 0; i < 16; i++) statuses.push((await postJson(`${s.url}/v1/chat/completions`, chat('gpt-4.1'))).status);
+      for (let i = 0; i < 16; i++)
+        statuses.push((await postJson(`${s.url}/v1/chat/completions`, chat('gpt-4.1'))).status);
       return statuses;
     };
     const a = await run();
@@ -87,7 +101,8 @@ describe('scenario', () => {
     expect(a).toContain(429);
     expect(a).toContain(200);
     expect(new Set(a)).toEqual(new Set([200, 429]));
-    for (let i = 0; i < 4; i++) expect((await postJson(`${s.url}/v1/chat/completions`, chat('gemini-2.5-flash'))).status).toBe(200);
+    for (let i = 0; i < 4; i++)
+      expect((await postJson(`${s.url}/v1/chat/completions`, chat('gemini-2.5-flash'))).status).toBe(200);
     s.setScenario({ errorRate: { 'gpt-4.1': 0.5 }, seed: 7 });
     const c: number[] = [];
     for (let i = 0; i < 16; i++) c.push((await postJson(`${s.url}/v1/chat/completions`, chat('gpt-4.1'))).status);
@@ -118,7 +133,9 @@ describe('scenario', () => {
     const s = await start();
     s.setScenario({ failNext: 1 });
     expect((await fetchAny(`${s.url}/v1/models`)).status).toBe(200);
-    expect((await postJson(`${s.url}/v1/chat/completions`, chat('gpt-4.1'), { 'x-sim-fault': '401' })).status).toBe(401);
+    expect((await postJson(`${s.url}/v1/chat/completions`, chat('gpt-4.1'), { 'x-sim-fault': '401' })).status).toBe(
+      401,
+    );
     expect((await postJson(`${s.url}/v1/chat/completions`, chat('gpt-4.1'))).status).toBe(429);
     expect((await postJson(`${s.url}/v1/chat/completions`, chat('gpt-4.1'))).status).toBe(200);
   });
@@ -129,8 +146,13 @@ describe('scenario', () => {
     const models = await fetchAny(`${s.url}/v1/models`);
     expect(models.status).toBe(503);
     expect(models.headers.get('retry-after')).toBe('1');
-    expect((await postJson(`${s.url}/v1/embeddings`, { model: 'text-embedding-3-small', input: 'x' })).status).toBe(200);
-    const hanging = postJson(`${s.url}/api/v1/chat/completions`, chat('gpt-4.1')).then(() => 'answered', () => 'failed');
+    expect((await postJson(`${s.url}/v1/embeddings`, { model: 'text-embedding-3-small', input: 'x' })).status).toBe(
+      200,
+    );
+    const hanging = postJson(`${s.url}/api/v1/chat/completions`, chat('gpt-4.1')).then(
+      () => 'answered',
+      () => 'failed',
+    );
     const early = await Promise.race([hanging, new Promise(resolve => setTimeout(() => resolve('waiting'), 100))]);
     expect(early).toBe('waiting');
     s.setScenario({});
@@ -153,10 +175,15 @@ describe('recorded requests', () => {
   it('records method, path, headers and body with API keys redacted, plus what was answered', async () => {
     const s = await start();
     const body = chat('gpt-4.1');
-    const res = await postJson(`${s.url}/v1/chat/completions`, body, { authorization: 'Bearer sk-SECRET', 'x-api-key': 'sk-ant-SECRET' });
+    const res = await postJson(`${s.url}/v1/chat/completions`, body, {
+      authorization: 'Bearer sk-SECRET',
+      'x-api-key': 'sk-ant-SECRET',
+    });
     const answer = await res.json();
     await fetchAny(`${s.url}/v1beta/models/gemini-2.5-flash:generateContent?key=AIzaSECRET`, {
-      method: 'POST', headers: { 'x-goog-api-key': 'AIzaSECRET' }, body: JSON.stringify({ contents: [] }),
+      method: 'POST',
+      headers: { 'x-goog-api-key': 'AIzaSECRET' },
+      body: JSON.stringify({ contents: [] }),
     });
     const [first, second] = s.requests;
     expect(first).toMatchObject({ method: 'POST', path: '/v1/chat/completions', body: JSON.stringify(body) });
@@ -164,8 +191,15 @@ describe('recorded requests', () => {
     expect(first!.headers['x-api-key']).toBe('REDACTED');
     expect(first!.headers['content-type']).toBe('application/json');
     expect(first!.response).toMatchObject({
-      status: 200, route: 'chat.completions', dialect: 'openai', requestModel: 'gpt-4.1', responseModel: answer.model,
-      inputTokens: answer.usage.prompt_tokens, outputTokens: answer.usage.completion_tokens, responseId: answer.id, finishReason: 'stop',
+      status: 200,
+      route: 'chat.completions',
+      dialect: 'openai',
+      requestModel: 'gpt-4.1',
+      responseModel: answer.model,
+      inputTokens: answer.usage.prompt_tokens,
+      outputTokens: answer.usage.completion_tokens,
+      responseId: answer.id,
+      finishReason: 'stop',
     });
     expect(second!.path).toBe('/v1beta/models/gemini-2.5-flash:generateContent?key=REDACTED');
     expect(second!.headers['x-goog-api-key']).toBe('REDACTED');
@@ -174,7 +208,8 @@ describe('recorded requests', () => {
 
   it('keeps only the most recent maxRecordedRequests', async () => {
     const s = await start({ maxRecordedRequests: 3 });
-    for (let i = 0; i < 5; i++) await (await postJson(`${s.url}/v1/chat/completions`, { ...chat('gpt-4.1'), user: `u${i}` })).text();
+    for (let i = 0; i < 5; i++)
+      await (await postJson(`${s.url}/v1/chat/completions`, { ...chat('gpt-4.1'), user: `u${i}` })).text();
     expect(s.requests.map(r => JSON.parse(r.body).user)).toEqual(['u2', 'u3', 'u4']);
   });
 });
@@ -190,7 +225,10 @@ describe('close()', () => {
       });
     });
     const stream = postJson(`${s.url}/v1/chat/completions`, { ...chat('gpt-4.1'), stream: true }).then(r => r.text());
-    const outcome = stream.then(() => 'finished', () => 'cut');
+    const outcome = stream.then(
+      () => 'finished',
+      () => 'cut',
+    );
     await new Promise(resolve => setTimeout(resolve, 100));
     const started = performance.now();
     await Promise.all([s.close(), s.close()]);

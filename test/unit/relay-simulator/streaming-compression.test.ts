@@ -3,8 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelaySimulator, type RelaySimulator } from '../../../examples/relay-simulator/server.ts';
 import { parseSse, rawRequest, sseJson, type RawResponse } from './helpers.ts';
 
-const chat = (extra: Record<string, unknown> = {}): Record<string, unknown> =>
-  ({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'Hello' }], stream: true, max_tokens: 4, ...extra });
+const chat = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+  model: 'gpt-4.1',
+  messages: [{ role: 'user', content: 'Hello' }],
+  stream: true,
+  max_tokens: 4,
+  ...extra,
+});
 
 /** Arrival time of the first data event whose bytes contain `needle` (identity bodies). */
 function arrivalOf(res: RawResponse, needle: string): number {
@@ -26,7 +31,9 @@ describe('streaming pauses', () => {
     const res = await rawRequest(`${sim.url}/v1/chat/completions`, { body: chat() });
     expect(res.status).toBe(200);
     expect(res.headers['transfer-encoding']).toBe('chunked');
-    const contentChunks = res.chunks.filter(c => c.bytes.toString('utf8').includes('"content":"') && !c.bytes.toString('utf8').includes('"role"'));
+    const contentChunks = res.chunks.filter(
+      c => c.bytes.toString('utf8').includes('"content":"') && !c.bytes.toString('utf8').includes('"role"'),
+    );
     expect(contentChunks.length).toBe(4);
     // Client and server share one event loop: allow for jitter, but every chunk must come apart from the last.
     // Measured from the request's start: a lower bound no scheduling delay can shrink.
@@ -50,7 +57,10 @@ describe('streaming pauses', () => {
   });
 
   it('adds latency before the headers (x-sim-latency-ms)', async () => {
-    const res = await rawRequest(`${sim.url}/v1/chat/completions`, { body: chat({ stream: false }), headers: { 'x-sim-latency-ms': '120' } });
+    const res = await rawRequest(`${sim.url}/v1/chat/completions`, {
+      body: chat({ stream: false }),
+      headers: { 'x-sim-latency-ms': '120' },
+    });
     expect(res.headersAt - res.startedAt).toBeGreaterThanOrEqual(110);
   });
 });
@@ -65,13 +75,16 @@ describe('compression', () => {
 
   for (const [coding, decode] of Object.entries(decoders)) {
     it(`round-trips ${coding} when forced with ?encoding= and when negotiated`, async () => {
-      const forced = await rawRequest(`${sim.url}/v1/chat/completions?encoding=${coding}`, { body: chat({ stream: false }) });
+      const forced = await rawRequest(`${sim.url}/v1/chat/completions?encoding=${coding}`, {
+        body: chat({ stream: false }),
+      });
       expect(forced.headers['content-encoding']).toBe(coding);
       expect(Number(forced.headers['content-length'])).toBe(forced.body.length);
       expect(JSON.parse(decode(forced.body).toString('utf8')).object).toBe('chat.completion');
 
       const negotiated = await rawRequest(`${sim.url}/v1/chat/completions`, {
-        body: chat({ stream: true }), headers: { 'accept-encoding': coding },
+        body: chat({ stream: true }),
+        headers: { 'accept-encoding': coding },
       });
       expect(negotiated.headers['content-encoding']).toBe(coding);
       const text = decode(negotiated.body).toString('utf8');
@@ -115,7 +128,8 @@ describe('compression', () => {
   for (const [coding, decodePrefix] of Object.entries(partialDecoders)) {
     it(`flushes compressed SSE per event (${coding}): each arrival decodes to more complete events`, async () => {
       const res = await rawRequest(`${sim.url}/v1/chat/completions`, {
-        body: chat(), headers: { 'accept-encoding': coding, 'x-sim-first-chunk-ms': '30' },
+        body: chat(),
+        headers: { 'accept-encoding': coding, 'x-sim-first-chunk-ms': '30' },
       });
       expect(res.headers['content-encoding']).toBe(coding);
       const completeEvents: number[] = [];
@@ -130,7 +144,13 @@ describe('compression', () => {
       expect(res.chunks.at(-1)!.at - res.chunks[firstOutput]!.at).toBeGreaterThanOrEqual(3 * 40 * 0.75);
       expect(new Set(completeEvents).size).toBeGreaterThanOrEqual(5);
       const all = sseJson(decodePrefix(res.body).toString('utf8'));
-      expect(all.flatMap(c => c.choices).map((c: any) => c.delta.content ?? '').join('').split(' ')).toHaveLength(4);
+      expect(
+        all
+          .flatMap(c => c.choices)
+          .map((c: any) => c.delta.content ?? '')
+          .join('')
+          .split(' '),
+      ).toHaveLength(4);
     });
   }
 });

@@ -5,10 +5,9 @@ import * as path from 'node:path';
 import { SseParser, type SseEvent } from '../../../src/sse/sse-parser';
 import { FIXTURES_DIR as FIXTURES } from '../../support/llm-wire-fixtures';
 
-
 function parse(chunks: string[], options?: { maxEventBytes?: number }): { events: SseEvent[]; parser: SseParser } {
   const events: SseEvent[] = [];
-  const parser = new SseParser((e) => events.push(e), options);
+  const parser = new SseParser(e => events.push(e), options);
   for (const chunk of chunks) parser.push(chunk);
   parser.end();
   return { events, parser };
@@ -198,7 +197,7 @@ describe('SseParser', () => {
     it('does not buffer a huge line that arrives in small chunks', () => {
       const max = 1000;
       const got: SseEvent[] = [];
-      const parser = new SseParser((e) => got.push(e), { maxEventBytes: max });
+      const parser = new SseParser(e => got.push(e), { maxEventBytes: max });
       parser.push('data: ');
       let largest = 0;
       for (let i = 0; i < 500; i++) {
@@ -238,7 +237,7 @@ describe('SseParser', () => {
     /** CPU milliseconds to parse `stream` pushed in pieces of `pieceLength`, and what it gave. */
     function timed(stream: string, pieceLength: number): { ms: number; got: SseEvent[] } {
       const got: SseEvent[] = [];
-      const parser = new SseParser((e) => got.push(e));
+      const parser = new SseParser(e => got.push(e));
       const started = process.cpuUsage();
       for (let at = 0; at < stream.length; at += pieceLength) parser.push(stream.slice(at, at + pieceLength));
       parser.end();
@@ -254,7 +253,7 @@ describe('SseParser', () => {
       const large = timed(stream, 64 * 1024);
       const small = timed(stream, 1000);
       expect(small.got).toEqual(large.got);
-      expect(small.got.map((e) => e.data.length)).toEqual([1_000_000, 1_000_000, 1_000_000, 1_000_000]);
+      expect(small.got.map(e => e.data.length)).toEqual([1_000_000, 1_000_000, 1_000_000, 1_000_000]);
       // Quadratic, this costs seconds; linear, a small multiple of the large-piece run.
       expect(small.ms).toBeLessThan(10 * large.ms + 100);
     });
@@ -276,28 +275,24 @@ describe('SseParser', () => {
     const valueChar = fc.constantFrom('a', 'b', ' ', ':', '\0', '\t', 'é', '€', '😀', '\uFEFF', '\u2028', '{', '"');
     const value = fc.string({ unit: valueChar, maxLength: 12 });
     const line = fc.oneof(
-      value.map((v) => `data: ${v}`),
-      value.map((v) => `data:${v}`),
+      value.map(v => `data: ${v}`),
+      value.map(v => `data:${v}`),
       fc.constant('data'),
-      value.map((v) => `event: ${v}`),
-      value.map((v) => `id: ${v}`),
-      value.map((v) => `:${v}`),
-      value.map((v) => `retry: ${v}`),
-      value.map((v) => `x${v}`),
+      value.map(v => `event: ${v}`),
+      value.map(v => `id: ${v}`),
+      value.map(v => `:${v}`),
+      value.map(v => `retry: ${v}`),
+      value.map(v => `x${v}`),
       fc.constant(''),
       fc.constant(''),
     );
     const eol = fc.constantFrom('\n', '\r\n', '\r');
     const stream = fc
-      .tuple(
-        fc.boolean(),
-        fc.array(fc.tuple(line, eol), { maxLength: 25 }),
-        fc.option(line, { nil: undefined }),
-      )
+      .tuple(fc.boolean(), fc.array(fc.tuple(line, eol), { maxLength: 25 }), fc.option(line, { nil: undefined }))
       .map(([bom, lines, tail]) => `${bom ? '\uFEFF' : ''}${lines.map(([l, e]) => l + e).join('')}${tail ?? ''}`);
 
     function splitAt<T extends { slice(a: number, b?: number): T; length: number }>(whole: T, cuts: number[]): T[] {
-      const points = [...new Set(cuts.map((c) => c % (whole.length + 1)))].sort((a, b) => a - b);
+      const points = [...new Set(cuts.map(c => c % (whole.length + 1)))].sort((a, b) => a - b);
       const parts: T[] = [];
       let last = 0;
       for (const p of points) {
@@ -310,12 +305,17 @@ describe('SseParser', () => {
 
     it('any split of the text gives the same events and drops as the reference reading', () => {
       fc.assert(
-        fc.property(stream, fc.array(fc.nat(), { maxLength: 8 }), fc.constantFrom(Infinity, 6, 20), (text, cuts, max) => {
-          const expected = referenceParse(text, max);
-          const { events: got, parser } = parse(splitAt(text, cuts), { maxEventBytes: max });
-          expect(got).toEqual(expected.events);
-          expect(parser.droppedEvents).toBe(expected.dropped);
-        }),
+        fc.property(
+          stream,
+          fc.array(fc.nat(), { maxLength: 8 }),
+          fc.constantFrom(Infinity, 6, 20),
+          (text, cuts, max) => {
+            const expected = referenceParse(text, max);
+            const { events: got, parser } = parse(splitAt(text, cuts), { maxEventBytes: max });
+            expect(got).toEqual(expected.events);
+            expect(parser.droppedEvents).toBe(expected.dropped);
+          },
+        ),
         { numRuns: 300 },
       );
     });
@@ -326,7 +326,7 @@ describe('SseParser', () => {
           const bytes = Buffer.from(text, 'utf8');
           const decoder = new TextDecoder();
           const got: SseEvent[] = [];
-          const parser = new SseParser((e) => got.push(e));
+          const parser = new SseParser(e => got.push(e));
           for (const part of splitAt(bytes, cuts)) parser.push(decoder.decode(part, { stream: true }));
           parser.push(decoder.decode());
           parser.end();
@@ -343,16 +343,19 @@ describe('SseParser', () => {
       const piece = fc.oneof(
         fc.constantFrom('\r', '\n', ':', ' ', 'data', 'data:', 'event:', 'id:', '\uFEFF'),
         // Any UTF-16 code unit, lone surrogates included ('binary' units are slow to generate).
-        fc.string({ unit: fc.nat({ max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 24 }),
+        fc.string({ unit: fc.nat({ max: 0xffff }).map(c => String.fromCharCode(c)), maxLength: 24 }),
       );
-      const chunk = fc.array(piece, { maxLength: 8 }).map((pieces) => pieces.join(''));
+      const chunk = fc.array(piece, { maxLength: 8 }).map(pieces => pieces.join(''));
       fc.assert(
-        fc.property(fc.array(chunk, { maxLength: 10 }), (chunks) => {
+        fc.property(fc.array(chunk, { maxLength: 10 }), chunks => {
           let largestEvent = 0;
           let largestBuffer = 0;
-          const parser = new SseParser((e) => {
-            largestEvent = Math.max(largestEvent, e.data.length);
-          }, { maxEventBytes: max });
+          const parser = new SseParser(
+            e => {
+              largestEvent = Math.max(largestEvent, e.data.length);
+            },
+            { maxEventBytes: max },
+          );
           for (const c of chunks) {
             parser.push(c);
             largestBuffer = Math.max(largestBuffer, parser.bufferedLength);
@@ -370,8 +373,8 @@ describe('SseParser', () => {
     const files = fs.existsSync(FIXTURES)
       ? fs
           .readdirSync(FIXTURES, { recursive: true, encoding: 'utf8' })
-          .filter((f) => f.endsWith('.json'))
-          .map((f) => ({ name: f, json: JSON.parse(fs.readFileSync(path.join(FIXTURES, f), 'utf8')) }))
+          .filter(f => f.endsWith('.json'))
+          .map(f => ({ name: f, json: JSON.parse(fs.readFileSync(path.join(FIXTURES, f), 'utf8')) }))
           .filter(({ json }) => typeof json.response?.body === 'string' && json.response.body.includes('data:'))
       : [];
 
@@ -381,8 +384,9 @@ describe('SseParser', () => {
         const bytes = Buffer.from(body, 'utf8');
         const decoder = new TextDecoder();
         const got: SseEvent[] = [];
-        const parser = new SseParser((e) => got.push(e));
-        for (let i = 0; i < bytes.length; i += 7) parser.push(decoder.decode(bytes.subarray(i, i + 7), { stream: true }));
+        const parser = new SseParser(e => got.push(e));
+        for (let i = 0; i < bytes.length; i += 7)
+          parser.push(decoder.decode(bytes.subarray(i, i + 7), { stream: true }));
         parser.end();
         const expected = referenceParse(body).events;
         expect(got, name).toEqual(expected);

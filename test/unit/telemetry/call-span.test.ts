@@ -14,7 +14,12 @@ import { CallSpan, callParentContext } from '../../../src/telemetry/call-span';
 import type { CallSpanHost, CallSpanSettings, SpanRequest } from '../../../src/telemetry/call-span';
 import { CHAT_CALL_START, finishedCall } from '../../support/calls';
 
-const spanContext = (traceId: string, spanId: string): SpanContext => ({ traceId, spanId, traceFlags: TraceFlags.SAMPLED, isRemote: false });
+const spanContext = (traceId: string, spanId: string): SpanContext => ({
+  traceId,
+  spanId,
+  traceFlags: TraceFlags.SAMPLED,
+  isRemote: false,
+});
 const CALLER = spanContext('a'.repeat(32), '1'.repeat(16));
 const HTTP_SPAN = spanContext('a'.repeat(32), '2'.repeat(16));
 const ELSEWHERE = spanContext('b'.repeat(32), '3'.repeat(16));
@@ -41,7 +46,12 @@ describe('CallSpan', () => {
   beforeAll(() => propagation.setGlobalPropagator(new W3CTraceContextPropagator()));
   afterAll(() => propagation.disable());
 
-  const settings: CallSpanSettings = { spanUsage: 'always', contentOnSpans: false, contentOnEvents: false, maxContentAttributeLength: 1000 };
+  const settings: CallSpanSettings = {
+    spanUsage: 'always',
+    contentOnSpans: false,
+    contentOnEvents: false,
+    maxContentAttributeLength: 1000,
+  };
   function callSpan(request: SpanRequest, overrides: Partial<CallSpanSettings> = {}) {
     exporter.reset();
     const errors: unknown[] = [];
@@ -89,7 +99,11 @@ describe('CallSpan', () => {
   it('starts on its first event when not started: named by the request body, ended with the outcome at its end time', () => {
     const { span } = callSpan({ headers: [] });
     span.requestParsed({ model: 'gpt-4.1', stream: false, params: {} });
-    span.finish(finishedCall({ response: { responseModel: 'gpt-4.1-x', finishReasons: ['stop'], usage: { inputTokens: 3, outputTokens: 1 } } }));
+    span.finish(
+      finishedCall({
+        response: { responseModel: 'gpt-4.1-x', finishReasons: ['stop'], usage: { inputTokens: 3, outputTokens: 1 } },
+      }),
+    );
     const [finished] = ended();
     expect(finished!.name).toBe('chat gpt-4.1');
     expect(finished!.attributes).toMatchObject({ 'gen_ai.request.model': 'gpt-4.1', 'gen_ai.usage.input_tokens': 3 });
@@ -106,7 +120,10 @@ describe('CallSpan', () => {
     const { span } = callSpan({ headers: [] });
     span.failInternally();
     expect(ended()).toHaveLength(1);
-    expect(ended()[0]!.status).toMatchObject({ code: SpanStatusCode.ERROR, message: expect.stringMatching(/internal error/) });
+    expect(ended()[0]!.status).toMatchObject({
+      code: SpanStatusCode.ERROR,
+      message: expect.stringMatching(/internal error/),
+    });
   });
 
   it('keeps a header undici refuses from the call: the error goes to the host, the span goes on', () => {

@@ -17,7 +17,10 @@ function setup() {
   const points = async (name: string): Promise<DataPoint<unknown>[]> => {
     const { resourceMetrics, errors } = await reader.collect();
     expect(errors).toEqual([]);
-    return pointsOf(resourceMetrics.scopeMetrics.flatMap(s => s.metrics), name);
+    return pointsOf(
+      resourceMetrics.scopeMetrics.flatMap(s => s.metrics),
+      name,
+    );
   };
   return { meter, points };
 }
@@ -39,7 +42,13 @@ describe('rate-limit gauges', () => {
   it('report the latest reading per attribute set and kind, remaining and limit independently', async () => {
     const { meter, points } = setup();
     const gauges = rateLimitGaugesFor(meter);
-    gauges.record([{ kind: 'requests', remaining: 99, limit: 100 }, { kind: 'tokens', remaining: 9000, limit: 10000 }], relay);
+    gauges.record(
+      [
+        { kind: 'requests', remaining: 99, limit: 100 },
+        { kind: 'tokens', remaining: 9000, limit: 10000 },
+      ],
+      relay,
+    );
     gauges.record([{ kind: 'requests', remaining: 98 }], { ...relay });
     const remaining = await points(REMAINING);
     expect(remaining.map(p => [p.attributes['llm_relay.rate_limit.kind'], p.value]).sort()).toEqual([
@@ -55,7 +64,11 @@ describe('rate-limit gauges', () => {
   it('treat attribute sets with the same members in another order as one series', async () => {
     const { meter, points } = setup();
     const gauges = rateLimitGaugesFor(meter);
-    gauges.record([{ kind: 'requests', remaining: 5 }], { 'server.port': 443, 'gen_ai.request.model': 'gpt-4.1', 'server.address': 'relay.example' });
+    gauges.record([{ kind: 'requests', remaining: 5 }], {
+      'server.port': 443,
+      'gen_ai.request.model': 'gpt-4.1',
+      'server.address': 'relay.example',
+    });
     gauges.record([{ kind: 'requests', remaining: 4 }], relay);
     expect((await points(REMAINING)).map(p => p.value)).toEqual([4]);
   });
@@ -65,10 +78,18 @@ describe('rate-limit gauges', () => {
     const gauges = rateLimitGaugesFor(meter);
     const reordered = { 'server.port': 443, 'gen_ai.request.model': 'gpt-4.1', 'server.address': 'relay.example' };
     for (let i = 10; i > 0; i--) gauges.record([{ kind: 'requests', remaining: i }], i % 2 === 0 ? relay : reordered);
-    gauges.record([{ kind: 'requests', remaining: 9 }, { kind: 'tokens', remaining: 90 }], { ...relay, tags: ['a', 'b'] });
+    gauges.record(
+      [
+        { kind: 'requests', remaining: 9 },
+        { kind: 'tokens', remaining: 90 },
+      ],
+      { ...relay, tags: ['a', 'b'] },
+    );
     gauges.record([{ kind: 'requests', remaining: 8 }], { tags: ['a', 'b'], ...relay });
     const remaining = await points(REMAINING);
-    expect(remaining.map(p => [p.attributes['llm_relay.rate_limit.kind'], p.attributes['tags'] ?? null, p.value])).toEqual([
+    expect(
+      remaining.map(p => [p.attributes['llm_relay.rate_limit.kind'], p.attributes['tags'] ?? null, p.value]),
+    ).toEqual([
       ['requests', null, 1],
       ['requests', ['a', 'b'], 8],
       ['tokens', ['a', 'b'], 90],
@@ -82,7 +103,9 @@ describe('rate-limit gauges', () => {
     const calls = new LlmMetrics(meter, 100, () => {});
     const probe = new ProbeMetrics(meter);
     calls.recordRateLimits([{ kind: 'requests', remaining: 7 }], relay);
-    probe.recordRateLimits({ serverAddress: 'relay.example', serverPort: 443 }, 'models', [{ kind: 'requests', remaining: 6 }]);
+    probe.recordRateLimits({ serverAddress: 'relay.example', serverPort: 443 }, 'models', [
+      { kind: 'requests', remaining: 6 },
+    ]);
     const remaining = await points(REMAINING);
     expect(remaining.map(p => [p.attributes['llm_relay.probe'] ?? 'relay call', p.value]).sort()).toEqual([
       ['models', 6],
@@ -96,7 +119,8 @@ describe('rate-limit gauges', () => {
     const { meter, points } = setup();
     const warn = captureWarnings();
     const gauges = rateLimitGaugesFor(meter);
-    for (let i = 0; i < MAX_RATE_LIMIT_SERIES + 10; i++) gauges.record([{ kind: 'requests', remaining: i }], { ...relay, 'gen_ai.request.model': `m${i}` });
+    for (let i = 0; i < MAX_RATE_LIMIT_SERIES + 10; i++)
+      gauges.record([{ kind: 'requests', remaining: i }], { ...relay, 'gen_ai.request.model': `m${i}` });
     expect(await points(REMAINING)).toHaveLength(MAX_RATE_LIMIT_SERIES);
     expect(warn).toHaveBeenCalledTimes(1);
   });

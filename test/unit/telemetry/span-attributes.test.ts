@@ -54,7 +54,7 @@ describe('startAttributes', () => {
     expect(startAttributes(start, 'my-deployment')['gen_ai.request.model']).toBe('my-deployment');
   });
 
-  it('marks the probe\'s own calls', () => {
+  it("marks the probe's own calls", () => {
     expect(startAttributes({ ...start, probe: 'chat' }, 'gpt-4.1')['llm_relay.probe']).toBe('chat');
   });
 });
@@ -119,10 +119,16 @@ describe('outcomeAttributes', () => {
       outcome({
         response: {
           finishReasons: ['end_turn'],
-          usage: { inputTokens: 1532, outputTokens: 33, cacheReadInputTokens: 1111, cacheWriteInputTokens: 418, reasoningOutputTokens: 9 },
+          usage: {
+            inputTokens: 1532,
+            outputTokens: 33,
+            cacheReadInputTokens: 1111,
+            cacheWriteInputTokens: 418,
+            reasoningOutputTokens: 9,
+          },
         },
       }),
-      false
+      false,
     );
     expect(attributes).toMatchObject({
       'gen_ai.usage.input_tokens': 1532,
@@ -136,7 +142,7 @@ describe('outcomeAttributes', () => {
   it('cost with its source, substitution, time to first chunk', () => {
     const attributes = outcomeAttributes(
       outcome({ cost: { usd: 0.0123, source: 'relay' }, substituted: true, timeToFirstChunk: 0.25 }),
-      false
+      false,
     );
     expect(attributes).toMatchObject({
       'llm_relay.cost.usd': 0.0123,
@@ -158,7 +164,7 @@ describe('outcomeAttributes', () => {
         retryAfterHeader: '7',
         response: { finishReasons: [], usage: {}, error: { type: 'rate_limit_error' } },
       }),
-      false
+      false,
     );
     expect(attributes).toEqual({
       'http.response.status_code': 429,
@@ -171,7 +177,7 @@ describe('outcomeAttributes', () => {
   it('a success without usage says usage was not reported; an output estimate is labelled as one', () => {
     const attributes = outcomeAttributes(
       outcome({ response: { finishReasons: ['stop'], usage: {}, estimatedOutputTokens: 4 } }),
-      false
+      false,
     );
     expect(attributes['llm_relay.usage.reported']).toBe(false);
     expect(attributes['llm_relay.usage.estimated_output_tokens']).toBe(4);
@@ -186,7 +192,9 @@ describe('outcomeAttributes', () => {
   });
 
   it('a transport failure without a response: just error.type', () => {
-    expect(outcomeAttributes(outcome({ response: undefined, statusCode: undefined, errorType: 'timeout' }), false)).toEqual({
+    expect(
+      outcomeAttributes(outcome({ response: undefined, statusCode: undefined, errorType: 'timeout' }), false),
+    ).toEqual({
       'error.type': 'timeout',
     });
   });
@@ -195,8 +203,14 @@ describe('outcomeAttributes', () => {
 describe('attributes we parse and now keep (issue 15)', () => {
   it('openai.api.type on OpenAI chat and responses calls only', () => {
     expect(startAttributes(start, 'gpt-4.1')['openai.api.type']).toBe('chat_completions');
-    expect(startAttributes({ ...start, route: { format: 'openai.responses', operation: 'chat' } }, 'm')['openai.api.type']).toBe('responses');
-    expect(startAttributes({ ...start, route: { format: 'openai.embeddings', operation: 'embeddings' } }, 'm')['openai.api.type']).toBeUndefined();
+    expect(
+      startAttributes({ ...start, route: { format: 'openai.responses', operation: 'chat' } }, 'm')['openai.api.type'],
+    ).toBe('responses');
+    expect(
+      startAttributes({ ...start, route: { format: 'openai.embeddings', operation: 'embeddings' } }, 'm')[
+        'openai.api.type'
+      ],
+    ).toBeUndefined();
     expect(startAttributes({ ...start, provider: 'deepseek' }, 'm')['openai.api.type']).toBeUndefined();
   });
 
@@ -215,6 +229,10 @@ describe('attributes we parse and now keep (issue 15)', () => {
   });
 
   it('gen_ai.embeddings.dimension.count from the request', () => {
-    expect(requestAttributes({ stream: false, params: { embeddingDimensions: 256 } }, false)['gen_ai.embeddings.dimension.count']).toBe(256);
+    expect(
+      requestAttributes({ stream: false, params: { embeddingDimensions: 256 } }, false)[
+        'gen_ai.embeddings.dimension.count'
+      ],
+    ).toBe(256);
   });
 });

@@ -4,7 +4,9 @@ import { TotalsByAttributes } from '../../../src/telemetry/metrics';
 
 function observed(totals: TotalsByAttributes): Array<[number, Attributes]> {
   const seen: Array<[number, Attributes]> = [];
-  totals.observe({ observe: (value: number, attributes?: Attributes) => seen.push([value, attributes ?? {}]) } as ObservableResult);
+  totals.observe({
+    observe: (value: number, attributes?: Attributes) => seen.push([value, attributes ?? {}]),
+  } as ObservableResult);
   return seen;
 }
 

@@ -17,7 +17,14 @@ describe('UnknownRouteLog', () => {
     expect(log.note('POST', 'relay', '/v1/rerank')).toContain('POST /v1/rerank');
     expect(log.note('POST', 'relay', '/v1/rerank?x=1')).toBeUndefined();
     const lines: (string | undefined)[] = [];
-    for (let i = 0; i < 100; i++) lines.push(log.note('POST', 'relay', `/v1/route${'x'.repeat(i % 26)}${String.fromCharCode(97 + (i % 26))}/${'y'.repeat(Math.floor(i / 26) + 1)}`));
+    for (let i = 0; i < 100; i++)
+      lines.push(
+        log.note(
+          'POST',
+          'relay',
+          `/v1/route${'x'.repeat(i % 26)}${String.fromCharCode(97 + (i % 26))}/${'y'.repeat(Math.floor(i / 26) + 1)}`,
+        ),
+      );
     const said = lines.filter(line => line !== undefined);
     expect(said).toHaveLength(MAX_UNKNOWN_ROUTE_SHAPES); // 31 more shapes and the one line saying the rest are muted
     expect(said.at(-1)).toContain('further ones are not logged');

@@ -5,9 +5,23 @@ const F = 'anthropic.messages';
 
 const start = (usage: Record<string, unknown>): [string, unknown] => [
   'message_start',
-  { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-sonnet-4-20250514', content: [], stop_reason: null, usage } },
+  {
+    type: 'message_start',
+    message: {
+      id: 'msg_1',
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-sonnet-4-20250514',
+      content: [],
+      stop_reason: null,
+      usage,
+    },
+  },
 ];
-const textDelta = (text: string, index = 0): [string, unknown] => ['content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text } }];
+const textDelta = (text: string, index = 0): [string, unknown] => [
+  'content_block_delta',
+  { type: 'content_block_delta', index, delta: { type: 'text_delta', text } },
+];
 const messageDelta = (stopReason: string | null, usage: Record<string, unknown>): [string, unknown] => [
   'message_delta',
   { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null }, usage },
@@ -16,7 +30,16 @@ const messageDelta = (stopReason: string | null, usage: Record<string, unknown>)
 describe('messages request', () => {
   it('reads model, stream and parameters', () => {
     expect(
-      parseRequest(F, { model: 'claude-haiku-4-5', max_tokens: 8192, temperature: 1, top_p: 0.9, top_k: 40, stop_sequences: ['```'], stream: true, output_format: { type: 'json_schema' } }),
+      parseRequest(F, {
+        model: 'claude-haiku-4-5',
+        max_tokens: 8192,
+        temperature: 1,
+        top_p: 0.9,
+        top_k: 40,
+        stop_sequences: ['```'],
+        stream: true,
+        output_format: { type: 'json_schema' },
+      }),
     ).toEqual({
       model: 'claude-haiku-4-5',
       stream: true,
@@ -43,8 +66,20 @@ describe('messages request', () => {
         system: [{ type: 'text', text: 'You summarise.', cache_control: { type: 'ephemeral' } }],
         messages: [
           { role: 'user', content: 'Weather in Paris?' },
-          { role: 'assistant', content: [{ type: 'thinking', thinking: 'Call the tool', signature: 'sig' }, { type: 'tool_use', id: 'toolu_1', name: 'weather', input: { city: 'Paris' } }] },
-          { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: 'text', text: 'sunny' }] }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'AAAA' } }] },
+          {
+            role: 'assistant',
+            content: [
+              { type: 'thinking', thinking: 'Call the tool', signature: 'sig' },
+              { type: 'tool_use', id: 'toolu_1', name: 'weather', input: { city: 'Paris' } },
+            ],
+          },
+          {
+            role: 'user',
+            content: [
+              { type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: 'text', text: 'sunny' }] },
+              { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'AAAA' } },
+            ],
+          },
         ],
       },
       CAPTURE,
@@ -80,7 +115,8 @@ describe('messages JSON', () => {
       stop_reason: 'end_turn',
       usage: { input_tokens: 3, cache_creation_input_tokens: 418, cache_read_input_tokens: 1111, output_tokens: 33 },
     });
-    expect(info).toEqual({ outputCharacters: 2,
+    expect(info).toEqual({
+      outputCharacters: 2,
       responseId: 'msg_01',
       responseModel: 'claude-sonnet-4-5-20250929',
       finishReasons: ['end_turn'],
@@ -89,7 +125,9 @@ describe('messages JSON', () => {
   });
 
   it('reads an error body', () => {
-    expect(fromJson(F, { type: 'error', error: { type: 'not_found_error', message: 'model: x' }, request_id: 'req_1' })).toEqual({
+    expect(
+      fromJson(F, { type: 'error', error: { type: 'not_found_error', message: 'model: x' }, request_id: 'req_1' }),
+    ).toEqual({
       finishReasons: [],
       usage: {},
       error: { type: 'not_found_error' },
@@ -138,7 +176,8 @@ describe('messages stream', () => {
       ['message_stop', { type: 'message_stop' }],
     ]);
     expect(outputFlags).toEqual([false, false, false, true, true, false, false, false]);
-    expect(info).toEqual({ outputCharacters: 11,
+    expect(info).toEqual({
+      outputCharacters: 11,
       responseId: 'msg_1',
       responseModel: 'claude-sonnet-4-20250514',
       finishReasons: ['end_turn'],
@@ -149,24 +188,57 @@ describe('messages stream', () => {
   it('newer format: message_delta repeats input and cache fields; the latest non-null value wins', () => {
     const { info } = fromEvents(F, [
       start({ input_tokens: 43, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 1 }),
-      messageDelta('end_turn', { input_tokens: 50, cache_creation_input_tokens: null, cache_read_input_tokens: 7, output_tokens: 282 }),
+      messageDelta('end_turn', {
+        input_tokens: 50,
+        cache_creation_input_tokens: null,
+        cache_read_input_tokens: 7,
+        output_tokens: 282,
+      }),
     ]);
-    expect(info.usage).toEqual({ inputTokens: 57, outputTokens: 282, cacheReadInputTokens: 7, cacheWriteInputTokens: 0 });
+    expect(info.usage).toEqual({
+      inputTokens: 57,
+      outputTokens: 282,
+      cacheReadInputTokens: 7,
+      cacheWriteInputTokens: 0,
+    });
   });
 
   it('thinking and tool-input deltas are output chunks; signature deltas are not', () => {
     const { outputFlags } = fromEvents(F, [
-      ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '' } }],
-      ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'Let me' } }],
-      ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: 'EqQB' } }],
-      ['content_block_start', { type: 'content_block_start', index: 1, content_block: { type: 'tool_use', id: 'toolu_1', name: 'f', input: {} } }],
-      ['content_block_delta', { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '{"a":' } }],
+      [
+        'content_block_start',
+        { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '' } },
+      ],
+      [
+        'content_block_delta',
+        { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'Let me' } },
+      ],
+      [
+        'content_block_delta',
+        { type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: 'EqQB' } },
+      ],
+      [
+        'content_block_start',
+        {
+          type: 'content_block_start',
+          index: 1,
+          content_block: { type: 'tool_use', id: 'toolu_1', name: 'f', input: {} },
+        },
+      ],
+      [
+        'content_block_delta',
+        { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '{"a":' } },
+      ],
     ]);
     expect(outputFlags).toEqual([false, true, false, false, true]);
   });
 
   it('an error event in a 200 stream (overloaded)', () => {
-    const { info } = fromEvents(F, [start({ input_tokens: 1, output_tokens: 1 }), textDelta('x'), ['error', { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }]]);
+    const { info } = fromEvents(F, [
+      start({ input_tokens: 1, output_tokens: 1 }),
+      textDelta('x'),
+      ['error', { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }],
+    ]);
     expect(info.error).toEqual({ type: 'overloaded_error' });
     expect(info.finishReasons).toEqual([]);
   });
@@ -176,11 +248,27 @@ describe('messages stream', () => {
       F,
       [
         start({ input_tokens: 1, output_tokens: 1 }),
-        ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'plan' } }],
+        [
+          'content_block_delta',
+          { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'plan' } },
+        ],
         textDelta('Checking.', 1),
-        ['content_block_start', { type: 'content_block_start', index: 2, content_block: { type: 'tool_use', id: 'toolu_9', name: 'get_weather', input: {} } }],
-        ['content_block_delta', { type: 'content_block_delta', index: 2, delta: { type: 'input_json_delta', partial_json: '{"location": ' } }],
-        ['content_block_delta', { type: 'content_block_delta', index: 2, delta: { type: 'input_json_delta', partial_json: '"SF"}' } }],
+        [
+          'content_block_start',
+          {
+            type: 'content_block_start',
+            index: 2,
+            content_block: { type: 'tool_use', id: 'toolu_9', name: 'get_weather', input: {} },
+          },
+        ],
+        [
+          'content_block_delta',
+          { type: 'content_block_delta', index: 2, delta: { type: 'input_json_delta', partial_json: '{"location": ' } },
+        ],
+        [
+          'content_block_delta',
+          { type: 'content_block_delta', index: 2, delta: { type: 'input_json_delta', partial_json: '"SF"}' } },
+        ],
         messageDelta('tool_use', { output_tokens: 40 }),
       ],
       CAPTURE,
@@ -211,27 +299,61 @@ describe('messages stream', () => {
 
 describe('server tools (web search, code execution)', () => {
   const serverCall = { type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: { query: 'otel' } };
-  const serverResult = { type: 'web_search_tool_result', tool_use_id: 'srvtoolu_1', content: [{ type: 'web_search_result', url: 'https://x' }] };
+  const serverResult = {
+    type: 'web_search_tool_result',
+    tool_use_id: 'srvtoolu_1',
+    content: [{ type: 'web_search_result', url: 'https://x' }],
+  };
 
   it('are server_tool_call / server_tool_call_response parts in input and whole output', () => {
-    const request = parseRequest('anthropic.messages', { messages: [{ role: 'assistant', content: [serverCall, serverResult] }] }, CAPTURE);
+    const request = parseRequest(
+      'anthropic.messages',
+      { messages: [{ role: 'assistant', content: [serverCall, serverResult] }] },
+      CAPTURE,
+    );
     expect(request.inputMessages).toEqual([
       {
         role: 'assistant',
         parts: [
-          { type: 'server_tool_call', id: 'srvtoolu_1', name: 'web_search', server_tool_call: { type: 'web_search', input: { query: 'otel' } } },
-          { type: 'server_tool_call_response', id: 'srvtoolu_1', server_tool_call_response: { type: 'web_search_tool_result', content: serverResult.content } },
+          {
+            type: 'server_tool_call',
+            id: 'srvtoolu_1',
+            name: 'web_search',
+            server_tool_call: { type: 'web_search', input: { query: 'otel' } },
+          },
+          {
+            type: 'server_tool_call_response',
+            id: 'srvtoolu_1',
+            server_tool_call_response: { type: 'web_search_tool_result', content: serverResult.content },
+          },
         ],
       },
     ]);
-    const info = fromJson('anthropic.messages', { type: 'message', content: [serverCall, serverResult, { type: 'text', text: 'found' }], stop_reason: 'end_turn' }, CAPTURE);
+    const info = fromJson(
+      'anthropic.messages',
+      {
+        type: 'message',
+        content: [serverCall, serverResult, { type: 'text', text: 'found' }],
+        stop_reason: 'end_turn',
+      },
+      CAPTURE,
+    );
     expect(info.outputMessages).toEqual([
       {
         role: 'assistant',
         parts: [
           { type: 'text', content: 'found' },
-          { type: 'server_tool_call', id: 'srvtoolu_1', name: 'web_search', server_tool_call: { type: 'web_search', input: { query: 'otel' } } },
-          { type: 'server_tool_call_response', id: 'srvtoolu_1', server_tool_call_response: { type: 'web_search_tool_result', content: serverResult.content } },
+          {
+            type: 'server_tool_call',
+            id: 'srvtoolu_1',
+            name: 'web_search',
+            server_tool_call: { type: 'web_search', input: { query: 'otel' } },
+          },
+          {
+            type: 'server_tool_call_response',
+            id: 'srvtoolu_1',
+            server_tool_call_response: { type: 'web_search_tool_result', content: serverResult.content },
+          },
         ],
         finish_reason: 'stop',
       },
@@ -243,7 +365,14 @@ describe('server tools (web search, code execution)', () => {
       'anthropic.messages',
       [
         ['content_block_start', { type: 'content_block_start', index: 0, content_block: { ...serverCall, input: {} } }],
-        ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '{"query":"otel"}' } }],
+        [
+          'content_block_delta',
+          {
+            type: 'content_block_delta',
+            index: 0,
+            delta: { type: 'input_json_delta', partial_json: '{"query":"otel"}' },
+          },
+        ],
         ['content_block_start', { type: 'content_block_start', index: 1, content_block: serverResult }],
         ['message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 5 } }],
       ],
@@ -253,8 +382,17 @@ describe('server tools (web search, code execution)', () => {
       {
         role: 'assistant',
         parts: [
-          { type: 'server_tool_call', id: 'srvtoolu_1', name: 'web_search', server_tool_call: { type: 'web_search', input: { query: 'otel' } } },
-          { type: 'server_tool_call_response', id: 'srvtoolu_1', server_tool_call_response: { type: 'web_search_tool_result', content: serverResult.content } },
+          {
+            type: 'server_tool_call',
+            id: 'srvtoolu_1',
+            name: 'web_search',
+            server_tool_call: { type: 'web_search', input: { query: 'otel' } },
+          },
+          {
+            type: 'server_tool_call_response',
+            id: 'srvtoolu_1',
+            server_tool_call_response: { type: 'web_search_tool_result', content: serverResult.content },
+          },
         ],
         finish_reason: 'stop',
       },

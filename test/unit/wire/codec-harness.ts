@@ -22,7 +22,11 @@ const DEFAULT_ROUTES: Record<WireFormatName, RouteMatch> = {
   'openai.responses': { format: 'openai.responses', operation: 'chat' },
   'openai.embeddings': { format: 'openai.embeddings', operation: 'embeddings' },
   'anthropic.messages': { format: 'anthropic.messages', operation: 'chat' },
-  'gemini.generate_content': { format: 'gemini.generate_content', operation: 'generate_content', urlModel: 'gemini-2.5-flash' },
+  'gemini.generate_content': {
+    format: 'gemini.generate_content',
+    operation: 'generate_content',
+    urlModel: 'gemini-2.5-flash',
+  },
   'gemini.embed_content': { format: 'gemini.embed_content', operation: 'embeddings', urlModel: 'gemini-embedding-001' },
 };
 
@@ -30,17 +34,24 @@ export function routeFor(format: WireFormatName): RouteMatch {
   return DEFAULT_ROUTES[format];
 }
 
-export function parseRequest(format: WireFormatName, body: unknown, options: CodecOptions = NO_CAPTURE, route?: RouteMatch): RequestInfo {
+export function parseRequest(
+  format: WireFormatName,
+  body: unknown,
+  options: CodecOptions = NO_CAPTURE,
+  route?: RouteMatch,
+): RequestInfo {
   return codecFor(format).parseRequest(body, route ?? routeFor(format), options);
 }
 
 export function fromJson(format: WireFormatName, body: unknown, options: CodecOptions = NO_CAPTURE): ResponseInfo {
   const codec = codecFor(format);
-  const accumulator = codec.createResponseAccumulator(codec.parseRequest(undefined, routeFor(format), options), options);
+  const accumulator = codec.createResponseAccumulator(
+    codec.parseRequest(undefined, routeFor(format), options),
+    options,
+  );
   accumulator.onJson(body);
   return accumulator.finish();
 }
-
 
 export interface StreamResult {
   info: ResponseInfo;
@@ -48,14 +59,21 @@ export interface StreamResult {
   outputFlags: boolean[];
 }
 
-export function fromEvents(format: WireFormatName, events: readonly (readonly [string | undefined, unknown])[], options: CodecOptions = NO_CAPTURE): StreamResult {
+export function fromEvents(
+  format: WireFormatName,
+  events: readonly (readonly [string | undefined, unknown])[],
+  options: CodecOptions = NO_CAPTURE,
+): StreamResult {
   const codec = codecFor(format);
-  const accumulator = codec.createResponseAccumulator(codec.parseRequest({ stream: true }, routeFor(format), options), options);
+  const accumulator = codec.createResponseAccumulator(
+    codec.parseRequest({ stream: true }, routeFor(format), options),
+    options,
+  );
   const outputFlags = events.map(([name, data]) => accumulator.onEvent(name, data));
   return { info: accumulator.finish(), outputFlags };
 }
 
 /** Data-only events (OpenAI-style streams have no `event:` lines). */
 export function dataEvents(...data: unknown[]): [undefined, unknown][] {
-  return data.map((item) => [undefined, item]);
+  return data.map(item => [undefined, item]);
 }

@@ -48,8 +48,18 @@ describe('content capture helpers', () => {
   });
 
   it('media: data URLs become blobs, other URLs uri parts', () => {
-    expect(mediaPart('data:audio/wav;base64,UklGRg==', 'audio', 4)).toEqual({ type: 'blob', modality: 'audio', mime_type: 'audio/wav', content: 'UklG' });
-    expect(mediaPart('gs://bucket/a.png', 'image', 100, 'image/png')).toEqual({ type: 'uri', modality: 'image', mime_type: 'image/png', uri: 'gs://bucket/a.png' });
+    expect(mediaPart('data:audio/wav;base64,UklGRg==', 'audio', 4)).toEqual({
+      type: 'blob',
+      modality: 'audio',
+      mime_type: 'audio/wav',
+      content: 'UklG',
+    });
+    expect(mediaPart('gs://bucket/a.png', 'image', 100, 'image/png')).toEqual({
+      type: 'uri',
+      modality: 'image',
+      mime_type: 'image/png',
+      uri: 'gs://bucket/a.png',
+    });
   });
 
   it('OutputCollector orders messages by choice index and defaults the finish reason', () => {
@@ -57,7 +67,7 @@ describe('content capture helpers', () => {
     collector.appendText(1, 'second');
     collector.appendText(0, 'first');
     collector.setRole(0, 'model');
-    expect(collector.messages((index) => (index === 0 ? 'stop' : undefined))).toEqual([
+    expect(collector.messages(index => (index === 0 ? 'stop' : undefined))).toEqual([
       { role: 'assistant', parts: [{ type: 'text', content: 'first' }], finish_reason: 'stop' },
       { role: 'assistant', parts: [{ type: 'text', content: 'second' }], finish_reason: 'error' },
     ]);
@@ -67,9 +77,18 @@ describe('content capture helpers', () => {
 describe('contentAttributeJson: one content attribute, bounded in total', () => {
   type Part = Record<string, unknown>;
   type Message = { role: string; parts: Part[]; finish_reason?: string };
-  const toolCall = (i: number, j: number): Part => ({ type: 'tool_call', id: `call_${i}_${j}`, name: 'lookup', arguments: { q: 'x'.repeat(4000) } });
+  const toolCall = (i: number, j: number): Part => ({
+    type: 'tool_call',
+    id: `call_${i}_${j}`,
+    name: 'lookup',
+    arguments: { q: 'x'.repeat(4000) },
+  });
   /** 64 choices of 16 tool calls with 4 KiB arguments each: 4 MiB of JSON. */
-  const huge: Message[] = Array.from({ length: 64 }, (_, i) => ({ role: 'assistant', parts: Array.from({ length: 16 }, (_, j) => toolCall(i, j)), finish_reason: 'tool_calls' }));
+  const huge: Message[] = Array.from({ length: 64 }, (_, i) => ({
+    role: 'assistant',
+    parts: Array.from({ length: 16 }, (_, j) => toolCall(i, j)),
+    finish_reason: 'tool_calls',
+  }));
   const MAX = 128 * 1024;
 
   it('is the plain JSON when it fits', () => {
@@ -100,11 +119,18 @@ describe('contentAttributeJson: one content attribute, bounded in total', () => 
     const kept = JSON.parse(contentAttributeJson(parts, 10_000)!) as Part[];
     expect(JSON.stringify(kept).length).toBeLessThanOrEqual(10_000);
     expect(kept.slice(0, -1)).toEqual(parts.slice(0, kept.length - 1));
-    expect(kept[kept.length - 1]).toEqual({ type: 'truncated', omitted_parts: 100 - (kept.length - 1), max_length: 10_000 });
+    expect(kept[kept.length - 1]).toEqual({
+      type: 'truncated',
+      omitted_parts: 100 - (kept.length - 1),
+      max_length: 10_000,
+    });
   });
 
   it('a first part larger than the bound leaves the first message with the marker only', () => {
-    const big = [{ role: 'user', parts: [{ type: 'text', content: 'z'.repeat(5000) }] }, { role: 'user', parts: [{ type: 'text', content: 'next' }] }];
+    const big = [
+      { role: 'user', parts: [{ type: 'text', content: 'z'.repeat(5000) }] },
+      { role: 'user', parts: [{ type: 'text', content: 'next' }] },
+    ];
     expect(JSON.parse(contentAttributeJson(big, 1024)!)).toEqual([
       { role: 'user', parts: [{ type: 'truncated', omitted_messages: 1, omitted_parts: 2, max_length: 1024 }] },
     ]);
@@ -115,13 +141,25 @@ describe('contentAttributeJson: one content attribute, bounded in total', () => 
     cyclic['self'] = cyclic;
     const messages = [
       { role: 'user', parts: [{ type: 'text', content: 'Where is order 42?' }] },
-      { role: 'assistant', parts: [{ type: 'text', content: 'Looking.' }, { type: 'tool_call', id: 'c1', name: 'lookup', arguments: cyclic }] },
+      {
+        role: 'assistant',
+        parts: [
+          { type: 'text', content: 'Looking.' },
+          { type: 'tool_call', id: 'c1', name: 'lookup', arguments: cyclic },
+        ],
+      },
       { role: 'tool', parts: [{ type: 'tool_call_response', id: 'c1', response: 'in transit' }] },
     ];
     expect(JSON.parse(contentAttributeJson(messages, MAX))).toEqual([
       messages[0],
       { role: 'assistant', parts: [{ type: 'text', content: 'Looking.' }] },
-      { role: 'tool', parts: [{ type: 'tool_call_response', id: 'c1', response: 'in transit' }, { type: 'truncated', omitted_parts: 1, max_length: MAX }] },
+      {
+        role: 'tool',
+        parts: [
+          { type: 'tool_call_response', id: 'c1', response: 'in transit' },
+          { type: 'truncated', omitted_parts: 1, max_length: MAX },
+        ],
+      },
     ]);
   });
 
@@ -142,7 +180,10 @@ describe('contentAttributeJson: one content attribute, bounded in total', () => 
     if (writable) {
       expect(json.length).toBe(JSON.stringify(messages).length); // Node 26 writes it whole
     } else {
-      expect(JSON.parse(json)).toEqual([messages[0], { role: 'assistant', parts: [{ type: 'truncated', omitted_parts: 1, max_length: MAX }] }]);
+      expect(JSON.parse(json)).toEqual([
+        messages[0],
+        { role: 'assistant', parts: [{ type: 'truncated', omitted_parts: 1, max_length: MAX }] },
+      ]);
     }
   });
 
@@ -150,7 +191,9 @@ describe('contentAttributeJson: one content attribute, bounded in total', () => 
     expect(contentAttributeJson([], MAX)).toBe('[]');
     const cyclic: Record<string, unknown> = {};
     cyclic['self'] = cyclic;
-    expect(JSON.parse(contentAttributeJson([cyclic], MAX)!)).toEqual([{ type: 'truncated', omitted_parts: 1, max_length: MAX }]);
+    expect(JSON.parse(contentAttributeJson([cyclic], MAX)!)).toEqual([
+      { type: 'truncated', omitted_parts: 1, max_length: MAX },
+    ]);
   });
 });
 
@@ -174,13 +217,27 @@ describe('schema-valid parts (issue 15)', () => {
 
   it('finish reasons inside output messages are the schema values; none at all is error', () => {
     const cases: [string | undefined, string][] = [
-      ['stop', 'stop'], ['length', 'length'], ['tool_calls', 'tool_call'], ['function_call', 'tool_call'],
-      ['content_filter', 'content_filter'], ['eos', 'stop'],
-      ['end_turn', 'stop'], ['stop_sequence', 'stop'], ['max_tokens', 'length'], ['tool_use', 'tool_call'], ['refusal', 'content_filter'],
-      ['STOP', 'stop'], ['MAX_TOKENS', 'length'], ['SAFETY', 'content_filter'], ['RECITATION', 'content_filter'],
+      ['stop', 'stop'],
+      ['length', 'length'],
+      ['tool_calls', 'tool_call'],
+      ['function_call', 'tool_call'],
+      ['content_filter', 'content_filter'],
+      ['eos', 'stop'],
+      ['end_turn', 'stop'],
+      ['stop_sequence', 'stop'],
+      ['max_tokens', 'length'],
+      ['tool_use', 'tool_call'],
+      ['refusal', 'content_filter'],
+      ['STOP', 'stop'],
+      ['MAX_TOKENS', 'length'],
+      ['SAFETY', 'content_filter'],
+      ['RECITATION', 'content_filter'],
       ['MALFORMED_FUNCTION_CALL', 'error'],
-      ['completed', 'stop'], ['incomplete', 'length'], ['failed', 'error'],
-      [undefined, 'error'], ['', 'error'],
+      ['completed', 'stop'],
+      ['incomplete', 'length'],
+      ['failed', 'error'],
+      [undefined, 'error'],
+      ['', 'error'],
     ];
     for (const [raw, want] of cases) expect([raw, outputFinishReason(raw)]).toEqual([raw, want]);
     expect(outputFinishReason('STOP', true)).toBe('tool_call');

@@ -74,7 +74,16 @@ const hex = (code: number, upper: boolean): string => {
   const digits = code.toString(16).padStart(4, '0');
   return `\\u${upper ? digits.toUpperCase() : digits}`;
 };
-const SHORT_ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '/': '\\/', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+const SHORT_ESCAPES: Record<string, string> = {
+  '"': '\\"',
+  '\\': '\\\\',
+  '/': '\\/',
+  '\b': '\\b',
+  '\f': '\\f',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+};
 
 /** A JSON string body for `text`, each UTF-16 unit written raw, short-escaped or `\uXXXX` at random. */
 function encodeJsonStringBody(text: string, styles: readonly number[]): string {
@@ -92,18 +101,40 @@ function encodeJsonStringBody(text: string, styles: readonly number[]): string {
 }
 
 const anyUnit = fc.oneof(
-  fc.nat({ max: 0xffff }).map((code) => String.fromCharCode(code)),
-  fc.constantFrom('"', '\\', '/', '\n', '\r', '\t', '\b', '\f', '\u0000', '\u001f', '\u007f', '\u2028', 'é', '😀', '\ud800', '\udfff', 'u', ' '),
+  fc.nat({ max: 0xffff }).map(code => String.fromCharCode(code)),
+  fc.constantFrom(
+    '"',
+    '\\',
+    '/',
+    '\n',
+    '\r',
+    '\t',
+    '\b',
+    '\f',
+    '\u0000',
+    '\u001f',
+    '\u007f',
+    '\u2028',
+    'é',
+    '😀',
+    '\ud800',
+    '\udfff',
+    'u',
+    ' ',
+  ),
 );
-const text = fc.array(anyUnit, { maxLength: 24 }).map((units) => units.join(''));
+const text = fc.array(anyUnit, { maxLength: 24 }).map(units => units.join(''));
 const styles = fc.array(fc.nat({ max: 5 }), { minLength: 1, maxLength: 8 });
 const jsonStringBody = fc.tuple(text, styles).map(([value, how]) => encodeJsonStringBody(value, how));
 
 const plainMember = fc.oneof(
-  fc.tuple(fc.constantFrom('id', 'object', 'model', 'service_tier', 'system_fingerprint', 'obfuscation', 'provider', 'p'), fc.option(jsonStringBody)).map(
-    ([key, value]) => `"${key}":${value === null ? 'null' : `"${value}"`}`,
-  ),
-  fc.nat().map((created) => `"created":${created}`),
+  fc
+    .tuple(
+      fc.constantFrom('id', 'object', 'model', 'service_tier', 'system_fingerprint', 'obfuscation', 'provider', 'p'),
+      fc.option(jsonStringBody),
+    )
+    .map(([key, value]) => `"${key}":${value === null ? 'null' : `"${value}"`}`),
+  fc.nat().map(created => `"created":${created}`),
   fc.constant('"usage":null'),
 );
 
@@ -121,12 +152,20 @@ const contentChunk = fc
     return `{${[...before, `"choices":[${choice}]`, ...after].join(',')}}`;
   });
 
-const FIRST_CHUNK = '{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}],"usage":null}';
-const BASE_CHUNK = '{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"Hi"},"logprobs":null,"finish_reason":null}],"usage":null}';
+const FIRST_CHUNK =
+  '{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}],"usage":null}';
+const BASE_CHUNK =
+  '{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"Hi"},"logprobs":null,"finish_reason":null}],"usage":null}';
 const OTHER_CHAT_EVENTS: RawEvent[] = [
-  data('{"id":"chatcmpl-1","model":"gpt-4o-mini","choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}],"usage":null}'),
-  data('{"id":"chatcmpl-1","model":"gpt-4o-mini","choices":[],"usage":{"prompt_tokens":5,"completion_tokens":9,"total_tokens":14}}'),
-  data('{"id":"chatcmpl-1","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_1","function":{"name":"f","arguments":"{\\"a\\""}}]},"finish_reason":null}]}'),
+  data(
+    '{"id":"chatcmpl-1","model":"gpt-4o-mini","choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}],"usage":null}',
+  ),
+  data(
+    '{"id":"chatcmpl-1","model":"gpt-4o-mini","choices":[],"usage":{"prompt_tokens":5,"completion_tokens":9,"total_tokens":14}}',
+  ),
+  data(
+    '{"id":"chatcmpl-1","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_1","function":{"name":"f","arguments":"{\\"a\\""}}]},"finish_reason":null}]}',
+  ),
   data('{"id":"chatcmpl-1","choices":[{"index":1,"delta":{"reasoning_content":"hm"},"finish_reason":null}]}'),
   data('{"id": "chatcmpl-1", "choices": [{"index": 0, "delta": {"content": "spaced"}, "finish_reason": null}]}'),
   data('{"id":"chatcmpl-1","choices":[{"index":0,"delta":{"content":"cut'),
@@ -139,7 +178,14 @@ const THINKING_DELTA = '{"type":"content_block_delta","index":0,"delta":{"type":
 const TEXT_DELTA = '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}}';
 const padding = fc.constantFrom('', ' ', '          ', '\t', '\r\n');
 const anthropicDelta = fc
-  .record({ kind: fc.constantFrom('text', 'thinking'), index: fc.nat({ max: 3 }), body: jsonStringBody, inner: padding, outer: padding, named: fc.boolean() })
+  .record({
+    kind: fc.constantFrom('text', 'thinking'),
+    index: fc.nat({ max: 3 }),
+    body: jsonStringBody,
+    inner: padding,
+    outer: padding,
+    named: fc.boolean(),
+  })
   .map(({ kind, index, body, inner, outer, named }): RawEvent => ({
     event: named ? 'content_block_delta' : undefined,
     data: `{"type":"content_block_delta","index":${index},"delta":{"type":"${kind}_delta","${kind}":"${body}"}${inner}}${outer}`,
@@ -149,18 +195,33 @@ const MESSAGE_START = data(
   'message_start',
 );
 const OTHER_MESSAGES_EVENTS: RawEvent[] = [
-  data('{"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"toolu_1","name":"f","input":{}}}', 'content_block_start'),
-  data('{"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\\"a\\":"}}', 'content_block_delta'),
-  data('{"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"abc"}}', 'content_block_delta'),
+  data(
+    '{"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"toolu_1","name":"f","input":{}}}',
+    'content_block_start',
+  ),
+  data(
+    '{"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\\"a\\":"}}',
+    'content_block_delta',
+  ),
+  data(
+    '{"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"abc"}}',
+    'content_block_delta',
+  ),
   data('{"type": "ping"}', 'ping'),
   data(TEXT_DELTA, 'error'),
   data(TEXT_DELTA, 'message_stop'),
-  data('{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":12}}', 'message_delta'),
+  data(
+    '{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":12}}',
+    'message_delta',
+  ),
 ];
 
 describe('onEventText gives exactly what parsing gives', () => {
   it('for generated chat completion streams of content-only chunks among other events', () => {
-    const event = fc.oneof({ weight: 4, arbitrary: contentChunk.map((chunk) => data(chunk)) }, { weight: 1, arbitrary: fc.constantFrom(...OTHER_CHAT_EVENTS) });
+    const event = fc.oneof(
+      { weight: 4, arbitrary: contentChunk.map(chunk => data(chunk)) },
+      { weight: 1, arbitrary: fc.constantFrom(...OTHER_CHAT_EVENTS) },
+    );
     fc.assert(
       fc.property(fc.boolean(), fc.array(event, { maxLength: 12 }), (opened, events) => {
         expectSameAsParsing(CHAT, opened ? [data(FIRST_CHUNK), ...events] : events);
@@ -170,9 +231,12 @@ describe('onEventText gives exactly what parsing gives', () => {
   });
 
   it('for generated Anthropic streams of text and thinking deltas among other events', () => {
-    const event = fc.oneof({ weight: 4, arbitrary: anthropicDelta }, { weight: 1, arbitrary: fc.constantFrom(...OTHER_MESSAGES_EVENTS) });
+    const event = fc.oneof(
+      { weight: 4, arbitrary: anthropicDelta },
+      { weight: 1, arbitrary: fc.constantFrom(...OTHER_MESSAGES_EVENTS) },
+    );
     fc.assert(
-      fc.property(fc.array(event, { maxLength: 12 }), (events) => {
+      fc.property(fc.array(event, { maxLength: 12 }), events => {
         expectSameAsParsing(MESSAGES, [MESSAGE_START, ...events]);
       }),
       { numRuns: 300 },
@@ -180,34 +244,67 @@ describe('onEventText gives exactly what parsing gives', () => {
   });
 
   it('for any one-character corruption of a content delta: it answers only for text JSON.parse accepts', () => {
-    const structural = fc.constantFrom('"', '\\', '{', '}', '[', ']', ',', ':', ' ', 'u', '0', 'n', 'x', '\n', '\u0001');
+    const structural = fc.constantFrom(
+      '"',
+      '\\',
+      '{',
+      '}',
+      '[',
+      ']',
+      ',',
+      ':',
+      ' ',
+      'u',
+      '0',
+      'n',
+      'x',
+      '\n',
+      '\u0001',
+    );
     const corrupt = (base: string) =>
-      fc.tuple(fc.nat({ max: base.length }), fc.constantFrom('insert', 'delete', 'replace'), structural).map(([at, how, char]) => {
-        if (how === 'insert') return base.slice(0, at) + char + base.slice(at);
-        if (how === 'delete') return base.slice(0, at) + base.slice(at + 1);
-        return base.slice(0, at) + char + base.slice(at + 1);
-      });
+      fc
+        .tuple(fc.nat({ max: base.length }), fc.constantFrom('insert', 'delete', 'replace'), structural)
+        .map(([at, how, char]) => {
+          if (how === 'insert') return base.slice(0, at) + char + base.slice(at);
+          if (how === 'delete') return base.slice(0, at) + base.slice(at + 1);
+          return base.slice(0, at) + char + base.slice(at + 1);
+        });
     const check = (format: WireFormatName, first: RawEvent, mutated: string): void => {
       const acc = accumulator(format, CAPTURE);
       acc.onEvent(first.event, parsed(first.data));
-      if (acc.onEventText?.(undefined, mutated) !== undefined) expect(() => JSON.parse(mutated) as unknown).not.toThrow();
+      if (acc.onEventText?.(undefined, mutated) !== undefined)
+        expect(() => JSON.parse(mutated) as unknown).not.toThrow();
       expectSameAsParsing(format, [first, data(mutated)]);
     };
-    fc.assert(fc.property(corrupt(BASE_CHUNK.replace('Hi', 'a\\"b\\u00e9c')), (mutated) => check(CHAT, data(FIRST_CHUNK), mutated)), { numRuns: 500 });
+    fc.assert(
+      fc.property(corrupt(BASE_CHUNK.replace('Hi', 'a\\"b\\u00e9c')), mutated =>
+        check(CHAT, data(FIRST_CHUNK), mutated),
+      ),
+      { numRuns: 500 },
+    );
     // After a content chunk with the same prefix, which the fast path then skips re-matching.
     const afterContent = (mutated: string): void => {
       const acc = accumulator(CHAT, CAPTURE);
       acc.onEvent(undefined, parsed(FIRST_CHUNK));
       expect(acc.onEventText?.(undefined, BASE_CHUNK)).toBe(true);
-      if (acc.onEventText?.(undefined, mutated) !== undefined) expect(() => JSON.parse(mutated) as unknown).not.toThrow();
+      if (acc.onEventText?.(undefined, mutated) !== undefined)
+        expect(() => JSON.parse(mutated) as unknown).not.toThrow();
       expectSameAsParsing(CHAT, [data(FIRST_CHUNK), data(BASE_CHUNK), data(mutated)]);
     };
     fc.assert(fc.property(corrupt(BASE_CHUNK.replace('Hi', 'a\\"b\\u00e9c')), afterContent), { numRuns: 500 });
-    fc.assert(fc.property(corrupt(TEXT_DELTA.replace('Hi', 'a\\"b\\u00e9c')), (mutated) => check(MESSAGES, MESSAGE_START, mutated)), { numRuns: 500 });
+    fc.assert(
+      fc.property(corrupt(TEXT_DELTA.replace('Hi', 'a\\"b\\u00e9c')), mutated =>
+        check(MESSAGES, MESSAGE_START, mutated),
+      ),
+      { numRuns: 500 },
+    );
   });
 
   const streams = loadFixtures().filter(
-    ({ fixture, format }) => (format === CHAT || format === MESSAGES) && typeof fixture.response.body === 'string' && fixture.response.status < 400,
+    ({ fixture, format }) =>
+      (format === CHAT || format === MESSAGES) &&
+      typeof fixture.response.body === 'string' &&
+      fixture.response.status < 400,
   );
   // Each provider's plain content deltas; the others (Azure's content filter results, Together's
   // extra members, OpenRouter's role in every delta, tool calls, reasoning) all take the parser.
@@ -227,11 +324,14 @@ describe('onEventText gives exactly what parsing gives', () => {
     'openai/chat-completions-stream-no-usage.json',
   ];
 
-  it.each(streams.map((loaded) => [loaded.name, loaded] as const))('for every event of the recorded stream %s', (name, { fixture, format }) => {
-    const hits = expectSameAsParsing(format, splitSseRaw(fixture.response.body as string));
-    if (FAST_PATH_FILES.includes(name)) expect(hits).toBeGreaterThan(0);
-    else expect(hits).toBe(0);
-  });
+  it.each(streams.map(loaded => [loaded.name, loaded] as const))(
+    'for every event of the recorded stream %s',
+    (name, { fixture, format }) => {
+      const hits = expectSameAsParsing(format, splitSseRaw(fixture.response.body as string));
+      if (FAST_PATH_FILES.includes(name)) expect(hits).toBeGreaterThan(0);
+      else expect(hits).toBe(0);
+    },
+  );
 });
 
 describe('onEventText answers for the common content deltas', () => {
@@ -250,22 +350,29 @@ describe('onEventText answers for the common content deltas', () => {
 
   const frames = (body: ReturnType<typeof renderChat>['body']) => (body.kind === 'stream' ? body.frames : []);
 
-  it.each([false, true])("takes every output chunk of the simulator's chat stream without parsing (include_usage %s)", (includeUsage) => {
-    const acc = accumulator(CHAT, CAPTURE);
-    const answers = frames(renderChat(answer, { stream: true, includeUsage }).body).map((frame) => {
-      const [event] = splitSseRaw(frame.text);
-      const fast = acc.onEventText?.(event!.event, event!.data);
-      if (fast === undefined) acc.onEvent(event!.event, parsed(event!.data));
-      return [frame.kind, fast] as const;
-    });
-    expect(answers.filter(([kind]) => kind === 'output')).toEqual(answer.choices[0]!.map(() => ['output', true]));
-    expect(answers.filter(([kind]) => kind !== 'output').every(([, fast]) => fast === undefined)).toBe(true);
-    expect(acc.finish().outputMessages).toEqual([{ role: 'assistant', parts: [{ type: 'text', content: 'Hello, "world"\n 😀' }], finish_reason: 'stop' }]);
-  });
+  it.each([false, true])(
+    "takes every output chunk of the simulator's chat stream without parsing (include_usage %s)",
+    includeUsage => {
+      const acc = accumulator(CHAT, CAPTURE);
+      const answers = frames(renderChat(answer, { stream: true, includeUsage }).body).map(frame => {
+        const [event] = splitSseRaw(frame.text);
+        const fast = acc.onEventText?.(event!.event, event!.data);
+        if (fast === undefined) acc.onEvent(event!.event, parsed(event!.data));
+        return [frame.kind, fast] as const;
+      });
+      expect(answers.filter(([kind]) => kind === 'output')).toEqual(answer.choices[0]!.map(() => ['output', true]));
+      expect(answers.filter(([kind]) => kind !== 'output').every(([, fast]) => fast === undefined)).toBe(true);
+      expect(acc.finish().outputMessages).toEqual([
+        { role: 'assistant', parts: [{ type: 'text', content: 'Hello, "world"\n 😀' }], finish_reason: 'stop' },
+      ]);
+    },
+  );
 
   it("takes every text delta of the simulator's Anthropic stream without parsing", () => {
     const acc = accumulator(MESSAGES, CAPTURE);
-    const answers = frames(renderMessages({ ...answer, responseModel: 'claude-sonnet-4-5' }, { stream: true, includeUsage: false }).body).map((frame) => {
+    const answers = frames(
+      renderMessages({ ...answer, responseModel: 'claude-sonnet-4-5' }, { stream: true, includeUsage: false }).body,
+    ).map(frame => {
       const [event] = splitSseRaw(frame.text);
       const fast = acc.onEventText?.(event!.event, event!.data);
       if (fast === undefined) acc.onEvent(event!.event, parsed(event!.data));
@@ -273,7 +380,9 @@ describe('onEventText answers for the common content deltas', () => {
     });
     expect(answers.filter(([kind]) => kind === 'output')).toEqual(answer.choices[0]!.map(() => ['output', true]));
     expect(answers.filter(([kind]) => kind !== 'output').every(([, fast]) => fast === undefined)).toBe(true);
-    expect(acc.finish().outputMessages).toEqual([{ role: 'assistant', parts: [{ type: 'text', content: 'Hello, "world"\n 😀' }], finish_reason: 'stop' }]);
+    expect(acc.finish().outputMessages).toEqual([
+      { role: 'assistant', parts: [{ type: 'text', content: 'Hello, "world"\n 😀' }], finish_reason: 'stop' },
+    ]);
   });
 });
 
@@ -292,7 +401,13 @@ describe('onEventText leaves everything else to the parser', () => {
   it.each([
     ['a finish reason', BASE_CHUNK.replace('"finish_reason":null', '"finish_reason":"stop"')],
     ['a usage object', BASE_CHUNK.replace('"usage":null', '"usage":{"prompt_tokens":1,"completion_tokens":2}')],
-    ['tool calls', BASE_CHUNK.replace('{"content":"Hi"}', '{"content":"Hi","tool_calls":[{"index":0,"function":{"arguments":"{}"}}]}')],
+    [
+      'tool calls',
+      BASE_CHUNK.replace(
+        '{"content":"Hi"}',
+        '{"content":"Hi","tool_calls":[{"index":0,"function":{"arguments":"{}"}}]}',
+      ),
+    ],
     ['a role', BASE_CHUNK.replace('{"content":"Hi"}', '{"role":"assistant","content":"Hi"}')],
     ['reasoning', BASE_CHUNK.replace('{"content":"Hi"}', '{"content":"Hi","reasoning_content":null}')],
     ['null content', BASE_CHUNK.replace('"Hi"', 'null')],
@@ -339,8 +454,14 @@ describe('onEventText leaves everything else to the parser', () => {
   });
 
   it.each([
-    ['an input JSON delta', TEXT_DELTA.replace('"type":"text_delta","text":"Hi"', '"type":"input_json_delta","partial_json":"{}"')],
-    ['a signature delta', TEXT_DELTA.replace('"type":"text_delta","text":"Hi"', '"type":"signature_delta","signature":"abc"')],
+    [
+      'an input JSON delta',
+      TEXT_DELTA.replace('"type":"text_delta","text":"Hi"', '"type":"input_json_delta","partial_json":"{}"'),
+    ],
+    [
+      'a signature delta',
+      TEXT_DELTA.replace('"type":"text_delta","text":"Hi"', '"type":"signature_delta","signature":"abc"'),
+    ],
     ['a type that does not name its member', TEXT_DELTA.replace('"type":"text_delta"', '"type":"thinking_delta"')],
     ['another event type', TEXT_DELTA.replace('content_block_delta', 'content_block_start')],
     ['an extra member', TEXT_DELTA.replace('"Hi"}', '"Hi","citations":[]}')],
@@ -366,12 +487,27 @@ describe('onEventText never hangs on a hostile 1 MB event', () => {
   const cases: [string, WireFormatName, string, boolean | undefined][] = [
     ['an unterminated id', CHAT, `{"id":"${'a'.repeat(MB)}`, undefined],
     ['an unterminated content of escapes', CHAT, chatOpen + '\\"'.repeat(MB / 2), undefined],
-    ['a content of escapes ending in a bad one', CHAT, `${chatOpen}${'\\u00e9'.repeat(MB / 6)}\\x"},"finish_reason":null}]}`, undefined],
+    [
+      'a content of escapes ending in a bad one',
+      CHAT,
+      `${chatOpen}${'\\u00e9'.repeat(MB / 6)}\\x"},"finish_reason":null}]}`,
+      undefined,
+    ],
     ['a million plain members and no choices', CHAT, `{${'"usage":null,'.repeat(MB / 13)}"x":1}`, undefined],
-    ['members of escaped strings and a bad end', CHAT, `{${`"id":"${'\\\\'.repeat(64)}",`.repeat(MB / 140)}"choices":[]}`, undefined],
+    [
+      'members of escaped strings and a bad end',
+      CHAT,
+      `{${`"id":"${'\\\\'.repeat(64)}",`.repeat(MB / 140)}"choices":[]}`,
+      undefined,
+    ],
     ['a valid 1 MB content', CHAT, BASE_CHUNK.replace('Hi', 'é\\n'.repeat(MB / 3)), true],
     ['an unterminated text of escapes', MESSAGES, textOpen + '\\\\'.repeat(MB / 2), undefined],
-    ['a text followed by a megabyte of spaces and junk', MESSAGES, `${TEXT_DELTA.slice(0, -1)}${' '.repeat(MB)}x}`, undefined],
+    [
+      'a text followed by a megabyte of spaces and junk',
+      MESSAGES,
+      `${TEXT_DELTA.slice(0, -1)}${' '.repeat(MB)}x}`,
+      undefined,
+    ],
     ['a valid 1 MB text', MESSAGES, TEXT_DELTA.replace('Hi', 'a\\"'.repeat(MB / 3)), true],
   ];
 

@@ -46,18 +46,21 @@ function replay(fixture: Fixture, format: WireFormatName): Replay {
 const fixtures = loadFixtures();
 const files = fixtures.map(f => f.file);
 
-
 describe('llm-wire fixtures', () => {
   it('finds all 64 recorded exchanges', () => {
     expect(files).toHaveLength(64);
   });
 
   it('has exactly one file without a recorded request body (the reconstructed Responses stream)', () => {
-    const withoutRequest = files.filter((file) => (JSON.parse(readFileSync(file, 'utf8')) as Fixture).request.body == null);
-    expect(withoutRequest.map((file) => path.relative(FIXTURES_DIR, file))).toEqual(['openai/responses-stream-failed-insufficient-quota.json']);
+    const withoutRequest = files.filter(
+      file => (JSON.parse(readFileSync(file, 'utf8')) as Fixture).request.body == null,
+    );
+    expect(withoutRequest.map(file => path.relative(FIXTURES_DIR, file))).toEqual([
+      'openai/responses-stream-failed-insufficient-quota.json',
+    ]);
   });
 
-  describe.each(fixtures.map((loaded) => [loaded.name, loaded] as const))('%s', (_name, loaded) => {
+  describe.each(fixtures.map(loaded => [loaded.name, loaded] as const))('%s', (_name, loaded) => {
     const { fixture, format } = loaded;
     const expected = fixture.expected;
     const want = semconvExpectation(loaded);

@@ -52,7 +52,13 @@ describe('providerName', () => {
 
 describe('well-known LLM hosts', () => {
   it('lists the vendor API hosts watched by default', () => {
-    for (const host of ['api.openai.com', 'api.anthropic.com', 'generativelanguage.googleapis.com', 'api.deepseek.com', 'openrouter.ai']) {
+    for (const host of [
+      'api.openai.com',
+      'api.anthropic.com',
+      'generativelanguage.googleapis.com',
+      'api.deepseek.com',
+      'openrouter.ai',
+    ]) {
       expect(WELL_KNOWN_LLM_HOSTS).toContain(host);
     }
     expect(Object.isFrozen(WELL_KNOWN_LLM_HOSTS)).toBe(true);

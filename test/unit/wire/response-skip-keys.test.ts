@@ -13,18 +13,27 @@ import { ALL_FORMATS as FORMATS, CAPTURE, NO_CAPTURE, fromJson } from './codec-h
 
 /** `value` without the object members named in `keys`, at any depth: what the bounded parser keeps. */
 function withoutMembers(value: unknown, keys: ReadonlySet<string>): unknown {
-  if (Array.isArray(value)) return value.map((item) => withoutMembers(item, keys));
+  if (Array.isArray(value)) return value.map(item => withoutMembers(item, keys));
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).filter(([key]) => !keys.has(key)).map(([key, member]) => [key, withoutMembers(member, keys)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([key]) => !keys.has(key))
+      .map(([key, member]) => [key, withoutMembers(member, keys)]),
+  );
 }
 
 function hasMember(value: unknown, keys: ReadonlySet<string>): boolean {
-  if (Array.isArray(value)) return value.some((item) => hasMember(item, keys));
+  if (Array.isArray(value)) return value.some(item => hasMember(item, keys));
   if (value === null || typeof value !== 'object') return false;
   return Object.entries(value).some(([key, member]) => keys.has(key) || hasMember(member, keys));
 }
 
-const logprobs = { content: [{ token: 'Hi', logprob: -0.01, bytes: [72, 105], top_logprobs: [{ token: 'Hello', logprob: -4.2, bytes: null }] }], refusal: null };
+const logprobs = {
+  content: [
+    { token: 'Hi', logprob: -0.01, bytes: [72, 105], top_logprobs: [{ token: 'Hello', logprob: -4.2, bytes: null }] },
+  ],
+  refusal: null,
+};
 
 /** Bodies that carry the skipped members next to everything the codec reads. */
 const BUILT: Partial<Record<WireFormatName, unknown[]>> = {
@@ -39,7 +48,9 @@ const BUILT: Partial<Record<WireFormatName, unknown[]>> = {
           message: {
             role: 'assistant',
             content: [{ type: 'text', text: 'Hi', logprobs: [-0.01] }],
-            tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'lookup', arguments: '{"logprobs":true}' } }],
+            tool_calls: [
+              { id: 'call_1', type: 'function', function: { name: 'lookup', arguments: '{"logprobs":true}' } },
+            ],
           },
           logprobs,
           finish_reason: 'tool_calls',
@@ -54,7 +65,19 @@ const BUILT: Partial<Record<WireFormatName, unknown[]>> = {
       id: 'cmpl-1',
       object: 'text_completion',
       model: 'gpt-3.5-turbo-instruct',
-      choices: [{ index: 0, text: 'Hello there', logprobs: { tokens: ['Hello', ' there'], token_logprobs: [-0.1, -0.2], top_logprobs: null, text_offset: [0, 5] }, finish_reason: 'length' }],
+      choices: [
+        {
+          index: 0,
+          text: 'Hello there',
+          logprobs: {
+            tokens: ['Hello', ' there'],
+            token_logprobs: [-0.1, -0.2],
+            top_logprobs: null,
+            text_offset: [0, 5],
+          },
+          finish_reason: 'length',
+        },
+      ],
       usage: { prompt_tokens: 4, completion_tokens: 2, total_tokens: 6 },
     },
   ],
@@ -67,10 +90,27 @@ const BUILT: Partial<Record<WireFormatName, unknown[]>> = {
       top_logprobs: 2,
       output: [
         { type: 'reasoning', id: 'rs_1', summary: [{ type: 'summary_text', text: 'Thinking.' }] },
-        { type: 'message', id: 'msg_1', role: 'assistant', content: [{ type: 'output_text', text: 'Hi', annotations: [], logprobs: [{ token: 'Hi', logprob: -0.01, top_logprobs: [] }] }] },
+        {
+          type: 'message',
+          id: 'msg_1',
+          role: 'assistant',
+          content: [
+            {
+              type: 'output_text',
+              text: 'Hi',
+              annotations: [],
+              logprobs: [{ token: 'Hi', logprob: -0.01, top_logprobs: [] }],
+            },
+          ],
+        },
         { type: 'function_call', id: 'fc_1', call_id: 'call_1', name: 'lookup', arguments: '{"q":1}' },
       ],
-      usage: { input_tokens: 20, output_tokens: 7, input_tokens_details: { cached_tokens: 4 }, output_tokens_details: { reasoning_tokens: 3 } },
+      usage: {
+        input_tokens: 20,
+        output_tokens: 7,
+        input_tokens_details: { cached_tokens: 4 },
+        output_tokens_details: { reasoning_tokens: 3 },
+      },
     },
   ],
   'openai.embeddings': [
@@ -83,7 +123,13 @@ const BUILT: Partial<Record<WireFormatName, unknown[]>> = {
       model: 'text-embedding-3-small',
       usage: { prompt_tokens: 8, total_tokens: 8 },
     },
-    { id: 'embd-1', object: 'list', data: [{ object: 'embedding', index: 0, embedding: [1, 2] }], model: 'mistral-embed', usage: { prompt_tokens: 3, total_tokens: 3, completion_tokens: 0 } },
+    {
+      id: 'embd-1',
+      object: 'list',
+      data: [{ object: 'embedding', index: 0, embedding: [1, 2] }],
+      model: 'mistral-embed',
+      usage: { prompt_tokens: 3, total_tokens: 3, completion_tokens: 0 },
+    },
   ],
   'gemini.embed_content': [
     { embedding: { values: [0.1, 0.2, 0.3] }, usageMetadata: { promptTokenCount: 5, totalTokenCount: 5 } },
@@ -96,7 +142,9 @@ const recorded = existsSync(FIXTURES_DIR) ? loadFixtures() : [];
 describe('responseSkipKeys', () => {
   it('names the embedding vectors, the bulk of an embeddings body', () => {
     expect([...(codecFor('openai.embeddings').responseSkipKeys ?? [])]).toContain('embedding');
-    expect([...(codecFor('gemini.embed_content').responseSkipKeys ?? [])]).toEqual(expect.arrayContaining(['embedding', 'embeddings']));
+    expect([...(codecFor('gemini.embed_content').responseSkipKeys ?? [])]).toEqual(
+      expect.arrayContaining(['embedding', 'embeddings']),
+    );
   });
 
   for (const format of FORMATS) {
@@ -106,8 +154,13 @@ describe('responseSkipKeys', () => {
     const bodies = [
       ...built.map((body, i) => ({ name: `built ${i}`, body })),
       ...recorded
-        .filter((loaded) => loaded.format === format && typeof loaded.fixture.response.body === 'object' && loaded.fixture.response.body !== null)
-        .map((loaded) => ({ name: loaded.name, body: loaded.fixture.response.body })),
+        .filter(
+          loaded =>
+            loaded.format === format &&
+            typeof loaded.fixture.response.body === 'object' &&
+            loaded.fixture.response.body !== null,
+        )
+        .map(loaded => ({ name: loaded.name, body: loaded.fixture.response.body })),
     ];
 
     it(`${format}: removing ${[...skipKeys].join(', ')} changes nothing reported, capture on or off`, () => {

@@ -7,7 +7,6 @@ import { codecFor, matchRoute } from '../../../src/wire/index';
 import type { ResponseInfo } from '../../../src/wire/types';
 import { ALL_FORMATS as FORMATS, CAPTURE, NO_CAPTURE, routeFor } from './codec-harness';
 
-
 const GARBAGE: unknown[] = [
   undefined,
   null,
@@ -29,11 +28,25 @@ const GARBAGE: unknown[] = [
   { type: 'content_block_delta', delta: { type: 'text_delta', text: 5 } },
   { type: 'response.completed', response: [] },
   { type: 'response.output_text.delta', delta: { nested: true } },
-  { candidates: [null, { content: { parts: 'x' } }, { content: { parts: [null, 5, { text: 9 }, { functionCall: 'f' }] } }], usageMetadata: 'u' },
+  {
+    candidates: [
+      null,
+      { content: { parts: 'x' } },
+      { content: { parts: [null, 5, { text: 9 }, { functionCall: 'f' }] } },
+    ],
+    usageMetadata: 'u',
+  },
   { messages: 'x', contents: 5, input: { a: 1 }, system: 4, instructions: [] },
   { messages: [null, 1, { role: 5, content: { a: 1 }, tool_calls: 'x' }, { role: 'tool', content: [1, null] }] },
   { contents: [{ parts: [{ inlineData: 'x' }, { fileData: {} }, { functionResponse: 5 }, { executableCode: {} }] }] },
-  { input: [null, { type: 'function_call' }, { type: 'message', content: [null, { type: 'input_image' }] }, { type: 'reasoning', summary: 'x' }] },
+  {
+    input: [
+      null,
+      { type: 'function_call' },
+      { type: 'message', content: [null, { type: 'input_image' }] },
+      { type: 'reasoning', summary: 'x' },
+    ],
+  },
   { id: 'x'.repeat(10_000), model: 'y'.repeat(10_000), choices: [{ index: 0, finish_reason: 'z'.repeat(10_000) }] },
 ];
 
@@ -49,7 +62,7 @@ function expectWellFormed(info: ResponseInfo): void {
   expect(() => JSON.stringify(info)).not.toThrow();
 }
 
-describe.each(FORMATS)('%s codec on garbage', (format) => {
+describe.each(FORMATS)('%s codec on garbage', format => {
   const codec = codecFor(format);
 
   it('is the codec registered for its format', () => {
@@ -74,19 +87,26 @@ describe.each(FORMATS)('%s codec on garbage', (format) => {
 
   it('survives arbitrary JSON values (property test)', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.option(fc.string(), { nil: undefined }), fc.jsonValue()), { maxLength: 8 }), fc.jsonValue(), (events, body) => {
-        const request = codec.parseRequest(body, routeFor(format), CAPTURE);
-        const accumulator = codec.createResponseAccumulator(request, CAPTURE);
-        for (const [name, data] of events) accumulator.onEvent(name, data);
-        accumulator.onJson(body);
-        expectWellFormed(accumulator.finish());
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.option(fc.string(), { nil: undefined }), fc.jsonValue()), { maxLength: 8 }),
+        fc.jsonValue(),
+        (events, body) => {
+          const request = codec.parseRequest(body, routeFor(format), CAPTURE);
+          const accumulator = codec.createResponseAccumulator(request, CAPTURE);
+          for (const [name, data] of events) accumulator.onEvent(name, data);
+          accumulator.onJson(body);
+          expectWellFormed(accumulator.finish());
+        },
+      ),
       { numRuns: 150 },
     );
   });
 
   it('finish can be called at any point, before any input', () => {
-    const accumulator = codec.createResponseAccumulator(codec.parseRequest(undefined, routeFor(format), NO_CAPTURE), NO_CAPTURE);
+    const accumulator = codec.createResponseAccumulator(
+      codec.parseRequest(undefined, routeFor(format), NO_CAPTURE),
+      NO_CAPTURE,
+    );
     expect(accumulator.finish()).toEqual({ finishReasons: [], usage: {} });
   });
 });
@@ -107,9 +127,13 @@ describe('memory stays bounded', () => {
   it('a huge stream keeps only capped content and scalars', () => {
     const options = { captureContent: true, maxContentLength: 100 };
     const codec = codecFor('openai.chat_completions');
-    const accumulator = codec.createResponseAccumulator(codec.parseRequest({}, routeFor('openai.chat_completions'), options), options);
+    const accumulator = codec.createResponseAccumulator(
+      codec.parseRequest({}, routeFor('openai.chat_completions'), options),
+      options,
+    );
     const piece = 'x'.repeat(1000);
-    for (let i = 0; i < 2000; i++) accumulator.onEvent(undefined, { id: 'c', choices: [{ index: i % 200, delta: { content: piece } }] });
+    for (let i = 0; i < 2000; i++)
+      accumulator.onEvent(undefined, { id: 'c', choices: [{ index: i % 200, delta: { content: piece } }] });
     const info = accumulator.finish();
     // Choices beyond the tracked limit are not captured; each captured text stops at the cap.
     expect(info.outputMessages!.length).toBeLessThanOrEqual(64);

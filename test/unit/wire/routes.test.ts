@@ -55,12 +55,22 @@ describe('matchRoute', () => {
   });
 
   it('reads model from Vertex AI publisher paths', () => {
-    expect(matchRoute('POST', '/v1/projects/p/locations/us-central1/publishers/google/models/gemini-2.5-pro:generateContent')).toEqual({
+    expect(
+      matchRoute(
+        'POST',
+        '/v1/projects/p/locations/us-central1/publishers/google/models/gemini-2.5-pro:generateContent',
+      ),
+    ).toEqual({
       format: 'gemini.generate_content',
       operation: 'generate_content',
       urlModel: 'gemini-2.5-pro',
     });
-    expect(matchRoute('POST', '/v1/projects/p/locations/l/publishers/anthropic/models/claude-sonnet-4@20250514:streamRawPredict')).toEqual({
+    expect(
+      matchRoute(
+        'POST',
+        '/v1/projects/p/locations/l/publishers/anthropic/models/claude-sonnet-4@20250514:streamRawPredict',
+      ),
+    ).toEqual({
       format: 'anthropic.messages',
       operation: 'chat',
       urlModel: 'claude-sonnet-4@20250514',
@@ -74,11 +84,15 @@ describe('matchRoute', () => {
       operation: 'embeddings',
       urlModel: 'text-embedding-004',
     });
-    expect(matchRoute('POST', '/v1beta/models/gemini-embedding-001:batchEmbedContents')?.format).toBe('gemini.embed_content');
+    expect(matchRoute('POST', '/v1beta/models/gemini-embedding-001:batchEmbedContents')?.format).toBe(
+      'gemini.embed_content',
+    );
   });
 
   it('accepts an absolute URL as the path (proxied requests)', () => {
-    expect(matchRoute('POST', 'https://relay.example.com/v1/chat/completions?x=1')?.format).toBe('openai.chat_completions');
+    expect(matchRoute('POST', 'https://relay.example.com/v1/chat/completions?x=1')?.format).toBe(
+      'openai.chat_completions',
+    );
     expect(matchRoute('POST', 'https://relay.example.com')).toBeUndefined();
   });
 
@@ -100,15 +114,27 @@ describe('matchRoute', () => {
     '/v1/projects/p/locations/l/publishers/google/models/gemini:rawPredict',
     '/',
     '',
-  ])('does not route POST %s', (path) => {
+  ])('does not route POST %s', path => {
     expect(matchRoute('POST', path)).toBeUndefined();
   });
 
   it('never throws on odd input', () => {
-    for (const path of ['%', '/models/%E0%A4%A:generateContent', ':::', '?', '#', '//', 'http://', '/v1/models/:generateContent']) {
+    for (const path of [
+      '%',
+      '/models/%E0%A4%A:generateContent',
+      ':::',
+      '?',
+      '#',
+      '//',
+      'http://',
+      '/v1/models/:generateContent',
+    ]) {
       expect(() => matchRoute('POST', path)).not.toThrow();
     }
     expect(matchRoute('POST', '/v1beta/models/%E0%A4%A:generateContent')?.urlModel).toBe('%E0%A4%A');
-    expect(matchRoute('POST', '/v1beta/models/:generateContent')).toEqual({ format: 'gemini.generate_content', operation: 'generate_content' });
+    expect(matchRoute('POST', '/v1beta/models/:generateContent')).toEqual({
+      format: 'gemini.generate_content',
+      operation: 'generate_content',
+    });
   });
 });

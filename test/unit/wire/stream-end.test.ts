@@ -11,7 +11,9 @@ describe('isTerminalStreamEvent', () => {
   });
 
   it('does not end a stream early', () => {
-    expect(isTerminalStreamEvent('openai.chat_completions', undefined, { choices: [{ finish_reason: 'stop' }] })).toBe(false);
+    expect(isTerminalStreamEvent('openai.chat_completions', undefined, { choices: [{ finish_reason: 'stop' }] })).toBe(
+      false,
+    );
     expect(isTerminalStreamEvent('anthropic.messages', 'message_delta', { type: 'message_delta' })).toBe(false);
     expect(isTerminalStreamEvent('openai.responses', 'response.output_text.delta', {})).toBe(false);
     expect(isTerminalStreamEvent('gemini.generate_content', undefined, null)).toBe(false);

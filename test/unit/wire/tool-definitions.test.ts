@@ -3,11 +3,19 @@ import { requestAttributes } from '../../../src/telemetry/span-attributes';
 import { schemaErrors } from '../../support/genai-schema';
 import { CAPTURE, NO_CAPTURE, parseRequest } from './codec-harness';
 
-const weather = { name: 'get_weather', description: 'Weather in a city', parameters: { type: 'object', properties: { city: { type: 'string' } } } };
+const weather = {
+  name: 'get_weather',
+  description: 'Weather in a city',
+  parameters: { type: 'object', properties: { city: { type: 'string' } } },
+};
 
 describe('gen_ai.tool.definitions (content capture only)', () => {
   it('OpenAI Chat Completions tools and legacy functions: type, name, description; never the parameter schema', () => {
-    const request = parseRequest('openai.chat_completions', { tools: [{ type: 'function', function: weather }], functions: [{ name: 'legacy' }] }, CAPTURE);
+    const request = parseRequest(
+      'openai.chat_completions',
+      { tools: [{ type: 'function', function: weather }], functions: [{ name: 'legacy' }] },
+      CAPTURE,
+    );
     expect(request.toolDefinitions).toEqual([
       { type: 'function', name: 'get_weather', description: 'Weather in a city' },
       { type: 'function', name: 'legacy' },
@@ -16,7 +24,11 @@ describe('gen_ai.tool.definitions (content capture only)', () => {
   });
 
   it('OpenAI Responses: function tools and built-in tools named by their type', () => {
-    const request = parseRequest('openai.responses', { tools: [{ type: 'function', ...weather }, { type: 'web_search_preview' }] }, CAPTURE);
+    const request = parseRequest(
+      'openai.responses',
+      { tools: [{ type: 'function', ...weather }, { type: 'web_search_preview' }] },
+      CAPTURE,
+    );
     expect(request.toolDefinitions).toEqual([
       { type: 'function', name: 'get_weather', description: 'Weather in a city' },
       { type: 'web_search_preview', name: 'web_search_preview' },
@@ -27,7 +39,12 @@ describe('gen_ai.tool.definitions (content capture only)', () => {
   it('Anthropic: client tools are functions, server tools keep their versioned type', () => {
     const request = parseRequest(
       'anthropic.messages',
-      { tools: [{ name: 'get_weather', description: 'Weather in a city', input_schema: weather.parameters }, { type: 'web_search_20250305', name: 'web_search', max_uses: 5 }] },
+      {
+        tools: [
+          { name: 'get_weather', description: 'Weather in a city', input_schema: weather.parameters },
+          { type: 'web_search_20250305', name: 'web_search', max_uses: 5 },
+        ],
+      },
       CAPTURE,
     );
     expect(request.toolDefinitions).toEqual([
@@ -40,7 +57,14 @@ describe('gen_ai.tool.definitions (content capture only)', () => {
   it('Gemini: functionDeclarations (camel and snake case) and other tools by key', () => {
     const request = parseRequest(
       'gemini.generate_content',
-      { tools: [{ functionDeclarations: [weather] }, { function_declarations: [{ name: 'b' }] }, { googleSearch: {} }, { codeExecution: {} }] },
+      {
+        tools: [
+          { functionDeclarations: [weather] },
+          { function_declarations: [{ name: 'b' }] },
+          { googleSearch: {} },
+          { codeExecution: {} },
+        ],
+      },
       CAPTURE,
     );
     expect(request.toolDefinitions).toEqual([
@@ -53,7 +77,10 @@ describe('gen_ai.tool.definitions (content capture only)', () => {
   });
 
   it('descriptions are cut to maxContentLength and the list is bounded', () => {
-    const many = Array.from({ length: 500 }, (_, i) => ({ type: 'function', function: { name: `f${i}`, description: 'd'.repeat(5000) } }));
+    const many = Array.from({ length: 500 }, (_, i) => ({
+      type: 'function',
+      function: { name: `f${i}`, description: 'd'.repeat(5000) },
+    }));
     const request = parseRequest('openai.chat_completions', { tools: many }, CAPTURE);
     expect(request.toolDefinitions).toHaveLength(128);
     expect((request.toolDefinitions![0] as { description: string }).description).toHaveLength(CAPTURE.maxContentLength);
