@@ -4,7 +4,7 @@
  * `valgrind --tool=callgrind --dump-after=v8::internal::GCExtension::GC*`): one variant (preloaded
  * with --require bench/variants/<name>.cjs), one workload, calls one at a time.
  *
- *   node --predictable --expose-gc --require bench/variants/ours.cjs bench/instructions/client.cjs '<json job>'
+ *   node --predictable --predictable-gc-schedule --expose-gc --require bench/variants/ours.cjs bench/instructions/client.cjs '<json job>'
  *
  * job: { url, ackPort, openai, workload, warmup, calls: [N1, N2], out }
  *

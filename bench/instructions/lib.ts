@@ -325,7 +325,7 @@ export function renderInstructions(doc: InstructionsDocument): string {
   out.push('');
   out.push(
     `Written by \`npm run bench -- --instructions\` on ${doc.generatedAt} (${Math.round(doc.durationSeconds / 60)} min); do not edit by hand. ` +
-      'CPU cost counted in instructions by `valgrind --tool=callgrind` (`node --predictable --expose-gc`), ' +
+      'CPU cost counted in instructions by `valgrind --tool=callgrind` (`node --predictable --predictable-gc-schedule --expose-gc`), ' +
       'each figure the difference of two measured segments of N1 and N2 calls (each with a gc() after it, callgrind dumping its count after each gc()) ' +
       'after the warm-up, divided by N2 − N1: start-up, module loading and warm-up are left out. ' +
       'How it measures and how to read it: [README.md](README.md#instruction-counts).' +
