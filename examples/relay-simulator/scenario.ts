@@ -14,6 +14,7 @@ export class ScenarioState {
   private scenario: Scenario = {};
   private random: () => number = seededRandom(1);
   private failuresLeft = 0;
+  private queuedFaults: FaultName[] = [];
 
   constructor(initial?: Scenario) {
     this.set(initial ?? {});
@@ -23,6 +24,7 @@ export class ScenarioState {
     this.scenario = { ...scenario };
     this.random = seededRandom(scenario.seed ?? 1);
     this.failuresLeft = Math.max(0, Math.floor(scenario.failNext ?? 0));
+    this.queuedFaults = [...(scenario.failNextWith ?? [])];
   }
 
   latencyFor(model: string): number | undefined {
@@ -40,10 +42,12 @@ export class ScenarioState {
     return entries.find(([suffix]) => path.endsWith(suffix.replace(/\/+$/, '')))?.[1];
   }
 
-  /** The fault for this model call, if any: forced faults, then `failNext`, then `errorRate`. */
+  /** The fault for this model call, if any: forced faults, then `failNextWith`, `failNext`, `errorRate`. */
   faultFor(model: string): FaultName | undefined {
     const forced = perModel(this.scenario.faults, model);
     if (forced) return forced;
+    const queued = this.queuedFaults.shift();
+    if (queued) return queued;
     const fault = this.scenario.errorFault ?? '429';
     if (this.failuresLeft > 0) {
       this.failuresLeft--;

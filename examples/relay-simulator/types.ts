@@ -58,6 +58,8 @@ export interface Scenario {
   failNext?: number;
   /** Fault used by `errorRate` and `failNext`. Default `'429'`. */
   errorFault?: FaultName;
+  /** The next model calls (any model) fail with these faults, in order; used up before `failNext`. */
+  failNextWith?: FaultName[];
   /** A fault for every call to these models (`'*'` for all model calls). */
   faults?: Record<string, FaultName>;
   /**

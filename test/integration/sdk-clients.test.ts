@@ -217,10 +217,6 @@ async function observe(call: () => Promise<unknown>): Promise<Observed> {
   };
 }
 
-async function waitFor(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !condition(); i++) await new Promise(r => setTimeout(r, 5));
-}
-
 /** The span's attributes are what the relay received and answered (a failure's retry-after included). */
 function checkRelaySpanAttributes(span: ReadableSpan, request: RecordedRequest): void {
   const retryAfter =
@@ -368,15 +364,10 @@ describe('retries the SDK marks on the wire: the attempt number on the span, and
     ],
   ] as const)('%s: a 503 then a 429 then an answer', async (_name, call) => {
     const before = await retries();
-    relay.setScenario({ failNext: 1, errorFault: '503' });
+    // The first attempt fails with 503, its retry with 429, the next one succeeds.
+    relay.setScenario({ failNextWith: ['503', '429'] });
     try {
-      const observed = await observe(async () => {
-        // The first attempt fails with 503; its retry, started after the backoff, with 429.
-        const pending = call();
-        await waitFor(() => relay.requests.at(-1)?.response?.status === 503);
-        relay.setScenario({ failNext: 1, errorFault: '429' });
-        return pending;
-      });
+      const observed = await observe(call);
       const { requests, relaySpans } = observed;
       expect(requests.map(r => r.response?.status)).toEqual([503, 429, 200]);
       expect(requests.map(r => r.headers['x-stainless-retry-count'])).toEqual(['0', '1', '2']);

@@ -86,6 +86,16 @@ describe('scenario', () => {
     expect(statuses).toEqual([503, 503, 200]);
   });
 
+  it('failNextWith: the next model calls fail with these faults in order, before failNext', async () => {
+    const s = await start();
+    s.setScenario({ failNextWith: ['503', '429'], failNext: 1, errorFault: '500' });
+    const statuses: number[] = [];
+    for (const model of ['gpt-4.1', 'claude-sonnet-4.5', 'gpt-4.1', 'gpt-4.1']) {
+      statuses.push((await postJson(`${s.url}/v1/chat/completions`, chat(model))).status);
+    }
+    expect(statuses).toEqual([503, 429, 500, 200]);
+  });
+
   it('errorRate: seeded, so the same seed and call order fail the same calls; other models unaffected', async () => {
     const s = await start();
     const run = async (): Promise<number[]> => {
