@@ -5,7 +5,7 @@
  */
 import type { RequestObserver, UndiciResponse } from './undici-channels';
 import { ResponseBodyReader } from './response-body-reader';
-import type { BodyEvent, BodyReadResult } from './response-body-reader';
+import type { BodyReadResult } from './response-body-reader';
 import { JsonBodyCollector } from '../json/json-body-collector';
 import { mediaType, pickHeaders } from '../http/headers';
 import { Utf8Text } from '../http/utf8-text';
@@ -140,7 +140,7 @@ export class LlmCall implements RequestObserver {
       decodeAtEndUpTo: streamed ? undefined : DECODE_AT_END_MAX_BYTES,
     };
     this._reader = new ResponseBodyReader(kind, readerOptions, {
-      onEvent: event => this._onEvent(event),
+      onEvent: (name, data, item, arrivedAt) => this._onEvent(name, data, item, arrivedAt),
       onDone: result => this._onBodyDone(result),
       onInternalError: error => this._listener.onInternalError(this, error),
     });
@@ -206,30 +206,30 @@ export class LlmCall implements RequestObserver {
     this._listener.onRequestParsed(this, this._request);
   }
 
-  private _onEvent(event: BodyEvent): void {
+  /** One event of the body: SSE `name` and `data`, or a JSON-array `item` (see BodyReaderSink.onEvent). */
+  private _onEvent(name: string | undefined, text: string, item: unknown, at: number): void {
     if (this._finished || !this._accumulator) return;
     this._sseEvents++;
     // The codec's parse-free look first: a content-only delta is valid JSON and never ends a stream.
-    let output = event.item === undefined ? this._accumulator.onEventText?.(event.event, event.data) : undefined;
+    let output = item === undefined ? this._accumulator.onEventText?.(name, text) : undefined;
     if (output === undefined) {
-      let data: unknown = event.item ?? event.data;
-      const first = event.data.charCodeAt(0);
+      let data: unknown = item ?? text;
+      const first = text.charCodeAt(0);
       // `{` or `[`: JSON. Anything else (`[DONE]` starts with `[` too, hence the try) stays a string.
-      if (event.item === undefined && (first === 123 || first === 91)) {
+      if (item === undefined && (first === 123 || first === 91)) {
         try {
-          data = JSON.parse(event.data);
+          data = JSON.parse(text);
         } catch {
-          data = event.data;
+          data = text;
           if (first === 123) this._malformedEvents++;
         }
       }
-      if (!this._streamComplete && isTerminalStreamEvent(this.start.route.format, event.event, data)) {
+      if (!this._streamComplete && isTerminalStreamEvent(this.start.route.format, name, data)) {
         this._streamComplete = true;
       }
-      output = this._accumulator.onEvent(event.event, data);
+      output = this._accumulator.onEvent(name, data);
     }
     if (!output) return;
-    const at = event.arrivedAt;
     if (this._firstChunkAt === undefined) {
       this._firstChunkAt = at;
     } else if (this._lastChunkAt !== undefined) {

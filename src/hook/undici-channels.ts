@@ -44,6 +44,12 @@ export interface ChannelHandlers {
   onInternalError(error: unknown, observer: RequestObserver | undefined): void;
 }
 
+/** `bodyChunkSent` / `bodyChunkReceived`: `request` is what `create` published (a WeakMap key). */
+interface ChunkMessage {
+  request: object;
+  chunk: unknown;
+}
+
 interface Followed {
   observer: RequestObserver;
   /** True while chunks come from the instance taps rather than the channels. */
@@ -77,19 +83,23 @@ function firstBytes(args: ArrayLike<unknown>): Uint8Array | undefined {
 export function subscribeToUndici(handlers: ChannelHandlers): () => void {
   const followed = new WeakMap<object, Followed>();
 
+  /** What a subscriber threw: the call it was following is dropped and reported. */
+  const failed = (message: unknown, err: unknown): void => {
+    try {
+      const request = (message as { request?: object } | undefined)?.request;
+      const observer = request ? followed.get(request)?.observer : undefined;
+      if (request) followed.delete(request);
+      handlers.onInternalError(err, observer);
+    } catch {
+      // The error reporter itself failed: there is nothing safe left to do.
+    }
+  };
+
   const guarded = (fn: (message: Record<string, unknown>) => void) => (message: unknown) => {
     try {
       fn(message as Record<string, unknown>);
     } catch (err) {
-      let observer: RequestObserver | undefined;
-      try {
-        const request = (message as { request?: object } | undefined)?.request;
-        observer = request ? followed.get(request)?.observer : undefined;
-        if (request) followed.delete(request);
-        handlers.onInternalError(err, observer);
-      } catch {
-        // The error reporter itself failed: there is nothing safe left to do.
-      }
+      failed(message, err);
     }
   };
 
@@ -154,14 +164,21 @@ export function subscribeToUndici(handlers: ChannelHandlers): () => void {
         installTaps(request, entry);
       }),
     ],
+    // The two per-chunk subscribers are written out rather than wrapped by guarded(): closures made
+    // by one function share their call-site feedback, and the chunk path is the hot one.
     [
       CHANNEL_BODY_CHUNK_SENT,
-      guarded(({ request, chunk }) => {
-        const entry = followed.get(request as object);
-        if (entry && fromChannel(request as object, entry) && chunk instanceof Uint8Array) {
-          entry.observer.onRequestBodyChunk(chunk);
+      (message: unknown) => {
+        try {
+          const { request, chunk } = message as ChunkMessage;
+          const entry = followed.get(request);
+          if (entry !== undefined && fromChannel(request, entry) && chunk instanceof Uint8Array) {
+            entry.observer.onRequestBodyChunk(chunk);
+          }
+        } catch (err) {
+          failed(message, err);
         }
-      }),
+      },
     ],
     [
       CHANNEL_BODY_SENT,
@@ -177,12 +194,17 @@ export function subscribeToUndici(handlers: ChannelHandlers): () => void {
     ],
     [
       CHANNEL_BODY_CHUNK_RECEIVED,
-      guarded(({ request, chunk }) => {
-        const entry = followed.get(request as object);
-        if (entry && fromChannel(request as object, entry) && chunk instanceof Uint8Array) {
-          entry.observer.onResponseChunk(chunk);
+      (message: unknown) => {
+        try {
+          const { request, chunk } = message as ChunkMessage;
+          const entry = followed.get(request);
+          if (entry !== undefined && fromChannel(request, entry) && chunk instanceof Uint8Array) {
+            entry.observer.onResponseChunk(chunk);
+          }
+        } catch (err) {
+          failed(message, err);
         }
-      }),
+      },
     ],
     [
       CHANNEL_TRAILERS,

@@ -25,6 +25,7 @@ import {
   type MessagePart,
 } from './content';
 import { OTHER_ERROR_TYPE, errorFromBody } from './errors';
+import { JSON_STRING_BODY, decodeJsonStringBody, matchJsonEvent } from './json-text';
 import type { CodecOptions, RequestInfo, RequestParams, RouteMatch, Usage, WireCodec } from './types';
 import {
   asArray,
@@ -170,8 +171,34 @@ export function readGeminiUsage(value: unknown): Usage | undefined {
   });
 }
 
+/** The API puts one space after each colon; JSON.stringify (relays re-encoding, the simulator) none. */
+const SP = ' ?';
+const NUMBER = String.raw`-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?`;
+const SCALAR = `(?:${NUMBER}|"${JSON_STRING_BODY}"|true|false|null)`;
+const MEMBER_NAME = `"${JSON_STRING_BODY}":${SP}`;
+const FLAT_OBJECT = String.raw`\{(?:${MEMBER_NAME}${SCALAR}(?:,${SP}${MEMBER_NAME}${SCALAR})*)?\}`;
+const USAGE_VALUE = String.raw`(?:${SCALAR}|\[(?:${FLAT_OBJECT}(?:,${SP}${FLAT_OBJECT})*)?\])`;
+/** usageMetadata as the API sends it: counts, strings and arrays of flat objects (`promptTokensDetails`). */
+const USAGE_OBJECT = String.raw`\{(?:${MEMBER_NAME}${USAGE_VALUE}(?:,${SP}${MEMBER_NAME}${USAGE_VALUE})*)?\}`;
+/**
+ * A strictly valid GenerateContentResponse whose one candidate adds one text part and nothing else
+ * (no thought, finish reason, function call or safety ratings), in the API's member order. Groups:
+ * raw text, candidate index, usageMetadata text.
+ */
+const TEXT_CHUNK = new RegExp(
+  String.raw`^\{"candidates":${SP}\[\{"content":${SP}\{"parts":${SP}\[\{"text":${SP}"(${JSON_STRING_BODY})"\}\],${SP}"role":${SP}"model"\},${SP}"index":${SP}(0|[1-9]\d{0,8})\}\],${SP}"usageMetadata":${SP}(${USAGE_OBJECT}),${SP}"modelVersion":${SP}"${JSON_STRING_BODY}",${SP}"responseId":${SP}"${JSON_STRING_BODY}"\}$`,
+);
+
 class GenerateContentAccumulator extends ResponseAccumulatorBase {
+  /**
+   * The usageMetadata text of the latest chunk read by onEventText, parsed only when it matters:
+   * before the next parsed chunk (which may replace it) and at the end. Every chunk repeats the
+   * running totals, so parsing each would cost a JSON.parse per chunk for the last one's counts.
+   */
+  #pendingUsage: string | undefined;
+
   onJson(body: unknown): void {
+    this.#applyPendingUsage();
     this.error ??= errorFromBody(body);
     // streamGenerateContent without `alt=sse` answers with a JSON array of responses.
     const chunks = asArray(body) ?? [body];
@@ -182,12 +209,52 @@ class GenerateContentAccumulator extends ResponseAccumulatorBase {
   }
 
   onEvent(eventName: string | undefined, data: unknown): boolean {
+    this.#applyPendingUsage();
     const chunk = asRecord(data);
     if (eventName === 'error' || chunk?.['error'] !== undefined) {
       this.error ??= errorFromBody(data) ?? { type: OTHER_ERROR_TYPE };
       return false;
     }
     return chunk !== undefined ? this.#chunk(chunk) : false;
+  }
+
+  onEventText(eventName: string | undefined, data: string): boolean | undefined {
+    // Until id and model are known, a chunk's own could still be the first ones: parse it.
+    if (eventName !== undefined || this.id.value === undefined || this.model.value === undefined) return undefined;
+    const match = matchJsonEvent(TEXT_CHUNK, data);
+    if (match === null) return undefined;
+    let text: string;
+    try {
+      text = decodeJsonStringBody(match[1]!);
+    } catch {
+      return undefined;
+    }
+    // What #chunk does for such a chunk (its id and model are offered too late to count).
+    this.#pendingUsage = match[3];
+    const index = Number(match[2]);
+    this.output?.setRole(index, 'model');
+    this.outputChars += text.length;
+    this.output?.appendText(index, text);
+    return text.length > 0;
+  }
+
+  protected override finalUsage(): Usage {
+    this.#applyPendingUsage();
+    return super.finalUsage();
+  }
+
+  #applyPendingUsage(): void {
+    const pending = this.#pendingUsage;
+    if (pending === undefined) return;
+    this.#pendingUsage = undefined;
+    let value: unknown;
+    try {
+      value = JSON.parse(pending);
+    } catch {
+      return; // TEXT_CHUNK accepts only valid JSON: not reached
+    }
+    const usage = readGeminiUsage(value);
+    if (usage !== undefined) this.usage.replace(usage);
   }
 
   /** One GenerateContentResponse; true when it carried generated content. */

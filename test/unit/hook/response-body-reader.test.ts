@@ -1,13 +1,26 @@
 import * as zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { ResponseBodyReader } from '../../../src/hook/response-body-reader';
-import type { BodyEvent, BodyReadResult, BodyReaderOptions } from '../../../src/hook/response-body-reader';
+import type { BodyReadResult, BodyReaderOptions } from '../../../src/hook/response-body-reader';
+
+interface BodyEvent {
+  event?: string;
+  data: string;
+  item?: unknown;
+  arrivedAt: number;
+}
 
 function reader(kind: 'sniff' | 'json', options: BodyReaderOptions) {
   const events: BodyEvent[] = [];
   let done: BodyReadResult | undefined;
   const body = new ResponseBodyReader(kind, options, {
-    onEvent: event => events.push(event),
+    onEvent: (event, data, item, arrivedAt) =>
+      events.push({
+        ...(event === undefined ? {} : { event }),
+        data,
+        ...(item === undefined ? {} : { item }),
+        arrivedAt,
+      }),
     onDone: result => (done = result),
     onInternalError: error => {
       throw error;

@@ -152,7 +152,7 @@ describe('the last regex match', () => {
       'sniff',
       {},
       {
-        onEvent: event => events.push(event.data.slice(0, 10)),
+        onEvent: (_name, data) => events.push(data.slice(0, 10)),
         onDone: result => (done = result),
         onInternalError: error => {
           throw error;

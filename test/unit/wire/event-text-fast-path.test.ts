@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { renderMessages } from '../../../examples/relay-simulator/anthropic-wire.ts';
+import { renderGenerateContent } from '../../../examples/relay-simulator/gemini-wire.ts';
 import type { Answer } from '../../../examples/relay-simulator/answer.ts';
 import { renderChat } from '../../../examples/relay-simulator/openai-wire.ts';
 import { codecFor } from '../../../src/wire/index';
@@ -16,6 +17,7 @@ import { splitSseRaw, type RawEvent } from './sse-events';
 
 const CHAT = 'openai.chat_completions';
 const MESSAGES = 'anthropic.messages';
+const GEMINI = 'gemini.generate_content';
 const SMALL_CAP: CodecOptions = { captureContent: true, maxContentLength: 7 };
 const ALL_OPTIONS = [NO_CAPTURE, CAPTURE, SMALL_CAP];
 
@@ -216,6 +218,62 @@ const OTHER_MESSAGES_EVENTS: RawEvent[] = [
   ),
 ];
 
+/** A Gemini text chunk as the API writes it (`": "`) or JSON.stringify does (`":"`), usage as the API sends it. */
+const geminiTextChunk = fc
+  .record({
+    spaced: fc.boolean(),
+    text: jsonStringBody,
+    index: fc.oneof(fc.constant(0), fc.nat({ max: 70 })),
+    prompt: fc.nat({ max: 100_000 }),
+    candidates: fc.nat({ max: 100_000 }),
+    thoughts: fc.option(fc.nat({ max: 5000 })),
+    cached: fc.option(fc.nat({ max: 5000 })),
+    details: fc.boolean(),
+    tier: fc.option(fc.constantFrom('standard', 'priority', 'x\\"y')),
+    model: jsonStringBody,
+    id: jsonStringBody,
+  })
+  .map(({ spaced, text, index, prompt, candidates, thoughts, cached, details, tier, model, id }) => {
+    const c = spaced ? ': ' : ':';
+    const usage = [
+      `"promptTokenCount"${c}${prompt}`,
+      `"candidatesTokenCount"${c}${candidates}`,
+      `"totalTokenCount"${c}${prompt + candidates + (thoughts ?? 0)}`,
+      ...(details ? [`"promptTokensDetails"${c}[{"modality"${c}"TEXT","tokenCount"${c}${prompt}}]`] : []),
+      ...(thoughts === null ? [] : [`"thoughtsTokenCount"${c}${thoughts}`]),
+      ...(cached === null ? [] : [`"cachedContentTokenCount"${c}${cached}`]),
+      ...(tier === null ? [] : [`"serviceTier"${c}"${tier}"`]),
+    ].join(',');
+    return (
+      `{"candidates"${c}[{"content"${c}{"parts"${c}[{"text"${c}"${text}"}],"role"${c}"model"},"index"${c}${index}}],` +
+      `"usageMetadata"${c}{${usage}},"modelVersion"${c}"${model}","responseId"${c}"${id}"}`
+    );
+  });
+
+const GEMINI_FIRST =
+  '{"candidates": [{"content": {"parts": [{"text": "1"}],"role": "model"},"index": 0}],"usageMetadata": {"promptTokenCount": 18,"candidatesTokenCount": 1,"totalTokenCount": 19},"modelVersion": "gemini-2.5-flash","responseId": "ru1garvB"}';
+const GEMINI_TEXT =
+  '{"candidates": [{"content": {"parts": [{"text": "Hi"}],"role": "model"},"index": 0}],"usageMetadata": {"promptTokenCount": 18,"candidatesTokenCount": 31,"totalTokenCount": 84,"promptTokensDetails": [{"modality": "TEXT","tokenCount": 18}],"thoughtsTokenCount": 35,"serviceTier": "standard"},"modelVersion": "gemini-2.5-flash","responseId": "ru1garvB"}';
+const OTHER_GEMINI_EVENTS: RawEvent[] = [
+  data(
+    '{"candidates": [{"content": {"parts": [{"text": "0"}],"role": "model"},"finishReason": "STOP","index": 0}],"usageMetadata": {"promptTokenCount": 18,"candidatesTokenCount": 80,"totalTokenCount": 133},"modelVersion": "gemini-2.5-flash","responseId": "ru1garvB"}',
+  ),
+  data(
+    '{"candidates": [{"content": {"parts": [{"text": "hm","thought": true}],"role": "model"},"index": 0}],"usageMetadata": {"promptTokenCount": 18,"thoughtsTokenCount": 9},"modelVersion": "gemini-2.5-flash","responseId": "ru1garvB"}',
+  ),
+  data(
+    '{"candidates": [{"content": {"parts": [{"functionCall": {"name": "f","args": {"a": 1}}}],"role": "model"},"index": 0}],"usageMetadata": {"promptTokenCount": 18,"candidatesTokenCount": 3},"modelVersion": "gemini-2.5-flash","responseId": "ru1garvB"}',
+  ),
+  data(
+    '{"candidates": [{"content": {"parts": [{"text": "no usage"}],"role": "model"},"index": 0}],"modelVersion": "m"}',
+  ),
+  data('{"usageMetadata": {"promptTokenCount": 7,"candidatesTokenCount": 2,"totalTokenCount": 9}}'),
+  data('{"usageMetadata": {"trafficType": "ON_DEMAND"}}'),
+  data('{"candidates": [{"content": {"parts": [{"text": "cut'),
+  data(GEMINI_TEXT, 'error'),
+  data('{"error": {"code": 429,"message": "Resource has been exhausted","status": "RESOURCE_EXHAUSTED"}}'),
+];
+
 describe('onEventText gives exactly what parsing gives', () => {
   it('for generated chat completion streams of content-only chunks among other events', () => {
     const event = fc.oneof(
@@ -238,6 +296,19 @@ describe('onEventText gives exactly what parsing gives', () => {
     fc.assert(
       fc.property(fc.array(event, { maxLength: 12 }), events => {
         expectSameAsParsing(MESSAGES, [MESSAGE_START, ...events]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('for generated Gemini streams of text chunks among other chunks', () => {
+    const event = fc.oneof(
+      { weight: 4, arbitrary: geminiTextChunk.map(chunk => data(chunk)) },
+      { weight: 1, arbitrary: fc.constantFrom(...OTHER_GEMINI_EVENTS) },
+    );
+    fc.assert(
+      fc.property(fc.boolean(), fc.array(event, { maxLength: 12 }), (opened, events) => {
+        expectSameAsParsing(GEMINI, opened ? [data(GEMINI_FIRST), ...events] : events);
       }),
       { numRuns: 300 },
     );
@@ -298,11 +369,17 @@ describe('onEventText gives exactly what parsing gives', () => {
       ),
       { numRuns: 500 },
     );
+    fc.assert(
+      fc.property(corrupt(GEMINI_TEXT.replace('Hi', 'a\\"b\\u00e9c')), mutated =>
+        check(GEMINI, data(GEMINI_FIRST), mutated),
+      ),
+      { numRuns: 1000 },
+    );
   });
 
   const streams = loadFixtures().filter(
     ({ fixture, format }) =>
-      (format === CHAT || format === MESSAGES) &&
+      (format === CHAT || format === MESSAGES || format === GEMINI) &&
       typeof fixture.response.body === 'string' &&
       fixture.response.status < 400,
   );
@@ -317,6 +394,7 @@ describe('onEventText gives exactly what parsing gives', () => {
     'anthropic/messages-stream-tool-use.json',
     'anthropic/messages-stream.json',
     'deepseek/chat-completions-stream-usage-in-finish-chunk.json',
+    'gemini/stream-generate-content-sse.json',
     'groq/chat-completions-stream-x-groq-usage.json',
     'mistral/chat-completions-stream.json',
     'openai/chat-completions-stream-include-usage.json',
@@ -383,6 +461,39 @@ describe('onEventText answers for the common content deltas', () => {
     expect(acc.finish().outputMessages).toEqual([
       { role: 'assistant', parts: [{ type: 'text', content: 'Hello, "world"\n 😀' }], finish_reason: 'stop' },
     ]);
+  });
+});
+
+describe('onEventText answers for the text chunks of a Gemini stream', () => {
+  it("takes every text chunk of the simulator's Gemini stream without parsing but the first and the last", () => {
+    const answer: Answer = {
+      requestModel: 'gemini-2.5-flash',
+      responseModel: 'gemini-2.5-flash',
+      inputTokens: 12,
+      cachedInputTokens: 3,
+      cacheWriteInputTokens: 0,
+      choices: [['Hello', ',', ' "world"', '\n', ' 😀']],
+      reasoningTokens: 4,
+      outputTokens: 9,
+      finishReason: 'stop',
+      created: 1_700_000_000,
+    };
+    const rendered = renderGenerateContent(answer, { stream: true, sse: true }).body;
+    const events = (rendered.kind === 'stream' ? rendered.frames : []).map(frame => splitSseRaw(frame.text)[0]!);
+    const acc = accumulator(GEMINI, CAPTURE);
+    const fast = events.map(event => {
+      const answered = acc.onEventText?.(event.event, event.data);
+      if (answered === undefined) acc.onEvent(event.event, parsed(event.data));
+      return answered;
+    });
+    // The first names the id and model; the last carries the finish reason.
+    expect(fast).toEqual([undefined, true, true, true, undefined]);
+    const info = acc.finish();
+    expect(info.usage).toEqual({ inputTokens: 12, outputTokens: 9, cacheReadInputTokens: 3, reasoningOutputTokens: 4 });
+    expect(info.outputMessages).toEqual([
+      { role: 'assistant', parts: [{ type: 'text', content: 'Hello, "world"\n 😀' }], finish_reason: 'stop' },
+    ]);
+    expect(expectSameAsParsing(GEMINI, events)).toBe(3);
   });
 });
 
