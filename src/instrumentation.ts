@@ -1,17 +1,14 @@
 import * as diagnosticsChannel from 'node:diagnostics_channel';
-import { context } from '@opentelemetry/api';
-import { isTracingSuppressed } from '@opentelemetry/core';
 import { InstrumentationBase } from '@opentelemetry/instrumentation';
 import { resolveConfig } from './config';
 import { loadPriceBook } from './config/load-pricing-file';
 import type { ResolvedConfig } from './config';
-import { callStart } from './call/call';
 import type { CallOutcome, FinishedCall } from './call/call';
 import { CallPricer } from './call/call-pricing';
 import { LlmCall } from './hook/llm-call';
 import type { LlmCallListener } from './hook/llm-call';
 import { IdleSweeper } from './hook/idle-sweeper';
-import { RelayMatcher, requestTarget } from './hook/relay-matcher';
+import { RelayCalls } from './hook/relay-calls';
 import { beforeRequestStart, subscribeToUndici } from './hook/undici-channels';
 import type { RequestObserver, UndiciRequest } from './hook/undici-channels';
 import { SubstitutionCheck } from './pricing/model-names';
@@ -23,7 +20,6 @@ import { UnknownRouteLog } from './telemetry/unknown-routes';
 import type { LlmRelayInstrumentationConfig } from './types';
 import { UserHooks } from './user-hooks';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
-import { matchRoute } from './wire/routes';
 import { PROBE_CONTEXT_KEY } from './probe/probe-context';
 import { createRelayProbe } from './probe/relay-probe';
 import type { RelayProbe } from './probe/relay-probe';
@@ -41,7 +37,7 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
   declare private _unsubscribe: (() => void) | undefined;
   declare private _metrics: LlmMetrics | undefined;
   declare private _resolved: ResolvedConfig | undefined;
-  declare private _matcher: RelayMatcher | undefined;
+  declare private _relayCalls: RelayCalls | undefined;
   declare private _priceBook: PriceBook | undefined;
   declare private _calls: Map<LlmCall, CallSpan> | undefined;
   declare private _sweeper: IdleSweeper | undefined;
@@ -69,7 +65,7 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     super.setConfig(config);
     this._resolved = undefined;
     this._priceBook = undefined;
-    this._matcher = undefined;
+    this._relayCalls = undefined;
     this._userHookRunner = undefined;
     // The metric instruments' model cap (maxModelsPerMetric); the base constructor calls setConfig before it has a meter.
     if (this._metrics) this._updateMetricInstruments();
@@ -174,20 +170,12 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     // LLM API calls are POSTs; this keeps every other request at one comparison.
     if (request.method !== 'POST' || !this._accepting) return undefined;
     const config = this._settings();
-    const target = requestTarget(request.origin, request.path);
-    if (!target) return undefined;
-    this._matcher ??= new RelayMatcher(config.relayHosts);
-    const server = this._matcher.match(target.origin);
-    if (!server) return undefined;
-    const route = matchRoute('POST', target.path);
-    if (!route) {
-      // Only hosts the user named: by default every host is a candidate and the route decides.
-      if (config.relayHosts) this._noteUnknownRoute(server.address, target.path);
-      return undefined;
-    }
-    const activeContext = context.active();
-    if (isTracingSuppressed(activeContext)) return undefined;
-    const start = callStart(target.origin + target.path, server, route, activeContext.getValue(PROBE_CONTEXT_KEY));
+    this._relayCalls ??= new RelayCalls(config.relayHosts, PROBE_CONTEXT_KEY, (host, path) =>
+      this._noteUnknownRoute(host, path),
+    );
+    const relayCall = this._relayCalls.recognise(request);
+    if (!relayCall) return undefined;
+    const { start, context: activeContext } = relayCall;
     const call = new LlmCall(
       start,
       performance.now(),
