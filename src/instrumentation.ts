@@ -1,26 +1,19 @@
 import * as diagnosticsChannel from 'node:diagnostics_channel';
 import { InstrumentationBase } from '@opentelemetry/instrumentation';
-import { resolveConfig } from './config';
-import { loadPriceBook } from './config/load-pricing-file';
-import type { ResolvedConfig } from './config';
+import { ActiveConfig } from './active-config';
 import type { CallOutcome, FinishedCall } from './call/call';
-import { CallPricer } from './call/call-pricing';
 import { LlmCall } from './hook/llm-call';
 import type { LlmCallListener } from './hook/llm-call';
 import { IdleSweeper } from './hook/idle-sweeper';
-import { RelayCalls } from './hook/relay-calls';
 import { beforeRequestStart, subscribeToUndici } from './hook/undici-channels';
 import type { RequestObserver, UndiciRequest } from './hook/undici-channels';
 import { SubstitutionCheck } from './pricing/model-names';
-import { PriceBook } from './pricing/price-book';
 import { CallSpan } from './telemetry/call-span';
 import type { CallSpanHost } from './telemetry/call-span';
 import { LlmMetrics } from './telemetry/metrics';
 import { UnknownRouteLog } from './telemetry/unknown-routes';
 import type { LlmRelayInstrumentationConfig } from './types';
-import { UserHooks } from './user-hooks';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
-import { PROBE_CONTEXT_KEY } from './probe/probe-context';
 import { createRelayProbe } from './probe/relay-probe';
 import type { RelayProbe } from './probe/relay-probe';
 
@@ -36,19 +29,16 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
   // initialisers would run, and initialisers would then wipe what they set.
   declare private _unsubscribe: (() => void) | undefined;
   declare private _metrics: LlmMetrics | undefined;
-  declare private _resolved: ResolvedConfig | undefined;
-  declare private _relayCalls: RelayCalls | undefined;
-  declare private _priceBook: PriceBook | undefined;
+  /** Everything the config gives (src/active-config.ts); built on first use after each setConfig. */
+  declare private _active: ActiveConfig | undefined;
   declare private _calls: Map<LlmCall, CallSpan> | undefined;
   declare private _sweeper: IdleSweeper | undefined;
   declare private _internalErrors: number | undefined;
-  declare private _pricer: CallPricer | undefined;
   declare private _spanHost: CallSpanHost | undefined;
   declare private _listener: LlmCallListener | undefined;
   declare private _probe: RelayProbe | undefined;
   declare private _unknownRoutes: UnknownRouteLog | undefined;
   declare private _notPropagatedLogged: boolean | undefined;
-  declare private _userHookRunner: UserHooks | undefined;
   /** False after disable(): no new calls are followed, but calls in flight still end their spans. */
   declare private _accepting: boolean | undefined;
 
@@ -63,10 +53,8 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
   /** The whole new config applies from now on: everything derived from the old one is rebuilt. */
   override setConfig(config: LlmRelayInstrumentationConfig = {}): void {
     super.setConfig(config);
-    this._resolved = undefined;
-    this._priceBook = undefined;
-    this._relayCalls = undefined;
-    this._userHookRunner = undefined;
+    // Built on first use: the base constructor calls setConfig before there is a diag logger to warn on.
+    this._active = undefined;
     // The metric instruments' model cap (maxModelsPerMetric); the base constructor calls setConfig before it has a meter.
     if (this._metrics) this._updateMetricInstruments();
     // The sweeper's period and threshold come from idleTimeoutMs.
@@ -74,7 +62,7 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
       this._sweeper.stop();
       this._ensureSweeper();
     }
-    if (this._accepting) this._prices();
+    if (this._accepting) this._activeConfig().prices();
     this._probe?.stop();
     this._probe = undefined;
     if (this._accepting) this._startProbe();
@@ -89,7 +77,7 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
       onInternalError: (error, observer) => this._onInternalError(error, observer as LlmCall | undefined),
     });
     // Read the pricing file now: problems show at start-up, and no file is read on a request's path.
-    this._prices();
+    this._activeConfig().prices();
     this._startProbe();
   }
 
@@ -117,9 +105,10 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
   protected override _updateMetricInstruments(): void {
     // Under NodeSDK the meter provider arrives after enable(): the probe follows it.
     this._probe?.setMeter(this.meter);
-    this._metrics = new LlmMetrics(this.meter, this._settings().maxModelsPerMetric, (what, value) =>
+    const maxModels = this._activeConfig().settings.maxModelsPerMetric;
+    this._metrics = new LlmMetrics(this.meter, maxModels, (what, value) =>
       this._diag.warn(
-        `more than ${this._settings().maxModelsPerMetric} distinct ${what} values: "${value}" and later new ones ` +
+        `more than ${maxModels} distinct ${what} values: "${value}" and later new ones ` +
           'are recorded as _OTHER in metrics (raise maxModelsPerMetric if this is expected)',
       ),
     );
@@ -132,19 +121,11 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     if (line !== undefined) this._diag.warn(line);
   }
 
-  private _userHooks(): UserHooks {
-    this._userHookRunner ??= new UserHooks(this.getConfig(), this._settings().maxModelsPerMetric, this._diag);
-    return this._userHookRunner;
-  }
-
-  private _settings(): ResolvedConfig {
-    this._resolved ??= resolveConfig(this.getConfig(), process.env, message => this._diag.warn(message));
-    return this._resolved;
-  }
-
-  private _prices(): PriceBook {
-    this._priceBook ??= loadPriceBook(this._settings().pricingFile, this.getConfig().pricing, this._diag);
-    return this._priceBook;
+  private _activeConfig(): ActiveConfig {
+    this._active ??= new ActiveConfig(this.getConfig(), process.env, this._diag, (host, path) =>
+      this._noteUnknownRoute(host, path),
+    );
+    return this._active;
   }
 
   private _callListener(): LlmCallListener {
@@ -156,7 +137,7 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
           requestModel: call.request?.model ?? call.start.route.urlModel,
           responseModel: call.responseModel,
         };
-        const extra = this._userHooks().metricAttributes(call.start, models.requestModel);
+        const extra = this._activeConfig().userHooks.metricAttributes(call.start, models.requestModel);
         this._metrics.recordChunkGaps(gaps, count, this._metrics.baseAttributes(call.start, models, extra));
       },
       onFinished: (call, finished) => this._onFinished(call, finished),
@@ -169,17 +150,14 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
   private _onRequestCreated(request: UndiciRequest): RequestObserver | undefined {
     // LLM API calls are POSTs; this keeps every other request at one comparison.
     if (request.method !== 'POST' || !this._accepting) return undefined;
-    const config = this._settings();
-    this._relayCalls ??= new RelayCalls(config.relayHosts, PROBE_CONTEXT_KEY, (host, path) =>
-      this._noteUnknownRoute(host, path),
-    );
-    const relayCall = this._relayCalls.recognise(request);
+    const active = this._activeConfig();
+    const relayCall = active.relayCalls.recognise(request);
     if (!relayCall) return undefined;
     const { start, context: activeContext } = relayCall;
     const call = new LlmCall(
       start,
       performance.now(),
-      { captureContent: config.captureMessageContent, maxContentLength: config.maxContentLength },
+      { captureContent: active.settings.captureMessageContent, maxContentLength: active.settings.maxContentLength },
       this._callListener(),
     );
     const callSpan = new CallSpan(this._callSpanHost(), call, request, activeContext);
@@ -191,13 +169,13 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     // may also inject nothing (undici's debug logger under NODE_DEBUG=undici or fetch): so the span
     // starts, and ours is injected if still none is there, when undici starts writing the request.
     if (diagnosticsChannel.hasSubscribers('undici:client:sendHeaders')) {
-      if (config.propagateContext && !beforeRequestStart(request, () => this._startDeferred(call))) {
+      if (active.settings.propagateContext && !beforeRequestStart(request, () => this._startDeferred(call))) {
         this._noteNotPropagated();
       }
       return call;
     }
     try {
-      callSpan.start(config.propagateContext);
+      callSpan.start(active.settings.propagateContext);
     } catch (err) {
       this._calls!.delete(call);
       throw err;
@@ -229,18 +207,13 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     this._spanHost ??= {
       tracer: () => this.tracer,
       logger: () => this.logger,
-      settings: () => this._settings(),
+      settings: () => this._activeConfig().settings,
       substitutions: new SubstitutionCheck(),
-      requestHook: (span, start, requestModel) => this._userHooks().run('requestHook', span, start, requestModel),
+      requestHook: (span, start, requestModel) =>
+        this._activeConfig().userHooks.run('requestHook', span, start, requestModel),
       responseHook: (span, start, requestModel, outcome) =>
-        this._userHooks().run('responseHook', span, start, requestModel, outcome),
-      price: outcome => {
-        this._pricer ??= new CallPricer(
-          () => this._prices(),
-          message => this._diag.warn(message),
-        );
-        this._pricer.price(outcome);
-      },
+        this._activeConfig().userHooks.run('responseHook', span, start, requestModel, outcome),
+      price: outcome => this._activeConfig().pricer.price(outcome),
       onInternalError: error => this._onInternalError(error, undefined),
     };
     return this._spanHost;
@@ -260,7 +233,7 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     this._metrics?.recordFinished(
       finished,
       outcome,
-      this._userHooks().metricAttributes(call.start, outcome.request.model, outcome),
+      this._activeConfig().userHooks.metricAttributes(call.start, outcome.request.model, outcome),
     );
   }
 
@@ -283,6 +256,6 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
   /** Ends calls whose body made no progress for idleTimeoutMs (src/hook/idle-sweeper.ts). */
   private _ensureSweeper(): void {
     this._sweeper ??= new IdleSweeper(this._calls!, err => this._onInternalError(err, undefined));
-    this._sweeper.ensure(this._settings().idleTimeoutMs);
+    this._sweeper.ensure(this._activeConfig().settings.idleTimeoutMs);
   }
 }
