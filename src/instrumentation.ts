@@ -10,7 +10,7 @@ import type { RequestObserver, UndiciRequest } from './hook/undici-channels';
 import { SubstitutionCheck } from './pricing/model-names';
 import { CallSpan } from './telemetry/call-span';
 import type { CallSpanHost } from './telemetry/call-span';
-import { LlmMetrics } from './telemetry/metrics';
+import { CallMetrics } from './telemetry/call-metrics';
 import { UnknownRouteLog } from './telemetry/unknown-routes';
 import type { LlmRelayInstrumentationConfig } from './types';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
@@ -28,7 +28,7 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
   // `declare`: the base constructor calls enable() and _updateMetricInstruments() before field
   // initialisers would run, and initialisers would then wipe what they set.
   declare private _unsubscribe: (() => void) | undefined;
-  declare private _metrics: LlmMetrics | undefined;
+  declare private _metrics: CallMetrics | undefined;
   /** Everything the config gives (src/active-config.ts); built on first use after each setConfig. */
   declare private _active: ActiveConfig | undefined;
   declare private _calls: Map<LlmCall, CallSpan> | undefined;
@@ -105,12 +105,11 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
   protected override _updateMetricInstruments(): void {
     // Under NodeSDK the meter provider arrives after enable(): the probe follows it.
     this._probe?.setMeter(this.meter);
-    const maxModels = this._activeConfig().settings.maxModelsPerMetric;
-    this._metrics = new LlmMetrics(this.meter, maxModels, (what, value) =>
-      this._diag.warn(
-        `more than ${maxModels} distinct ${what} values: "${value}" and later new ones ` +
-          'are recorded as _OTHER in metrics (raise maxModelsPerMetric if this is expected)',
-      ),
+    this._metrics = new CallMetrics(
+      this.meter,
+      this._activeConfig().settings.maxModelsPerMetric,
+      message => this._diag.warn(message),
+      (start, requestModel, outcome) => this._activeConfig().userHooks.metricAttributes(start, requestModel, outcome),
     );
   }
 
@@ -131,15 +130,7 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
   private _callListener(): LlmCallListener {
     this._listener ??= {
       onRequestParsed: (call, request) => this._calls?.get(call)?.requestParsed(request),
-      onChunkGaps: (call, gaps, count) => {
-        if (!this._metrics) return;
-        const models = {
-          requestModel: call.request?.model ?? call.start.route.urlModel,
-          responseModel: call.responseModel,
-        };
-        const extra = this._activeConfig().userHooks.metricAttributes(call.start, models.requestModel);
-        this._metrics.recordChunkGaps(gaps, count, this._metrics.baseAttributes(call.start, models, extra));
-      },
+      onChunkGaps: (call, gaps, count) => this._metrics?.chunkGaps(call, gaps, count),
       onFinished: (call, finished) => this._onFinished(call, finished),
       onInternalError: (call, error) => this._onInternalError(error, call),
     };
@@ -230,11 +221,7 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
       // Whatever failed, the call is released (the caller never sees it).
       this._releaseWhenIdle();
     }
-    this._metrics?.recordFinished(
-      finished,
-      outcome,
-      this._activeConfig().userHooks.metricAttributes(call.start, outcome.request.model, outcome),
-    );
+    this._metrics?.finished(finished, outcome);
   }
 
   private _onInternalError(error: unknown, call: LlmCall | undefined): void {
