@@ -11,14 +11,11 @@ import { SubstitutionCheck } from './pricing/model-names';
 import { CallSpan } from './telemetry/call-span';
 import type { CallSpanHost } from './telemetry/call-span';
 import { CallMetrics } from './telemetry/call-metrics';
-import { UnknownRouteLog } from './telemetry/unknown-routes';
+import { DiagNotes } from './telemetry/diag-notes';
 import type { LlmRelayInstrumentationConfig } from './types';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
 import { createRelayProbe } from './probe/relay-probe';
 import type { RelayProbe } from './probe/relay-probe';
-
-/** At most this many internal errors are written to the diag log; then one line says the rest are muted. */
-const MAX_LOGGED_INTERNAL_ERRORS = 10;
 
 /**
  * Observes every HTTP request undici makes (Node's `fetch` and the `undici` package) to an LLM API
@@ -33,12 +30,11 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
   declare private _active: ActiveConfig | undefined;
   declare private _calls: Map<LlmCall, CallSpan> | undefined;
   declare private _sweeper: IdleSweeper | undefined;
-  declare private _internalErrors: number | undefined;
   declare private _spanHost: CallSpanHost | undefined;
   declare private _listener: LlmCallListener | undefined;
   declare private _probe: RelayProbe | undefined;
-  declare private _unknownRoutes: UnknownRouteLog | undefined;
-  declare private _notPropagatedLogged: boolean | undefined;
+  /** What is said of unknown routes, propagation and internal errors, bounded (src/telemetry/diag-notes.ts). */
+  declare private _notes: DiagNotes | undefined;
   /** False after disable(): no new calls are followed, but calls in flight still end their spans. */
   declare private _accepting: boolean | undefined;
 
@@ -113,18 +109,16 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     );
   }
 
-  /** One diag line per unknown route shape on a configured relay host (src/telemetry/unknown-routes.ts). */
-  private _noteUnknownRoute(host: string, path: string): void {
-    this._unknownRoutes ??= new UnknownRouteLog();
-    const line = this._unknownRoutes.note('POST', host, path);
-    if (line !== undefined) this._diag.warn(line);
-  }
-
   private _activeConfig(): ActiveConfig {
     this._active ??= new ActiveConfig(this.getConfig(), process.env, this._diag, (host, path) =>
-      this._noteUnknownRoute(host, path),
+      this._diagNotes().unknownRoute(host, path),
     );
     return this._active;
+  }
+
+  private _diagNotes(): DiagNotes {
+    this._notes ??= new DiagNotes(this._diag);
+    return this._notes;
   }
 
   private _callListener(): LlmCallListener {
@@ -161,7 +155,7 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     // starts, and ours is injected if still none is there, when undici starts writing the request.
     if (diagnosticsChannel.hasSubscribers('undici:client:sendHeaders')) {
       if (active.settings.propagateContext && !beforeRequestStart(request, () => this._startDeferred(call))) {
-        this._noteNotPropagated();
+        this._diagNotes().notPropagated();
       }
       return call;
     }
@@ -181,16 +175,6 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     } catch (err) {
       this._onInternalError(err, call);
     }
-  }
-
-  /** Said once: an undici copy too unlike the known ones to inject a traceparent after other subscribers. */
-  private _noteNotPropagated(): void {
-    if (this._notPropagatedLogged) return;
-    this._notPropagatedLogged = true;
-    this._diag.warn(
-      'propagateContext: this undici version offers no point to inject a traceparent after other ' +
-        'undici:client:sendHeaders subscribers (e.g. NODE_DEBUG=undici); relay calls carry none unless another instrumentation injects it',
-    );
   }
 
   /** What the calls' spans read from here: each asks on use, so a new config or provider applies. */
@@ -225,13 +209,7 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
   }
 
   private _onInternalError(error: unknown, call: LlmCall | undefined): void {
-    this._internalErrors = (this._internalErrors ?? 0) + 1;
-    if (this._internalErrors <= MAX_LOGGED_INTERNAL_ERRORS) {
-      this._diag.error('internal error while observing a relay call (the call itself is unaffected):', error);
-      if (this._internalErrors === MAX_LOGGED_INTERNAL_ERRORS) {
-        this._diag.error(`further internal errors are not logged (${MAX_LOGGED_INTERNAL_ERRORS} so far)`);
-      }
-    }
+    this._diagNotes().internalError(error);
     if (!call) return;
     call.drop();
     const callSpan = this._calls?.get(call);
