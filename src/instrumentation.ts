@@ -1,35 +1,21 @@
 import * as diagnosticsChannel from 'node:diagnostics_channel';
-import { context } from '@opentelemetry/api';
-import { isTracingSuppressed } from '@opentelemetry/core';
 import { InstrumentationBase } from '@opentelemetry/instrumentation';
-import { resolveConfig } from './config';
-import { loadPriceBook } from './config/load-pricing-file';
-import type { ResolvedConfig } from './config';
-import { callStart } from './call/call';
+import { ActiveConfig } from './active-config';
 import type { CallOutcome, FinishedCall } from './call/call';
-import { CallPricer } from './call/call-pricing';
 import { LlmCall } from './hook/llm-call';
 import type { LlmCallListener } from './hook/llm-call';
 import { IdleSweeper } from './hook/idle-sweeper';
-import { RelayMatcher, requestTarget } from './hook/relay-matcher';
 import { beforeRequestStart, subscribeToUndici } from './hook/undici-channels';
 import type { RequestObserver, UndiciRequest } from './hook/undici-channels';
 import { SubstitutionCheck } from './pricing/model-names';
-import { PriceBook } from './pricing/price-book';
 import { CallSpan } from './telemetry/call-span';
 import type { CallSpanHost } from './telemetry/call-span';
-import { LlmMetrics } from './telemetry/metrics';
-import { UnknownRouteLog } from './telemetry/unknown-routes';
+import { CallMetrics } from './telemetry/call-metrics';
+import { DiagNotes } from './telemetry/diag-notes';
 import type { LlmRelayInstrumentationConfig } from './types';
-import { UserHooks } from './user-hooks';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version';
-import { matchRoute } from './wire/routes';
-import { PROBE_CONTEXT_KEY } from './probe/probe-context';
 import { createRelayProbe } from './probe/relay-probe';
 import type { RelayProbe } from './probe/relay-probe';
-
-/** At most this many internal errors are written to the diag log; then one line says the rest are muted. */
-const MAX_LOGGED_INTERNAL_ERRORS = 10;
 
 /**
  * Observes every HTTP request undici makes (Node's `fetch` and the `undici` package) to an LLM API
@@ -39,20 +25,16 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
   // `declare`: the base constructor calls enable() and _updateMetricInstruments() before field
   // initialisers would run, and initialisers would then wipe what they set.
   declare private _unsubscribe: (() => void) | undefined;
-  declare private _metrics: LlmMetrics | undefined;
-  declare private _resolved: ResolvedConfig | undefined;
-  declare private _matcher: RelayMatcher | undefined;
-  declare private _priceBook: PriceBook | undefined;
+  declare private _metrics: CallMetrics | undefined;
+  /** Everything the config gives (src/active-config.ts); built on first use after each setConfig. */
+  declare private _active: ActiveConfig | undefined;
   declare private _calls: Map<LlmCall, CallSpan> | undefined;
   declare private _sweeper: IdleSweeper | undefined;
-  declare private _internalErrors: number | undefined;
-  declare private _pricer: CallPricer | undefined;
   declare private _spanHost: CallSpanHost | undefined;
   declare private _listener: LlmCallListener | undefined;
   declare private _probe: RelayProbe | undefined;
-  declare private _unknownRoutes: UnknownRouteLog | undefined;
-  declare private _notPropagatedLogged: boolean | undefined;
-  declare private _userHookRunner: UserHooks | undefined;
+  /** What is said of unknown routes, propagation and internal errors, bounded (src/telemetry/diag-notes.ts). */
+  declare private _notes: DiagNotes | undefined;
   /** False after disable(): no new calls are followed, but calls in flight still end their spans. */
   declare private _accepting: boolean | undefined;
 
@@ -67,10 +49,8 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
   /** The whole new config applies from now on: everything derived from the old one is rebuilt. */
   override setConfig(config: LlmRelayInstrumentationConfig = {}): void {
     super.setConfig(config);
-    this._resolved = undefined;
-    this._priceBook = undefined;
-    this._matcher = undefined;
-    this._userHookRunner = undefined;
+    // Built on first use: the base constructor calls setConfig before there is a diag logger to warn on.
+    this._active = undefined;
     // The metric instruments' model cap (maxModelsPerMetric); the base constructor calls setConfig before it has a meter.
     if (this._metrics) this._updateMetricInstruments();
     // The sweeper's period and threshold come from idleTimeoutMs.
@@ -78,7 +58,7 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
       this._sweeper.stop();
       this._ensureSweeper();
     }
-    if (this._accepting) this._prices();
+    if (this._accepting) this._activeConfig().prices();
     this._probe?.stop();
     this._probe = undefined;
     if (this._accepting) this._startProbe();
@@ -93,7 +73,7 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
       onInternalError: (error, observer) => this._onInternalError(error, observer as LlmCall | undefined),
     });
     // Read the pricing file now: problems show at start-up, and no file is read on a request's path.
-    this._prices();
+    this._activeConfig().prices();
     this._startProbe();
   }
 
@@ -121,48 +101,30 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
   protected override _updateMetricInstruments(): void {
     // Under NodeSDK the meter provider arrives after enable(): the probe follows it.
     this._probe?.setMeter(this.meter);
-    this._metrics = new LlmMetrics(this.meter, this._settings().maxModelsPerMetric, (what, value) =>
-      this._diag.warn(
-        `more than ${this._settings().maxModelsPerMetric} distinct ${what} values: "${value}" and later new ones ` +
-          'are recorded as _OTHER in metrics (raise maxModelsPerMetric if this is expected)',
-      ),
+    this._metrics = new CallMetrics(
+      this.meter,
+      this._activeConfig().settings.maxModelsPerMetric,
+      message => this._diag.warn(message),
+      (start, requestModel, outcome) => this._activeConfig().userHooks.metricAttributes(start, requestModel, outcome),
     );
   }
 
-  /** One diag line per unknown route shape on a configured relay host (src/telemetry/unknown-routes.ts). */
-  private _noteUnknownRoute(host: string, path: string): void {
-    this._unknownRoutes ??= new UnknownRouteLog();
-    const line = this._unknownRoutes.note('POST', host, path);
-    if (line !== undefined) this._diag.warn(line);
+  private _activeConfig(): ActiveConfig {
+    this._active ??= new ActiveConfig(this.getConfig(), process.env, this._diag, (host, path) =>
+      this._diagNotes().unknownRoute(host, path),
+    );
+    return this._active;
   }
 
-  private _userHooks(): UserHooks {
-    this._userHookRunner ??= new UserHooks(this.getConfig(), this._settings().maxModelsPerMetric, this._diag);
-    return this._userHookRunner;
-  }
-
-  private _settings(): ResolvedConfig {
-    this._resolved ??= resolveConfig(this.getConfig(), process.env, message => this._diag.warn(message));
-    return this._resolved;
-  }
-
-  private _prices(): PriceBook {
-    this._priceBook ??= loadPriceBook(this._settings().pricingFile, this.getConfig().pricing, this._diag);
-    return this._priceBook;
+  private _diagNotes(): DiagNotes {
+    this._notes ??= new DiagNotes(this._diag);
+    return this._notes;
   }
 
   private _callListener(): LlmCallListener {
     this._listener ??= {
       onRequestParsed: (call, request) => this._calls?.get(call)?.requestParsed(request),
-      onChunkGaps: (call, gaps, count) => {
-        if (!this._metrics) return;
-        const models = {
-          requestModel: call.request?.model ?? call.start.route.urlModel,
-          responseModel: call.responseModel,
-        };
-        const extra = this._userHooks().metricAttributes(call.start, models.requestModel);
-        this._metrics.recordChunkGaps(gaps, count, this._metrics.baseAttributes(call.start, models, extra));
-      },
+      onChunkGaps: (call, gaps, count) => this._metrics?.chunkGaps(call, gaps, count),
       onFinished: (call, finished) => this._onFinished(call, finished),
       onInternalError: (call, error) => this._onInternalError(error, call),
     };
@@ -173,25 +135,14 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
   private _onRequestCreated(request: UndiciRequest): RequestObserver | undefined {
     // LLM API calls are POSTs; this keeps every other request at one comparison.
     if (request.method !== 'POST' || !this._accepting) return undefined;
-    const config = this._settings();
-    const target = requestTarget(request.origin, request.path);
-    if (!target) return undefined;
-    this._matcher ??= new RelayMatcher(config.relayHosts);
-    const server = this._matcher.match(target.origin);
-    if (!server) return undefined;
-    const route = matchRoute('POST', target.path);
-    if (!route) {
-      // Only hosts the user named: by default every host is a candidate and the route decides.
-      if (config.relayHosts) this._noteUnknownRoute(server.address, target.path);
-      return undefined;
-    }
-    const activeContext = context.active();
-    if (isTracingSuppressed(activeContext)) return undefined;
-    const start = callStart(target.origin + target.path, server, route, activeContext.getValue(PROBE_CONTEXT_KEY));
+    const active = this._activeConfig();
+    const relayCall = active.relayCalls.recognise(request);
+    if (!relayCall) return undefined;
+    const { start, context: activeContext } = relayCall;
     const call = new LlmCall(
       start,
       performance.now(),
-      { captureContent: config.captureMessageContent, maxContentLength: config.maxContentLength },
+      { captureContent: active.settings.captureMessageContent, maxContentLength: active.settings.maxContentLength },
       this._callListener(),
     );
     const callSpan = new CallSpan(this._callSpanHost(), call, request, activeContext);
@@ -203,13 +154,13 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     // may also inject nothing (undici's debug logger under NODE_DEBUG=undici or fetch): so the span
     // starts, and ours is injected if still none is there, when undici starts writing the request.
     if (diagnosticsChannel.hasSubscribers('undici:client:sendHeaders')) {
-      if (config.propagateContext && !beforeRequestStart(request, () => this._startDeferred(call))) {
-        this._noteNotPropagated();
+      if (active.settings.propagateContext && !beforeRequestStart(request, () => this._startDeferred(call))) {
+        this._diagNotes().notPropagated();
       }
       return call;
     }
     try {
-      callSpan.start(config.propagateContext);
+      callSpan.start(active.settings.propagateContext);
     } catch (err) {
       this._calls!.delete(call);
       throw err;
@@ -226,33 +177,18 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     }
   }
 
-  /** Said once: an undici copy too unlike the known ones to inject a traceparent after other subscribers. */
-  private _noteNotPropagated(): void {
-    if (this._notPropagatedLogged) return;
-    this._notPropagatedLogged = true;
-    this._diag.warn(
-      'propagateContext: this undici version offers no point to inject a traceparent after other ' +
-        'undici:client:sendHeaders subscribers (e.g. NODE_DEBUG=undici); relay calls carry none unless another instrumentation injects it',
-    );
-  }
-
   /** What the calls' spans read from here: each asks on use, so a new config or provider applies. */
   private _callSpanHost(): CallSpanHost {
     this._spanHost ??= {
       tracer: () => this.tracer,
       logger: () => this.logger,
-      settings: () => this._settings(),
+      settings: () => this._activeConfig().settings,
       substitutions: new SubstitutionCheck(),
-      requestHook: (span, start, requestModel) => this._userHooks().run('requestHook', span, start, requestModel),
+      requestHook: (span, start, requestModel) =>
+        this._activeConfig().userHooks.run('requestHook', span, start, requestModel),
       responseHook: (span, start, requestModel, outcome) =>
-        this._userHooks().run('responseHook', span, start, requestModel, outcome),
-      price: outcome => {
-        this._pricer ??= new CallPricer(
-          () => this._prices(),
-          message => this._diag.warn(message),
-        );
-        this._pricer.price(outcome);
-      },
+        this._activeConfig().userHooks.run('responseHook', span, start, requestModel, outcome),
+      price: outcome => this._activeConfig().pricer.price(outcome),
       onInternalError: error => this._onInternalError(error, undefined),
     };
     return this._spanHost;
@@ -269,21 +205,11 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
       // Whatever failed, the call is released (the caller never sees it).
       this._releaseWhenIdle();
     }
-    this._metrics?.recordFinished(
-      finished,
-      outcome,
-      this._userHooks().metricAttributes(call.start, outcome.request.model, outcome),
-    );
+    this._metrics?.finished(finished, outcome);
   }
 
   private _onInternalError(error: unknown, call: LlmCall | undefined): void {
-    this._internalErrors = (this._internalErrors ?? 0) + 1;
-    if (this._internalErrors <= MAX_LOGGED_INTERNAL_ERRORS) {
-      this._diag.error('internal error while observing a relay call (the call itself is unaffected):', error);
-      if (this._internalErrors === MAX_LOGGED_INTERNAL_ERRORS) {
-        this._diag.error(`further internal errors are not logged (${MAX_LOGGED_INTERNAL_ERRORS} so far)`);
-      }
-    }
+    this._diagNotes().internalError(error);
     if (!call) return;
     call.drop();
     const callSpan = this._calls?.get(call);
@@ -295,6 +221,6 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
   /** Ends calls whose body made no progress for idleTimeoutMs (src/hook/idle-sweeper.ts). */
   private _ensureSweeper(): void {
     this._sweeper ??= new IdleSweeper(this._calls!, err => this._onInternalError(err, undefined));
-    this._sweeper.ensure(this._settings().idleTimeoutMs);
+    this._sweeper.ensure(this._activeConfig().settings.idleTimeoutMs);
   }
 }

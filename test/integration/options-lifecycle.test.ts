@@ -295,6 +295,31 @@ describe('setConfig applies the whole new config', () => {
     ]);
   });
 
+  it('swaps the whole config at once: the next call follows the new relay hosts, prices and hooks', async () => {
+    const observer = observe({
+      relayHosts: ['relay.invalid'],
+      requestHook: span => span.setAttribute('test.config', 1),
+    });
+    await chat();
+    expect(observer.relaySpans()).toEqual([]);
+    const relayHost = new URL(relay.url).host;
+    observer.instrumentation.setConfig({
+      relayHosts: [relayHost],
+      // A dollar per token: the cost is the token count.
+      pricing: { models: { 'gpt-4.1': { input: 1_000_000, output: 1_000_000 } } },
+      requestHook: span => span.setAttribute('test.config', 2),
+    });
+    await chat();
+    const [span] = await observer.waitForSpans(1);
+    const a = span!.attributes;
+    expect(a['server.address']).toBe(new URL(relay.url).hostname);
+    expect(a['test.config']).toBe(2);
+    expect(a['llm_relay.cost.source']).toBe('table');
+    expect(a['llm_relay.cost.usd']).toBeCloseTo(
+      (a['gen_ai.usage.input_tokens'] as number) + (a['gen_ai.usage.output_tokens'] as number),
+    );
+  });
+
   it('uses the new idleTimeoutMs, also for a sweeper already running', async () => {
     const observer = observe();
     // A call in flight under the old (default, 10 minutes) idle time starts the sweeper.
