@@ -73,6 +73,8 @@ for (const { version, bin } of nodes) {
     const summary = JSON.parse(readFileSync(report, 'utf8'));
     passed += summary.numPassedTests;
     failed += summary.numFailedTests;
+    // A file that fails to load fails no test: count it, so the summary never says 0 failed on a failing run.
+    if (result.status !== 0 && summary.numFailedTests === 0) failed += Math.max(1, summary.numFailedTestSuites ?? 0);
     skipped += summary.numPendingTests + (summary.numTodoTests ?? 0);
     if (result.status !== 0 || summary.numFailedTests > 0) failures.push(version);
   } catch {
