@@ -14,7 +14,10 @@ export const LAYERS = [
   { name: 'observers', modules: ['hook/', 'telemetry/'], apart: true },
   { name: 'config', modules: ['config/'] },
   { name: 'probe', modules: ['probe/'] },
-  { name: 'instrumentation', modules: ['types', 'config', 'user-hooks', 'active-config', 'instrumentation'] },
+  {
+    name: 'instrumentation',
+    modules: ['types', 'config', 'user-hooks', 'active-config', 'calls-in-flight', 'instrumentation'],
+  },
   { name: 'composition', modules: ['sdk/', 'register', 'cli', 'index'] },
 ];
 

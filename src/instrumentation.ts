@@ -1,10 +1,8 @@
 import * as diagnosticsChannel from 'node:diagnostics_channel';
 import { InstrumentationBase } from '@opentelemetry/instrumentation';
 import { ActiveConfig } from './active-config';
-import type { CallOutcome, FinishedCall } from './call/call';
+import { CallsInFlight } from './calls-in-flight';
 import { LlmCall } from './hook/llm-call';
-import type { LlmCallListener } from './hook/llm-call';
-import { IdleSweeper } from './hook/idle-sweeper';
 import { beforeRequestStart, subscribeToUndici } from './hook/undici-channels';
 import type { RequestObserver, UndiciRequest } from './hook/undici-channels';
 import { SubstitutionCheck } from './pricing/model-names';
@@ -28,10 +26,9 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
   declare private _metrics: CallMetrics | undefined;
   /** Everything the config gives (src/active-config.ts); built on first use after each setConfig. */
   declare private _active: ActiveConfig | undefined;
-  declare private _calls: Map<LlmCall, CallSpan> | undefined;
-  declare private _sweeper: IdleSweeper | undefined;
+  /** The calls being followed and what ends them (src/calls-in-flight.ts). */
+  declare private _calls: CallsInFlight | undefined;
   declare private _spanHost: CallSpanHost | undefined;
-  declare private _listener: LlmCallListener | undefined;
   declare private _probe: RelayProbe | undefined;
   /** What is said of unknown routes, propagation and internal errors, bounded (src/telemetry/diag-notes.ts). */
   declare private _notes: DiagNotes | undefined;
@@ -53,11 +50,8 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     this._active = undefined;
     // The metric instruments' model cap (maxModelsPerMetric); the base constructor calls setConfig before it has a meter.
     if (this._metrics) this._updateMetricInstruments();
-    // The sweeper's period and threshold come from idleTimeoutMs.
-    if (this._sweeper?.running) {
-      this._sweeper.stop();
-      this._ensureSweeper();
-    }
+    // The idle sweep's period and threshold come from idleTimeoutMs.
+    this._calls?.restartSweep();
     if (this._accepting) this._activeConfig().prices();
     this._probe?.stop();
     this._probe = undefined;
@@ -67,10 +61,15 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
   override enable(): void {
     super.enable();
     this._accepting = true;
-    this._calls ??= new Map();
+    this._calls ??= new CallsInFlight({
+      metrics: () => this._metrics,
+      notes: () => this._diagNotes(),
+      idleTimeoutMs: () => this._activeConfig().settings.idleTimeoutMs,
+      onIdle: () => this._releaseWhenIdle(),
+    });
     this._unsubscribe ??= subscribeToUndici({
       onRequestCreated: request => this._onRequestCreated(request),
-      onInternalError: (error, observer) => this._onInternalError(error, observer as LlmCall | undefined),
+      onInternalError: (error, observer) => this._calls?.internalError(error, observer as LlmCall | undefined),
     });
     // Read the pricing file now: problems show at start-up, and no file is read on a request's path.
     this._activeConfig().prices();
@@ -90,7 +89,7 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     if (this._accepting || (this._calls?.size ?? 0) > 0) return;
     this._unsubscribe?.();
     this._unsubscribe = undefined;
-    this._sweeper?.stop();
+    this._calls?.stopSweep();
   }
 
   private _startProbe(): void {
@@ -121,20 +120,11 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     return this._notes;
   }
 
-  private _callListener(): LlmCallListener {
-    this._listener ??= {
-      onRequestParsed: (call, request) => this._calls?.get(call)?.requestParsed(request),
-      onChunkGaps: (call, gaps, count) => this._metrics?.chunkGaps(call, gaps, count),
-      onFinished: (call, finished) => this._onFinished(call, finished),
-      onInternalError: (call, error) => this._onInternalError(error, call),
-    };
-    return this._listener;
-  }
-
   // 1st event of every request: decide whether it is a relay call, start its span.
   private _onRequestCreated(request: UndiciRequest): RequestObserver | undefined {
     // LLM API calls are POSTs; this keeps every other request at one comparison.
     if (request.method !== 'POST' || !this._accepting) return undefined;
+    const calls = this._calls!;
     const active = this._activeConfig();
     const relayCall = active.relayCalls.recognise(request);
     if (!relayCall) return undefined;
@@ -143,18 +133,17 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
       start,
       performance.now(),
       { captureContent: active.settings.captureMessageContent, maxContentLength: active.settings.maxContentLength },
-      this._callListener(),
+      calls.listener,
     );
     const callSpan = new CallSpan(this._callSpanHost(), call, request, activeContext);
-    this._calls!.set(call, callSpan);
-    this._ensureSweeper();
+    calls.add(call, callSpan);
     // Another HTTP instrumentation (e.g. @opentelemetry/instrumentation-undici) subscribes to
     // sendHeaders; if it subscribed after us, it injects its traceparent only after this returns.
     // Starting our span later lets it nest under that HTTP span whatever the order. The subscriber
     // may also inject nothing (undici's debug logger under NODE_DEBUG=undici or fetch): so the span
     // starts, and ours is injected if still none is there, when undici starts writing the request.
     if (diagnosticsChannel.hasSubscribers('undici:client:sendHeaders')) {
-      if (active.settings.propagateContext && !beforeRequestStart(request, () => this._startDeferred(call))) {
+      if (active.settings.propagateContext && !beforeRequestStart(request, () => calls.startDeferred(call))) {
         this._diagNotes().notPropagated();
       }
       return call;
@@ -162,19 +151,10 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
     try {
       callSpan.start(active.settings.propagateContext);
     } catch (err) {
-      this._calls!.delete(call);
+      calls.remove(call);
       throw err;
     }
     return call;
-  }
-
-  /** The deferred start (see _onRequestCreated): runs inside undici's own call, so nothing may throw. */
-  private _startDeferred(call: LlmCall): void {
-    try {
-      this._calls?.get(call)?.start(true);
-    } catch (err) {
-      this._onInternalError(err, call);
-    }
   }
 
   /** What the calls' spans read from here: each asks on use, so a new config or provider applies. */
@@ -189,38 +169,8 @@ export class LlmRelayInstrumentation extends InstrumentationBase<LlmRelayInstrum
       responseHook: (span, start, requestModel, outcome) =>
         this._activeConfig().userHooks.run('responseHook', span, start, requestModel, outcome),
       price: outcome => this._activeConfig().pricer.price(outcome),
-      onInternalError: error => this._onInternalError(error, undefined),
+      onInternalError: error => this._calls?.internalError(error, undefined),
     };
     return this._spanHost;
-  }
-
-  private _onFinished(call: LlmCall, finished: FinishedCall): void {
-    const callSpan = this._calls?.get(call);
-    if (!callSpan) return;
-    this._calls!.delete(call);
-    let outcome: CallOutcome;
-    try {
-      outcome = callSpan.finish(finished);
-    } finally {
-      // Whatever failed, the call is released (the caller never sees it).
-      this._releaseWhenIdle();
-    }
-    this._metrics?.finished(finished, outcome);
-  }
-
-  private _onInternalError(error: unknown, call: LlmCall | undefined): void {
-    this._diagNotes().internalError(error);
-    if (!call) return;
-    call.drop();
-    const callSpan = this._calls?.get(call);
-    this._calls?.delete(call);
-    this._releaseWhenIdle();
-    callSpan?.failInternally();
-  }
-
-  /** Ends calls whose body made no progress for idleTimeoutMs (src/hook/idle-sweeper.ts). */
-  private _ensureSweeper(): void {
-    this._sweeper ??= new IdleSweeper(this._calls!, err => this._onInternalError(err, undefined));
-    this._sweeper.ensure(this._activeConfig().settings.idleTimeoutMs);
   }
 }

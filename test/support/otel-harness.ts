@@ -9,6 +9,7 @@ import { AggregationTemporality, DataPointType, MeterProvider, MetricReader } fr
 import type { DataPoint, Histogram, MetricData } from '@opentelemetry/sdk-metrics';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { CallsInFlight } from '../../src/calls-in-flight';
 import { LlmRelayInstrumentation } from '../../src/index';
 import type { LlmRelayInstrumentationConfig } from '../../src/index';
 
@@ -19,8 +20,8 @@ import type { LlmRelayInstrumentationConfig } from '../../src/index';
 export function callsInFlight(instrumentation: LlmRelayInstrumentation): number {
   const calls = (instrumentation as unknown as { _calls?: unknown })._calls;
   // A renamed field must fail loudly, not read as "nothing in flight".
-  if (!(calls instanceof Map))
-    throw new Error('callsInFlight: the instrumentation has no _calls map (enable() it first, or update this seam)');
+  if (!(calls instanceof CallsInFlight) || typeof calls.size !== 'number')
+    throw new Error('callsInFlight: the instrumentation has no _calls (enable() it first, or update this seam)');
   return calls.size;
 }
 
