@@ -152,6 +152,22 @@ export function subscribeToUndici(handlers: ChannelHandlers): () => void {
     return false;
   };
 
+  /**
+   * A body chunk from a channel, to the request's observer. Not made by guarded(): closures made by
+   * one function share their call-site feedback, and this is the hot path.
+   */
+  const onChunk = (message: unknown, received: boolean): void => {
+    try {
+      const { request, chunk } = message as ChunkMessage;
+      const entry = followed.get(request);
+      if (entry === undefined || !fromChannel(request, entry) || !(chunk instanceof Uint8Array)) return;
+      if (received) entry.observer.onResponseChunk(chunk);
+      else entry.observer.onRequestBodyChunk(chunk);
+    } catch (err) {
+      failed(message, err);
+    }
+  };
+
   const subscriptions: Array<[string, (message: unknown) => void]> = [
     [
       CHANNEL_CREATE,
@@ -164,22 +180,7 @@ export function subscribeToUndici(handlers: ChannelHandlers): () => void {
         installTaps(request, entry);
       }),
     ],
-    // The two per-chunk subscribers are written out rather than wrapped by guarded(): closures made
-    // by one function share their call-site feedback, and the chunk path is the hot one.
-    [
-      CHANNEL_BODY_CHUNK_SENT,
-      (message: unknown) => {
-        try {
-          const { request, chunk } = message as ChunkMessage;
-          const entry = followed.get(request);
-          if (entry !== undefined && fromChannel(request, entry) && chunk instanceof Uint8Array) {
-            entry.observer.onRequestBodyChunk(chunk);
-          }
-        } catch (err) {
-          failed(message, err);
-        }
-      },
-    ],
+    [CHANNEL_BODY_CHUNK_SENT, (message: unknown) => onChunk(message, false)],
     [
       CHANNEL_BODY_SENT,
       guarded(({ request }) => {
@@ -192,20 +193,7 @@ export function subscribeToUndici(handlers: ChannelHandlers): () => void {
         followed.get(request as object)?.observer.onResponseHeaders((response ?? {}) as UndiciResponse);
       }),
     ],
-    [
-      CHANNEL_BODY_CHUNK_RECEIVED,
-      (message: unknown) => {
-        try {
-          const { request, chunk } = message as ChunkMessage;
-          const entry = followed.get(request);
-          if (entry !== undefined && fromChannel(request, entry) && chunk instanceof Uint8Array) {
-            entry.observer.onResponseChunk(chunk);
-          }
-        } catch (err) {
-          failed(message, err);
-        }
-      },
-    ],
+    [CHANNEL_BODY_CHUNK_RECEIVED, (message: unknown) => onChunk(message, true)],
     [
       CHANNEL_TRAILERS,
       guarded(({ request }) => {
