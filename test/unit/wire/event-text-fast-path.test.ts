@@ -275,42 +275,44 @@ const OTHER_GEMINI_EVENTS: RawEvent[] = [
 ];
 
 describe('onEventText gives exactly what parsing gives', () => {
-  it('for generated chat completion streams of content-only chunks among other events', () => {
-    const event = fc.oneof(
-      { weight: 4, arbitrary: contentChunk.map(chunk => data(chunk)) },
-      { weight: 1, arbitrary: fc.constantFrom(...OTHER_CHAT_EVENTS) },
-    );
+  /** Generated streams: 4 in 5 events from `fast`, the rest from `others`, after `opening` (at random unless `alwaysOpened`). */
+  const checkGeneratedStreams = (
+    format: WireFormatName,
+    fast: fc.Arbitrary<RawEvent>,
+    others: readonly RawEvent[],
+    opening: RawEvent,
+    alwaysOpened: boolean,
+  ): void => {
+    const event = fc.oneof({ weight: 4, arbitrary: fast }, { weight: 1, arbitrary: fc.constantFrom(...others) });
     fc.assert(
       fc.property(fc.boolean(), fc.array(event, { maxLength: 12 }), (opened, events) => {
-        expectSameAsParsing(CHAT, opened ? [data(FIRST_CHUNK), ...events] : events);
+        expectSameAsParsing(format, alwaysOpened || opened ? [opening, ...events] : events);
       }),
       { numRuns: 300 },
+    );
+  };
+
+  it('for generated chat completion streams of content-only chunks among other events', () => {
+    checkGeneratedStreams(
+      CHAT,
+      contentChunk.map(chunk => data(chunk)),
+      OTHER_CHAT_EVENTS,
+      data(FIRST_CHUNK),
+      false,
     );
   });
 
   it('for generated Anthropic streams of text and thinking deltas among other events', () => {
-    const event = fc.oneof(
-      { weight: 4, arbitrary: anthropicDelta },
-      { weight: 1, arbitrary: fc.constantFrom(...OTHER_MESSAGES_EVENTS) },
-    );
-    fc.assert(
-      fc.property(fc.array(event, { maxLength: 12 }), events => {
-        expectSameAsParsing(MESSAGES, [MESSAGE_START, ...events]);
-      }),
-      { numRuns: 300 },
-    );
+    checkGeneratedStreams(MESSAGES, anthropicDelta, OTHER_MESSAGES_EVENTS, MESSAGE_START, true);
   });
 
   it('for generated Gemini streams of text chunks among other chunks', () => {
-    const event = fc.oneof(
-      { weight: 4, arbitrary: geminiTextChunk.map(chunk => data(chunk)) },
-      { weight: 1, arbitrary: fc.constantFrom(...OTHER_GEMINI_EVENTS) },
-    );
-    fc.assert(
-      fc.property(fc.boolean(), fc.array(event, { maxLength: 12 }), (opened, events) => {
-        expectSameAsParsing(GEMINI, opened ? [data(GEMINI_FIRST), ...events] : events);
-      }),
-      { numRuns: 300 },
+    checkGeneratedStreams(
+      GEMINI,
+      geminiTextChunk.map(chunk => data(chunk)),
+      OTHER_GEMINI_EVENTS,
+      data(GEMINI_FIRST),
+      false,
     );
   });
 
