@@ -215,8 +215,9 @@ export class LlmCall implements RequestObserver {
     if (output === undefined) {
       let data: unknown = item ?? text;
       const first = text.charCodeAt(0);
-      // `{` or `[`: JSON. Anything else (`[DONE]` starts with `[` too, hence the try) stays a string.
-      if (item === undefined && (first === 123 || first === 91)) {
+      // `{` or `[`: JSON. Anything else stays a string, `[DONE]` too: a failed JSON.parse builds a
+      // SyntaxError with its stack, the dearest event of a stream (other `[` junk still tries).
+      if (item === undefined && (first === 123 || first === 91) && text !== '[DONE]') {
         try {
           data = JSON.parse(text);
         } catch {
