@@ -6,7 +6,7 @@
  *
  *   node --predictable --predictable-gc-schedule --expose-gc --require bench/variants/ours.cjs bench/instructions/client.cjs '<json job>'
  *
- * job: { url, ackPort, openai, workload, warmup, calls: [N1, N2], out }
+ * job: { url, ackPort, openai, workload, warmup, calls: [N1, N2], out, perCall? }
  *
  * `warmup` calls, gc(), N1 calls, gc(), N2 calls, gc(), then the span processor is flushed and a
  * summary of what the variant recorded is written to `out`. callgrind dumps its counts after each
@@ -21,6 +21,7 @@
 const { writeFileSync } = require('node:fs');
 const { createRequire } = require('node:module');
 const { connect } = require('node:net');
+const { loadavg } = require('node:os');
 const { join } = require('node:path');
 
 const job = JSON.parse(process.argv[2]);
@@ -121,11 +122,21 @@ async function main() {
   const [n1, n2] = job.calls;
   await run(call, job.warmup);
   gc();
-  await run(call, n1);
-  gc();
-  const eventsBefore = events;
-  await run(call, n2);
-  gc();
+  let eventsBefore = events;
+  if (job.perCall) {
+    // Diagnostic (bench/README.md, "One count per call"): N2 calls, each followed by os.loadavg(),
+    // on which callgrind is told to dump (--dump-after=node::os::GetLoadAvg*): one count per call.
+    for (let i = 0; i < n2; i++) {
+      await call();
+      loadavg();
+    }
+  } else {
+    await run(call, n1);
+    gc();
+    eventsBefore = events;
+    await run(call, n2);
+    gc();
+  }
   await telemetry?.flush?.();
   const spanCount = telemetry?.spanCount();
   const result = {
