@@ -191,12 +191,96 @@ function createStage(coding: Coding, out: StageOutput): Stage {
   }
 }
 
+/** What `zlib.gunzipSync` itself uses of a Gunzip stream (node:zlib's processChunkSync), on Node 22 to 26. */
+interface ZlibEngine extends Transform {
+  _handle?: {
+    writeSync?: (
+      flush: number,
+      input: Buffer,
+      inOffset: number,
+      inLength: number,
+      output: Buffer,
+      outOffset: number,
+      outLength: number,
+    ) => void;
+    reset?: () => void;
+  } | null;
+  /** After writeSync: [output bytes left free, input bytes left unread]. */
+  _writeState?: Uint32Array;
+}
+
+const ENGINE_OUTPUT_BYTES = 16 * 1024;
+let gunzipEngine: ZlibEngine | undefined;
+let engineOutput: Buffer | undefined;
+/** This Node's Gunzip does not have the expected shape: every body goes through gunzipSync. */
+let engineUnsupported = false;
+
+/** The process's reusable Gunzip, or undefined when this Node's zlib does not have the expected shape. */
+function reusableGunzip(): ZlibEngine | undefined {
+  if (gunzipEngine !== undefined && !gunzipEngine.destroyed) return gunzipEngine;
+  if (engineUnsupported) return undefined;
+  const engine = zlib.createGunzip(ZLIB_LENIENT) as ZlibEngine;
+  // A corrupt body destroys the engine and emits 'error' on a later tick: never unhandled.
+  engine.on('error', () => undefined);
+  const handle = engine._handle;
+  if (
+    typeof handle?.writeSync !== 'function' ||
+    typeof handle.reset !== 'function' ||
+    !(engine._writeState instanceof Uint32Array)
+  ) {
+    engineUnsupported = true;
+    engine.destroy();
+    return undefined;
+  }
+  gunzipEngine = engine;
+  engineOutput ??= Buffer.allocUnsafe(ENGINE_OUTPUT_BYTES);
+  return engine;
+}
+
+/**
+ * `zlib.gunzipSync(data, { ...ZLIB_LENIENT, maxOutputLength })` through one Gunzip kept for the
+ * process and reset before each body. gunzipSync builds a whole Transform stream per call (and a
+ * 16 KiB output buffer) whose native handle keeps it alive through young-generation collections:
+ * promoted, it made major collections more frequent (gzip-json end to end, ours-noop: 5.56 M → 4.38 M
+ * instructions per call with the engine reused). The native inflate is the same, so is the output. Only bodies that start with the gzip magic bytes
+ * come here: on others Node's Gunzip switches mode for good, and a fresh one must see them.
+ */
+function gunzipReusingEngine(data: Buffer, maxOutputLength: number): Buffer {
+  const engine = data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b ? reusableGunzip() : undefined;
+  if (engine === undefined) return zlib.gunzipSync(data, { ...ZLIB_LENIENT, maxOutputLength });
+  const handle = engine._handle!;
+  const state = engine._writeState!;
+  const output = engineOutput!;
+  handle.reset!();
+  const pieces: Buffer[] = [];
+  let outputLength = 0;
+  let inOffset = 0;
+  let inLength = data.length;
+  for (;;) {
+    handle.writeSync!(zlib.constants.Z_SYNC_FLUSH, data, inOffset, inLength, output, 0, output.length);
+    // A zlib error destroys the engine synchronously (its handle's onerror): the next body gets a new one.
+    if (engine.destroyed) throw engine.errored ?? new Error('zlib error');
+    const outputFree = state[0];
+    const produced = output.length - outputFree;
+    if (produced > 0) {
+      outputLength += produced;
+      if (outputLength > maxOutputLength) throw new RangeError('Cannot create a Buffer larger than maxOutputLength');
+      pieces.push(Buffer.from(output.subarray(0, produced)));
+    }
+    // Output room left over: zlib took all it could from the input.
+    if (outputFree !== 0) break;
+    inOffset += inLength - state[1];
+    inLength = state[1];
+  }
+  return pieces.length === 1 ? pieces[0] : Buffer.concat(pieces, outputLength);
+}
+
 /** One coding undone in a single call, as leniently as the streams (a cut body gives what arrived). */
 function decodeSync(coding: Coding, data: Buffer, maxOutputLength: number): Buffer {
   if (data.length === 0) return data;
   switch (coding) {
     case 'gzip':
-      return zlib.gunzipSync(data, { ...ZLIB_LENIENT, maxOutputLength });
+      return gunzipReusingEngine(data, maxOutputLength);
     case 'deflate': {
       const wrapped = data.length >= 2 && isZlibHeader(data[0], data[1]);
       return (wrapped ? zlib.inflateSync : zlib.inflateRawSync)(data, { ...ZLIB_LENIENT, maxOutputLength });

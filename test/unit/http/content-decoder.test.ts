@@ -455,3 +455,70 @@ describe('createContentDecoder with syncUpTo (small bodies decoded in one call a
     );
   });
 });
+
+describe('createContentDecoder with syncUpTo: gzip bodies one after another (one gunzip engine reused)', () => {
+  const variants = ['whole', 'cut', 'corrupt', 'two members', 'trailing bytes', 'not gzip'] as const;
+
+  function gzipBody(data: Buffer, variant: (typeof variants)[number], at: number): Buffer {
+    const whole = zlib.gzipSync(data);
+    switch (variant) {
+      case 'whole':
+        return whole;
+      case 'cut':
+        return whole.subarray(0, at % (whole.length + 1));
+      case 'corrupt': {
+        const corrupt = Buffer.from(whole);
+        corrupt[at % corrupt.length] ^= 0x5a;
+        return corrupt;
+      }
+      case 'two members':
+        return Buffer.concat([whole, zlib.gzipSync(data.subarray(0, at % (data.length + 1)))]);
+      case 'trailing bytes':
+        return Buffer.concat([whole, Buffer.from([0, 0, 0x41, 0x42].slice(at % 4))]);
+      case 'not gzip':
+        return zlib.deflateSync(data);
+    }
+  }
+
+  it('decodes each body as streaming decodes it, whatever the bodies before it were', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            data: fc.uint8Array({ maxLength: 2000 }),
+            // Repeated: outputs past the engine's 16 KiB buffer, in several pieces.
+            repeat: fc.constantFrom(1, 1, 40),
+            variant: fc.constantFrom(...variants),
+            at: fc.nat(),
+          }),
+          { minLength: 1, maxLength: 5 },
+        ),
+        async bodies => {
+          for (const { data, repeat, variant, at } of bodies) {
+            const encoded = gzipBody(
+              Buffer.concat(Array.from({ length: repeat }, () => Buffer.from(data))),
+              variant,
+              at,
+            );
+            const streamed = await decode('gzip', [encoded], undefined, 1);
+            const synced = await decode('gzip', [encoded], { syncUpTo: 64 * 1024 }, 1);
+            expect(synced.output.equals(streamed.output)).toBe(true);
+            expect(synced.ends).toBe(streamed.ends);
+            expect(synced.errors.length).toBe(streamed.errors.length);
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('after a corrupt body, decodes the next one whole', async () => {
+    const text = Buffer.from('{"usage":{"total_tokens":12}}'.repeat(30));
+    const corrupt = Buffer.from(zlib.gzipSync(text));
+    corrupt[15] ^= 0xff;
+    expect((await decode('gzip', [corrupt], { syncUpTo: 64 * 1024 })).errors).toHaveLength(1);
+    const next = await decode('gzip', [zlib.gzipSync(text)], { syncUpTo: 64 * 1024 });
+    expect(next.errors).toEqual([]);
+    expect(next.output.equals(text)).toBe(true);
+  });
+});
