@@ -124,8 +124,9 @@ async function main() {
   gc();
   let eventsBefore = events;
   if (job.perCall) {
-    // Diagnostic (bench/README.md, "One count per call"): N2 calls, each followed by os.loadavg(),
-    // on which callgrind is told to dump (--dump-after=node::os::GetLoadAvg*): one count per call.
+    // Diagnostic (bench/README.md, "One count per call"): callgrind is told to dump at each
+    // os.loadavg() (--dump-after=node::os::GetLoadAvg*): once after the warm-up, then after each call.
+    loadavg();
     for (let i = 0; i < n2; i++) {
       await call();
       loadavg();
