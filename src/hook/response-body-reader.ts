@@ -178,6 +178,11 @@ export class ResponseBodyReader {
   private _decoded(chunk: Uint8Array): void {
     if (this._done) return;
     this._decodedBytes += chunk.byteLength;
+    // A JSON body's ASCII bytes go to the parser as they are: what it skips is never decoded.
+    if (this._json !== undefined && chunk.byteLength > 0 && this._text.takeAscii(chunk)) {
+      this._json.pushAscii(chunk);
+      return;
+    }
     const text = this._text.write(chunk);
     if (text.length === 0) return;
     if (this._kind === 'sniff') this._sniff(text);

@@ -33,6 +33,17 @@ export class Utf8Text {
     return this._decoder.decode(chunk, { stream: true });
   }
 
+  /**
+   * Whether `chunk` is ASCII with no character held from before: then its bytes are its text, one
+   * character each, and the caller may read them as such instead of calling `write` (it counts as
+   * written).
+   */
+  takeAscii(chunk: Uint8Array): boolean {
+    if (this._pending || !isAscii(chunk)) return false;
+    this._started = true;
+    return true;
+  }
+
   /** Flushes held bytes (an unfinished character becomes U+FFFD). */
   end(): string {
     if (!this._pending || !this._decoder) return '';

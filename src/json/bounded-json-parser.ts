@@ -132,6 +132,18 @@ const STRING_SPECIAL = /["\\\u0000-\u001f]/g;
 const SHORT_RUN = 32;
 /** Inside a skipped container, outside strings, only these characters matter: a quote and the brackets. */
 const SKIP_STOPS = ['"', '[', ']', '{', '}'];
+const SKIP_STOP_BYTES = SKIP_STOPS.map(stop => stop.charCodeAt(0));
+
+// Buffer's native latin1 copy and byte search (memchr), which accept any Uint8Array.
+const latin1Slice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string;
+const bufferIndexOf = Buffer.prototype.indexOf as (this: Uint8Array, value: number, byteOffset: number) => number;
+/**
+ * pushAscii: text read right after a skipped container ends starts this short, and doubles per
+ * piece up to a whole chunk: the next skipped container (the next embedding vector) is usually a
+ * few dozen characters on, and what the parser skips as text it must first copy into a string.
+ */
+const ASCII_WINDOW_MIN = 256;
+const ASCII_WINDOW_MAX = 1 << 30;
 
 /**
  * Matches the empty string. V8 keeps the subject of the last successful regex match alive (for
@@ -293,6 +305,10 @@ export class BoundedJsonParser {
    * occurrence, by `indexOf` (memchr speed), however many skipped values the chunk holds.
    */
   readonly #stopAt: number[] = SKIP_STOPS.map(() => -1);
+  /** The same as #stopAt, for the bytes of the current pushAscii call. */
+  readonly #byteStopAt: number[] = SKIP_STOPS.map(() => -1);
+  /** pushAscii: characters read as text at once (see ASCII_WINDOW_MIN). */
+  #asciiWindow = ASCII_WINDOW_MAX;
 
   // Current number.
   #numState = N_START;
@@ -339,6 +355,94 @@ export class BoundedJsonParser {
   }
 
   /**
+   * Feeds the next piece of the text as bytes that are all ASCII, so one character each (the
+   * caller checks). The same as `push(latin1 text of bytes)`, except that the inside of a skipped
+   * container is searched for its brackets in the bytes themselves, never copied into a string
+   * (most of a 5 MB embeddings body). Strings inside skipped containers are read as text.
+   */
+  pushAscii(bytes: Uint8Array): void {
+    if (this.#mode === M_ERROR || this.#result !== undefined) return;
+    const n = bytes.byteLength;
+    if (this.#skipKeys === undefined) {
+      if (n > 0) this.push(latin1Slice.call(bytes, 0, n));
+      return;
+    }
+    this.#byteStopAt.fill(-1);
+    let at = 0;
+    while (at < n) {
+      if (this.#mode === M_SKIP && !this.#skipInString) {
+        const stop = this.#skipBytes(bytes, at);
+        if (this.#failed()) return;
+        this.#asciiWindow = ASCII_WINDOW_MIN;
+        // Stopped short of the end, still skipping: at a quote, which is read as text.
+        const atQuote = stop < n && this.#mode === M_SKIP;
+        at = stop;
+        if (!atQuote) continue;
+      }
+      const end = n - at <= this.#asciiWindow ? n : at + this.#asciiWindow;
+      this.push(latin1Slice.call(bytes, at, end));
+      this.#asciiWindow = Math.min(this.#asciiWindow * 2, ASCII_WINDOW_MAX);
+      at = end;
+      if (this.#mode === M_ERROR || this.#result !== undefined) return;
+    }
+  }
+
+  /**
+   * #scanSkipped on bytes, outside strings: passes over the container up to its closing bracket
+   * (then the value is done) or up to a quote (not consumed: the string is read as text).
+   */
+  #skipBytes(bytes: Uint8Array, start: number): number {
+    const n = bytes.byteLength;
+    const closers = this.#skipClosers;
+    let i = start;
+    while (i < n) {
+      const j = this.#nextByteStop(bytes, i);
+      if (j === n) {
+        i = n;
+        break;
+      }
+      const c = bytes[j];
+      if (c === QUOTE) {
+        i = j;
+        break;
+      }
+      i = j + 1;
+      if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
+        if (this.#stack.length + closers.length >= MAX_NESTING) {
+          return this.#fail(`nesting deeper than ${MAX_NESTING}`, j - start) + start;
+        }
+        closers.push(c + 2);
+      } else if (c === closers[closers.length - 1]) {
+        closers.pop();
+        if (closers.length === 0) {
+          this.#valueDone(undefined, false);
+          break;
+        }
+      } else {
+        return this.#fail(`unexpected ${describe(c)} in a skipped value`, j - start) + start;
+      }
+    }
+    this.#consumed += i - start;
+    return i;
+  }
+
+  /** #nextStop in the bytes of the current pushAscii call. */
+  #nextByteStop(bytes: Uint8Array, from: number): number {
+    const stopAt = this.#byteStopAt;
+    let next = bytes.byteLength;
+    for (let k = 0; k < stopAt.length; k++) {
+      let at = stopAt[k];
+      if (at < from) {
+        at = bufferIndexOf.call(bytes, SKIP_STOP_BYTES[k], from);
+        if (at === -1) at = bytes.byteLength;
+        stopAt[k] = at;
+      }
+      if (at < next) next = at;
+    }
+    return next;
+  }
+
+  /**
    * The chunk is done with, but a kept string or number in it goes on in the next one: what was
    * collected of it becomes a copy of its own, so that the chunk is not held until the next arrives.
    */
@@ -379,6 +483,11 @@ export class BoundedJsonParser {
       if (this.#mode === M_ERROR) return;
     }
     this.#consumed += n;
+  }
+
+  /** Whether an error stopped the parser (a call, so that TypeScript does not narrow #mode across one). */
+  #failed(): boolean {
+    return this.#mode === M_ERROR;
   }
 
   /** Ends the input and returns the outcome; later calls return the same object. */

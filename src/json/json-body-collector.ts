@@ -10,6 +10,9 @@
 import { BoundedJsonParser, parseJsonBounded } from './bounded-json-parser';
 import type { BoundedJsonParserOptions, BoundedJsonResult } from './bounded-json-parser';
 
+// Buffer's native latin1 copy, which accepts any Uint8Array: for ASCII bytes it is their text.
+const latin1Slice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string;
+
 export type JsonBodyCollectorOptions = Pick<BoundedJsonParserOptions, 'skipKeys'>;
 
 /** Bodies up to this many characters are parsed natively at the end; larger ones as they pass. */
@@ -37,6 +40,12 @@ export class JsonBodyCollector {
       for (const piece of this._pieces!) this._parser.push(piece);
       this._pieces = undefined;
     }
+  }
+
+  /** `push` of the text of bytes that are all ASCII (see BoundedJsonParser.pushAscii). */
+  pushAscii(bytes: Uint8Array): void {
+    if (this._parser) this._parser.pushAscii(bytes);
+    else if (bytes.byteLength > 0) this.push(latin1Slice.call(bytes, 0, bytes.byteLength));
   }
 
   end(): BoundedJsonResult {

@@ -17,6 +17,17 @@ function parseChunks(chunks: string[], options?: BoundedJsonParserOptions): Boun
   return parser.end();
 }
 
+/** The same chunks fed as bytes through pushAscii (the text must be ASCII). */
+function parseAsciiChunks(chunks: string[], options?: BoundedJsonParserOptions): BoundedJsonResult {
+  const parser = new BoundedJsonParser(options);
+  for (const chunk of chunks) parser.pushAscii(Buffer.from(chunk, 'latin1'));
+  return parser.end();
+}
+
+/** `text` with every non-ASCII character written as a \u escape (the same JSON value, ASCII only). */
+const asciiOnly = (text: string): string =>
+  text.replace(/[\u0080-\uffff]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
 const parseOne = (text: string, options?: BoundedJsonParserOptions): BoundedJsonResult => parseChunks([text], options);
 
 function splitAt(text: string, cuts: number[]): string[] {
@@ -402,6 +413,23 @@ describe('BoundedJsonParser', () => {
       ]);
     });
 
+    it('pushAscii: skipped containers passed over in the bytes, split at every position, as push gives', () => {
+      const text =
+        '{"a":1,"embedding":[[1,2],{"k":"]}\\"[{"},"x\\\\",[[[]]],-0.5e3],"b":"s","embedding":{"q":[]},"c":[true]}';
+      const expected = parseOne(text, skipEmbedding);
+      expect(expected).toEqual({ ok: true, value: { a: 1, b: 's', c: [true] }, pruned: false });
+      for (const chunks of everySplit(text))
+        expect(parseAsciiChunks(chunks, skipEmbedding), chunks[0]).toEqual(expected);
+      const unbalanced = '{"embedding":[1,2}';
+      for (const chunks of everySplit(unbalanced)) {
+        expect(parseAsciiChunks(chunks, skipEmbedding)).toEqual(parseOne(unbalanced, skipEmbedding));
+      }
+      const deep = `{"embedding":${'['.repeat(20_000)}`;
+      const deepResult = parseAsciiChunks([deep.slice(0, 7), deep.slice(7)], skipEmbedding);
+      expect(deepResult).toEqual(parseOne(deep, skipEmbedding));
+      expect(deepResult.ok).toBe(false);
+    });
+
     it('does not look between the strings and brackets of a skipped container (documented)', () => {
       for (const text of [
         '{"embedding":[1,,2]}',
@@ -593,6 +621,8 @@ describe('BoundedJsonParser', () => {
             expect(whole.ok).toBe(true);
             if (!whole.pruned) expect(whole.value).toEqual(withoutMembers(JSON.parse(text), skipKeys));
             expect(parseChunks(splitAt(text, at), { skipKeys })).toEqual(whole);
+            const ascii = asciiOnly(text);
+            expect(parseAsciiChunks(splitAt(ascii, at), { skipKeys })).toEqual(parseOne(ascii, { skipKeys }));
           }),
           { numRuns: 300 },
         );
@@ -633,6 +663,9 @@ describe('BoundedJsonParser', () => {
             if (jsonParses(text)) expect(whole.ok).toBe(true);
             if (!whole.ok) expect(typeof whole.error).toBe('string');
             expect(parseChunks(splitAt(text, at), { skipKeys })).toEqual(whole);
+            // Skipped containers passed over in the bytes: the same outcome, error positions included.
+            const ascii = asciiOnly(text);
+            expect(parseAsciiChunks(splitAt(ascii, at), { skipKeys })).toEqual(parseOne(ascii, { skipKeys }));
           }),
           { numRuns: 1000 },
         );
