@@ -4,6 +4,7 @@
  * wall time and so spread over many calls (NOTES.md, "One count per stream"): the median and the
  * ordinary mean are the figures that do not depend on where such a spike falls.
  */
+import { median as medianOf } from '../lib/stats.ts';
 
 export interface PerCallSummary {
   calls: number;
@@ -21,9 +22,7 @@ export const SPIKE_FACTOR = 1.5;
 
 export function summarisePerCall(counts: readonly number[]): PerCallSummary | undefined {
   if (counts.length === 0) return undefined;
-  const sorted = [...counts].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  const median = sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  const median = medianOf(counts);
   const ordinary = counts.filter(c => c < SPIKE_FACTOR * median);
   const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
   const ordinaryMean = ordinary.length > 0 ? sum(ordinary) / ordinary.length : median;
