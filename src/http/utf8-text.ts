@@ -11,6 +11,11 @@ import { TextDecoder } from 'node:util';
 // Buffer's native latin1 copy, which accepts any Uint8Array: for ASCII bytes it is their UTF-8 text.
 const latin1Slice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string;
 
+/** The text of `bytes[start, end)`, which the caller knows to be ASCII (one character per byte). */
+export function asciiText(bytes: Uint8Array, start = 0, end = bytes.byteLength): string {
+  return latin1Slice.call(bytes, start, end);
+}
+
 export class Utf8Text {
   private _decoder: TextDecoder | undefined;
   /** The decoder may hold the start of a character: the next chunk must go through it. */
@@ -24,7 +29,7 @@ export class Utf8Text {
     if (length === 0) return '';
     if (!this._pending && isAscii(chunk)) {
       this._started = true;
-      return latin1Slice.call(chunk, 0, length);
+      return asciiText(chunk, 0, length);
     }
     this._decoder ??= new TextDecoder('utf-8', { ignoreBOM: this._started });
     this._started = true;

@@ -14,6 +14,7 @@
  * as the value lives. A string or number still open at the end of a chunk is copied too, and the
  * regex engine's reference to the last text it matched is dropped.
  */
+import { asciiText } from '../http/utf8-text';
 
 export interface JsonLimits {
   /** Strings (values and keys) longer than this are cut to this many characters. Default 4096. */
@@ -134,8 +135,7 @@ const SHORT_RUN = 32;
 const SKIP_STOPS = ['"', '[', ']', '{', '}'];
 const SKIP_STOP_BYTES = SKIP_STOPS.map(stop => stop.charCodeAt(0));
 
-// Buffer's native latin1 copy and byte search (memchr), which accept any Uint8Array.
-const latin1Slice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string;
+// Buffer's native byte search (memchr), which accepts any Uint8Array.
 const bufferIndexOf = Buffer.prototype.indexOf as (this: Uint8Array, value: number, byteOffset: number) => number;
 /**
  * pushAscii: text read right after a skipped container ends starts this short, and doubles per
@@ -364,7 +364,7 @@ export class BoundedJsonParser {
     if (this.#mode === M_ERROR || this.#result !== undefined) return;
     const n = bytes.byteLength;
     if (this.#skipKeys === undefined) {
-      if (n > 0) this.push(latin1Slice.call(bytes, 0, n));
+      if (n > 0) this.push(asciiText(bytes));
       return;
     }
     this.#byteStopAt.fill(-1);
@@ -380,7 +380,7 @@ export class BoundedJsonParser {
         if (!atQuote) continue;
       }
       const end = n - at <= this.#asciiWindow ? n : at + this.#asciiWindow;
-      this.push(latin1Slice.call(bytes, at, end));
+      this.push(asciiText(bytes, at, end));
       this.#asciiWindow = Math.min(this.#asciiWindow * 2, ASCII_WINDOW_MAX);
       at = end;
       if (this.#mode === M_ERROR || this.#result !== undefined) return;

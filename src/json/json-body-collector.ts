@@ -7,11 +7,9 @@
  * `skipKeys` reaches the bounded parser only: a body parsed natively keeps those members (it is
  * small, and whoever names skip keys never reads them), so do not rely on their absence.
  */
+import { asciiText } from '../http/utf8-text';
 import { BoundedJsonParser, parseJsonBounded } from './bounded-json-parser';
 import type { BoundedJsonParserOptions, BoundedJsonResult } from './bounded-json-parser';
-
-// Buffer's native latin1 copy, which accepts any Uint8Array: for ASCII bytes it is their text.
-const latin1Slice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string;
 
 export type JsonBodyCollectorOptions = Pick<BoundedJsonParserOptions, 'skipKeys'>;
 
@@ -45,7 +43,7 @@ export class JsonBodyCollector {
   /** `push` of the text of bytes that are all ASCII (see BoundedJsonParser.pushAscii). */
   pushAscii(bytes: Uint8Array): void {
     if (this._parser) this._parser.pushAscii(bytes);
-    else if (bytes.byteLength > 0) this.push(latin1Slice.call(bytes, 0, bytes.byteLength));
+    else if (bytes.byteLength > 0) this.push(asciiText(bytes));
   }
 
   end(): BoundedJsonResult {
