@@ -1,18 +1,19 @@
 'use strict';
 /*
  * The process the instruction benchmark counts (bench/instructions/run.ts runs it under
- * `valgrind --tool=callgrind --dump-after=v8::internal::GCExtension::GC*`): one variant (preloaded
- * with --require bench/variants/<name>.cjs), one workload, calls one at a time.
+ * `valgrind --tool=callgrind --dump-after=node::os::GetLoadAvg* --dump-after=v8::internal::GCExtension::GC*`):
+ * one variant (preloaded with --require bench/variants/<name>.cjs), one workload, calls one at a time.
  *
  *   node --predictable --predictable-gc-schedule --expose-gc --require bench/variants/ours.cjs bench/instructions/client.cjs '<json job>'
  *
- * job: { url, ackPort, openai, workload, warmup, calls: [N1, N2], out, perCall? }
+ * job: { url, ackPort, openai, workload, warmup, calls, out }
  *
- * `warmup` calls, gc(), N1 calls, gc(), N2 calls, gc(), then the span processor is flushed and a
- * summary of what the variant recorded is written to `out`. callgrind dumps its counts after each
- * gc() and zeroes them, so the second dump holds N1 calls + gc() and the third N2 calls + gc(): the
- * difference over N2 − N1 is what one call costs (each segment paying for its garbage in its gc()),
- * start-up, module loading and warm-up left out.
+ * `warmup` calls, then `calls` measured calls with an os.loadavg() after the warm-up and after each
+ * call, then gc(); then the span processor is flushed and a summary of what the variant recorded is
+ * written to `out`. callgrind dumps and zeroes its count at each os.loadavg() and after the gc(), so
+ * every measured call has a count of its own, and the last dump is the gc() of their garbage.
+ * No gc() before the measured calls: a full GC with no call in flight makes V8 discard the
+ * optimised code of the per-call path (bench/NOTES.md, "One count per stream").
  *
  * Streams: for each event the SDK hands over, one byte goes to the relay's ack port; the relay
  * writes the next event only then (bench/relay.ts --ack), so every event is a read of its own
@@ -119,25 +120,14 @@ async function main() {
     ackSocket.once('error', reject);
   });
   const call = workloads();
-  const [n1, n2] = job.calls;
   await run(call, job.warmup);
-  gc();
-  let eventsBefore = events;
-  if (job.perCall) {
-    // Diagnostic (bench/README.md, "One count per call"): callgrind is told to dump at each
-    // os.loadavg() (--dump-after=node::os::GetLoadAvg*): once after the warm-up, then after each call.
+  const eventsBefore = events;
+  loadavg();
+  for (let i = 0; i < job.calls; i++) {
+    await call();
     loadavg();
-    for (let i = 0; i < n2; i++) {
-      await call();
-      loadavg();
-    }
-  } else {
-    await run(call, n1);
-    gc();
-    eventsBefore = events;
-    await run(call, n2);
-    gc();
   }
+  gc();
   await telemetry?.flush?.();
   const spanCount = telemetry?.spanCount();
   const result = {
@@ -146,12 +136,12 @@ async function main() {
     node: process.version,
     warmup: job.warmup,
     calls: job.calls,
-    eventsPerCall: n2 > 0 ? (events - eventsBefore) / n2 : 0,
+    eventsPerCall: job.calls > 0 ? (events - eventsBefore) / job.calls : 0,
     // Spans exported per call, warm-up included (undefined: the variant cannot count them).
-    spansPerCall: spanCount === undefined ? undefined : spanCount / (job.warmup + n1 + n2),
+    spansPerCall: spanCount === undefined ? undefined : spanCount / (job.warmup + job.calls),
     // Spans per call by instrumentation scope (an SDK tracing itself, e.g. @anthropic-ai/sdk, has its own).
     spansByScope: telemetry
-      ? Object.fromEntries(telemetry.spans().map(s => [s.scope, s.spans / (job.warmup + n1 + n2)]))
+      ? Object.fromEntries(telemetry.spans().map(s => [s.scope, s.spans / (job.warmup + job.calls)]))
       : {},
     metrics: telemetry ? await telemetry.scrape() : {},
   };

@@ -1,21 +1,24 @@
 /*
  * The pure parts of the instruction benchmark (bench/instructions/run.ts): reading callgrind's
- * count, differencing two runs into a per-call figure, the split of ours, per-chunk figures, the
- * targets and the Markdown section. Tested in test/unit/bench/instructions.test.ts.
+ * counts, the median call of each run, the split of ours, per-chunk figures, the targets and the
+ * Markdown section. Tested in test/unit/bench/instructions.test.ts.
  */
+import { SPIKE_FACTOR, summarisePerCall } from './per-call.ts';
+import type { PerCallSummary } from './per-call.ts';
 
 /**
- * One measured segment of a client process counted by callgrind: `calls` calls and the gc() after
- * them (the process runs a segment of N1 calls, then one of N2; see client.cjs).
+ * One client process counted by callgrind (see client.cjs): after the warm-up, each measured call's
+ * count on its own (callgrind dumps after each call), then the gc() that follows them.
  */
 export interface CountedRun {
   /** Variant label: a variant name, or `ours@<commit>` for ours built from another commit. */
   label: string;
   workload: string;
   warmup: number;
-  calls: number;
-  /** Instructions executed by the whole process over the segment (callgrind's dump between two gc() calls). */
-  instructions: number;
+  /** Instructions of each measured call, in order (the process's whole count between two dumps). */
+  callCounts: number[];
+  /** The gc() after the measured calls: the garbage they (and the warm-up) left. */
+  gcAfter: number;
   /** Events the SDK handed to the app per measured call (streams; 0 otherwise). */
   eventsPerCall: number;
   /** Spans per call by instrumentation scope (undefined: the variant cannot count them). */
@@ -27,19 +30,23 @@ export interface CountedRun {
   processInstructions?: number;
 }
 
-/** The figures of one (variant, workload), from its two runs. */
+/** The figures of one (variant, workload), from its run. */
 export interface Cell {
   label: string;
   workload: string;
-  /** Instructions per call: (I(N2) − I(N1)) / (N2 − N1). */
+  /** Instructions of the median call. */
   perCall: number;
   /** perCall minus bare's on the same workload. */
   added: number;
+  /** The median, the ordinary calls and what the spikes add (see per-call.ts). */
+  summary: PerCallSummary;
+  /** Every instruction of the measured calls and of the gc() after them, per call. */
+  allIn: number;
   /** Events per call (streams), to turn per-call figures into per-chunk ones. */
   eventsPerCall: number;
   /** Whether the variant recorded the call (a span of its own or, for ours-register, GenAI metrics). */
   records: boolean | undefined;
-  runs: [CountedRun, CountedRun];
+  run: CountedRun;
 }
 
 /** callgrind's summary line on stderr, e.g. `==123== I   refs:      1,464,478,643`. */
@@ -57,15 +64,6 @@ export function parseDumpTotal(text: string): number {
   return Number(match[1]);
 }
 
-/** The marginal cost of one call: what the longer run executed more, per extra call. */
-export function perCallInstructions(
-  a: Pick<CountedRun, 'calls' | 'instructions'>,
-  b: Pick<CountedRun, 'calls' | 'instructions'>,
-): number {
-  if (a.calls === b.calls) throw new Error(`two runs with the same call count (${a.calls}) cannot be differenced`);
-  return (b.instructions - a.instructions) / (b.calls - a.calls);
-}
-
 /** Scopes of SDKs that trace themselves (present in every variant with a tracer provider). */
 const SDK_OWN_SCOPES = /anthropic\.sdk|anthropic-ai/;
 
@@ -80,26 +78,25 @@ export function recordsCalls(run: CountedRun): boolean | undefined {
   return Object.entries(run.spansByScope).some(([scope, perCall]) => !SDK_OWN_SCOPES.test(scope) && perCall > 0);
 }
 
-/** Pairs each (label, workload)'s two segments into a cell; `added` is taken against bare's cell of the workload. */
+/** One cell per (label, workload) run; `added` is taken against bare's cell of the workload. */
 export function cellsOf(runs: readonly CountedRun[]): Cell[] {
-  const groups = new Map<string, CountedRun[]>();
-  for (const run of runs) {
-    const key = `${run.workload}\u0000${run.label}`;
-    groups.set(key, [...(groups.get(key) ?? []), run]);
-  }
   const cells: Cell[] = [];
-  for (const group of groups.values()) {
-    if (group.length !== 2)
-      throw new Error(`${group[0]!.label} on ${group[0]!.workload}: ${group.length} segments, expected 2`);
-    const [a, b] = [...group].sort((x, y) => x.calls - y.calls) as [CountedRun, CountedRun];
+  for (const run of runs) {
+    if (cells.some(c => c.label === run.label && c.workload === run.workload))
+      throw new Error(`${run.label} on ${run.workload}: counted twice`);
+    const summary = summarisePerCall(run.callCounts);
+    if (summary === undefined) throw new Error(`${run.label} on ${run.workload}: no measured call`);
+    const sum = run.callCounts.reduce((a, b) => a + b, 0);
     cells.push({
-      label: a.label,
-      workload: a.workload,
-      perCall: perCallInstructions(a, b),
+      label: run.label,
+      workload: run.workload,
+      perCall: summary.median,
       added: 0,
-      eventsPerCall: b.eventsPerCall,
-      records: recordsCalls(b),
-      runs: [a, b],
+      summary,
+      allIn: (sum + run.gcAfter) / summary.calls,
+      eventsPerCall: run.eventsPerCall,
+      records: recordsCalls(run),
+      run,
     });
   }
   for (const cell of cells) {
@@ -278,7 +275,7 @@ export interface InstructionsDocument {
   node: string;
   valgrind: string;
   quick: boolean;
-  workloads: { name: string; title: string; warmup: number; calls: [number, number] }[];
+  workloads: { name: string; title: string; warmup: number; calls: number }[];
   variants: { name: string; title: string; patchesSdk: boolean }[];
   cells: Cell[];
   splits: Split[];
@@ -325,9 +322,12 @@ export function renderInstructions(doc: InstructionsDocument): string {
   out.push('');
   out.push(
     `Written by \`npm run bench -- --instructions\` on ${doc.generatedAt} (${Math.round(doc.durationSeconds / 60)} min); do not edit by hand. ` +
-      'CPU cost counted in instructions by `valgrind --tool=callgrind` (`node --predictable --predictable-gc-schedule --expose-gc`), ' +
-      'each figure the difference of two measured segments of N1 and N2 calls (each with a gc() after it, callgrind dumping its count after each gc()) ' +
-      'after the warm-up, divided by N2 − N1: start-up, module loading and warm-up are left out. ' +
+      'CPU cost counted in instructions by `valgrind --tool=callgrind` (`node --predictable --predictable-gc-schedule --no-incremental-marking --expose-gc`): ' +
+      'after the warm-up, callgrind counts each measured call on its own (it dumps its count after every call), and every figure ' +
+      'is the median call. No gc() comes between the warm-up and the measured calls: a full GC with no call in flight makes V8 ' +
+      'discard the optimised code of the per-call path, and the calls after it would run unoptimised code (NOTES.md, "One count per stream"). ' +
+      'The median leaves out the calls where a major GC or a compilation landed; ' +
+      '"all in" under Raw counts keeps them, with the gc() after the measured calls. ' +
       'How it measures and how to read it: [README.md](README.md#instruction-counts).' +
       (doc.quick ? ' **Quick run: too few calls for the figures to mean much.**' : ''),
   );
@@ -339,10 +339,7 @@ export function renderInstructions(doc: InstructionsDocument): string {
         ['commit', `${doc.commit}${doc.dirty ? ' + uncommitted changes in src/' : ''}`],
         ['Node.js', doc.node],
         ['valgrind', doc.valgrind],
-        [
-          'calls (warm-up; N1, N2)',
-          workloads.map(w => `${w.name} ${w.warmup}; ${w.calls[0]}, ${w.calls[1]}`).join(' · '),
-        ],
+        ['calls (warm-up; measured)', workloads.map(w => `${w.name} ${w.warmup}; ${w.calls}`).join(' · ')],
       ],
       [':---', ':---'],
     ),
@@ -365,7 +362,7 @@ export function renderInstructions(doc: InstructionsDocument): string {
   out.push('### Instructions per call, added over bare');
   out.push('');
   out.push(
-    'Millions of instructions per call; bare is the absolute figure, every other cell what the variant adds to it. ' +
+    "Millions of instructions in the median call; bare is the absolute figure, every other cell what the variant's median call adds to it. " +
       '"records nothing": the variant made no span of its own on that workload (an SDK-patching peer on an SDK it does not patch); ' +
       'it is not a peer to beat there.',
   );
@@ -392,7 +389,7 @@ export function renderInstructions(doc: InstructionsDocument): string {
     out.push('### Per streamed chunk');
     out.push('');
     out.push(
-      'Instructions per event the SDK handed to the app (added figures over bare, divided by the events per call).',
+      'Instructions per event the SDK handed to the app (median calls, added over bare, divided by the events per call).',
     );
     out.push('');
     out.push(
@@ -423,7 +420,7 @@ export function renderInstructions(doc: InstructionsDocument): string {
       'setup = sdk-only − bare (the OpenTelemetry setup every instrumented variant has); Node/undici = ours-channels − sdk-only ' +
         "(subscribers to the same diagnostics channels that do nothing: what publishing costs, and Node 22's tap); " +
         'own = ours-noop − ours-channels (our code with no-op tracer and meter providers); ' +
-        'SDK = ours − ours-noop (the OpenTelemetry SDK recording our span and metric points). Per call, and per chunk for streams.',
+        'SDK = ours − ours-noop (the OpenTelemetry SDK recording our span and metric points). Median calls; per call, and per chunk for streams.',
     );
     out.push('');
     out.push(
@@ -550,22 +547,37 @@ export function renderInstructions(doc: InstructionsDocument): string {
   out.push('### Raw counts');
   out.push('');
   out.push(
+    'Instructions per measured call: the median; the mean of the ordinary calls (below ' +
+      `${SPIKE_FACTOR} × the median); all in: every instruction of the measured calls, spikes included, and of the gc() after them, per call.`,
+  );
+  out.push('');
+  out.push(
     table(
-      ['workload', 'variant', 'N1', 'I(N1)', 'N2', 'I(N2)', 'per call', 'events/call', 'spans/call by scope'],
+      [
+        'workload',
+        'variant',
+        'calls',
+        'median',
+        'ordinary calls',
+        'ordinary mean',
+        'all in',
+        'events/call',
+        'spans/call by scope',
+      ],
       [...doc.cells]
         .sort((a, b) => rank(a.label) - rank(b.label))
         .map(c => [
           c.workload,
           c.label,
-          String(c.runs[0].calls),
-          formatCount(c.runs[0].instructions),
-          String(c.runs[1].calls),
-          formatCount(c.runs[1].instructions),
+          String(c.summary.calls),
           formatCount(c.perCall),
+          String(c.summary.ordinaryCalls),
+          formatCount(c.summary.ordinaryMean),
+          formatCount(c.allIn),
           String(c.eventsPerCall),
-          c.runs[1].spansByScope === undefined
+          c.run.spansByScope === undefined
             ? 'not countable'
-            : Object.entries(c.runs[1].spansByScope)
+            : Object.entries(c.run.spansByScope)
                 .map(([scope, n]) => `${scope} ${n.toFixed(2)}`)
                 .join(', ') || '0',
         ]),

@@ -3,17 +3,17 @@
  * 24 by default here, builds dist/ and installs valgrind when missing). See bench/README.md.
  *
  *   node bench/instructions/run.ts [--workloads chat,stream-200] [--variants bare,ours,...]
- *        [--calls N1,N2] [--warmup W] [--at <commit>[,<commit>...]] [--at-workloads chat,...]
+ *        [--calls N] [--warmup W] [--at <commit>[,<commit>...]] [--at-workloads chat,...]
  *        [--jobs 2] [--quick] [--out bench]
  *   node bench/instructions/run.ts --render-only [--out bench]
  *
  * Each (variant, workload) runs once under `valgrind --tool=callgrind` (bench/instructions/client.cjs):
- * warm-up, gc(), N1 calls, gc(), N2 calls, gc(). callgrind dumps and zeroes its count after each
- * gc() (`--dump-after=v8::internal::GCExtension::GC*`), so the dumps hold the two segments, each
- * with the gc() of its calls' garbage; their difference over N2 − N1 is the instructions per call (the issue's I(N2) − I(N1), in one process:
- * start-up, ~1.5 G instructions under the SDKs, is paid once). Streams are written one acknowledged
- * event at a time (bench/relay.ts --ack). `--jobs` processes run at once, each with a relay of its
- * own (counts do not depend on load; only the wall time does).
+ * warm-up, then the measured calls, each counted on its own (callgrind dumps and zeroes its count at
+ * the os.loadavg() the client makes after each call), then gc() (dumped too). Every figure is the
+ * median call: start-up, module loading and warm-up are left out, and so are the calls where a major
+ * GC or a compilation landed; "all in" keeps them, with the gc(). Streams are written one acknowledged event at a time
+ * (bench/relay.ts --ack). `--jobs` processes run at once, each with a relay of its own (counts do
+ * not depend on load; only the wall time does).
  * Writes <out>/results-instructions.json and the "Instructions" section of <out>/RESULTS.md (the
  * wall-clock sections are left as they are). --quick writes to a temporary directory unless --out.
  */
@@ -46,6 +46,7 @@ import {
   spliceSection,
 } from './lib.ts';
 import type { AtCommit, CountedRun, InstructionsDocument, Repeat, WallClockFigure } from './lib.ts';
+import { summarisePerCall } from './per-call.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const startedAt = Date.now();
@@ -54,67 +55,64 @@ interface InstructionWorkload {
   name: string;
   title: string;
   warmup: number;
-  calls: [number, number];
+  calls: number;
   quickWarmup: number;
-  quickCalls: [number, number];
+  quickCalls: number;
 }
 
 /**
  * Call counts: the warm-up lets the JIT settle, so that what is counted is the steady state of a
- * long-running service and not compilation (paid once per process). Measured on ours-noop: a chat
- * call counts 3.16 M after 50 warm-up calls and 2.88 M after 300; a 200-chunk stream's own code
- * 56 k instructions per event after 6 warm-up streams, 31.6 k after 30 and 31.9 k after 100. N1
- * can be 0 (its segment is then a gc() of a clean heap, the fixed part of the N2 segment's gc()). N2 − N1 divides
- * the noise (a few M instructions of GC scheduling), so it is as large as the run time allows.
+ * long-running service and not compilation (paid once per process). The measured calls make the
+ * median: enough that a run of calls with a GC step in them cannot move it.
  */
 const WORKLOADS: readonly InstructionWorkload[] = [
   {
     name: 'chat',
     title: 'small chat completion, not streamed (~700 B JSON)',
     warmup: 300,
-    calls: [0, 150],
+    calls: 150,
     quickWarmup: 10,
-    quickCalls: [0, 10],
+    quickCalls: 10,
   },
   {
     name: 'stream-200',
     title: 'openai stream of 200 chunks (+ role, finish and usage chunks), one acknowledged event at a time',
-    warmup: 30,
-    calls: [0, 14],
+    warmup: 60,
+    calls: 30,
     quickWarmup: 2,
-    quickCalls: [0, 2],
+    quickCalls: 3,
   },
   {
     name: 'gzip-json',
     title: 'chat completion of 1000 tokens, gzip-compressed JSON (2 KB on the wire, 6.8 KB decoded)',
     warmup: 200,
-    calls: [0, 100],
+    calls: 100,
     quickWarmup: 5,
-    quickCalls: [0, 5],
+    quickCalls: 5,
   },
   {
     name: 'embeddings-5mb',
     title: 'embeddings of 80 inputs × 3072 floats (a 5.2 MB JSON body)',
     warmup: 6,
-    calls: [0, 6],
+    calls: 7,
     quickWarmup: 1,
-    quickCalls: [0, 1],
+    quickCalls: 1,
   },
   {
     name: 'anthropic-stream',
     title: '@anthropic-ai/sdk messages stream of 200 text deltas, one acknowledged event at a time',
-    warmup: 30,
-    calls: [0, 14],
+    warmup: 60,
+    calls: 30,
     quickWarmup: 2,
-    quickCalls: [0, 2],
+    quickCalls: 3,
   },
   {
     name: 'gemini-stream',
     title: '@google/genai generateContentStream of 200 chunks (SSE), one acknowledged event at a time',
-    warmup: 30,
-    calls: [0, 14],
+    warmup: 60,
+    calls: 30,
     quickWarmup: 2,
-    quickCalls: [0, 2],
+    quickCalls: 3,
   },
 ];
 
@@ -168,13 +166,11 @@ const quick = args.quick;
 const variants = pick(INSTRUCTION_VARIANTS, args.variants, 'variants');
 if (!variants.some(v => v.name === 'bare')) variants.unshift(INSTRUCTION_VARIANTS[0]!);
 const workloads = pick(WORKLOADS, args.workloads, 'workloads').map(w => {
-  let calls: [number, number] = quick ? w.quickCalls : w.calls;
+  let calls = quick ? w.quickCalls : w.calls;
   if (args.calls) {
-    const parsed = args.calls.split(',').map(Number);
-    if (parsed.length !== 2 || !parsed.every(n => Number.isInteger(n) && n >= 0) || parsed[0] === parsed[1]) {
-      throw new Error('--calls takes two different counts, e.g. --calls 0,200');
-    }
-    calls = [Math.min(parsed[0]!, parsed[1]!), Math.max(parsed[0]!, parsed[1]!)];
+    calls = Number(args.calls);
+    if (!Number.isInteger(calls) || calls < 1)
+      throw new Error('--calls takes a count of measured calls, e.g. --calls 200');
   }
   const warmup = args.warmup !== undefined ? Number(args.warmup) : quick ? w.quickWarmup : w.warmup;
   return { ...w, calls, warmup };
@@ -308,7 +304,7 @@ interface Job {
   workload: (typeof workloads)[number];
 }
 
-/** The dump files of one callgrind run (`<prefix>.<pid>.<n>`, the final one without a number), in order. */
+/** The numbered dump files of one callgrind run (`<prefix>.<pid>.<n>`), their totals in order. */
 function dumpTotals(prefix: string): number[] {
   const dir = dirname(prefix);
   const base = prefix.slice(dir.length + 1);
@@ -318,18 +314,18 @@ function dumpTotals(prefix: string): number[] {
   return numbered.map(f => parseDumpTotal(readFileSync(join(dir, f), 'utf8')));
 }
 
-async function count(job: Job, relay: Relay, openaiDir: string): Promise<CountedRun[]> {
+async function count(job: Job, relay: Relay, openaiDir: string): Promise<CountedRun> {
   const id = `${job.label.replace(/[^\w.-]/g, '_')}-${job.workload.name}`;
   const out = join(work, `${id}.json`);
   const dumps = join(work, `cg-${id}-${Date.now()}`);
-  const [n1, n2] = job.workload.calls;
+  const calls = job.workload.calls;
   const clientJob = {
     url: relay.url,
     ackPort: relay.ackPort,
     openai: openaiDir,
     workload: job.workload.name,
     warmup: job.workload.warmup,
-    calls: [n1, n2],
+    calls,
     out,
   };
   const extra: Record<string, string> = { BENCH_DIST: job.dist, BENCH_SPAN_PROCESSOR: 'batch' };
@@ -347,13 +343,18 @@ async function count(job: Job, relay: Relay, openaiDir: string): Promise<Counted
     [
       '--tool=callgrind',
       `--callgrind-out-file=${dumps}.%p`,
-      // A dump (and zeroed counters) after each gc() of the client: each segment's calls and the gc() of their garbage.
+      // A dump (and zeroed counters) after the warm-up and after each measured call (the client's
+      // os.loadavg()), and after the gc() of their garbage.
+      '--dump-after=node::os::GetLoadAvg*',
       '--dump-after=v8::internal::GCExtension::GC*',
       process.execPath,
       '--predictable',
       // A fixed heap-growing schedule and no memory reducer: without it, whether a major GC falls in
       // the measured segment depends on wall time (seen: the same build at +0.8 M or +2.2 M per chat call).
       '--predictable-gc-schedule',
+      // Each major GC in one step where the heap limit is reached: incremental marking is paced by
+      // wall time, which valgrind stretches 50 times (one cycle smeared over ~15 streams).
+      '--no-incremental-marking',
       '--expose-gc',
       ...preload,
       'bench/instructions/client.cjs',
@@ -364,8 +365,11 @@ async function count(job: Job, relay: Relay, openaiDir: string): Promise<Counted
   if (relay.ackTimeouts !== timeoutsBefore)
     throw new Error(`${job.label} ${job.workload.name}: a streamed event was never acknowledged`);
   const totals = dumpTotals(dumps);
-  if (totals.length !== 3)
-    throw new Error(`${job.label} ${job.workload.name}: ${totals.length} callgrind dumps, expected 3 (one per gc())`);
+  // Start-up and warm-up, each call, the gc().
+  if (totals.length !== calls + 2)
+    throw new Error(
+      `${job.label} ${job.workload.name}: ${totals.length} callgrind dumps, expected ${calls + 2} (warm-up, ${calls} calls, gc())`,
+    );
   const total = parseInstructionCount(stderr);
   const result = JSON.parse(readFileSync(out, 'utf8')) as {
     eventsPerCall: number;
@@ -374,19 +378,18 @@ async function count(job: Job, relay: Relay, openaiDir: string): Promise<Counted
     metrics: Record<string, unknown>;
   };
   const wallSeconds = (Date.now() - started) / 1000;
-  const segment = (calls: number, instructions: number): CountedRun => ({
+  return {
     label: job.label,
     workload: job.workload.name,
     warmup: job.workload.warmup,
-    calls,
-    instructions,
+    callCounts: totals.slice(1, -1),
+    gcAfter: totals.at(-1)!,
     eventsPerCall: result.eventsPerCall,
     spansByScope: result.spansPerCall === undefined ? undefined : (result.spansByScope ?? {}),
     metricFamilies: Object.keys(result.metrics),
     wallSeconds,
     processInstructions: total,
-  });
-  return [segment(n1, totals[1]!), segment(n2, totals[2]!)];
+  };
 }
 
 /** openai@OPENAI_VERSION, unpacked by the wall-clock bench (bench/run.ts) or here, once. */
@@ -443,21 +446,22 @@ async function runAll(list: Job[], relays: Relay[], openaiDir: string): Promise<
   const worker = async (relay: Relay) => {
     while (next < list.length) {
       const job = list[next++]!;
-      let segments: CountedRun[];
+      let counted: CountedRun;
       try {
-        segments = await count(job, relay, openaiDir);
+        counted = await count(job, relay, openaiDir);
       } catch (err) {
         log(`${job.label} ${job.workload.name} failed, running it again: ${String(err).slice(0, 600)}`);
-        segments = await count(job, relay, openaiDir);
+        counted = await count(job, relay, openaiDir);
       }
-      results.push(...segments);
+      results.push(counted);
       done++;
-      const [a, b] = segments as [CountedRun, CountedRun];
+      const summary = summarisePerCall(counted.callCounts)!;
+      const figure = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
       log(
         `[${done}/${list.length}] ${job.workload.name.padEnd(16)} ${job.label.padEnd(16)} ` +
-          `${((b.instructions - a.instructions) / (b.calls - a.calls)).toLocaleString('en-US', { maximumFractionDigits: 0 }).padStart(12)} per call ` +
-          `(N ${a.calls}: ${a.instructions.toLocaleString('en-US')}, N ${b.calls}: ${b.instructions.toLocaleString('en-US')}; ` +
-          `process ${(b.processInstructions ?? 0).toLocaleString('en-US')})  ${b.wallSeconds.toFixed(0)} s`,
+          `median ${figure(summary.median).padStart(12)} per call (ordinary ${summary.ordinaryCalls}/${summary.calls}, ` +
+          `mean ${figure(summary.ordinaryMean)}; all ${figure(summary.mean)}; gc() after ${figure(counted.gcAfter)}; ` +
+          `process ${figure(counted.processInstructions ?? 0)})  ${counted.wallSeconds.toFixed(0)} s`,
       );
     }
   };
@@ -506,7 +510,7 @@ async function main(): Promise<void> {
     list.sort((a, b) => Number(b.workload.name.includes('stream')) - Number(a.workload.name.includes('stream')));
     log(
       `Node ${process.version}; ${valgrind}; ${list.length} processes under callgrind, ${jobs} at a time; ` +
-        `workloads ${workloads.map(w => `${w.name} (${w.warmup}; ${w.calls.join(', ')})`).join(', ')}`,
+        `workloads ${workloads.map(w => `${w.name} (${w.warmup}; ${w.calls})`).join(', ')}`,
     );
     const runs = await runAll(list, relays, openaiDir);
     const cells = cellsOf(runs);

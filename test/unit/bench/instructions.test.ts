@@ -6,7 +6,6 @@ import {
   judgeWallClock,
   parseDumpTotal,
   parseInstructionCount,
-  perCallInstructions,
   perChunk,
   recordsCalls,
   renderInstructions,
@@ -27,19 +26,13 @@ const CALLGRIND_STDERR = `==8672== Callgrind, a call-graph generating cache prof
 ==8672== I   refs:      1,886,406,562
 `;
 
-function run(
-  label: string,
-  workload: string,
-  calls: number,
-  instructions: number,
-  extra: Partial<CountedRun> = {},
-): CountedRun {
+function run(label: string, workload: string, callCounts: number[], extra: Partial<CountedRun> = {}): CountedRun {
   return {
     label,
     workload,
     warmup: 10,
-    calls,
-    instructions,
+    callCounts,
+    gcAfter: 5_000_000,
     eventsPerCall: 0,
     spansByScope: label === 'bare' ? undefined : { 'otel-llm-relay': 1 },
     metricFamilies: [],
@@ -48,12 +41,9 @@ function run(
   };
 }
 
-/** Two runs (N1 = 0, N2 = 100 segments) whose difference is `perCall` per call. */
-function pair(label: string, workload: string, perCall: number, extra: Partial<CountedRun> = {}): CountedRun[] {
-  return [
-    run(label, workload, 0, 1_000_000_000, extra),
-    run(label, workload, 100, 1_000_000_000 + perCall * 100, extra),
-  ];
+/** A run whose median call is `perCall`: five calls, one of them with a GC step three times its size. */
+function counted(label: string, workload: string, perCall: number, extra: Partial<CountedRun> = {}): CountedRun {
+  return run(label, workload, [perCall, 0.99 * perCall, 3 * perCall, 1.01 * perCall, perCall], extra);
 }
 
 describe('parseInstructionCount', () => {
@@ -83,25 +73,12 @@ describe('parseDumpTotal', () => {
   });
 });
 
-describe('differencing', () => {
-  it('divides what the longer run executed more by the extra calls, in either order', () => {
-    const a = { calls: 50, instructions: 1_000_000_000 };
-    const b = { calls: 250, instructions: 1_600_000_000 };
-    expect(perCallInstructions(a, b)).toBe(3_000_000);
-    expect(perCallInstructions(b, a)).toBe(3_000_000);
-  });
-
-  it('refuses two runs of the same length', () => {
-    expect(() => perCallInstructions({ calls: 5, instructions: 1 }, { calls: 5, instructions: 2 })).toThrow(
-      /same call count/,
-    );
-  });
-
-  it('pairs the runs of each variant and workload and subtracts bare of the same workload', () => {
+describe('cells', () => {
+  it('takes the median call of each run and subtracts bare of the same workload', () => {
     const cells = cellsOf([
-      ...pair('bare', 'chat', 3_000_000),
-      ...pair('ours', 'chat', 3_900_000),
-      ...pair('bare', 'stream-200', 30_000_000),
+      counted('bare', 'chat', 3_000_000),
+      counted('ours', 'chat', 3_900_000),
+      counted('bare', 'stream-200', 30_000_000),
     ]);
     const ours = cells.find(c => c.label === 'ours')!;
     expect(ours.perCall).toBe(3_900_000);
@@ -109,8 +86,16 @@ describe('differencing', () => {
     expect(cells.find(c => c.label === 'bare' && c.workload === 'stream-200')!.added).toBe(0);
   });
 
-  it('fails when a variant has one segment instead of two', () => {
-    expect(() => cellsOf([run('ours', 'chat', 0, 1)])).toThrow(/1 segments, expected 2/);
+  it('keeps the spikes and the gc() after the calls in the all-in figure only', () => {
+    const cell = cellsOf([run('ours', 'chat', [2e6, 2e6, 8e6, 2e6], { gcAfter: 4e6 })])[0]!;
+    expect(cell.perCall).toBe(2e6);
+    expect(cell.summary.ordinaryCalls).toBe(3);
+    expect(cell.allIn).toBe((2e6 + 2e6 + 8e6 + 2e6 + 4e6) / 4);
+  });
+
+  it('refuses a run without measured calls, and the same variant counted twice', () => {
+    expect(() => cellsOf([run('ours', 'chat', [])])).toThrow(/no measured call/);
+    expect(() => cellsOf([counted('ours', 'chat', 1), counted('ours', 'chat', 2)])).toThrow(/counted twice/);
   });
 });
 
@@ -125,12 +110,12 @@ describe('recordsCalls', () => {
   it('counts only spans of scopes other than a self-tracing SDK', () => {
     expect(
       recordsCalls(
-        run('otel-openai', 'anthropic-stream', 10, 1, { spansByScope: { 'com.anthropic.sdk.typescript': 1 } }),
+        run('otel-openai', 'anthropic-stream', [1], { spansByScope: { 'com.anthropic.sdk.typescript': 1 } }),
       ),
     ).toBe(false);
     expect(
       recordsCalls(
-        run('ours', 'anthropic-stream', 10, 1, {
+        run('ours', 'anthropic-stream', [1], {
           spansByScope: { 'com.anthropic.sdk.typescript': 1, 'otel-llm-relay': 1 },
         }),
       ),
@@ -140,27 +125,27 @@ describe('recordsCalls', () => {
   it('judges a variant whose spans cannot be counted by its GenAI metrics, and reference variants not at all', () => {
     expect(
       recordsCalls(
-        run('ours-register', 'chat', 10, 1, {
+        run('ours-register', 'chat', [1], {
           spansByScope: undefined,
           metricFamilies: ['gen_ai_client_operation_duration'],
         }),
       ),
     ).toBe(true);
-    expect(recordsCalls(run('ours-register', 'chat', 10, 1, { spansByScope: undefined, metricFamilies: [] }))).toBe(
+    expect(recordsCalls(run('ours-register', 'chat', [1], { spansByScope: undefined, metricFamilies: [] }))).toBe(
       false,
     );
-    expect(recordsCalls(run('sdk-only', 'chat', 10, 1, { spansByScope: {} }))).toBeUndefined();
+    expect(recordsCalls(run('sdk-only', 'chat', [1], { spansByScope: {} }))).toBeUndefined();
   });
 });
 
 describe('splitOurs', () => {
   it('splits ours over bare into setup, Node/undici, own code and SDK recording', () => {
     const cells = cellsOf([
-      ...pair('bare', 'chat', 3_000_000),
-      ...pair('sdk-only', 'chat', 3_190_000),
-      ...pair('ours-channels', 'chat', 3_250_000),
-      ...pair('ours-noop', 'chat', 3_570_000),
-      ...pair('ours', 'chat', 4_010_000),
+      counted('bare', 'chat', 3_000_000),
+      counted('sdk-only', 'chat', 3_190_000),
+      counted('ours-channels', 'chat', 3_250_000),
+      counted('ours-noop', 'chat', 3_570_000),
+      counted('ours', 'chat', 4_010_000),
     ]);
     const split = splitOurs(cells, 'chat')!;
     expect(split.setup).toBeCloseTo(190_000);
@@ -171,7 +156,7 @@ describe('splitOurs', () => {
   });
 
   it('has no split when a part of it was not measured', () => {
-    expect(splitOurs(cellsOf([...pair('bare', 'chat', 1), ...pair('ours', 'chat', 2)]), 'chat')).toBeUndefined();
+    expect(splitOurs(cellsOf([counted('bare', 'chat', 1), counted('ours', 'chat', 2)]), 'chat')).toBeUndefined();
   });
 });
 
@@ -181,13 +166,13 @@ describe('evaluateTargets', () => {
 
   it('meets the peer, chat and chunk targets when ours is below each limit', () => {
     const cells = cellsOf([
-      ...pair('bare', 'chat', 3_000_000),
-      ...pair('ours', 'chat', 3_350_000),
-      ...pair('otel-openai', 'chat', 3_400_000),
-      ...pair('traceloop', 'chat', 3_350_000),
-      ...pair('bare', 'stream-200', 30_000_000, streamEvents),
-      ...pair('ours', 'stream-200', 32_000_000, streamEvents),
-      ...pair('undici', 'stream-200', 31_200_000, streamEvents),
+      counted('bare', 'chat', 3_000_000),
+      counted('ours', 'chat', 3_350_000),
+      counted('otel-openai', 'chat', 3_400_000),
+      counted('traceloop', 'chat', 3_350_000),
+      counted('bare', 'stream-200', 30_000_000, streamEvents),
+      counted('ours', 'stream-200', 32_000_000, streamEvents),
+      counted('undici', 'stream-200', 31_200_000, streamEvents),
     ]);
     const targets = evaluateTargets(cells, peers);
     expect(targets.find(t => t.target.startsWith('chat: ours adds ≤ every'))!.met).toBe(true);
@@ -204,13 +189,13 @@ describe('evaluateTargets', () => {
 
   it('misses when ours adds more than one recording peer, more than 0.4 M on chat, or 5,000 per chunk above undici', () => {
     const cells = cellsOf([
-      ...pair('bare', 'chat', 3_000_000),
-      ...pair('ours', 'chat', 3_900_000),
-      ...pair('otel-openai', 'chat', 3_340_000),
-      ...pair('traceloop', 'chat', 3_170_000),
-      ...pair('bare', 'stream-200', 30_000_000, streamEvents),
-      ...pair('ours', 'stream-200', 32_200_000, streamEvents),
-      ...pair('undici', 'stream-200', 31_000_000, streamEvents),
+      counted('bare', 'chat', 3_000_000),
+      counted('ours', 'chat', 3_900_000),
+      counted('otel-openai', 'chat', 3_340_000),
+      counted('traceloop', 'chat', 3_170_000),
+      counted('bare', 'stream-200', 30_000_000, streamEvents),
+      counted('ours', 'stream-200', 32_200_000, streamEvents),
+      counted('undici', 'stream-200', 31_000_000, streamEvents),
     ]);
     const targets = evaluateTargets(cells, peers);
     expect(targets.filter(t => t.met === false).map(t => t.target.split(':')[0])).toEqual([
@@ -223,9 +208,9 @@ describe('evaluateTargets', () => {
   it('does not compare ours with a peer that records nothing on the workload', () => {
     const silent = { spansByScope: { 'com.anthropic.sdk.typescript': 1 } };
     const cells = cellsOf([
-      ...pair('bare', 'anthropic-stream', 30_000_000),
-      ...pair('ours', 'anthropic-stream', 33_000_000),
-      ...pair('otel-openai', 'anthropic-stream', 30_100_000, silent),
+      counted('bare', 'anthropic-stream', 30_000_000),
+      counted('ours', 'anthropic-stream', 33_000_000),
+      counted('otel-openai', 'anthropic-stream', 30_100_000, silent),
     ]);
     const target = evaluateTargets(cells, peers).find(t => t.target.startsWith('anthropic-stream: ours adds'))!;
     expect(target.met).toBeUndefined();
@@ -235,11 +220,11 @@ describe('evaluateTargets', () => {
 
 describe('the RESULTS.md section', () => {
   const cells = cellsOf([
-    ...pair('bare', 'chat', 3_000_000),
-    ...pair('ours', 'chat', 3_900_000),
-    ...pair('traceloop', 'chat', 3_170_000),
-    ...pair('bare', 'gemini-stream', 30_000_000, { eventsPerCall: 200 }),
-    ...pair('traceloop', 'gemini-stream', 30_010_000, { eventsPerCall: 200, spansByScope: {} }),
+    counted('bare', 'chat', 3_000_000),
+    counted('ours', 'chat', 3_900_000),
+    counted('traceloop', 'chat', 3_170_000),
+    counted('bare', 'gemini-stream', 30_000_000, { eventsPerCall: 200 }),
+    counted('traceloop', 'gemini-stream', 30_010_000, { eventsPerCall: 200, spansByScope: {} }),
   ]);
   const doc: InstructionsDocument = {
     generatedAt: '2026-12-05T08:00:00.000Z',
@@ -250,8 +235,8 @@ describe('the RESULTS.md section', () => {
     valgrind: 'valgrind-3.19.0',
     quick: false,
     workloads: [
-      { name: 'chat', title: 'small chat', warmup: 60, calls: [0, 100] },
-      { name: 'gemini-stream', title: 'gemini', warmup: 8, calls: [0, 100] },
+      { name: 'chat', title: 'small chat', warmup: 60, calls: 100 },
+      { name: 'gemini-stream', title: 'gemini', warmup: 8, calls: 100 },
     ],
     variants: [],
     cells,
@@ -271,6 +256,8 @@ describe('the RESULTS.md section', () => {
     expect(markdown).toContain('| ours | +0.90 M |  |');
     expect(markdown).toContain('| traceloop | +0.17 M | +0.01 M (records nothing) |');
     expect(markdown).toContain('| bare (absolute) | 150,000 |');
+    // Raw counts: the median, the four ordinary calls, and all in with the spike and the gc() after.
+    expect(markdown).toContain('| chat | ours | 5 | 3,900,000 | 4 | 3,900,000 | 6,460,000 | 0 | otel-llm-relay 1.00 |');
     expect(markdown).toMatch(
       /chat: ours adds ≤ every SDK-patching peer \| ours \+0\.90 M; traceloop \+0\.17 M \| \*\*missed\*\*/,
     );
@@ -300,9 +287,9 @@ describe('the RESULTS.md section', () => {
 
 describe('judgeWallClock', () => {
   const cells = cellsOf([
-    ...pair('bare', 'chat', 3_000_000),
-    ...pair('ours', 'chat', 3_900_000),
-    ...pair('traceloop', 'chat', 3_170_000),
+    counted('bare', 'chat', 3_000_000),
+    counted('ours', 'chat', 3_900_000),
+    counted('traceloop', 'chat', 3_170_000),
   ]);
 
   it('marks figures whose rounds range over zero or spread wider than the figure, keeps the others', () => {
