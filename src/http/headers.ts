@@ -278,17 +278,29 @@ function forEachQueryParam(
 /** Every header whose value is a credential (see isSecretHeader). */
 const SECRET_HEADER_NAMES: HeaderMatcher = {
   match(name: unknown): string | undefined {
-    const text = typeof name === 'string' ? name : Buffer.isBuffer(name) ? name.toString('latin1') : undefined;
-    if (text === undefined) return undefined;
-    const lower = text.toLowerCase();
-    return isSecretHeader(lower) ? lower : undefined;
+    const lower = text(name)?.toLowerCase();
+    return lower !== undefined && isSecretHeader(lower) ? lower : undefined;
   },
 };
+
+/** The values of a request's secret headers (see isSecretHeader), as sent, in order. */
+export function secretHeaderValues(headers: unknown): string[] {
+  const values: string[] = [];
+  forEachWantedHeader(headers, SECRET_HEADER_NAMES, (_name, value) => values.push(value));
+  return values;
+}
+
+/** The query of a URL or path as written (without `?` and fragment), `''` when it has none. */
+export function queryOf(url: string): string {
+  if (!url.includes('?')) return '';
+  const range = queryRange(url);
+  return range === undefined ? '' : url.slice(range.start, range.end);
+}
 
 /** `Bearer `, `Basic `, `token `…: the scheme is not part of the secret. */
 const AUTH_SCHEME = /^[A-Za-z][\w-]*\s+(?=\S)/;
 /** Shorter credentials are not screened (test keys such as `test` would blank real labels). */
-const MIN_SCREENED_CREDENTIAL_LENGTH = 6;
+export const MIN_SCREENED_CREDENTIAL_LENGTH = 6;
 /** Characters an error label turns into `_` (src/wire/errors.ts): a credential is screened in that form too. */
 const LABEL_SEPARATORS = /[ :/]/g;
 
@@ -298,6 +310,11 @@ const LABEL_SEPARATORS = /[ :/]/g;
  * parameters (raw and decoded), each also in the form an error label would give it.
  */
 export function requestCredentials(headers: unknown, url: string): string[] {
+  return credentialsOf(secretHeaderValues(headers), url);
+}
+
+/** requestCredentials from the values of the secret headers (see secretHeaderValues) and the URL or path. */
+export function credentialsOf(secretValues: readonly string[], url: string): string[] {
   const found = new Set<string>();
   const add = (value: string) => {
     const credential = value.trim();
@@ -305,7 +322,7 @@ export function requestCredentials(headers: unknown, url: string): string[] {
     found.add(credential);
     found.add(credential.replace(LABEL_SEPARATORS, '_'));
   };
-  forEachWantedHeader(headers, SECRET_HEADER_NAMES, (_name, value) => add(value.replace(AUTH_SCHEME, '')));
+  for (const value of secretValues) add(value.replace(AUTH_SCHEME, ''));
   const range = queryRange(url);
   if (range !== undefined) {
     forEachQueryParam(url, range, (nameStart, valueStart, end) => {
@@ -327,7 +344,8 @@ export const CREDENTIAL_FRAGMENT_LENGTH = 8;
 
 /**
  * True when `text` holds one of `credentials` whole, or any {@link CREDENTIAL_FRAGMENT_LENGTH}-character
- * piece of one. Meant for the few short strings of a failed call (labels, ids, model names).
+ * piece of one. Meant for the few short strings of a response (labels, ids, model names); on every
+ * call, src/call/screen-echoes.ts asks it only of the strings a cheaper test could not clear.
  */
 export function echoesCredential(text: string, credentials: readonly string[]): boolean {
   for (const credential of credentials) {
@@ -344,23 +362,84 @@ export function echoesCredential(text: string, credentials: readonly string[]): 
 
 /**
  * The request headers read once, in one walk, when a call's span starts: the traceparent another
- * instrumentation injected, and the retry count the OpenAI and Anthropic SDKs (Stainless-generated)
- * send on every attempt (`0` on the first). Repeated headers are joined with `", "`.
+ * instrumentation injected, the retry count the OpenAI and Anthropic SDKs (Stainless-generated)
+ * send on every attempt (`0` on the first), and the values of the secret headers, which the
+ * response is screened against (src/call/screen-echoes.ts). Repeated headers are joined with `", "`.
  */
 export interface RequestStartHeaders {
   traceparent?: string;
   retryCount?: string;
+  /** The values of the secret headers (see isSecretHeader), as sent, in order; absent when none. */
+  secrets?: string[];
 }
 
-const REQUEST_START_NAMES = new WantedNames(['traceparent', 'x-stainless-retry-count']);
+/** What the span-start walk reads of a header, by its name. */
+const OTHER_HEADER = 0;
+const TRACEPARENT_HEADER = 1;
+const RETRY_COUNT_HEADER = 2;
+const SECRET_HEADER = 3;
+
+function startHeaderKind(lower: string): number {
+  if (lower === 'traceparent') return TRACEPARENT_HEADER;
+  if (lower === 'x-stainless-retry-count') return RETRY_COUNT_HEADER;
+  return isSecretHeader(lower) ? SECRET_HEADER : OTHER_HEADER;
+}
+
+const START_NAMES: HeaderMatcher = {
+  match(name: unknown): string | undefined {
+    const lower = text(name)?.toLowerCase();
+    return lower !== undefined && startHeaderKind(lower) !== OTHER_HEADER ? lower : undefined;
+  },
+};
+
+/**
+ * The names of the last flat header array walked, by position, with what each is: an SDK sends
+ * the same names in the same order on every call, so a name is mostly known by one comparison
+ * (the name rules, secret ones included, cost far more).
+ */
+const lastNames: string[] = [];
+const lastKinds: number[] = [];
+/** Headers past this position are judged on every walk. */
+const REMEMBERED_NAME_POSITIONS = 64;
+
+function startHeaderKindAt(position: number, name: unknown): number {
+  if (typeof name !== 'string')
+    return Buffer.isBuffer(name) ? startHeaderKind(name.toString('latin1').toLowerCase()) : OTHER_HEADER;
+  if (position >= REMEMBERED_NAME_POSITIONS) return startHeaderKind(name.toLowerCase());
+  if (position < lastNames.length && lastNames[position] === name) return lastKinds[position]!;
+  const kind = startHeaderKind(name.toLowerCase());
+  if (position <= lastNames.length) {
+    lastNames[position] = name;
+    lastKinds[position] = kind;
+  }
+  return kind;
+}
+
+function addStartHeader(found: RequestStartHeaders, kind: number, value: string | undefined): void {
+  if (value === undefined) return;
+  if (kind === SECRET_HEADER) {
+    (found.secrets ??= []).push(value);
+    return;
+  }
+  const field = kind === TRACEPARENT_HEADER ? 'traceparent' : 'retryCount';
+  const previous = found[field];
+  found[field] = previous === undefined ? value : `${previous}, ${value}`;
+}
 
 export function requestStartHeaders(headers: unknown): RequestStartHeaders {
   const found: RequestStartHeaders = {};
-  forEachWantedHeader(headers, REQUEST_START_NAMES, (lower, value) => {
-    const field = lower === 'traceparent' ? 'traceparent' : 'retryCount';
-    const previous = found[field];
-    found[field] = previous === undefined ? value : `${previous}, ${value}`;
-  });
+  if (Array.isArray(headers)) {
+    // The shape of every request of undici >= 6.7: the hot path, without a visitor per header.
+    for (let i = 0; i + 1 < headers.length; i += 2) {
+      const kind = startHeaderKindAt(i >> 1, headers[i]);
+      if (kind === OTHER_HEADER) continue;
+      const value: unknown = headers[i + 1];
+      if (Array.isArray(value)) for (const item of value) addStartHeader(found, kind, text(item));
+      else addStartHeader(found, kind, text(value));
+    }
+    return found;
+  }
+  forEachWantedHeader(headers, START_NAMES, (lower, value) => addStartHeader(found, startHeaderKind(lower), value));
   return found;
 }
 

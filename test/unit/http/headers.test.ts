@@ -294,6 +294,38 @@ describe('requestStartHeaders and resendCountOf', () => {
     expect(resendCountOf(requestStartHeaders(flat).retryCount)).toBe(2);
   });
 
+  it("collects the secret headers' values in the same walk, as sent, in order", () => {
+    const flat = [
+      'Authorization',
+      'Bearer sk-1',
+      'accept',
+      '*/*',
+      'X-Api-Key',
+      'k-2',
+      'Cookie',
+      'a=1',
+      'x-ratelimit-key',
+      'n',
+    ];
+    expect(requestStartHeaders(flat)).toEqual({ secrets: ['Bearer sk-1', 'k-2', 'a=1'] });
+    // What each position held is remembered: the same names again, or others in their places.
+    expect(requestStartHeaders(flat)).toEqual({ secrets: ['Bearer sk-1', 'k-2', 'a=1'] });
+    expect(
+      requestStartHeaders(['accept', '*/*', 'Authorization', 'Bearer sk-2', 'traceparent', '00-aa-bb-01']),
+    ).toEqual({
+      secrets: ['Bearer sk-2'],
+      traceparent: '00-aa-bb-01',
+    });
+    expect(requestStartHeaders(flat)).toEqual({ secrets: ['Bearer sk-1', 'k-2', 'a=1'] });
+    expect(requestStartHeaders([Buffer.from('api-key'), Buffer.from('k-4'), 'cookie', ['a=2', 'b=3']])).toEqual({
+      secrets: ['k-4', 'a=2', 'b=3'],
+    });
+    expect(requestStartHeaders('api-key: k-3\r\ntraceparent: 00-aa-bb-01\r\n')).toEqual({
+      secrets: ['k-3'],
+      traceparent: '00-aa-bb-01',
+    });
+  });
+
   it('is a count above 0 only: a first attempt, junk or a repeated header give nothing', () => {
     expect(resendCountOf(undefined)).toBeUndefined();
     expect(resendCountOf('0')).toBeUndefined();
