@@ -185,13 +185,14 @@ export function isSecretHeader(name: string): boolean {
   return SECRET_NAME_PARTS.some(part => lower.includes(part));
 }
 
-/** Query parameter names that carry credentials, compared whole (lowercase). */
-const SECRET_QUERY_PARAMS = new Set(['sig', 'code', 'pass', 'passwd', 'pwd']);
+/** Parameter names (query or path) that carry credentials, compared whole (lowercase). */
+const SECRET_PARAM_NAMES = new Set(['sig', 'code', 'pass', 'passwd', 'pwd']);
 
-/** Words whose presence anywhere in a query parameter's name (lowercase) marks it as a credential. */
-const SECRET_QUERY_NAME_PART = /key|token|secret|signature|password|auth|jwt|credential|session|cookie/;
+/** Words whose presence anywhere in a parameter's name (lowercase) marks it as a credential. */
+const SECRET_PARAM_NAME_PART = /key|token|secret|signature|password|auth|jwt|credential|session|cookie/;
 
-function isSecretQueryParam(rawName: string): boolean {
+/** Whether a query or path parameter of this name (as written: percent-encoded, any case) carries a credential. */
+function isSecretParam(rawName: string): boolean {
   let name = rawName;
   if (name.includes('%') || name.includes('+')) {
     name = name.replace(/\+/g, ' ');
@@ -202,7 +203,7 @@ function isSecretQueryParam(rawName: string): boolean {
     }
   }
   name = name.trim().toLowerCase();
-  return SECRET_QUERY_PARAMS.has(name) || SECRET_QUERY_NAME_PART.test(name);
+  return SECRET_PARAM_NAMES.has(name) || SECRET_PARAM_NAME_PART.test(name);
 }
 
 /** The query of a URL or path (without `?` and fragment), or undefined when it has none. */
@@ -216,40 +217,76 @@ function queryRange(url: string): { start: number; end: number } | undefined {
 /**
  * A URL (absolute, or a path with a query) safe to record, following the OpenTelemetry HTTP
  * semantic conventions for `url.full`: credentials in the userinfo become `REDACTED`
- * (`https://REDACTED:REDACTED@host/`), and so do the values of query parameters that can carry
- * credentials, whether `&` or `;` separates them: names (decoded, any case) `sig`, `code`,
- * `pass`, `passwd`, `pwd`, and any name holding `key`, `token`, `secret`, `signature`,
- * `password`, `auth`, `jwt`, `credential`, `session` or `cookie`. Everything else is kept byte
- * for byte.
+ * (`https://REDACTED:REDACTED@host/`), and so do the values of the parameters that can carry
+ * credentials, in the query (whether `&` or `;` separates them) and in the path (`;name=value`
+ * after a segment, as `;jsessionid=…`): names (decoded, any case) `sig`, `code`, `pass`,
+ * `passwd`, `pwd`, and any name holding `key`, `token`, `secret`, `signature`, `password`,
+ * `auth`, `jwt`, `credential`, `session` or `cookie`. Everything else is kept byte for byte.
  */
 export function redactUrl(url: string): string {
   let result = url;
+  let pathStart = 0;
   const scheme = result.indexOf('://');
   if (scheme !== -1) {
     const authorityStart = scheme + 3;
-    let authorityEnd = result.length;
-    for (const stop of ['/', '?', '#']) {
-      const at = result.indexOf(stop, authorityStart);
-      if (at !== -1 && at < authorityEnd) authorityEnd = at;
-    }
+    let authorityEnd = firstOf(result, ['/', '?', '#'], authorityStart);
     const at = result.lastIndexOf('@', authorityEnd - 1);
     if (at >= authorityStart) {
       const userinfo = result.slice(authorityStart, at);
       const redacted = userinfo.includes(':') ? 'REDACTED:REDACTED' : 'REDACTED';
       result = result.slice(0, authorityStart) + redacted + result.slice(at);
+      authorityEnd += result.length - url.length;
     }
+    pathStart = authorityEnd;
   }
+  result = redactPathParams(result, pathStart);
   const range = queryRange(result);
   if (range === undefined) return result;
   // Only URLs with a credential in their query are rebuilt.
   let head = '';
   let kept = range.start;
   forEachQueryParam(result, range, (nameStart, valueStart, end) => {
-    if (!isSecretQueryParam(result.slice(nameStart, valueStart - 1))) return;
+    if (!isSecretParam(result.slice(nameStart, valueStart - 1))) return;
     head += result.slice(kept, valueStart) + 'REDACTED';
     kept = end;
   });
   return kept === range.start ? result : result.slice(0, range.start) + head + result.slice(kept);
+}
+
+/** Where the first of `stops` occurs in `url` from `from` on; the URL's length when none does. */
+function firstOf(url: string, stops: readonly string[], from: number): number {
+  let first = url.length;
+  for (const stop of stops) {
+    const at = url.indexOf(stop, from);
+    if (at !== -1 && at < first) first = at;
+  }
+  return first;
+}
+
+/** The URL with the values of the secret `;name=value` parameters of its path (from `pathStart`) REDACTED. */
+function redactPathParams(url: string, pathStart: number): string {
+  const pathEnd = firstOf(url, ['?', '#'], pathStart);
+  let semicolon = url.indexOf(';', pathStart);
+  if (semicolon === -1 || semicolon >= pathEnd) return url;
+  let redacted = '';
+  let kept = 0;
+  while (semicolon !== -1 && semicolon < pathEnd) {
+    const nameStart = semicolon + 1;
+    // A parameter ends at the next one, at the end of its segment, or at the end of the path.
+    let end = nameStart;
+    let equals = -1;
+    for (; end < pathEnd; end++) {
+      const c = url.charCodeAt(end);
+      if (c === 59 || c === 47) break; // `;` or `/`
+      if (c === 61 && equals === -1) equals = end; // `=`
+    }
+    if (equals !== -1 && isSecretParam(url.slice(nameStart, equals))) {
+      redacted += url.slice(kept, equals + 1) + 'REDACTED';
+      kept = end;
+    }
+    semicolon = url.indexOf(';', end);
+  }
+  return kept === 0 ? url : redacted + url.slice(kept);
 }
 
 /**
@@ -326,7 +363,7 @@ export function credentialsOf(secretValues: readonly string[], url: string): str
   const range = queryRange(url);
   if (range !== undefined) {
     forEachQueryParam(url, range, (nameStart, valueStart, end) => {
-      if (!isSecretQueryParam(url.slice(nameStart, valueStart - 1))) return;
+      if (!isSecretParam(url.slice(nameStart, valueStart - 1))) return;
       const value = url.slice(valueStart, end);
       add(value);
       try {

@@ -201,6 +201,30 @@ describe('redactUrl', () => {
     expect(redactUrl('/v1/chat?key=a=b==&x=1')).toBe('/v1/chat?key=REDACTED&x=1');
   });
 
+  it('redacts credential-carrying `;name=value` path parameters (jsessionid and the like), by the same name rules', () => {
+    expect(redactUrl('https://h/v1/chat/completions;jsessionid=ABC123')).toBe(
+      'https://h/v1/chat/completions;jsessionid=REDACTED',
+    );
+    expect(redactUrl('/app;JSESSIONID=abc;lang=en/v1/chat;token=t1;sessionid=s2?key=k3&x=1#;token=f')).toBe(
+      '/app;JSESSIONID=REDACTED;lang=en/v1/chat;token=REDACTED;sessionid=REDACTED?key=REDACTED&x=1#;token=f',
+    );
+    expect(redactUrl('https://u:p@h/p;api%5Fkey=s;v=2/q')).toBe(
+      'https://REDACTED:REDACTED@h/p;api%5Fkey=REDACTED;v=2/q',
+    );
+    expect(redactUrl('https://h;token=x/p')).toBe('https://h;token=x/p');
+  });
+
+  it('keeps path parameters that carry no credential, and `;` outside the path', () => {
+    for (const url of [
+      'https://h/v1/models/gemini;v=2:generateContent;jsessionid',
+      'https://h/p?x=1;model=a',
+      'https://h/p#;token=x',
+      '/deployments/gpt-4o;region=eu/chat/completions',
+    ]) {
+      expect(redactUrl(url)).toBe(url);
+    }
+  });
+
   it('keeps parameters that carry no credential', () => {
     const url = 'https://h/p?model=gpt-4o&alt=sse;stream=true&api-version=2024-10-21&design=a&signal=b&region=eu';
     expect(redactUrl(url)).toBe(url);
