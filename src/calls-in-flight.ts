@@ -32,7 +32,7 @@ export class CallsInFlight {
     this.#sweeper = new IdleSweeper(this.#calls, err => this.internalError(err, undefined));
     this.listener = {
       onRequestParsed: (call, request) => this.#calls.get(call)?.requestParsed(request),
-      onChunkGaps: (call, gaps, count) => this.#host.metrics()?.chunkGaps(call, gaps, count),
+      onChunkGaps: (call, gaps, count) => this.#chunkGaps(call, gaps, count),
       onFinished: (call, finished) => this.#finished(call, finished),
       onInternalError: (call, error) => this.internalError(error, call),
     };
@@ -82,6 +82,14 @@ export class CallsInFlight {
 
   stopSweep(): void {
     this.#sweeper.stop();
+  }
+
+  /** A batch of gaps mid-stream, labelled with the response model as the call's span would record it. */
+  #chunkGaps(call: LlmCall, gaps: Float64Array, count: number): void {
+    const metrics = this.#host.metrics();
+    if (!metrics) return;
+    const responseModel = this.#calls.get(call)?.shownResponseModel(call.responseModel);
+    metrics.chunkGaps({ start: call.start, request: call.request, responseModel }, gaps, count);
   }
 
   #finished(call: LlmCall, finished: FinishedCall): void {

@@ -1,16 +1,16 @@
 /*
  * A finished call's outcome, from what the hook handed over: the response (screened for echoed
- * credentials when the call failed), the error type, time to first chunk and model substitution.
+ * credentials), the error type, time to first chunk and model substitution.
  * Pure; pricing is a step of its own (CallPricer), so that a failure there leaves the outcome whole.
  */
 import type { SubstitutionCheck } from '../pricing/model-names';
 import type { ResponseInfo } from '../wire/types';
 import type { CallOutcome, FinishedCall } from './call';
-import { callErrorType, isFailedCall } from './error-type';
+import { callErrorType } from './error-type';
 
 export interface OutcomeContext {
-  /** The response without what echoes the request's credentials (asked only of failed calls). */
-  screen(response: ResponseInfo): ResponseInfo;
+  /** The response without what echoes the request's credentials (`requestModel`, recorded anyway, is not screened). */
+  screen(response: ResponseInfo, requestModel: string | undefined): ResponseInfo;
   substitutions: SubstitutionCheck;
   /** The SDK's retry count of this attempt, when above 0. */
   resendCount?: number;
@@ -19,8 +19,8 @@ export interface OutcomeContext {
 export function callOutcome(finished: FinishedCall, context: OutcomeContext): CallOutcome {
   const start = finished.start;
   const requestModel = finished.request.model ?? start.route.urlModel;
-  // A relay may echo the caller's key into an error body; only failed calls pay for the check.
-  const response = isFailedCall(finished) && finished.response ? context.screen(finished.response) : finished.response;
+  // A relay may echo the caller's key into an error body, or into a successful answer's model or id.
+  const response = finished.response && context.screen(finished.response, requestModel);
   const vendorErrorType = response?.error?.type;
   const outcome: CallOutcome = {
     ...start,

@@ -238,6 +238,14 @@ function reusableGunzip(): ZlibEngine | undefined {
 }
 
 /**
+ * Internal, for the tests: whether gzip bodies decoded in one call go through the reused engine on
+ * this Node (false: its Gunzip lacks the internals the engine drives, and gunzipSync does it all).
+ */
+export function reusesGunzipEngine(): boolean {
+  return reusableGunzip() !== undefined;
+}
+
+/**
  * `zlib.gunzipSync(data, { ...ZLIB_LENIENT, maxOutputLength })` through one Gunzip kept for the
  * process and reset before each body. gunzipSync builds a whole Transform stream per call (and a
  * 16 KiB output buffer) whose native handle keeps it alive through young-generation collections:

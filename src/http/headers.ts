@@ -185,13 +185,14 @@ export function isSecretHeader(name: string): boolean {
   return SECRET_NAME_PARTS.some(part => lower.includes(part));
 }
 
-/** Query parameter names that carry credentials, compared whole (lowercase). */
-const SECRET_QUERY_PARAMS = new Set(['sig', 'code', 'pass', 'passwd', 'pwd']);
+/** Parameter names (query or path) that carry credentials, compared whole (lowercase). */
+const SECRET_PARAM_NAMES = new Set(['sig', 'code', 'pass', 'passwd', 'pwd']);
 
-/** Words whose presence anywhere in a query parameter's name (lowercase) marks it as a credential. */
-const SECRET_QUERY_NAME_PART = /key|token|secret|signature|password|auth|jwt|credential|session|cookie/;
+/** Words whose presence anywhere in a parameter's name (lowercase) marks it as a credential. */
+const SECRET_PARAM_NAME_PART = /key|token|secret|signature|password|auth|jwt|credential|session|cookie/;
 
-function isSecretQueryParam(rawName: string): boolean {
+/** Whether a query or path parameter of this name (as written: percent-encoded, any case) carries a credential. */
+function isSecretParam(rawName: string): boolean {
   let name = rawName;
   if (name.includes('%') || name.includes('+')) {
     name = name.replace(/\+/g, ' ');
@@ -202,7 +203,7 @@ function isSecretQueryParam(rawName: string): boolean {
     }
   }
   name = name.trim().toLowerCase();
-  return SECRET_QUERY_PARAMS.has(name) || SECRET_QUERY_NAME_PART.test(name);
+  return SECRET_PARAM_NAMES.has(name) || SECRET_PARAM_NAME_PART.test(name);
 }
 
 /** The query of a URL or path (without `?` and fragment), or undefined when it has none. */
@@ -216,40 +217,76 @@ function queryRange(url: string): { start: number; end: number } | undefined {
 /**
  * A URL (absolute, or a path with a query) safe to record, following the OpenTelemetry HTTP
  * semantic conventions for `url.full`: credentials in the userinfo become `REDACTED`
- * (`https://REDACTED:REDACTED@host/`), and so do the values of query parameters that can carry
- * credentials, whether `&` or `;` separates them: names (decoded, any case) `sig`, `code`,
- * `pass`, `passwd`, `pwd`, and any name holding `key`, `token`, `secret`, `signature`,
- * `password`, `auth`, `jwt`, `credential`, `session` or `cookie`. Everything else is kept byte
- * for byte.
+ * (`https://REDACTED:REDACTED@host/`), and so do the values of the parameters that can carry
+ * credentials, in the query (whether `&` or `;` separates them) and in the path (`;name=value`
+ * after a segment, as `;jsessionid=…`): names (decoded, any case) `sig`, `code`, `pass`,
+ * `passwd`, `pwd`, and any name holding `key`, `token`, `secret`, `signature`, `password`,
+ * `auth`, `jwt`, `credential`, `session` or `cookie`. Everything else is kept byte for byte.
  */
 export function redactUrl(url: string): string {
   let result = url;
+  let pathStart = 0;
   const scheme = result.indexOf('://');
   if (scheme !== -1) {
     const authorityStart = scheme + 3;
-    let authorityEnd = result.length;
-    for (const stop of ['/', '?', '#']) {
-      const at = result.indexOf(stop, authorityStart);
-      if (at !== -1 && at < authorityEnd) authorityEnd = at;
-    }
+    let authorityEnd = firstOf(result, ['/', '?', '#'], authorityStart);
     const at = result.lastIndexOf('@', authorityEnd - 1);
     if (at >= authorityStart) {
       const userinfo = result.slice(authorityStart, at);
       const redacted = userinfo.includes(':') ? 'REDACTED:REDACTED' : 'REDACTED';
       result = result.slice(0, authorityStart) + redacted + result.slice(at);
+      authorityEnd += result.length - url.length;
     }
+    pathStart = authorityEnd;
   }
+  result = redactPathParams(result, pathStart);
   const range = queryRange(result);
   if (range === undefined) return result;
   // Only URLs with a credential in their query are rebuilt.
   let head = '';
   let kept = range.start;
   forEachQueryParam(result, range, (nameStart, valueStart, end) => {
-    if (!isSecretQueryParam(result.slice(nameStart, valueStart - 1))) return;
+    if (!isSecretParam(result.slice(nameStart, valueStart - 1))) return;
     head += result.slice(kept, valueStart) + 'REDACTED';
     kept = end;
   });
   return kept === range.start ? result : result.slice(0, range.start) + head + result.slice(kept);
+}
+
+/** Where the first of `stops` occurs in `url` from `from` on; the URL's length when none does. */
+function firstOf(url: string, stops: readonly string[], from: number): number {
+  let first = url.length;
+  for (const stop of stops) {
+    const at = url.indexOf(stop, from);
+    if (at !== -1 && at < first) first = at;
+  }
+  return first;
+}
+
+/** The URL with the values of the secret `;name=value` parameters of its path (from `pathStart`) REDACTED. */
+function redactPathParams(url: string, pathStart: number): string {
+  const pathEnd = firstOf(url, ['?', '#'], pathStart);
+  let semicolon = url.indexOf(';', pathStart);
+  if (semicolon === -1 || semicolon >= pathEnd) return url;
+  let redacted = '';
+  let kept = 0;
+  while (semicolon !== -1 && semicolon < pathEnd) {
+    const nameStart = semicolon + 1;
+    // A parameter ends at the next one, at the end of its segment, or at the end of the path.
+    let end = nameStart;
+    let equals = -1;
+    for (; end < pathEnd; end++) {
+      const c = url.charCodeAt(end);
+      if (c === 59 || c === 47) break; // `;` or `/`
+      if (c === 61 && equals === -1) equals = end; // `=`
+    }
+    if (equals !== -1 && isSecretParam(url.slice(nameStart, equals))) {
+      redacted += url.slice(kept, equals + 1) + 'REDACTED';
+      kept = end;
+    }
+    semicolon = url.indexOf(';', end);
+  }
+  return kept === 0 ? url : redacted + url.slice(kept);
 }
 
 /**
@@ -278,17 +315,29 @@ function forEachQueryParam(
 /** Every header whose value is a credential (see isSecretHeader). */
 const SECRET_HEADER_NAMES: HeaderMatcher = {
   match(name: unknown): string | undefined {
-    const text = typeof name === 'string' ? name : Buffer.isBuffer(name) ? name.toString('latin1') : undefined;
-    if (text === undefined) return undefined;
-    const lower = text.toLowerCase();
-    return isSecretHeader(lower) ? lower : undefined;
+    const lower = text(name)?.toLowerCase();
+    return lower !== undefined && isSecretHeader(lower) ? lower : undefined;
   },
 };
+
+/** The values of a request's secret headers (see isSecretHeader), as sent, in order. */
+export function secretHeaderValues(headers: unknown): string[] {
+  const values: string[] = [];
+  forEachWantedHeader(headers, SECRET_HEADER_NAMES, (_name, value) => values.push(value));
+  return values;
+}
+
+/** The query of a URL or path as written (without `?` and fragment), `''` when it has none. */
+export function queryOf(url: string): string {
+  if (!url.includes('?')) return '';
+  const range = queryRange(url);
+  return range === undefined ? '' : url.slice(range.start, range.end);
+}
 
 /** `Bearer `, `Basic `, `token `…: the scheme is not part of the secret. */
 const AUTH_SCHEME = /^[A-Za-z][\w-]*\s+(?=\S)/;
 /** Shorter credentials are not screened (test keys such as `test` would blank real labels). */
-const MIN_SCREENED_CREDENTIAL_LENGTH = 6;
+export const MIN_SCREENED_CREDENTIAL_LENGTH = 6;
 /** Characters an error label turns into `_` (src/wire/errors.ts): a credential is screened in that form too. */
 const LABEL_SEPARATORS = /[ :/]/g;
 
@@ -298,6 +347,11 @@ const LABEL_SEPARATORS = /[ :/]/g;
  * parameters (raw and decoded), each also in the form an error label would give it.
  */
 export function requestCredentials(headers: unknown, url: string): string[] {
+  return credentialsOf(secretHeaderValues(headers), url);
+}
+
+/** requestCredentials from the values of the secret headers (see secretHeaderValues) and the URL or path. */
+export function credentialsOf(secretValues: readonly string[], url: string): string[] {
   const found = new Set<string>();
   const add = (value: string) => {
     const credential = value.trim();
@@ -305,11 +359,11 @@ export function requestCredentials(headers: unknown, url: string): string[] {
     found.add(credential);
     found.add(credential.replace(LABEL_SEPARATORS, '_'));
   };
-  forEachWantedHeader(headers, SECRET_HEADER_NAMES, (_name, value) => add(value.replace(AUTH_SCHEME, '')));
+  for (const value of secretValues) add(value.replace(AUTH_SCHEME, ''));
   const range = queryRange(url);
   if (range !== undefined) {
     forEachQueryParam(url, range, (nameStart, valueStart, end) => {
-      if (!isSecretQueryParam(url.slice(nameStart, valueStart - 1))) return;
+      if (!isSecretParam(url.slice(nameStart, valueStart - 1))) return;
       const value = url.slice(valueStart, end);
       add(value);
       try {
@@ -327,7 +381,8 @@ export const CREDENTIAL_FRAGMENT_LENGTH = 8;
 
 /**
  * True when `text` holds one of `credentials` whole, or any {@link CREDENTIAL_FRAGMENT_LENGTH}-character
- * piece of one. Meant for the few short strings of a failed call (labels, ids, model names).
+ * piece of one. Meant for the few short strings of a response (labels, ids, model names); on every
+ * call, src/call/screen-echoes.ts asks it only of the strings a cheaper test could not clear.
  */
 export function echoesCredential(text: string, credentials: readonly string[]): boolean {
   for (const credential of credentials) {
@@ -344,23 +399,84 @@ export function echoesCredential(text: string, credentials: readonly string[]): 
 
 /**
  * The request headers read once, in one walk, when a call's span starts: the traceparent another
- * instrumentation injected, and the retry count the OpenAI and Anthropic SDKs (Stainless-generated)
- * send on every attempt (`0` on the first). Repeated headers are joined with `", "`.
+ * instrumentation injected, the retry count the OpenAI and Anthropic SDKs (Stainless-generated)
+ * send on every attempt (`0` on the first), and the values of the secret headers, which the
+ * response is screened against (src/call/screen-echoes.ts). Repeated headers are joined with `", "`.
  */
 export interface RequestStartHeaders {
   traceparent?: string;
   retryCount?: string;
+  /** The values of the secret headers (see isSecretHeader), as sent, in order; absent when none. */
+  secrets?: string[];
 }
 
-const REQUEST_START_NAMES = new WantedNames(['traceparent', 'x-stainless-retry-count']);
+/** What the span-start walk reads of a header, by its name. */
+const OTHER_HEADER = 0;
+const TRACEPARENT_HEADER = 1;
+const RETRY_COUNT_HEADER = 2;
+const SECRET_HEADER = 3;
+
+function startHeaderKind(lower: string): number {
+  if (lower === 'traceparent') return TRACEPARENT_HEADER;
+  if (lower === 'x-stainless-retry-count') return RETRY_COUNT_HEADER;
+  return isSecretHeader(lower) ? SECRET_HEADER : OTHER_HEADER;
+}
+
+const START_NAMES: HeaderMatcher = {
+  match(name: unknown): string | undefined {
+    const lower = text(name)?.toLowerCase();
+    return lower !== undefined && startHeaderKind(lower) !== OTHER_HEADER ? lower : undefined;
+  },
+};
+
+/**
+ * The names of the last flat header array walked, by position, with what each is: an SDK sends
+ * the same names in the same order on every call, so a name is mostly known by one comparison
+ * (the name rules, secret ones included, cost far more).
+ */
+const lastNames: string[] = [];
+const lastKinds: number[] = [];
+/** Headers past this position are judged on every walk. */
+const REMEMBERED_NAME_POSITIONS = 64;
+
+function startHeaderKindAt(position: number, name: unknown): number {
+  if (typeof name !== 'string')
+    return Buffer.isBuffer(name) ? startHeaderKind(name.toString('latin1').toLowerCase()) : OTHER_HEADER;
+  if (position >= REMEMBERED_NAME_POSITIONS) return startHeaderKind(name.toLowerCase());
+  if (position < lastNames.length && lastNames[position] === name) return lastKinds[position]!;
+  const kind = startHeaderKind(name.toLowerCase());
+  if (position <= lastNames.length) {
+    lastNames[position] = name;
+    lastKinds[position] = kind;
+  }
+  return kind;
+}
+
+function addStartHeader(found: RequestStartHeaders, kind: number, value: string | undefined): void {
+  if (value === undefined) return;
+  if (kind === SECRET_HEADER) {
+    (found.secrets ??= []).push(value);
+    return;
+  }
+  const field = kind === TRACEPARENT_HEADER ? 'traceparent' : 'retryCount';
+  const previous = found[field];
+  found[field] = previous === undefined ? value : `${previous}, ${value}`;
+}
 
 export function requestStartHeaders(headers: unknown): RequestStartHeaders {
   const found: RequestStartHeaders = {};
-  forEachWantedHeader(headers, REQUEST_START_NAMES, (lower, value) => {
-    const field = lower === 'traceparent' ? 'traceparent' : 'retryCount';
-    const previous = found[field];
-    found[field] = previous === undefined ? value : `${previous}, ${value}`;
-  });
+  if (Array.isArray(headers)) {
+    // The shape of every request of undici >= 6.7: the hot path, without a visitor per header.
+    for (let i = 0; i + 1 < headers.length; i += 2) {
+      const kind = startHeaderKindAt(i >> 1, headers[i]);
+      if (kind === OTHER_HEADER) continue;
+      const value: unknown = headers[i + 1];
+      if (Array.isArray(value)) for (const item of value) addStartHeader(found, kind, text(item));
+      else addStartHeader(found, kind, text(value));
+    }
+    return found;
+  }
+  forEachWantedHeader(headers, START_NAMES, (lower, value) => addStartHeader(found, startHeaderKind(lower), value));
   return found;
 }
 

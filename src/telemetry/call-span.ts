@@ -7,8 +7,8 @@ import { propagation, SeverityNumber, SpanKind, SpanStatusCode, trace } from '@o
 import type { Context, Logger, Span, SpanContext, Tracer } from '@opentelemetry/api';
 import type { CallOutcome, CallStart, FinishedCall } from '../call/call';
 import { callOutcome } from '../call/outcome';
-import { screenEchoes } from '../call/screen-echoes';
-import { headerValue, requestStartHeaders, resendCountOf } from '../http/headers';
+import { screenEchoes, screenedModel } from '../call/screen-echoes';
+import { headerValue, requestStartHeaders, resendCountOf, secretHeaderValues } from '../http/headers';
 import { lastTraceparent } from '../http/traceparent';
 import type { SubstitutionCheck } from '../pricing/model-names';
 import type { RequestInfo } from '../wire/types';
@@ -100,6 +100,8 @@ export class CallSpan {
   #insideSdkSpan: boolean | undefined;
   /** The SDK's retry count of this attempt, when above 0 (read with the traceparent). */
   #resendCount: number | undefined;
+  /** The values of the request's secret headers (read with the traceparent), to screen the response against. */
+  #secrets: readonly string[] | undefined;
 
   constructor(host: CallSpanHost, call: SpanCall, request: SpanRequest, activeContext: Context) {
     this.#host = host;
@@ -125,6 +127,15 @@ export class CallSpan {
     );
   }
 
+  /** The response model named so far, as metrics may show it mid-stream: undefined when it echoes the request's credentials. */
+  shownResponseModel(model: string | undefined): string | undefined {
+    const call = this.#call;
+    const request = this.#request;
+    // The span started when the request was sent, with the secret headers' values.
+    const secrets = this.#span === undefined ? secretHeaderValues(request.headers) : this.#secrets;
+    return screenedModel(model, secrets, requestPath(request), call.request?.model ?? call.start.route.urlModel);
+  }
+
   /** Ends the span with the call's outcome (priced), which the metrics record next. */
   finish(finished: FinishedCall): CallOutcome {
     const host = this.#host;
@@ -133,7 +144,7 @@ export class CallSpan {
     const span = this.#spanNow();
     const request = this.#request;
     const outcome = callOutcome(finished, {
-      screen: response => screenEchoes(response, request.headers, requestUrl(request)),
+      screen: (response, requestModel) => screenEchoes(response, this.#secrets, requestPath(request), requestModel),
       substitutions: host.substitutions,
       resendCount: this.#resendCount,
     });
@@ -181,6 +192,7 @@ export class CallSpan {
     const host = this.#host;
     const startHeaders = requestStartHeaders(this.#request.headers);
     this.#traceparent = startHeaders.traceparent;
+    this.#secrets = startHeaders.secrets;
     const injected = lastTraceparent(this.#traceparent);
     const span = startCallSpan(
       host.tracer(),
@@ -233,7 +245,7 @@ export class CallSpan {
   }
 }
 
-/** The request's URL as undici holds it (origin and path), credentials and all: for screening only. */
-function requestUrl(request: SpanRequest): string {
-  return String(request.origin ?? '') + (typeof request.path === 'string' ? request.path : '');
+/** The request's path and query as undici holds it, credentials and all: for screening only. */
+function requestPath(request: SpanRequest): string {
+  return typeof request.path === 'string' ? request.path : '';
 }

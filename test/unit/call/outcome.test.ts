@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FinishedCall } from '../../../src/call/call';
 import { callOutcome } from '../../../src/call/outcome';
+import { withoutEchoes } from '../../../src/call/screen-echoes';
 import { SubstitutionCheck } from '../../../src/pricing/model-names';
 import type { ResponseInfo } from '../../../src/wire/types';
 import { finishedCall } from '../../support/calls';
@@ -23,19 +24,20 @@ function finished(overrides: Partial<FinishedCall> = {}): FinishedCall {
   });
 }
 
-function context(screened: ResponseInfo[] = []) {
+/** Screens as if the request's key were `sk-echo`; `screened` gets what it was asked. */
+function context(screened: Array<[ResponseInfo, string | undefined]> = []) {
   return {
-    screen: (response: ResponseInfo) => {
-      screened.push(response);
-      return { ...response, responseModel: undefined, error: { type: '_OTHER' } };
+    screen: (response: ResponseInfo, requestModel: string | undefined) => {
+      screened.push([response, requestModel]);
+      return withoutEchoes(response, text => text.includes('sk-echo'));
     },
     substitutions: new SubstitutionCheck(),
   };
 }
 
 describe('callOutcome', () => {
-  it('of a streamed success: time to first chunk in seconds, no error, not screened', () => {
-    const screened: ResponseInfo[] = [];
+  it('of a streamed success: time to first chunk in seconds, no error, screened with the request model', () => {
+    const screened: Array<[ResponseInfo, string | undefined]> = [];
     const outcome = callOutcome(finished(), context(screened));
     expect(outcome).toMatchObject({
       serverAddress: 'relay.example.com',
@@ -46,7 +48,7 @@ describe('callOutcome', () => {
     });
     expect(outcome.errorType).toBeUndefined();
     expect(outcome.response?.responseModel).toBe('gpt-4.1-2025-04-14');
-    expect(screened).toEqual([]);
+    expect(screened).toEqual([[finished().response, 'gpt-4.1']]);
   });
 
   it('has no time to first chunk for a call that was not streamed', () => {
@@ -74,14 +76,22 @@ describe('callOutcome', () => {
     expect(outcome.substituted).toBe(true);
   });
 
-  it('screens the response of a failed call only, and takes its error class from the screened one', () => {
-    const screened: ResponseInfo[] = [];
+  it('screens the response of a successful call: an echoed model is neither recorded nor a substitution', () => {
+    const response = { responseModel: 'sk-echo', responseId: 'sk-echo', finishReasons: ['stop'], usage: {} };
+    const outcome = callOutcome(finished({ response }), context());
+    expect(outcome.errorType).toBeUndefined();
+    expect(outcome.response).toEqual({ finishReasons: ['stop'], usage: {} });
+    expect(outcome.substituted).toBe(false);
+  });
+
+  it('screens the response of a failed call, and takes its error class from the screened one', () => {
+    const screened: Array<[ResponseInfo, string | undefined]> = [];
     const response = { responseModel: 'sk-echo', finishReasons: [], usage: {}, error: { type: 'sk-echo' } };
     const outcome = callOutcome(
       finished({ statusCode: 200, response, headers: new Map([['retry-after', '3']]) }),
       context(screened),
     );
-    expect(screened).toEqual([response]);
+    expect(screened).toEqual([[response, 'gpt-4.1']]);
     expect(outcome.errorType).toBe('_OTHER');
     expect(outcome.vendorErrorType).toBe('_OTHER');
     expect(outcome.response?.responseModel).toBeUndefined();

@@ -201,6 +201,30 @@ describe('redactUrl', () => {
     expect(redactUrl('/v1/chat?key=a=b==&x=1')).toBe('/v1/chat?key=REDACTED&x=1');
   });
 
+  it('redacts credential-carrying `;name=value` path parameters (jsessionid and the like), by the same name rules', () => {
+    expect(redactUrl('https://h/v1/chat/completions;jsessionid=ABC123')).toBe(
+      'https://h/v1/chat/completions;jsessionid=REDACTED',
+    );
+    expect(redactUrl('/app;JSESSIONID=abc;lang=en/v1/chat;token=t1;sessionid=s2?key=k3&x=1#;token=f')).toBe(
+      '/app;JSESSIONID=REDACTED;lang=en/v1/chat;token=REDACTED;sessionid=REDACTED?key=REDACTED&x=1#;token=f',
+    );
+    expect(redactUrl('https://u:p@h/p;api%5Fkey=s;v=2/q')).toBe(
+      'https://REDACTED:REDACTED@h/p;api%5Fkey=REDACTED;v=2/q',
+    );
+    expect(redactUrl('https://h;token=x/p')).toBe('https://h;token=x/p');
+  });
+
+  it('keeps path parameters that carry no credential, and `;` outside the path', () => {
+    for (const url of [
+      'https://h/v1/models/gemini;v=2:generateContent;jsessionid',
+      'https://h/p?x=1;model=a',
+      'https://h/p#;token=x',
+      '/deployments/gpt-4o;region=eu/chat/completions',
+    ]) {
+      expect(redactUrl(url)).toBe(url);
+    }
+  });
+
   it('keeps parameters that carry no credential', () => {
     const url = 'https://h/p?model=gpt-4o&alt=sse;stream=true&api-version=2024-10-21&design=a&signal=b&region=eu';
     expect(redactUrl(url)).toBe(url);
@@ -292,6 +316,38 @@ describe('requestStartHeaders and resendCountOf', () => {
     expect(requestStartHeaders('X-Stainless-Retry-Count: 1\r\nhost: x\r\n')).toEqual({ retryCount: '1' });
     expect(requestStartHeaders(undefined)).toEqual({});
     expect(resendCountOf(requestStartHeaders(flat).retryCount)).toBe(2);
+  });
+
+  it("collects the secret headers' values in the same walk, as sent, in order", () => {
+    const flat = [
+      'Authorization',
+      'Bearer sk-1',
+      'accept',
+      '*/*',
+      'X-Api-Key',
+      'k-2',
+      'Cookie',
+      'a=1',
+      'x-ratelimit-key',
+      'n',
+    ];
+    expect(requestStartHeaders(flat)).toEqual({ secrets: ['Bearer sk-1', 'k-2', 'a=1'] });
+    // What each position held is remembered: the same names again, or others in their places.
+    expect(requestStartHeaders(flat)).toEqual({ secrets: ['Bearer sk-1', 'k-2', 'a=1'] });
+    expect(
+      requestStartHeaders(['accept', '*/*', 'Authorization', 'Bearer sk-2', 'traceparent', '00-aa-bb-01']),
+    ).toEqual({
+      secrets: ['Bearer sk-2'],
+      traceparent: '00-aa-bb-01',
+    });
+    expect(requestStartHeaders(flat)).toEqual({ secrets: ['Bearer sk-1', 'k-2', 'a=1'] });
+    expect(requestStartHeaders([Buffer.from('api-key'), Buffer.from('k-4'), 'cookie', ['a=2', 'b=3']])).toEqual({
+      secrets: ['k-4', 'a=2', 'b=3'],
+    });
+    expect(requestStartHeaders('api-key: k-3\r\ntraceparent: 00-aa-bb-01\r\n')).toEqual({
+      secrets: ['k-3'],
+      traceparent: '00-aa-bb-01',
+    });
   });
 
   it('is a count above 0 only: a first attempt, junk or a repeated header give nothing', () => {

@@ -1,0 +1,221 @@
+/*
+ * Successful answers of a hostile relay that echo the caller's key where a model name, a response
+ * id or a finish reason belongs, through the real instrumentation and a real loopback server:
+ * gen_ai.response.model is a span attribute and a metric label (a Prometheus series), so no key,
+ * nor any 8-character fragment of one, may reach a span, a metric label (also those recorded
+ * mid-stream) or the diag log. The call itself still counts as a success, with its usage.
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { pointsOf, setupOtel } from '../support/otel-harness';
+import { captureDiag, settled } from './hardening-kit';
+
+const diagLog = captureDiag();
+const otel = setupOtel();
+
+/** Looks like an OpenAI key. */
+const PREFIXED_KEY = 'sk-proj-Q7vX2mN9pL4tR8wZ1cK6bH3jYf5';
+/** Looks like words: only the comparison with the request's own credentials can stop it. */
+const WORDY_KEY = 'correct-horse-battery-staple-orbit';
+/** A `?key=` credential. */
+const QUERY_KEY = 'purple_monkey_dishwasher_tango';
+const KEYS = [PREFIXED_KEY, WORDY_KEY, QUERY_KEY];
+
+/** Every 8-character piece of a key found in `text`. */
+function keyFragmentsIn(text: string): string[] {
+  const found = new Set<string>();
+  for (const key of KEYS) {
+    for (let i = 0; i + 8 <= key.length; i++) {
+      const piece = key.slice(i, i + 8);
+      if (text.includes(piece)) found.add(piece);
+    }
+  }
+  return [...found];
+}
+
+const completion = (model: string, id: string, finishReason: string) =>
+  JSON.stringify({
+    id,
+    object: 'chat.completion',
+    model,
+    choices: [{ index: 0, message: { role: 'assistant', content: 'On its way.' }, finish_reason: finishReason }],
+    usage: { prompt_tokens: 9, completion_tokens: 4 },
+  });
+
+/** More output events than one mid-stream batch of chunk gaps (1,024), so gaps are recorded before the end. */
+const STREAMED_CHUNKS = 1100;
+function stream(model: string, id: string): string {
+  const event = (body: unknown) => `data: ${JSON.stringify(body)}\n\n`;
+  const chunk = (delta: unknown, finishReason: string | null) =>
+    event({ id, object: 'chat.completion.chunk', model, choices: [{ index: 0, delta, finish_reason: finishReason }] });
+  let body = chunk({ role: 'assistant', content: '' }, null);
+  for (let i = 0; i < STREAMED_CHUNKS; i++) body += chunk({ content: ` w${i}` }, null);
+  body += chunk({}, 'stop');
+  body += event({
+    id,
+    object: 'chat.completion.chunk',
+    model,
+    choices: [],
+    usage: { prompt_tokens: 9, completion_tokens: STREAMED_CHUNKS },
+  });
+  return body + 'data: [DONE]\n\n';
+}
+
+/** Answers chosen by the `x-answer` request header. */
+const ANSWERS: Record<string, { contentType: string; body: string }> = {
+  'model-id-and-finish-reason-are-the-key': {
+    contentType: 'application/json',
+    body: completion(PREFIXED_KEY, PREFIXED_KEY, PREFIXED_KEY),
+  },
+  'model-holds-a-wordy-fragment': {
+    contentType: 'application/json',
+    body: completion(`gpt-4.1-${WORDY_KEY.slice(6, 20)}`, `chatcmpl-${WORDY_KEY.slice(10, 19)}x`, 'stop'),
+  },
+  'model-is-the-query-key': {
+    contentType: 'application/json',
+    body: completion(QUERY_KEY, 'chatcmpl-q1', 'stop'),
+  },
+  'stream-model-and-id-are-the-key': { contentType: 'text/event-stream', body: stream(PREFIXED_KEY, PREFIXED_KEY) },
+  'honest-completion': {
+    contentType: 'application/json',
+    body: completion('gpt-4.1-2025-04-14', 'chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT', 'stop'),
+  },
+};
+
+function answer(req: IncomingMessage, res: ServerResponse): void {
+  req.resume();
+  req.on('end', () => {
+    const chosen = ANSWERS[String(req.headers['x-answer'])];
+    if (!chosen) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': chosen.contentType });
+    res.end(chosen.body);
+  });
+}
+
+let server: Server;
+let base: string;
+beforeAll(async () => {
+  server = createServer(answer);
+  await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise(r => server.close(r));
+});
+
+const allSpans: ReadableSpan[] = [];
+
+/** One chat call answered with `name`, the key sent as the SDKs send it; returns the relay span and what the app read. */
+async function call(
+  name: string,
+  credentials: { bearer?: string; apiKey?: string; queryKey?: string },
+  stream = false,
+) {
+  otel.reset();
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-answer': name };
+  if (credentials.bearer) headers['authorization'] = `Bearer ${credentials.bearer}`;
+  if (credentials.apiKey) headers['api-key'] = credentials.apiKey;
+  const query = credentials.queryKey ? `?key=${credentials.queryKey}` : '';
+  const response = await fetch(`${base}/v1/chat/completions${query}`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ model: 'gpt-4.1', stream, messages: [{ role: 'user', content: 'Where is order 42?' }] }),
+  });
+  const text = await response.text();
+  const [span] = await otel.waitForRelaySpans(1);
+  expect(await settled(otel.instrumentation)).toBe(true);
+  allSpans.push(span!);
+  return { span: span!, status: response.status, text };
+}
+
+/** Everything a span exposes to an exporter, as text. */
+function spanText(span: ReadableSpan): string {
+  return JSON.stringify({
+    name: span.name,
+    attributes: span.attributes,
+    events: span.events.map(e => ({ name: e.name, attributes: e.attributes })),
+    status: span.status,
+    links: span.links.map(l => l.attributes),
+  });
+}
+
+const recorded = (span: ReadableSpan) => ({
+  model: span.attributes['gen_ai.response.model'],
+  id: span.attributes['gen_ai.response.id'],
+  finishReasons: span.attributes['gen_ai.response.finish_reasons'],
+  errorType: span.attributes['error.type'],
+  outputTokens: span.attributes['gen_ai.usage.output_tokens'],
+});
+
+describe('a key echoed in a successful answer never becomes an attribute or a label', () => {
+  it.each<[string, { bearer?: string; apiKey?: string; queryKey?: string }, boolean, ReturnType<typeof recorded>]>([
+    [
+      'model-id-and-finish-reason-are-the-key',
+      { bearer: PREFIXED_KEY },
+      false,
+      { model: undefined, id: undefined, finishReasons: undefined, errorType: undefined, outputTokens: 4 },
+    ],
+    [
+      'model-holds-a-wordy-fragment',
+      { apiKey: WORDY_KEY },
+      false,
+      { model: undefined, id: undefined, finishReasons: ['stop'], errorType: undefined, outputTokens: 4 },
+    ],
+    [
+      'model-is-the-query-key',
+      { queryKey: QUERY_KEY },
+      false,
+      { model: undefined, id: 'chatcmpl-q1', finishReasons: ['stop'], errorType: undefined, outputTokens: 4 },
+    ],
+    [
+      'stream-model-and-id-are-the-key',
+      { bearer: PREFIXED_KEY },
+      true,
+      { model: undefined, id: undefined, finishReasons: ['stop'], errorType: undefined, outputTokens: STREAMED_CHUNKS },
+    ],
+  ])('%s', async (name, credentials, streamed, expected) => {
+    const { span, status, text } = await call(name, credentials, streamed);
+    // The app itself reads the echo: proof that the relay sent it.
+    expect(status).toBe(200);
+    expect(keyFragmentsIn(text).length).toBeGreaterThan(0);
+    expect(recorded(span)).toEqual(expected);
+    expect(keyFragmentsIn(spanText(span))).toEqual([]);
+  });
+
+  it('an honest answer keeps its model, id and finish reason', async () => {
+    const { span } = await call('honest-completion', { bearer: PREFIXED_KEY });
+    expect(recorded(span)).toEqual({
+      model: 'gpt-4.1-2025-04-14',
+      id: 'chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT',
+      finishReasons: ['stop'],
+      errorType: undefined,
+      outputTokens: 4,
+    });
+  });
+
+  it('no metric label (the mid-stream chunk gaps included) and no diag line holds a key or a fragment of one', async () => {
+    const metrics = await otel.metrics();
+    const gaps = pointsOf(metrics, 'gen_ai.client.operation.time_per_output_chunk');
+    // The streamed call's gaps: one batch mid-stream, the rest at its end.
+    expect(gaps.reduce((sum, p) => sum + (p.value as { count: number }).count, 0)).toBeGreaterThan(1024);
+    expect(
+      pointsOf(metrics, 'gen_ai.client.operation.duration')
+        .map(p => p.attributes['gen_ai.response.model'])
+        .sort(),
+    ).toEqual(['gpt-4.1-2025-04-14', undefined]);
+    expect(
+      keyFragmentsIn(
+        JSON.stringify(metrics.map(m => ({ name: m.descriptor.name, points: m.dataPoints.map(p => p.attributes) }))),
+      ),
+    ).toEqual([]);
+    expect(keyFragmentsIn(diagLog.text())).toEqual([]);
+    expect(keyFragmentsIn(JSON.stringify(allSpans.map(spanText)))).toEqual([]);
+  });
+});
