@@ -53,6 +53,8 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const failures = [];
+// The failing tests by name, printed again at the very end: CI logs are often read from the tail only.
+const failedTests = [];
 const reportDir = mkdtempSync(join(tmpdir(), 'vitest-report-'));
 for (const { version, bin } of nodes) {
   console.log(`\n=== vitest on Node ${version}`);
@@ -77,12 +79,31 @@ for (const { version, bin } of nodes) {
     if (result.status !== 0 && summary.numFailedTests === 0) failed += Math.max(1, summary.numFailedTestSuites ?? 0);
     skipped += summary.numPendingTests + (summary.numTodoTests ?? 0);
     if (result.status !== 0 || summary.numFailedTests > 0) failures.push(version);
+    for (const file of summary.testResults ?? []) {
+      const where = file.name.startsWith(root) ? file.name.slice(root.length + 1) : file.name;
+      if (file.status === 'failed' && !(file.assertionResults ?? []).some(t => t.status === 'failed')) {
+        failedTests.push(`Node ${version}: ${where}: ${firstLine(file.message)}`);
+      }
+      for (const test of file.assertionResults ?? []) {
+        if (test.status !== 'failed') continue;
+        failedTests.push(`Node ${version}: ${where} > ${test.fullName}: ${firstLine(test.failureMessages?.[0])}`);
+      }
+    }
   } catch {
     failed += 1;
     failures.push(`${version} (no report)`);
   }
 }
 rmSync(reportDir, { recursive: true, force: true });
+if (failedTests.length) console.log(`\nFailed:\n${failedTests.map(line => `- ${line}`).join('\n')}`);
 console.log(`\nNode versions: ${versions.join(', ')}${failures.length ? `; failing on ${failures.join(', ')}` : ''}`);
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failures.length ? 1 : 0);
+
+function firstLine(message) {
+  const line =
+    String(message ?? '')
+      .split('\n')
+      .find(text => text.trim() !== '') ?? '';
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+}
