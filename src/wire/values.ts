@@ -81,6 +81,12 @@ export function asStringList(value: unknown, maxItems = 16): string[] | undefine
 /** Drops undefined-valued keys so results compare and serialise cleanly. */
 export function compact<T extends object>(value: T): T {
   const out: Record<string, unknown> = {};
-  for (const [key, entry] of Object.entries(value)) if (entry !== undefined) out[key] = entry;
+  // Object.keys, not Object.entries: no [key, value] pair allocated per key (runs several times per call).
+  const keys = Object.keys(value);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const entry = (value as Record<string, unknown>)[key];
+    if (entry !== undefined) out[key] = entry;
+  }
   return out as T;
 }
