@@ -12,16 +12,17 @@
  * end-to-end bench, which it does not replace: it leaves out the Node 22 per-request tap (the
  * channels deliver the body here) and everything undici and the app do.
  *
- * Instruction mode, for valgrind (deterministic, unlike time on this machine):
- *   HOOK_PATH_WARMUP=W valgrind --tool=callgrind --callgrind-out-file=/dev/null \
- *     node --predictable --expose-gc bench/hook-path.cjs stream-200 N
- * runs W warm-up calls, gc(), N calls, gc(), and no timing loop. Instructions per call are
- * (I(N2) − I(N1)) / (N2 − N1) over two runs with the same W (bench/instructions.sh does this).
+ * Instruction mode, for valgrind (deterministic, unlike time on this machine): HOOK_PATH_WARMUP=W
+ * runs W warm-up calls, then N calls each followed by os.loadavg(), then gc(), and no timing loop.
+ * Under `valgrind --tool=callgrind --dump-after='node::os::GetLoadAvg*'` each call gets a count of
+ * its own, as in the end-to-end instruction bench (bench/README.md, "Why the median call");
+ * bench/instructions.sh runs it and prints the median call.
  *
  * HOOK_PATH_PROMETHEUS=1: three rounds of N calls, each followed by a scrape; prints the last
  * scrape's lines, sorted, without the timing metrics (to check a change leaves the output alone).
  */
 const diagnosticsChannel = require('node:diagnostics_channel');
+const os = require('node:os');
 const zlib = require('node:zlib');
 const { setupTelemetry } = require('./variants/telemetry.cjs');
 
@@ -229,10 +230,14 @@ async function batch(n) {
 
 async function instructionMode(warmup) {
   if (typeof globalThis.gc !== 'function') throw new Error('instruction mode needs --expose-gc');
+  // No gc() before the measured calls: a full GC with no call in flight discards optimised code.
   await batch(warmup);
-  globalThis.gc();
-  await batch(calls);
-  globalThis.gc();
+  os.loadavg(); // callgrind dumps here: start-up and warm-up
+  for (let i = 0; i < calls; i++) {
+    await batch(1);
+    os.loadavg(); // this call's count
+  }
+  globalThis.gc(); // dumped too: the garbage left
 }
 
 async function prometheusMode() {

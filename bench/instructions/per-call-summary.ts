@@ -42,7 +42,7 @@ for (const prefix of positionals) {
     continue;
   }
   console.log(
-    `${prefix}: ${summary.calls} calls · median ${millions(summary.median)} · ordinary ${summary.ordinaryCalls}, ` +
+    `${prefix}: ${summary.calls} calls · median ${millions(summary.median)} (${summary.median.toLocaleString('en')}) · ordinary ${summary.ordinaryCalls}, ` +
       `mean ${millions(summary.ordinaryMean)} · spikes add ${millions(summary.spikesPerCall)} per call · ` +
       `mean of all ${millions(summary.mean)}`,
   );
