@@ -101,7 +101,8 @@ const WORKLOADS: readonly InstructionWorkload[] = [
   {
     name: 'anthropic-stream',
     title: '@anthropic-ai/sdk messages stream of 200 text deltas, one acknowledged event at a time',
-    warmup: 60,
+    // bare's streams settle only after ~110 (26 M -> 13-15 M per stream); the other streams after ~55.
+    warmup: 120,
     calls: 30,
     quickWarmup: 2,
     quickCalls: 3,
