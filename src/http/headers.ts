@@ -22,10 +22,18 @@ interface HeaderMatcher {
 class WantedNames implements HeaderMatcher {
   readonly names: ReadonlySet<string>;
   private readonly _lengths: ReadonlySet<number>;
+  /** By length, the wanted names as lowercase bytes: a Buffer name is compared in place, not made a string. */
+  private readonly _bytesByLength: (readonly WantedBytes[] | undefined)[] = [];
 
   constructor(names: Iterable<string>) {
     this.names = new Set([...names].map(name => name.toLowerCase()));
     this._lengths = new Set([...this.names].map(name => name.length));
+    for (const name of this.names) {
+      const bytes = Buffer.from(name, 'latin1');
+      // A name that is not latin1 cannot come as bytes; it is still matched as a string.
+      if (bytes.toString('latin1') !== name) continue;
+      ((this._bytesByLength[name.length] ??= []) as WantedBytes[]).push({ name, bytes });
+    }
   }
 
   /** The lowercase name when wanted, else undefined. */
@@ -35,10 +43,30 @@ class WantedNames implements HeaderMatcher {
       const lower = name.toLowerCase();
       return this.names.has(lower) ? lower : undefined;
     }
-    // Header names are ASCII: a Buffer's byte length is the name's length.
-    if (Buffer.isBuffer(name)) return this._lengths.has(name.length) ? this.match(name.toString('latin1')) : undefined;
+    // Header bytes are latin1, one byte per character: ASCII letters are lowercased, the rest compared as is.
+    if (Buffer.isBuffer(name)) return this._matchBytes(name);
     return undefined;
   }
+
+  private _matchBytes(name: Buffer): string | undefined {
+    const candidates = this._bytesByLength[name.length];
+    if (candidates === undefined) return undefined;
+    next: for (let c = 0; c < candidates.length; c++) {
+      const wanted = candidates[c]!;
+      const bytes = wanted.bytes;
+      for (let i = 0; i < bytes.length; i++) {
+        const byte = name[i]!;
+        if ((byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte) !== bytes[i]) continue next;
+      }
+      return wanted.name;
+    }
+    return undefined;
+  }
+}
+
+interface WantedBytes {
+  readonly name: string;
+  readonly bytes: Uint8Array;
 }
 
 function text(value: unknown): string | undefined {

@@ -87,6 +87,19 @@ describe('pickHeaders', () => {
     expect(pickHeaders(responseObject, new Set(['set-cookie']))).toEqual(new Map([['set-cookie', 'a=1, b=2']]));
     expect(pickHeaders(undefined, wanted)).toEqual(new Map());
   });
+
+  it('matches Buffer names byte by byte: ASCII case aside, one byte off is another name', () => {
+    const wanted = new Set(['x-a{b', 'retry-after']);
+    const headers = ['X-A[B', '1', 'retry-aftes', '2', 'RETRY-AFTER', '3', 'x-a{b', '4', 'retry-\u00c1fter', '5'].map(
+      s => Buffer.from(s, 'latin1'),
+    );
+    expect(pickHeaders(headers, wanted)).toEqual(
+      new Map([
+        ['retry-after', '3'],
+        ['x-a{b', '4'],
+      ]),
+    );
+  });
 });
 
 describe('mediaType', () => {
