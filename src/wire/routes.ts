@@ -51,9 +51,29 @@ function bareRoute(path: string): string | undefined {
       start = slash;
     }
   }
-  while (end - start > 1 && path.charCodeAt(end - 1) === SLASH) end -= 1;
-  const route = path.slice(start, end);
+  let route = path.slice(start, end);
+  if (route.includes(';')) route = withoutPathParameters(route);
+  end = route.length;
+  while (end > 1 && route.charCodeAt(end - 1) === SLASH) end -= 1;
+  if (end < route.length) route = route.slice(0, end);
   return route.charCodeAt(0) === SLASH ? route : `/${route}`;
+}
+
+/**
+ * The route without `;name=value` path parameters (`…/chat/completions;jsessionid=…`,
+ * `…/deployments/prod;token=…/…`): they are no part of an API's route or a model's name, and one
+ * may carry a session or a key, which would otherwise reach the model attribute and metric labels.
+ */
+function withoutPathParameters(route: string): string {
+  let kept = '';
+  let from = 0;
+  for (;;) {
+    const semicolon = route.indexOf(';', from);
+    if (semicolon < 0) return kept + route.slice(from);
+    kept += route.slice(from, semicolon);
+    from = route.indexOf('/', semicolon);
+    if (from < 0) return kept;
+  }
 }
 
 /** `…/models/<model>:<method>` (Gemini API, Vertex AI publishers, tuned models). */

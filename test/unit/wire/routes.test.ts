@@ -25,6 +25,28 @@ describe('matchRoute', () => {
     expect(matchRoute('POST', '/v1/other?next=/v1/chat/completions')).toBeUndefined();
   });
 
+  it('leaves `;name=value` path parameters out of the route and the model (they may carry a session or a key)', () => {
+    expect(matchRoute('POST', '/v1/chat/completions;jsessionid=SECRET1')).toEqual({
+      format: 'openai.chat_completions',
+      operation: 'chat',
+    });
+    expect(
+      matchRoute('POST', '/v1beta/models/gemini-2.5-flash:streamGenerateContent;jsessionid=SECRET2?alt=sse'),
+    ).toEqual({
+      format: 'gemini.generate_content',
+      operation: 'generate_content',
+      urlModel: 'gemini-2.5-flash',
+      urlStream: true,
+    });
+    expect(matchRoute('POST', '/openai/deployments/prod;token=SECRET3/chat/completions/;x=1')).toEqual({
+      format: 'openai.chat_completions',
+      operation: 'chat',
+      urlModel: 'prod',
+    });
+    // The parameter runs to the next slash: a method after it is part of it, so no route is read.
+    expect(matchRoute('POST', '/v1beta/models/gemini;jsessionid=SECRET4:generateContent')).toBeUndefined();
+  });
+
   it('reads the model from an Azure deployment path', () => {
     expect(matchRoute('POST', '/openai/deployments/gpt-4o-prod/chat/completions?api-version=2024-02-01')).toEqual({
       format: 'openai.chat_completions',
