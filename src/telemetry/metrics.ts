@@ -200,6 +200,8 @@ interface Total {
 /** One level of TotalsByAttributes' trie: by attribute name, then by value, the next level. */
 class TotalsLevel {
   readonly next = new Map<string, Map<unknown, TotalsLevel>>();
+  /** Array values, by their JSON: apart from strings, one of which may spell that same JSON. */
+  readonly nextArrays = new Map<string, Map<unknown, TotalsLevel>>();
   total: Total | undefined;
 }
 
@@ -219,9 +221,11 @@ export class TotalsByAttributes {
     for (const name in attributes) {
       const raw = attributes[name];
       if (raw === undefined) continue;
-      const key = typeof raw === 'object' ? JSON.stringify(raw) : raw;
-      let byValue = level.next.get(name);
-      if (byValue === undefined) level.next.set(name, (byValue = new Map()));
+      const isArray = typeof raw === 'object';
+      const key = isArray ? JSON.stringify(raw) : raw;
+      const byName = isArray ? level.nextArrays : level.next;
+      let byValue = byName.get(name);
+      if (byValue === undefined) byName.set(name, (byValue = new Map()));
       let next = byValue.get(key);
       if (next === undefined) byValue.set(key, (next = new TotalsLevel()));
       level = next;

@@ -38,6 +38,9 @@ describe('TotalsByAttributes (llm_relay.output.characters)', () => {
     totals.add({ a: 'x', b: 'y' }, 1);
     totals.add({ a: 1 }, 1);
     totals.add({ a: '1' }, 1);
-    expect(observed(totals).map(([value]) => value)).toEqual([1, 1, 1, 1]);
+    // A string that spells an array's JSON is not that array.
+    totals.add({ a: ['x'] }, 1);
+    totals.add({ a: '["x"]' }, 1);
+    expect(observed(totals).map(([value]) => value)).toEqual([1, 1, 1, 1, 1, 1]);
   });
 });
