@@ -45,10 +45,23 @@ export const RATE_LIMIT_HEADER_NAMES: ReadonlySet<string> = new Set([...RULES.ma
 /** First non-negative number in a header value (`"60"`, `"60, 60"`, `"100;w=60"`). */
 function headerNumber(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
+  // Nearly every value is a plain count ("9999"): read without a regular expression.
+  if (isPlainCount(value)) return Number(value);
   const match = /\d+(?:\.\d+)?/.exec(value);
   if (!match) return undefined;
   const n = Number(match[0]);
   return Number.isFinite(n) ? n : undefined;
+}
+
+/** 1 to 15 ASCII digits: exactly what Number() reads as the same integer the pattern above would find. */
+function isPlainCount(value: string): boolean {
+  const length = value.length;
+  if (length === 0 || length > 15) return false;
+  for (let i = 0; i < length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 48 || code > 57) return false;
+  }
+  return true;
 }
 
 /** Readings in a stable order (requests, tokens, input_tokens, output_tokens); empty when none. */

@@ -75,6 +75,25 @@ describe('parseRateLimitHeaders', () => {
     ]);
   });
 
+  it('reads a value as its first number, plain counts and others alike', () => {
+    const cases: Array<[string, number | undefined]> = [
+      ['0', 0],
+      ['0099', 99],
+      ['123456789012345', 123456789012345],
+      ['1234567890123456', 1234567890123456],
+      ['12.5', 12.5],
+      [' 42', 42],
+      ['42 ', 42],
+      ['4e3', 4],
+      ['-5', 5],
+      ['', undefined],
+    ];
+    for (const [value, expected] of cases) {
+      const readings = parseRateLimitHeaders(headers({ 'x-ratelimit-remaining-tokens': value }));
+      expect(readings, value).toEqual(expected === undefined ? [] : [{ kind: 'tokens', remaining: expected }]);
+    }
+  });
+
   it('half a pair gives a reading with only that half', () => {
     expect(parseRateLimitHeaders(headers({ 'x-ratelimit-remaining-tokens': '12' }))).toEqual([
       { kind: 'tokens', remaining: 12 },
