@@ -5,13 +5,12 @@
  * nor any 8-character fragment of one, may reach a span, a metric label (also those recorded
  * mid-stream) or the diag log. The call itself still counts as a success, with its usage.
  */
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { pointsOf, setupOtel } from '../support/otel-harness';
-import { captureDiag, settled } from './hardening-kit';
+import { captureDiag } from './hardening-kit';
+import { cannedRelay, keyFragmentFinder, metricLabelsText, spanText } from './key-echo-relay';
+import type { CannedAnswer, Credentials } from './key-echo-relay';
 
 const diagLog = captureDiag();
 const otel = setupOtel();
@@ -24,17 +23,8 @@ const WORDY_KEY = 'correct-horse-battery-staple-orbit';
 const QUERY_KEY = 'purple_monkey_dishwasher_tango';
 const KEYS = [PREFIXED_KEY, WORDY_KEY, QUERY_KEY];
 
-/** Every 8-character piece of a key found in `text`. */
-function keyFragmentsIn(text: string): string[] {
-  const found = new Set<string>();
-  for (const key of KEYS) {
-    for (let i = 0; i + 8 <= key.length; i++) {
-      const piece = key.slice(i, i + 8);
-      if (text.includes(piece)) found.add(piece);
-    }
-  }
-  return [...found];
-}
+/** Every 8-character piece of a key found in a text. */
+const keyFragmentsIn = keyFragmentFinder(KEYS);
 
 const completion = (model: string, id: string, finishReason: string) =>
   JSON.stringify({
@@ -65,7 +55,7 @@ function stream(model: string, id: string): string {
 }
 
 /** Answers chosen by the `x-answer` request header. */
-const ANSWERS: Record<string, { contentType: string; body: string }> = {
+const ANSWERS: Record<string, CannedAnswer> = {
   'model-id-and-finish-reason-are-the-key': {
     contentType: 'application/json',
     body: completion(PREFIXED_KEY, PREFIXED_KEY, PREFIXED_KEY),
@@ -85,66 +75,7 @@ const ANSWERS: Record<string, { contentType: string; body: string }> = {
   },
 };
 
-function answer(req: IncomingMessage, res: ServerResponse): void {
-  req.resume();
-  req.on('end', () => {
-    const chosen = ANSWERS[String(req.headers['x-answer'])];
-    if (!chosen) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': chosen.contentType });
-    res.end(chosen.body);
-  });
-}
-
-let server: Server;
-let base: string;
-beforeAll(async () => {
-  server = createServer(answer);
-  await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise(r => server.close(r));
-});
-
-const allSpans: ReadableSpan[] = [];
-
-/** One chat call answered with `name`, the key sent as the SDKs send it; returns the relay span and what the app read. */
-async function call(
-  name: string,
-  credentials: { bearer?: string; apiKey?: string; queryKey?: string },
-  stream = false,
-) {
-  otel.reset();
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-answer': name };
-  if (credentials.bearer) headers['authorization'] = `Bearer ${credentials.bearer}`;
-  if (credentials.apiKey) headers['api-key'] = credentials.apiKey;
-  const query = credentials.queryKey ? `?key=${credentials.queryKey}` : '';
-  const response = await fetch(`${base}/v1/chat/completions${query}`, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({ model: 'gpt-4.1', stream, messages: [{ role: 'user', content: 'Where is order 42?' }] }),
-  });
-  const text = await response.text();
-  const [span] = await otel.waitForRelaySpans(1);
-  expect(await settled(otel.instrumentation)).toBe(true);
-  allSpans.push(span!);
-  return { span: span!, status: response.status, text };
-}
-
-/** Everything a span exposes to an exporter, as text. */
-function spanText(span: ReadableSpan): string {
-  return JSON.stringify({
-    name: span.name,
-    attributes: span.attributes,
-    events: span.events.map(e => ({ name: e.name, attributes: e.attributes })),
-    status: span.status,
-    links: span.links.map(l => l.attributes),
-  });
-}
+const { call, spans: allSpans } = cannedRelay(ANSWERS, otel);
 
 const recorded = (span: ReadableSpan) => ({
   model: span.attributes['gen_ai.response.model'],
@@ -155,7 +86,7 @@ const recorded = (span: ReadableSpan) => ({
 });
 
 describe('a key echoed in a successful answer never becomes an attribute or a label', () => {
-  it.each<[string, { bearer?: string; apiKey?: string; queryKey?: string }, boolean, ReturnType<typeof recorded>]>([
+  it.each<[string, Credentials, boolean, ReturnType<typeof recorded>]>([
     [
       'model-id-and-finish-reason-are-the-key',
       { bearer: PREFIXED_KEY },
@@ -210,11 +141,7 @@ describe('a key echoed in a successful answer never becomes an attribute or a la
         .map(p => p.attributes['gen_ai.response.model'])
         .sort(),
     ).toEqual(['gpt-4.1-2025-04-14', undefined]);
-    expect(
-      keyFragmentsIn(
-        JSON.stringify(metrics.map(m => ({ name: m.descriptor.name, points: m.dataPoints.map(p => p.attributes) }))),
-      ),
-    ).toEqual([]);
+    expect(keyFragmentsIn(metricLabelsText(metrics))).toEqual([]);
     expect(keyFragmentsIn(diagLog.text())).toEqual([]);
     expect(keyFragmentsIn(JSON.stringify(allSpans.map(spanText)))).toEqual([]);
   });

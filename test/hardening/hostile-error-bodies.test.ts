@@ -6,13 +6,12 @@
  *   fragment of one, may reach a span (attributes, status, events), a metric label or the diag log;
  * - error bodies nested thousands deep: the call is still recorded, once, with its status.
  */
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { pointsOf, setupOtel } from '../support/otel-harness';
-import { captureDiag, settled } from './hardening-kit';
+import { captureDiag } from './hardening-kit';
+import { cannedRelay, keyFragmentFinder, metricLabelsText, spanText } from './key-echo-relay';
+import type { CannedAnswer, Credentials } from './key-echo-relay';
 
 const diagLog = captureDiag();
 const otel = setupOtel();
@@ -27,17 +26,8 @@ const QUERY_KEY = 'purple_monkey_dishwasher_tango';
 const FOREIGN_KEY = 'AIzaSyD4f9Kx2LmQ8vN1pR7tW3yB6cE0hJ5gU';
 const KEYS = [PREFIXED_KEY, WORDY_KEY, QUERY_KEY, FOREIGN_KEY];
 
-/** Every key, and every 8-character piece of each, found in `text`. */
-function keyFragmentsIn(text: string): string[] {
-  const found = new Set<string>();
-  for (const key of KEYS) {
-    for (let i = 0; i + 8 <= key.length; i++) {
-      const piece = key.slice(i, i + 8);
-      if (text.includes(piece)) found.add(piece);
-    }
-  }
-  return [...found];
-}
+/** Every 8-character piece of a key found in a text. */
+const keyFragmentsIn = keyFragmentFinder(KEYS);
 
 const sse = (event: string | undefined, data: string) => `${event ? `event: ${event}\n` : ''}data: ${data}\n\n`;
 const FIRST_CHUNK = sse(
@@ -51,14 +41,8 @@ const FIRST_CHUNK = sse(
 );
 const DEEP_ARRAYS = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
 
-interface Answer {
-  status: number;
-  contentType: string;
-  body: string;
-}
-
 /** Answers chosen by the `x-answer` request header. */
-const ANSWERS: Record<string, Answer> = {
+const ANSWERS: Record<string, CannedAnswer> = {
   'status-is-the-key': {
     status: 401,
     contentType: 'application/json',
@@ -181,67 +165,7 @@ const ANSWERS: Record<string, Answer> = {
   },
 };
 
-function answer(req: IncomingMessage, res: ServerResponse): void {
-  req.resume();
-  req.on('end', () => {
-    const chosen = ANSWERS[String(req.headers['x-answer'])];
-    if (!chosen) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(chosen.status, { 'content-type': chosen.contentType });
-    res.end(chosen.body);
-  });
-}
-
-let server: Server;
-let base: string;
-beforeAll(async () => {
-  server = createServer(answer);
-  await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise(r => server.close(r));
-});
-
-const allSpans: ReadableSpan[] = [];
-
-/** One chat call answered with `name`, the key sent as the SDKs send it; returns the relay span and what the app read. */
-async function call(
-  name: string,
-  credentials: { bearer?: string; apiKey?: string; queryKey?: string },
-  stream = false,
-  messages: unknown[] = [{ role: 'user', content: 'Where is order 42?' }],
-) {
-  otel.reset();
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-answer': name };
-  if (credentials.bearer) headers['authorization'] = `Bearer ${credentials.bearer}`;
-  if (credentials.apiKey) headers['api-key'] = credentials.apiKey;
-  const query = credentials.queryKey ? `?key=${credentials.queryKey}` : '';
-  const response = await fetch(`${base}/v1/chat/completions${query}`, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({ model: 'gpt-4.1', stream, messages }),
-  });
-  const text = await response.text();
-  const [span] = await otel.waitForRelaySpans(1);
-  expect(await settled(otel.instrumentation)).toBe(true);
-  allSpans.push(span!);
-  return { span: span!, status: response.status, text };
-}
-
-/** Everything a span exposes to an exporter, as text. */
-function spanText(span: ReadableSpan): string {
-  return JSON.stringify({
-    name: span.name,
-    attributes: span.attributes,
-    events: span.events.map(e => ({ name: e.name, attributes: e.attributes })),
-    status: span.status,
-    links: span.links.map(l => l.attributes),
-  });
-}
+const { call, spans: allSpans } = cannedRelay(ANSWERS, otel);
 
 const errorOf = (span: ReadableSpan) => ({
   errorType: span.attributes['error.type'],
@@ -250,7 +174,7 @@ const errorOf = (span: ReadableSpan) => ({
 });
 
 describe('a key echoed where an error class belongs never becomes an attribute, a status or a label', () => {
-  it.each<[string, { bearer?: string; apiKey?: string; queryKey?: string }, boolean, ReturnType<typeof errorOf>]>([
+  it.each<[string, Credentials, boolean, ReturnType<typeof errorOf>]>([
     ['status-is-the-key', { bearer: PREFIXED_KEY }, false, { errorType: '401', status: '401', vendorType: '_OTHER' }],
     [
       'stream-error-code-is-the-key',
@@ -308,11 +232,7 @@ describe('a key echoed where an error class belongs never becomes an attribute, 
     const metrics = await otel.metrics();
     const duration = pointsOf(metrics, 'gen_ai.client.operation.duration');
     expect(duration.length).toBeGreaterThan(0);
-    expect(
-      keyFragmentsIn(
-        JSON.stringify(metrics.map(m => ({ name: m.descriptor.name, points: m.dataPoints.map(p => p.attributes) }))),
-      ),
-    ).toEqual([]);
+    expect(keyFragmentsIn(metricLabelsText(metrics))).toEqual([]);
     expect(keyFragmentsIn(diagLog.text())).toEqual([]);
     expect(keyFragmentsIn(JSON.stringify(allSpans.map(spanText)))).toEqual([]);
   });

@@ -18,6 +18,7 @@ import type { RelaySimulator } from '../../examples/relay-simulator/server.ts';
 import { loadFixtures } from '../support/llm-wire-fixtures';
 import { setupOtel } from '../support/otel-harness';
 import { captureDiag, settled } from './hardening-kit';
+import { spanText } from './key-echo-relay';
 
 delete process.env['OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT'];
 const diagLog = captureDiag();
@@ -198,17 +199,6 @@ function sdkCalls(): Array<[string, () => Promise<unknown>]> {
         ),
     ],
   ];
-}
-
-/** Everything a span exposes to an exporter, as text. */
-function spanText(span: ReadableSpan): string {
-  return JSON.stringify({
-    name: span.name,
-    attributes: span.attributes,
-    events: span.events.map(e => ({ name: e.name, attributes: e.attributes })),
-    status: span.status,
-    links: span.links.map(l => l.attributes),
-  });
 }
 
 /** Every span of this file, kept across `otel.reset()` calls. */
