@@ -190,9 +190,22 @@ export const MAX_REMEMBERED_VERDICTS = 1000;
 /** {@link isSubstitution} with its verdicts remembered: every call asks it of the same few pairs. */
 export class SubstitutionCheck {
   readonly #verdicts = new Map<string, boolean>();
+  /** The last pair asked about and its verdict, answered without building the map key. */
+  #lastRequested: string | undefined;
+  #lastResponded: string | undefined;
+  #lastVerdict = false;
 
   isSubstitution(requested: string | undefined, responded: string | undefined): boolean {
     if (!requested || !responded) return false;
+    if (requested === this.#lastRequested && responded === this.#lastResponded) return this.#lastVerdict;
+    const verdict = this.#remembered(requested, responded);
+    this.#lastRequested = requested;
+    this.#lastResponded = responded;
+    this.#lastVerdict = verdict;
+    return verdict;
+  }
+
+  #remembered(requested: string, responded: string): boolean {
     const key = `${requested}\n${responded}`;
     const known = this.#verdicts.get(key);
     if (known !== undefined) return known;

@@ -59,6 +59,10 @@ export class PriceBook {
   readonly #index: ModelNameIndex<PricedModel>;
   readonly #multipliers: Map<string, number>;
   readonly #memo = new Map<string, PriceMatch | null>();
+  /** The last lookup's arguments and answer: an app asks for the same model and host call after call. */
+  #lastModel: string | undefined;
+  #lastHost: string | undefined;
+  #lastMatch: PriceMatch | undefined;
 
   private constructor(index: ModelNameIndex<PricedModel>, multipliers: Map<string, number>, problems: string[]) {
     this.#index = index;
@@ -104,6 +108,16 @@ export class PriceBook {
   lookup(model: string | undefined, host?: string): PriceMatch | undefined {
     // Over-long names match nothing and are not remembered: the memo's size stays bounded in bytes too.
     if (!model || model.length > MAX_MODEL_NAME_LENGTH) return undefined;
+    // A repeat of the last lookup skips the memo and leaves its recency as it was (evicted, it is resolved again).
+    if (model === this.#lastModel && host === this.#lastHost) return this.#lastMatch;
+    const match = this.#lookup(model, host);
+    this.#lastModel = model;
+    this.#lastHost = host;
+    this.#lastMatch = match;
+    return match;
+  }
+
+  #lookup(model: string, host: string | undefined): PriceMatch | undefined {
     const hostKey = host && host.length <= MAX_HOST_LENGTH ? (normalizeHostKey(host) ?? '') : '';
     const memoKey = `${hostKey}\n${model}`;
     const remembered = this.#memo.get(memoKey);

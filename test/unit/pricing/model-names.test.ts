@@ -181,4 +181,18 @@ describe('SubstitutionCheck', () => {
     expect(check.size).toBeLessThanOrEqual(MAX_REMEMBERED_VERDICTS);
     expect(check.isSubstitution('gpt-4o', 'gpt-4o-mini')).toBe(true);
   });
+
+  it('answers a pair asked again after another as it did the first time', () => {
+    const check = new SubstitutionCheck();
+    const asked: Array<[string, string, boolean]> = [
+      ['gpt-4.1', 'gpt-4.1-mini', true],
+      ['gpt-4.1', 'gpt-4.1-mini', true],
+      ['gpt-4.1', 'gpt-4.1-2025-04-14', false],
+      ['gpt-4.1-mini', 'gpt-4.1-2025-04-14', true],
+      ['gpt-4.1', 'gpt-4.1-mini', true],
+      ['gpt-4.1', 'gpt-4.1-2025-04-14', false],
+    ];
+    for (const [requested, responded, verdict] of asked)
+      expect(check.isSubstitution(requested, responded), `${requested} -> ${responded}`).toBe(verdict);
+  });
 });

@@ -90,6 +90,13 @@ describe('PriceBook host multipliers', () => {
     expect(book.lookup('gpt-4.1', 'origin.example.org')?.multiplier).toBe(1.5);
   });
 
+  it('answers a lookup repeated after another for the same model on another host as it did the first time', () => {
+    const hosts = ['relay.example.com', 'api.openai.com', 'relay.example.com', undefined, 'gw.example.net:8443'];
+    expect(hosts.map(host => book.lookup('gpt-4.1', host)?.price.input)).toEqual([1, 2, 1, 2, 4]);
+    expect(book.lookup('gpt-4.1-mini', 'gw.example.net:8443')?.price.input).toBe(0.8);
+    expect(book.lookup('gpt-4.1', 'gw.example.net:8443')?.price.input).toBe(4);
+  });
+
   it('leaves other hosts and calls without a host at list price', () => {
     expect(book.lookup('gpt-4.1', 'api.openai.com')?.price.input).toBe(2);
     expect(book.lookup('gpt-4.1')?.price.input).toBe(2);
