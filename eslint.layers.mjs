@@ -52,22 +52,20 @@ export function layerRules() {
         const siblings = layer.apart ? layer.modules.filter(m => m !== module) : [];
         const forbidden = [...higher, ...siblings];
         const own = siblings.length > 0 ? `itself (not ${siblings.map(m => `src/${m}`).join(', ')})` : 'its own layer';
+        const regex = `^(?:${forbidden.map(to => specifierPattern(module, to)).join('|')})$`;
+        const message =
+          `src/${module} is in layer "${layer.name}": it imports only ${own} and lower layers ` +
+          `(${below.join(', ') || 'none'}); dependencies point down (docs/ARCHITECTURE.md, "Layers").`;
         /** @type {import('eslint').Linter.Config} */
         const entry = {
           files: filesOf(module),
           rules: {
-            'no-restricted-imports': [
+            'no-restricted-imports': ['error', { patterns: [{ regex, message }] }],
+            // no-restricted-imports sees static imports only; `import()` too must point down. A
+            // selector's regular expression may hold no `/`: it is written `\x2F`.
+            'no-restricted-syntax': [
               'error',
-              {
-                patterns: [
-                  {
-                    regex: `^(?:${forbidden.map(to => specifierPattern(module, to)).join('|')})$`,
-                    message:
-                      `src/${module} is in layer "${layer.name}": it imports only ${own} and lower layers ` +
-                      `(${below.join(', ') || 'none'}); dependencies point down (docs/ARCHITECTURE.md, "Layers").`,
-                  },
-                ],
-              },
+              { selector: `ImportExpression[source.value=/${regex.replaceAll('/', '\\x2F')}/]`, message },
             ],
           },
         };

@@ -15,12 +15,15 @@ const eslint = new ESLint({
   overrideConfig: [{ files: ['**/*.ts'], languageOptions: { parser: tseslint.parser } }, ...layerRules()],
 });
 
-async function importErrors(file: string, specifier: string): Promise<string[]> {
-  const [result] = await eslint.lintText(`import { x } from '${specifier}';\nexport const y = x;\n`, {
-    filePath: path.join(root, file),
-  });
+async function lintErrors(file: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath: path.join(root, file) });
   return result!.messages.map(m => `${m.ruleId}: ${m.message}`);
 }
+
+const importErrors = (file: string, specifier: string) =>
+  lintErrors(file, `import { x } from '${specifier}';\nexport const y = x;\n`);
+const dynamicImportErrors = (file: string, specifier: string) =>
+  lintErrors(file, `export const load = () => import('${specifier}');\n`);
 
 describe('layer rule', () => {
   it.each([
@@ -37,6 +40,10 @@ describe('layer rule', () => {
     const errors = await importErrors(file, specifier);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/^no-restricted-imports: .*docs\/ARCHITECTURE\.md/);
+    // The same through import(): the specifier's slashes are no trouble for the selector.
+    const dynamic = await dynamicImportErrors(file, specifier);
+    expect(dynamic).toHaveLength(1);
+    expect(dynamic[0]).toMatch(/^no-restricted-syntax: .*docs\/ARCHITECTURE\.md/);
   });
 
   it.each([
@@ -50,6 +57,7 @@ describe('layer rule', () => {
     ['src/cli.ts', './sdk/probe-exporter.js'],
   ])('%s may import %s', async (file, specifier) => {
     expect(await importErrors(file, specifier)).toEqual([]);
+    expect(await dynamicImportErrors(file, specifier)).toEqual([]);
   });
 
   it('names every folder and root module of src/ exactly once', async () => {
