@@ -14,7 +14,7 @@ import {
   credentialsOf,
   echoesCredential,
   MIN_SCREENED_CREDENTIAL_LENGTH,
-  queryOf,
+  credentialPartOf,
 } from '../http/headers';
 import { OTHER_ERROR_TYPE } from '../wire/errors';
 import type { ResponseError, ResponseInfo } from '../wire/types';
@@ -22,7 +22,7 @@ import { compact } from '../wire/values';
 
 /**
  * The response without what echoes the request's credentials: the values of its secret headers
- * (RequestStartHeaders.secrets) and the secret parameters of its URL's (or path's) query.
+ * (RequestStartHeaders.secrets) and the secret parameters of its URL's (or path's) path and query.
  * `requestModel`: the model the request named, recorded anyway, so never screened against.
  */
 export function screenEchoes(
@@ -184,7 +184,8 @@ export class CredentialEchoes {
 /** A request's credentials as last seen: apps send the same key on call after call. */
 interface SeenCredentials {
   readonly secretValues: readonly string[];
-  readonly query: string;
+  /** credentialPartOf the URL. */
+  readonly credentialPart: string;
   readonly echoes: CredentialEchoes | undefined;
 }
 
@@ -196,18 +197,18 @@ const NO_SECRETS: readonly string[] = [];
 /** What checks for echoes of a request's credentials; undefined when it carried none. */
 function credentialEchoes(secrets: readonly string[] | undefined, url: string): CredentialEchoes | undefined {
   const secretValues = secrets ?? NO_SECRETS;
-  const query = queryOf(url);
-  if (secretValues.length === 0 && query === '') return undefined;
+  const credentialPart = credentialPartOf(url);
+  if (secretValues.length === 0 && credentialPart === '') return undefined;
   for (let i = 0; i < seen.length; i++) {
     const entry = seen[i]!;
-    if (entry.query === query && sameStrings(entry.secretValues, secretValues)) {
+    if (entry.credentialPart === credentialPart && sameStrings(entry.secretValues, secretValues)) {
       if (i > 0) seen.unshift(...seen.splice(i, 1));
       return entry.echoes;
     }
   }
   const credentials = credentialsOf(secretValues, url);
   const echoes = credentials.length === 0 ? undefined : new CredentialEchoes(credentials);
-  seen.unshift({ secretValues, query, echoes });
+  seen.unshift({ secretValues, credentialPart, echoes });
   if (seen.length > SEEN_CREDENTIALS) seen.pop();
   return echoes;
 }

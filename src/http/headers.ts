@@ -293,14 +293,30 @@ function firstOf(url: string, stops: readonly string[], from: number): number {
 
 /** The URL with the values of the secret `;name=value` parameters of its path (from `pathStart`) REDACTED. */
 function redactPathParams(url: string, pathStart: number): string {
-  const pathEnd = firstOf(url, ['?', '#'], pathStart);
-  let semicolon = url.indexOf(';', pathStart);
-  if (semicolon === -1 || semicolon >= pathEnd) return url;
   let redacted = '';
   let kept = 0;
+  forEachPathParam(url, pathStart, (nameStart, valueStart, end) => {
+    if (!isSecretParam(url.slice(nameStart, valueStart - 1))) return;
+    redacted += url.slice(kept, valueStart) + 'REDACTED';
+    kept = end;
+  });
+  return kept === 0 ? url : redacted + url.slice(kept);
+}
+
+/**
+ * Calls `visit` for each `;name=value` parameter of the path that starts at `pathStart` with the
+ * offsets of its name, its value and its end; parameters without `=` are skipped. A parameter ends
+ * at the next one, at the end of its segment, or at the end of the path.
+ */
+function forEachPathParam(
+  url: string,
+  pathStart: number,
+  visit: (nameStart: number, valueStart: number, end: number) => void,
+): void {
+  const pathEnd = firstOf(url, ['?', '#'], pathStart);
+  let semicolon = url.indexOf(';', pathStart);
   while (semicolon !== -1 && semicolon < pathEnd) {
     const nameStart = semicolon + 1;
-    // A parameter ends at the next one, at the end of its segment, or at the end of the path.
     let end = nameStart;
     let equals = -1;
     for (; end < pathEnd; end++) {
@@ -308,13 +324,16 @@ function redactPathParams(url: string, pathStart: number): string {
       if (c === 59 || c === 47) break; // `;` or `/`
       if (c === 61 && equals === -1) equals = end; // `=`
     }
-    if (equals !== -1 && isSecretParam(url.slice(nameStart, equals))) {
-      redacted += url.slice(kept, equals + 1) + 'REDACTED';
-      kept = end;
-    }
+    if (equals !== -1) visit(nameStart, equals + 1, end);
     semicolon = url.indexOf(';', end);
   }
-  return kept === 0 ? url : redacted + url.slice(kept);
+}
+
+/** Where the path of a URL or path starts: after `scheme://authority`, else at 0. */
+function pathStartOf(url: string): number {
+  const scheme = url.indexOf('://');
+  if (scheme === -1 || scheme > firstOf(url, ['/', '?', '#'], 0)) return 0;
+  return firstOf(url, ['/', '?', '#'], scheme + 3);
 }
 
 /**
@@ -355,11 +374,17 @@ export function secretHeaderValues(headers: unknown): string[] {
   return values;
 }
 
-/** The query of a URL or path as written (without `?` and fragment), `''` when it has none. */
-export function queryOf(url: string): string {
-  if (!url.includes('?')) return '';
-  const range = queryRange(url);
-  return range === undefined ? '' : url.slice(range.start, range.end);
+/**
+ * The part of a URL or path that may hold credentials (see credentialsOf), as written: from its
+ * first path parameter (`;`) or its query (`?`) on; `''` when it has neither. Two URLs with the
+ * same part carry the same credentials.
+ */
+export function credentialPartOf(url: string): string {
+  const semicolon = url.indexOf(';');
+  const question = url.indexOf('?');
+  if (semicolon === -1 && question === -1) return '';
+  const from = semicolon === -1 ? question : question === -1 ? semicolon : Math.min(semicolon, question);
+  return url.slice(from);
 }
 
 /** `Bearer `, `Basic `, `token `…: the scheme is not part of the secret. */
@@ -371,8 +396,8 @@ const LABEL_SEPARATORS = /[ :/]/g;
 
 /**
  * The credentials one request carries, to screen what a relay echoes back: the values of its secret
- * headers (authorization without its scheme, api keys, cookies, …) and of its secret query
- * parameters (raw and decoded), each also in the form an error label would give it.
+ * headers (authorization without its scheme, api keys, cookies, …) and of its secret query and
+ * path parameters (raw and decoded), each also in the form an error label would give it.
  */
 export function requestCredentials(headers: unknown, url: string): string[] {
   return credentialsOf(secretHeaderValues(headers), url);
@@ -388,19 +413,19 @@ export function credentialsOf(secretValues: readonly string[], url: string): str
     found.add(credential.replace(LABEL_SEPARATORS, '_'));
   };
   for (const value of secretValues) add(value.replace(AUTH_SCHEME, ''));
+  const addParam = (nameStart: number, valueStart: number, end: number) => {
+    if (!isSecretParam(url.slice(nameStart, valueStart - 1))) return;
+    const value = url.slice(valueStart, end);
+    add(value);
+    try {
+      add(decodeURIComponent(value.replace(/\+/g, ' ')));
+    } catch {
+      // Malformed percent-encoding: the raw value is screened.
+    }
+  };
+  if (url.includes(';')) forEachPathParam(url, pathStartOf(url), addParam);
   const range = queryRange(url);
-  if (range !== undefined) {
-    forEachQueryParam(url, range, (nameStart, valueStart, end) => {
-      if (!isSecretParam(url.slice(nameStart, valueStart - 1))) return;
-      const value = url.slice(valueStart, end);
-      add(value);
-      try {
-        add(decodeURIComponent(value.replace(/\+/g, ' ')));
-      } catch {
-        // Malformed percent-encoding: the raw value is screened.
-      }
-    });
-  }
+  if (range !== undefined) forEachQueryParam(url, range, addParam);
   return [...found];
 }
 

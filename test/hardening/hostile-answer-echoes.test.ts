@@ -21,7 +21,9 @@ const PREFIXED_KEY = 'sk-proj-Q7vX2mN9pL4tR8wZ1cK6bH3jYf5';
 const WORDY_KEY = 'correct-horse-battery-staple-orbit';
 /** A `?key=` credential. */
 const QUERY_KEY = 'purple_monkey_dishwasher_tango';
-const KEYS = [PREFIXED_KEY, WORDY_KEY, QUERY_KEY];
+/** A `;token=` path parameter (the URL's path parameters are redacted in url.full, and screened as credentials). */
+const PATH_TOKEN = 'velvet_lantern_quartz_meadow';
+const KEYS = [PREFIXED_KEY, WORDY_KEY, QUERY_KEY, PATH_TOKEN];
 
 /** Every 8-character piece of a key found in a text. */
 const keyFragmentsIn = keyFragmentFinder(KEYS);
@@ -68,6 +70,10 @@ const ANSWERS: Record<string, CannedAnswer> = {
     contentType: 'application/json',
     body: completion(QUERY_KEY, 'chatcmpl-q1', 'stop'),
   },
+  'model-is-the-path-token': {
+    contentType: 'application/json',
+    body: completion(PATH_TOKEN, 'chatcmpl-p1', 'stop'),
+  },
   'stream-model-and-id-are-the-key': { contentType: 'text/event-stream', body: stream(PREFIXED_KEY, PREFIXED_KEY) },
   'honest-completion': {
     contentType: 'application/json',
@@ -104,6 +110,12 @@ describe('a key echoed in a successful answer never becomes an attribute or a la
       { queryKey: QUERY_KEY },
       false,
       { model: undefined, id: 'chatcmpl-q1', finishReasons: ['stop'], errorType: undefined, outputTokens: 4 },
+    ],
+    [
+      'model-is-the-path-token',
+      { pathToken: PATH_TOKEN },
+      false,
+      { model: undefined, id: 'chatcmpl-p1', finishReasons: ['stop'], errorType: undefined, outputTokens: 4 },
     ],
     [
       'stream-model-and-id-are-the-key',

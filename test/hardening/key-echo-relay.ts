@@ -13,11 +13,12 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { OtelHarness } from '../support/otel-harness';
 import { settled } from './hardening-kit';
 
-/** How a call carries its key: `authorization: Bearer`, `api-key` (Azure) or `?key=` (Gemini). */
+/** How a call carries its key: `authorization: Bearer`, `api-key` (Azure), `?key=` (Gemini) or a `;token=` path parameter. */
 export interface Credentials {
   bearer?: string;
   apiKey?: string;
   queryKey?: string;
+  pathToken?: string;
 }
 
 export interface CannedAnswer {
@@ -112,7 +113,8 @@ export function cannedRelay(
     if (credentials.bearer) headers['authorization'] = `Bearer ${credentials.bearer}`;
     if (credentials.apiKey) headers['api-key'] = credentials.apiKey;
     const query = credentials.queryKey ? `?key=${credentials.queryKey}` : '';
-    const response = await fetch(`${base}/v1/chat/completions${query}`, {
+    const pathParam = credentials.pathToken ? `;token=${credentials.pathToken}` : '';
+    const response = await fetch(`${base}/v1/chat/completions${pathParam}${query}`, {
       method: 'POST',
       headers,
       body: JSON.stringify({ model: 'gpt-4.1', stream, messages }),

@@ -6,6 +6,7 @@ import {
   mediaType,
   pickHeaders,
   redactUrl,
+  credentialPartOf,
   requestCredentials,
 } from '../../../src/http/headers';
 import { requestStartHeaders, resendCountOf } from '../../../src/http/headers';
@@ -296,6 +297,22 @@ describe('requestCredentials and echoesCredential', () => {
       'azure-secret-9',
       'semi-colon-1',
     ]);
+  });
+
+  it('collects the values of secret path parameters too, in a path or a whole URL', () => {
+    expect(requestCredentials([], '/v1/chat/completions;jsessionid=SESSION0042;v=2')).toEqual(['SESSION0042']);
+    expect(
+      requestCredentials([], 'https://relay.example.com/openai/deployments/prod;token=tok%2Fsecret7/chat/completions'),
+    ).toEqual(['tok%2Fsecret7', 'tok/secret7', 'tok_secret7']);
+    // `;` in the query is a query separator, not a path parameter; a path with `://` in its query is still a path.
+    expect(requestCredentials([], '/v1/chat?u=https://x.example/a;auth=query-side-9')).toEqual(['query-side-9']);
+  });
+
+  it('says what part of a URL may hold credentials: from its first path parameter or its query on', () => {
+    expect(credentialPartOf('/v1/chat/completions')).toBe('');
+    expect(credentialPartOf('/v1/chat/completions?key=k1')).toBe('?key=k1');
+    expect(credentialPartOf('/v1/chat/completions;jsessionid=s1?alt=sse')).toBe(';jsessionid=s1?alt=sse');
+    expect(credentialPartOf('/v1/chat?alt=sse;token=t')).toBe('?alt=sse;token=t');
   });
 
   it('ignores credentials too short to screen and unknown header shapes', () => {
