@@ -32,8 +32,12 @@ export function screenEchoes(
   requestModel?: string,
 ): ResponseInfo {
   const credentials = credentialEchoes(secretValues, url);
-  if (credentials === undefined || !anyEcho(response, requestModel, credentials)) return response;
-  return withoutEchoes(response, text => text !== requestModel && credentials.echoes(text));
+  if (credentials === undefined) return response;
+  return withoutEchoes(
+    response,
+    text => text !== requestModel && credentials.echoes(text),
+    model => model !== requestModel && credentials.echoesModel(model),
+  );
 }
 
 /** The response model as a metric label may show it mid-stream: undefined when it echoes the request's credentials. */
@@ -47,52 +51,33 @@ export function screenedModel(
   return credentialEchoes(secretValues, url)?.echoesModel(model) === true ? undefined : model;
 }
 
-/** Whether any string the response took from the body echoes the credentials (the request model aside). */
-function anyEcho(response: ResponseInfo, requestModel: string | undefined, credentials: CredentialEchoes): boolean {
-  const model = response.responseModel;
-  if (model !== undefined && model !== requestModel && credentials.echoesModel(model)) return true;
-  const id = response.responseId;
-  if (id !== undefined && id !== requestModel && credentials.echoes(id)) return true;
-  const reasons = response.finishReasons;
-  for (let i = 0; i < reasons.length; i++) {
-    const reason = reasons[i]!;
-    if (reason !== requestModel && credentials.echoes(reason)) return true;
-  }
-  const error = response.error;
-  if (error === undefined) return false;
-  return (
-    (error.type !== requestModel && credentials.echoes(error.type)) ||
-    (error.code !== undefined && error.code !== requestModel && credentials.echoes(error.code))
-  );
-}
-
 /**
  * The response without any string from its body that `echoes` (a piece of the request's own
- * credentials, see echoesCredential): such a response model, id or finish reason is dropped, and
- * such an error class becomes `_OTHER`. Returns the response itself when nothing echoes.
+ * credentials, see echoesCredential): such a response model (judged by `modelEchoes`), id or finish
+ * reason is dropped, and such an error class becomes `_OTHER`. Returns the response itself when
+ * nothing echoes: each string is judged once.
  */
-export function withoutEchoes(response: ResponseInfo, echoes: (text: string) => boolean): ResponseInfo {
-  const echoed = (value: string | undefined) => value !== undefined && echoes(value);
-  const error = response.error;
-  const errorEchoes = error !== undefined && (echoed(error.type) || echoed(error.code));
-  if (
-    !errorEchoes &&
-    !echoed(response.responseModel) &&
-    !echoed(response.responseId) &&
-    !response.finishReasons.some(echoes)
-  ) {
-    return response;
-  }
+export function withoutEchoes(
+  response: ResponseInfo,
+  echoes: (text: string) => boolean,
+  modelEchoes: (model: string) => boolean = echoes,
+): ResponseInfo {
+  const { responseModel: model, responseId: id, error, finishReasons } = response;
+  const modelEchoed = model !== undefined && modelEchoes(model);
+  const idEchoed = id !== undefined && echoes(id);
+  const typeEchoed = error !== undefined && echoes(error.type);
+  const codeEchoed = error?.code !== undefined && echoes(error.code);
+  if (!modelEchoed && !idEchoed && !typeEchoed && !codeEchoed && !finishReasons.some(echoes)) return response;
   let screenedError: ResponseError | undefined;
   if (error !== undefined) {
-    screenedError = { type: echoed(error.type) ? OTHER_ERROR_TYPE : error.type };
-    if (error.code !== undefined && !echoed(error.code)) screenedError.code = error.code;
+    screenedError = { type: typeEchoed ? OTHER_ERROR_TYPE : error.type };
+    if (error.code !== undefined && !codeEchoed) screenedError.code = error.code;
   }
   return compact({
     ...response,
-    responseModel: echoed(response.responseModel) ? undefined : response.responseModel,
-    responseId: echoed(response.responseId) ? undefined : response.responseId,
-    finishReasons: response.finishReasons.filter(reason => !echoes(reason)),
+    responseModel: modelEchoed ? undefined : model,
+    responseId: idEchoed ? undefined : id,
+    finishReasons: finishReasons.filter(reason => !echoes(reason)),
     error: screenedError,
   });
 }
