@@ -2,8 +2,9 @@
 /*
  * otel-llm-relay as a user starts it with no code: `--require otel-llm-relay/register` (loaded just
  * before this file) with its defaults, i.e. a NodeSDK, metrics on a Prometheus endpoint and no trace
- * exporter. Spans are still created and ended but go nowhere, so they cannot be counted here; the
- * bench checks the call count on the Prometheus endpoint instead.
+ * exporter. NodeSDK then sets no TracerProvider: the spans do not record (cheaper than with one, see
+ * bench/RESULTS.md) and cannot be counted here; the bench checks the call count on the Prometheus
+ * endpoint instead.
  */
 const { summarizeExposition } = require('./prometheus-text.cjs');
 

@@ -10,6 +10,8 @@
  * registerInstrumentations, as NodeSDK does.
  * BENCH_SPAN_PROCESSOR=batch (the instruction benchmark, bench/instructions/) puts a BatchSpanProcessor
  * in front of the same exporter, as an app exporting over OTLP would have.
+ * BENCH_TRACER=none sets no TracerProvider (spans do not record), as the register hook's NodeSDK does
+ * when no trace exporter is configured.
  * The result is published on globalThis.__benchTelemetry for bench/client.cjs.
  */
 const { context, metrics, propagation, trace } = require('@opentelemetry/api');
@@ -80,14 +82,19 @@ function setupTelemetry(variant, create, providers) {
       ? new BatchSpanProcessor({ exporter: spanExporter })
       : new SimpleSpanProcessor({ exporter: spanExporter });
   const tracerProvider = new TracerProvider({ spanProcessors: [spanProcessor] });
-  trace.setGlobalTracerProvider(tracerProvider);
+  if (process.env.BENCH_TRACER !== 'none') trace.setGlobalTracerProvider(tracerProvider);
   const prometheus = new PrometheusExporter({ preventServerStart: true });
   const meterProvider = new MeterProvider({ readers: [prometheus] });
   metrics.setGlobalMeterProvider(meterProvider);
   const instrumentations = create();
   // As NodeSDK does: hand each instrumentation the providers explicitly (some create their metric
   // instruments only then).
-  registerInstrumentations({ instrumentations, tracerProvider, meterProvider, ...providers });
+  registerInstrumentations({
+    instrumentations,
+    ...(process.env.BENCH_TRACER === 'none' ? {} : { tracerProvider }),
+    meterProvider,
+    ...providers,
+  });
 
   globalThis.__benchTelemetry = {
     variant,
