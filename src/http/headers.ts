@@ -255,7 +255,8 @@ export function redactUrl(url: string): string {
   let result = url;
   let pathStart = 0;
   const scheme = result.indexOf('://');
-  if (scheme !== -1) {
+  // A `://` after the path has started (a URL in the query of a relative one) is not a scheme.
+  if (scheme !== -1 && scheme < firstOf(result, ['/', '?', '#'], 0)) {
     const authorityStart = scheme + 3;
     let authorityEnd = firstOf(result, ['/', '?', '#'], authorityStart);
     const at = result.lastIndexOf('@', authorityEnd - 1);

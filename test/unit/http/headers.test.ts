@@ -228,6 +228,14 @@ describe('redactUrl', () => {
     expect(redactUrl('https://h;token=x/p')).toBe('https://h;token=x/p');
   });
 
+  it('reads a `://` after the path starts as part of the path or query, not as a scheme', () => {
+    // A relative URL whose query holds an absolute one: the path's parameters are still the path's.
+    expect(redactUrl('/v1/chat;token=t1/completions?next=https://u:p@h/x;sessionid=s2&key=k3')).toBe(
+      '/v1/chat;token=REDACTED/completions?next=https://u:p@h/x;sessionid=REDACTED&key=REDACTED',
+    );
+    expect(redactUrl('/p;jsessionid=abc/x://y')).toBe('/p;jsessionid=REDACTED/x://y');
+  });
+
   it('keeps path parameters that carry no credential, and `;` outside the path', () => {
     for (const url of [
       'https://h/v1/models/gemini;v=2:generateContent;jsessionid',
