@@ -412,10 +412,13 @@ function provisionOpenAi(): string {
   return dir;
 }
 
-/** A copy of dist/ taken at the start (a rebuild during the run must not mix two versions). */
+/**
+ * A copy of dist/ taken at the start (a rebuild during the run must not mix two versions); one per
+ * run, so two runs at once do not replace each other's. Under node_modules, to resolve the same deps.
+ */
 function snapshotDist(): string {
-  const copy = join(cacheDir, 'dist-instructions');
-  rmSync(copy, { recursive: true, force: true });
+  mkdirSync(cacheDir, { recursive: true });
+  const copy = mkdtempSync(join(cacheDir, 'dist-instructions-'));
   cpSync(join(root, 'dist'), copy, { recursive: true });
   return copy;
 }
@@ -557,6 +560,7 @@ async function main(): Promise<void> {
     );
   } finally {
     for (const relay of relays) relay.stop();
+    rmSync(dist, { recursive: true, force: true });
     // BENCH_KEEP_DUMPS=1 keeps callgrind's per-segment dumps (callgrind_annotate reads them).
     if (process.env.BENCH_KEEP_DUMPS === '1') log(`callgrind dumps kept in ${work}`);
     else rmSync(work, { recursive: true, force: true });
