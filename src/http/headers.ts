@@ -252,6 +252,8 @@ function queryRange(url: string): { start: number; end: number } | undefined {
  * `auth`, `jwt`, `credential`, `session` or `cookie`. Everything else is kept byte for byte.
  */
 export function redactUrl(url: string): string {
+  // Nothing to redact without userinfo, a path parameter or a query: the usual relay URL, on every call.
+  if (url.indexOf('@') === -1 && url.indexOf(';') === -1 && url.indexOf('?') === -1) return url;
   let result = url;
   let pathStart = 0;
   const scheme = result.indexOf('://');
