@@ -78,11 +78,21 @@ export function providerForFormat(format: WireFormatName): string {
   return 'openai';
 }
 
+/** knownProviderForHost by host, as providerName asked it (null: no vendor): it runs on every call. */
+const vendorByHost = new Map<string, string | null>();
+
 /**
  * `gen_ai.provider.name` for a call to `host` in wire format `format`: the vendor when the host
  * is its API (`api.deepseek.com` → `deepseek`, `x.openai.azure.com` → `azure.ai.openai`),
  * otherwise the dialect's flavour (`openai`, `anthropic`, `gcp.gen_ai`).
  */
 export function providerName(host: string, format: WireFormatName): string {
-  return knownProviderForHost(host) ?? providerForFormat(format);
+  let vendor = vendorByHost.get(host);
+  if (vendor === undefined) {
+    vendor = knownProviderForHost(host) ?? null;
+    // Hosts are few in practice; the cap only guards against an app that makes up hosts.
+    if (vendorByHost.size >= 1024) vendorByHost.clear();
+    vendorByHost.set(host, vendor);
+  }
+  return vendor ?? providerForFormat(format);
 }

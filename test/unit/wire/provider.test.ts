@@ -36,6 +36,14 @@ describe('providerName', () => {
     expect(providerName('127.0.0.1:8080', 'gemini.embed_content')).toBe('gcp.gen_ai');
   });
 
+  it('answers the same for a host asked before, past the cap of remembered hosts too', () => {
+    for (let i = 0; i < 1500; i++)
+      expect(providerName(`relay-${i}.example.com`, 'anthropic.messages')).toBe('anthropic');
+    expect(providerName('api.deepseek.com', 'openai.chat_completions')).toBe('deepseek');
+    expect(providerName('relay-7.example.com', 'gemini.generate_content')).toBe('gcp.gen_ai');
+    expect(providerName('relay-1499.example.com', 'openai.chat_completions')).toBe('openai');
+  });
+
   it('does not mistake look-alike hosts for vendors', () => {
     expect(providerName('api.openai.com.evil.example', 'anthropic.messages')).toBe('anthropic');
     expect(providerName('notopenai.azure.com', 'anthropic.messages')).toBe('anthropic');
