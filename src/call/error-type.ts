@@ -1,19 +1,8 @@
 /*
- * Whether a call failed, and its `error.type`: one low-cardinality class, never a message.
+ * A call's `error.type`: one low-cardinality class, never a message.
  */
 import { OTHER_ERROR_TYPE, sanitizeErrorLabel } from '../wire/errors';
 import type { FinishedCall } from './call';
-
-/** A transport error, a problem with the body, an HTTP error status, or an error the answer reported. */
-export function isFailedCall(finished: FinishedCall): boolean {
-  const status = finished.statusCode;
-  return (
-    finished.transportError !== undefined ||
-    finished.bodyProblem !== undefined ||
-    (status !== undefined && status >= 400) ||
-    finished.response?.error !== undefined
-  );
-}
 
 /**
  * error.type of a finished call, the first that applies: the transport error (the call never got

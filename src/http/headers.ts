@@ -399,14 +399,10 @@ const LABEL_SEPARATORS = /[ :/]/g;
 
 /**
  * The credentials one request carries, to screen what a relay echoes back: the values of its secret
- * headers (authorization without its scheme, api keys, cookies, …) and of its secret query and
- * path parameters (raw and decoded), each also in the form an error label would give it.
+ * headers (`secretValues`, see secretHeaderValues: authorization without its scheme, api keys,
+ * cookies, …) and of its secret query and path parameters in `url` (raw and decoded), each also in
+ * the form an error label would give it.
  */
-export function requestCredentials(headers: unknown, url: string): string[] {
-  return credentialsOf(secretHeaderValues(headers), url);
-}
-
-/** requestCredentials from the values of the secret headers (see secretHeaderValues) and the URL or path. */
 export function credentialsOf(secretValues: readonly string[], url: string): string[] {
   const found = new Set<string>();
   const add = (value: string) => {

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { finishedCall } from '../../support/calls';
-import { callErrorType, isFailedCall, transportErrorType } from '../../../src/call/error-type';
+import { callErrorType, transportErrorType } from '../../../src/call/error-type';
 
 const finished = finishedCall;
 
@@ -12,7 +12,6 @@ const vendorError = { finishReasons: [], usage: {}, error: { type: 'rate_limit_e
 
 describe('callErrorType', () => {
   it('is undefined for a call that succeeded', () => {
-    expect(isFailedCall(finished())).toBe(false);
     expect(callErrorType(finished(), undefined)).toBeUndefined();
   });
 
@@ -23,7 +22,6 @@ describe('callErrorType', () => {
       response: vendorError,
       bodyProblem: 'incomplete_response',
     });
-    expect(isFailedCall(call)).toBe(true);
     expect(callErrorType(call, 'rate_limit_error')).toBe('UND_ERR_SOCKET');
   });
 
@@ -36,13 +34,11 @@ describe('callErrorType', () => {
 
   it('puts the vendor class (an error in a 200 answer, e.g. mid-stream) before the body problem', () => {
     const call = finished({ response: vendorError, bodyProblem: 'incomplete_response' });
-    expect(isFailedCall(call)).toBe(true);
     expect(callErrorType(call, 'rate_limit_error')).toBe('rate_limit_error');
   });
 
   it('falls back to what was wrong with the body', () => {
     const call = finished({ response: undefined, bodyProblem: 'empty_response' });
-    expect(isFailedCall(call)).toBe(true);
     expect(callErrorType(call, undefined)).toBe('empty_response');
   });
 

@@ -7,7 +7,8 @@ import {
   pickHeaders,
   redactUrl,
   credentialPartOf,
-  requestCredentials,
+  credentialsOf,
+  secretHeaderValues,
 } from '../../../src/http/headers';
 import { requestStartHeaders, resendCountOf } from '../../../src/http/headers';
 
@@ -278,7 +279,10 @@ describe('redactUrl', () => {
   });
 });
 
-describe('requestCredentials and echoesCredential', () => {
+describe('credentialsOf and echoesCredential', () => {
+  /** The credentials of a request as the span gathers them: its secret headers' values, then its URL. */
+  const requestCredentials = (headers: unknown, url: string) => credentialsOf(secretHeaderValues(headers), url);
+
   const key = 'sk-proj-Q7vX2mN9pL4tR8wZ1cK6bH3jYf5';
 
   it('collects the values of secret headers (without their auth scheme) and of secret query parameters', () => {
